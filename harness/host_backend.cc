@@ -1,0 +1,277 @@
+#include "host_backend.h"
+
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <fmt/format.h>
+#include <mutex>
+#include <thread>
+
+#include "child.h"
+#include "error.h"
+#include "fault.h"
+#include "image.h"
+#include "interrupt.h"
+#include "mount.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+std::string kernel_release() {
+  utsname u{};
+  uname(&u);
+  return u.release;
+}
+
+std::string iso8601_utc_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void HostBackend::preflight(const Scenario& s) const {
+  if (geteuid() != 0)
+    throw EnvironmentError("the host backend needs root (loop devices, mounts, drop_caches): "
+                           "run it with sudo, or use --backend vm");
+  if (!s.mounts.empty() && access("/dev/loop-control", R_OK | W_OK) != 0)
+    throw EnvironmentError(errno_message("/dev/loop-control is not usable", errno) +
+                           "; load the loop module (modprobe loop) or run in a VM with --backend vm");
+  bool drops = false;
+  auto scan = [&](const std::vector<Action>& actions) {
+    for (const auto& a : actions) drops = drops || a.kind == ActionKind::drop_caches;
+  };
+  scan(s.setup);
+  for (const auto& f : s.faults) scan(f.actions);
+  if (drops) check_drop_caches_writable();
+  for (const auto& img : s.images)
+    if (!find_program("mkfs." + img.fs))
+      throw EnvironmentError(fmt::format(
+          "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", img.fs));
+}
+
+namespace {
+
+// One run's moving parts, torn down in reverse order by their destructors.
+class HostRun {
+ public:
+  HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec)
+      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec) {}
+
+  void execute() {
+    phase("setup");
+    for (const auto& img : s_.images) {
+      BuiltImage b = build_image(img, dir_);
+      rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
+      check_stop();
+    }
+    for (const auto& c : s_.copies) copy_work_file(dir_, c.from, c.to);
+    FaultContext ctx{dir_, clock_};
+    for (const auto& a : s_.setup) {
+      FaultEvent ev = perform(a, ctx);
+      ev.fault = "setup";
+      bool ok = ev.ok;
+      std::string what = fmt::format("setup action {} ended {}: {}", ev.action, ev.outcome, ev.detail);
+      push_fault(std::move(ev));
+      if (!ok) throw RuntimeError(what);
+      check_stop();
+    }
+    for (const auto& m : s_.mounts) {
+      dir_.make_dirs(m.mountpoint);
+      std::string fstype = "ext4";
+      for (const auto& img : s_.images)
+        if (img.path == m.image) fstype = img.fs;
+      mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
+                                          m.options, fstype));
+      const auto& st = *mounts_.back().loop().status();
+      rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
+                                        static_cast<unsigned long long>(st.backing_dev),
+                                        static_cast<unsigned long long>(st.backing_inode),
+                                        st.autoclear});
+    }
+    check_stop();
+
+    Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
+    if (s_.workload.warmup > 0) {
+      phase("warmup");
+      WorkloadLimits warm;
+      warm.iterations = s_.workload.warmup;
+      push_execs(workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink()));
+      check_stop();
+    }
+
+    phase("faults");
+    auto fault_start = MonoClock::now();
+    std::atomic<bool> workload_done{false};
+    std::vector<std::thread> fault_threads;
+    for (const auto& f : s_.faults)
+      fault_threads.emplace_back([&, fault = &f] { run_fault(*fault, fault_start, workload_done); });
+    WorkloadLimits limits;
+    limits.iterations = s_.workload.iterations;
+    if (s_.workload.duration) limits.deadline = fault_start + *s_.workload.duration;
+    std::vector<ExecEvent> execs;
+    try {
+      execs = workload.run(s_.workload.concurrency, ExecPhase::fault, limits, stop_, progress(),
+                           exec_sink());
+    } catch (...) {
+      workload_done = true;
+      for (auto& t : fault_threads) t.join();
+      throw;
+    }
+    workload_done = true;
+    for (auto& t : fault_threads) t.join();
+    push_execs(execs);
+    phase("teardown");
+    for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
+    mounts_.clear();
+  }
+
+  void stop() { stop_ = true; }
+  const RunClock& clock() const { return clock_; }
+
+ private:
+  void phase(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.phases.push_back(PhaseEvent{name, clock_.now_ms()});
+    if (obs_.on_phase) obs_.on_phase(name);
+    if (obs_.on_event) obs_.on_event(to_json(rec_.phases.back()));
+  }
+
+  void push_fault(FaultEvent ev) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (obs_.on_event) obs_.on_event(to_json(ev));
+    rec_.faults.push_back(std::move(ev));
+  }
+
+  void push_execs(const std::vector<ExecEvent>& execs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.execs.insert(rec_.execs.end(), execs.begin(), execs.end());
+  }
+
+  // Streams each exec as it completes (workers call this).
+  std::function<void(const ExecEvent&)> exec_sink() {
+    if (!obs_.on_event) return {};
+    return [this](const ExecEvent& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      obs_.on_event(to_json(e));
+    };
+  }
+
+  WorkloadProgress& progress() { return obs_.progress ? *obs_.progress : own_progress_; }
+
+  void check_stop() {
+    if (interrupted()) throw Interrupted{};
+  }
+
+  void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
+    FaultContext ctx{dir_, clock_};
+    milliseconds prev_start{0}, prev_end{0};
+    auto since = [&] {
+      return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
+    };
+    for (unsigned fire = 0;; ++fire) {
+      auto next = f.schedule.next_start(fire, prev_start, prev_end);
+      if (!next) return;
+      while (since() < *next) {
+        if (done || interrupted()) return;
+        auto left = *next - since();
+        std::this_thread::sleep_for(std::min(left, milliseconds(5)));
+      }
+      if (done || interrupted()) return;
+      prev_start = since();
+      for (const auto& a : f.actions) {
+        FaultEvent ev = perform(a, ctx);
+        ev.fault = f.name;
+        ev.fire = fire;
+        push_fault(std::move(ev));
+        if (interrupted()) return;
+      }
+      prev_end = since();
+    }
+  }
+
+ public:
+  struct Interrupted {};
+
+ private:
+  const Plan& plan_;
+  const Scenario& s_;
+  RunDir& dir_;
+  const RunObserver& obs_;
+  RunRecord& rec_;
+  RunClock clock_;
+  std::mutex mu_;
+  std::atomic<bool> stop_{false};
+  WorkloadProgress own_progress_;
+  std::vector<Mount> mounts_;
+};
+
+}  // namespace
+
+RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
+  const Scenario& s = plan.scenario;
+  RunRecord rec;
+  rec.scenario = s.name;
+  rec.scenario_file = s.file.string();
+  rec.description = s.description;
+  rec.run_dir = run_dir.path().string();
+  rec.run_id = run_dir.path().filename().string();
+  rec.started_at = iso8601_utc_now();
+  rec.backend = name();
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  rec.environment = {{"harness_version", HARNESS_VERSION},
+                     {"kernel", kernel_release()},
+                     {"hostname", host},
+                     {"backend", name()}};
+
+  HostRun hr(plan, run_dir, observer, rec);
+  // The scenario's wall-clock limit: past it, everything stops and the
+  // verdict is `timeout`.
+  std::mutex m;
+  std::condition_variable cv;
+  bool finished = false;
+  std::atomic<bool> timed_out{false};
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(m);
+    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) {
+      timed_out = true;
+      request_interrupt(kTimeoutSignal);
+    }
+  });
+  try {
+    hr.execute();
+  } catch (const HostRun::Interrupted&) {
+  } catch (const Error& e) {
+    rec.error = e.what();
+    rec.environment_error = e.kind() == ErrorKind::environment;
+  } catch (const std::exception& e) {
+    rec.error = e.what();
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    finished = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  rec.timed_out = timed_out;
+  int sig = interrupted();
+  if (sig && sig != kTimeoutSignal) {
+    rec.interrupted = true;
+    if (rec.error.empty()) rec.error = fmt::format("interrupted by signal {}", sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+  }
+  if (timed_out) clear_interrupt();
+  rec.duration_ms = hr.clock().now_ms();
+  return rec;
+}
+
+}  // namespace harness

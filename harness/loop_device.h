@@ -1,0 +1,46 @@
+// LoopDevice owns one loop device that a mount of ours attached (libmount
+// attaches it, with LO_FLAGS_AUTOCLEAR, for a "loop" mount). Its
+// destructor makes sure the device is detached — but only while the device
+// is still bound to the very file (device + inode) we attached, so a
+// device that the kernel already freed and someone else reused is never
+// touched.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace harness {
+
+struct LoopStatus {
+  std::string device;        // "/dev/loop3"
+  std::string backing_file;  // as the kernel reports it (may end in " (deleted)")
+  dev_t backing_dev = 0;
+  ino_t backing_inode = 0;
+  bool autoclear = false;
+  bool read_only = false;
+};
+
+// nullopt when the device is not attached (or does not exist).
+std::optional<LoopStatus> loop_status(const std::string& device);
+
+class LoopDevice {
+ public:
+  LoopDevice() = default;
+  explicit LoopDevice(LoopStatus attached) : status_(std::move(attached)) {}
+  LoopDevice(LoopDevice&& o) noexcept : status_(std::move(o.status_)) { o.status_.reset(); }
+  LoopDevice& operator=(LoopDevice&& o) noexcept;
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+  ~LoopDevice() { detach(); }
+
+  const std::optional<LoopStatus>& status() const { return status_; }
+  // Detaches if still bound to our backing file; idempotent.
+  void detach();
+
+ private:
+  std::optional<LoopStatus> status_;
+};
+
+}  // namespace harness

@@ -1,0 +1,135 @@
+#include "report_json.h"
+
+#include <fmt/format.h>
+
+namespace harness {
+
+using nlohmann::json;
+
+json counts_to_json(const ExecCounts& c) {
+  json j = json::object();
+  for (ExecClass k : kAllExecClasses) j[std::string(to_string(k))] = c.of(k);
+  return j;
+}
+
+json build_report(const RunRecord& r, const Verdict& v) {
+  json report;
+  report["format_version"] = kReportFormatVersion;
+  report["scenario"] = r.scenario;
+  report["scenario_file"] = r.scenario_file;
+  report["description"] = r.description;
+  report["verdict"] = std::string(to_string(v.status));
+  json reasons = json::array(), expectations = json::array();
+  for (const auto& res : v.results) {
+    reasons.push_back(fmt::format("{} {} (observed {})", res.held ? "held:" : "FAILED:", res.text, res.observed));
+    expectations.push_back({{"text", res.text}, {"held", res.held}, {"observed", res.observed}, {"detail", res.detail}});
+  }
+  if (!r.error.empty()) reasons.push_back("error: " + r.error);
+  if (r.timed_out) reasons.push_back("the scenario hit its timeout_s and was stopped");
+  report["verdict_reasons"] = reasons;
+  report["expectations"] = expectations;
+  report["counts"] = counts_to_json(v.counts);
+  report["counts_under_fault"] = counts_to_json(v.counts_under_fault);
+  report["execs"] = {{"total", v.counts.total}, {"warmup", v.warmup_execs}, {"under_fault", v.n}};
+  report["statistics"] = {{"n", v.n},
+                          {"abnormal", v.k},
+                          {"rate", v.n ? static_cast<double>(v.k) / static_cast<double>(v.n) : 0.0},
+                          {"ci95_low", v.ci95.low},
+                          {"ci95_high", v.ci95.high},
+                          {"upper95_one_sided", v.upper95_one_sided},
+                          {"method", "clopper-pearson"}};
+  report["run"] = {{"id", r.run_id},
+                   {"run_dir", r.run_dir},
+                   {"started_at", r.started_at},
+                   {"duration_ms", r.duration_ms},
+                   {"backend", r.backend},
+                   {"interrupted", r.interrupted},
+                   {"timed_out", r.timed_out},
+                   {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
+  report["environment"] = r.environment;
+  json images = json::array();
+  for (const auto& i : r.images)
+    images.push_back({{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}});
+  report["images"] = images;
+  json mounts = json::array();
+  for (const auto& m : r.mounts)
+    mounts.push_back({{"image", m.image},
+                      {"mountpoint", m.mountpoint},
+                      {"options", m.options},
+                      {"loop_device", m.loop_device},
+                      {"backing_dev", m.backing_dev},
+                      {"backing_inode", m.backing_inode},
+                      {"autoclear", m.autoclear}});
+  report["mounts"] = mounts;
+  report["kernel_log"] = r.kernel_log;
+  report["events"] = events_to_json(r);
+  return report;
+}
+
+RunRecord record_from_report(const json& report) {
+  RunRecord r;
+  r.scenario = report.at("scenario").get<std::string>();
+  r.scenario_file = report.value("scenario_file", "");
+  r.description = report.value("description", "");
+  const json& run = report.at("run");
+  r.run_id = run.value("id", "");
+  r.run_dir = run.value("run_dir", "");
+  r.started_at = run.value("started_at", "");
+  r.duration_ms = run.value("duration_ms", 0.0);
+  r.backend = run.value("backend", "host");
+  r.interrupted = run.value("interrupted", false);
+  r.timed_out = run.value("timed_out", false);
+  if (run.contains("error") && run["error"].is_string()) r.error = run["error"].get<std::string>();
+  r.environment = report.value("environment", json::object());
+  for (const auto& i : report.value("images", json::array()))
+    r.images.push_back(ImageRecord{i.at("name").get<std::string>(), i.at("path").get<std::string>(),
+                                   i.at("size_bytes").get<unsigned long long>(), i.value("fs", "")});
+  for (const auto& m : report.value("mounts", json::array()))
+    r.mounts.push_back(MountRecord{m.at("image").get<std::string>(), m.at("mountpoint").get<std::string>(),
+                                   m.value("options", ""), m.value("loop_device", ""),
+                                   m.value("backing_dev", 0ULL), m.value("backing_inode", 0ULL),
+                                   m.value("autoclear", false)});
+  r.kernel_log = report.value("kernel_log", json::array());
+  events_from_json(report.at("events"), r);
+  return r;
+}
+
+std::string summary_text(const json& report, bool color) {
+  auto paint = [&](const std::string& s, const char* code) {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
+  };
+  std::string verdict = report.at("verdict").get<std::string>();
+  const char* vcolor = verdict == "pass" ? "1;32" : "1;31";
+  std::string out;
+  out += fmt::format("scenario  {}  [{} backend]\n", report.at("scenario").get<std::string>(),
+                     report.at("run").value("backend", "host"));
+  out += fmt::format("verdict   {}\n", paint(verdict, vcolor));
+  const json& c = report.at("counts");
+  const json& ex = report.at("execs");
+  out += fmt::format("execs     {} total ({} warm-up, {} under fault) in {:.1f} s\n",
+                     ex.at("total").get<unsigned long>(), ex.at("warmup").get<unsigned long>(),
+                     ex.at("under_fault").get<unsigned long>(),
+                     report.at("run").value("duration_ms", 0.0) / 1000.0);
+  std::string counts;
+  for (const auto& [k, v] : c.items())
+    counts += fmt::format("{}={} ", k, v.get<unsigned long>());
+  out += fmt::format("counts    {}\n", counts);
+  const json& st = report.at("statistics");
+  unsigned long n = st.at("n").get<unsigned long>(), k = st.at("abnormal").get<unsigned long>();
+  if (n > 0) {
+    if (k == 0)
+      out += fmt::format("bound     0 abnormal in {} execs under fault: crash probability < {:.3g} "
+                         "(95% one-sided Clopper-Pearson)\n",
+                         n, st.at("upper95_one_sided").get<double>());
+    else
+      out += fmt::format("rate      {} abnormal in {} execs under fault = {:.3g} (95% CI {:.3g}..{:.3g})\n",
+                         k, n, st.at("rate").get<double>(), st.at("ci95_low").get<double>(),
+                         st.at("ci95_high").get<double>());
+  }
+  for (const auto& r : report.at("verdict_reasons"))
+    out += fmt::format("  - {}\n", r.get<std::string>());
+  out += fmt::format("report    {}/report.json\n", report.at("run").value("run_dir", "."));
+  return out;
+}
+
+}  // namespace harness
