@@ -22,7 +22,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates) {
-  size_t limit = std::max<size_t>(2, word.size() / 3);
+  size_t limit = std::max<size_t>(2, (word.size() + 2) / 3);
   std::optional<std::string> best;
   size_t best_d = limit + 1;
   for (const auto& c : candidates) {
