@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: install what is needed, build, run the whole suite
+# (unit tests, then the integration tests that need root and loop devices).
+# Used verbatim by the README, .ci/run and the pipelines in ci/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/deps.sh
+ci/build.sh
+ctest --preset ci --output-junit "$PWD/build/ctest-junit.xml" "$@"
