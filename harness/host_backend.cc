@@ -13,6 +13,7 @@
 
 #include "child.h"
 #include "error.h"
+#include "evidence.h"
 #include "fault.h"
 #include "image.h"
 #include "interrupt.h"
@@ -98,6 +99,7 @@ class HostRun {
                                         static_cast<unsigned long long>(st.backing_inode),
                                         st.autoclear});
     }
+    start_evidence();
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
@@ -131,14 +133,37 @@ class HostRun {
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
     phase("teardown");
+    if (evidence_) evidence_->snapshot("end");
+    finish_evidence();
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
     mounts_.clear();
+  }
+
+  // Stops the evidence recorder (it holds files inside the mounts) and
+  // moves what it gathered into the record. Safe to call twice.
+  void finish_evidence() {
+    if (!evidence_) return;
+    evidence_->stop();
+    evidence_->flush_into(rec_);
+    evidence_.reset();
   }
 
   void stop() { stop_ = true; }
   const RunClock& clock() const { return clock_; }
 
  private:
+  void start_evidence() {
+    evidence_.emplace(clock_);
+    for (size_t i = 0; i < s_.mounts.size(); ++i)
+      evidence_->watch_image(s_.mounts[i].image, dir_.absolute(s_.mounts[i].image), rec_.mounts[i]);
+    // The workload binary, when it lives on a mounted image.
+    const std::string& prog = s_.workload.argv.at(0);
+    if (!prog.empty() && prog.front() == '/' && access(prog.c_str(), R_OK) == 0)
+      evidence_->sample_file(fs::path(prog).lexically_relative(dir_.work()).string(), prog);
+    evidence_->start();
+    evidence_->snapshot("mounted");
+  }
+
   void phase(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     rec_.phases.push_back(PhaseEvent{name, clock_.now_ms()});
@@ -178,25 +203,28 @@ class HostRun {
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
     };
+    bool fired = false;
     for (unsigned fire = 0;; ++fire) {
       auto next = f.schedule.next_start(fire, prev_start, prev_end);
-      if (!next) return;
-      while (since() < *next) {
-        if (done || interrupted()) return;
+      if (!next) break;
+      while (since() < *next && !done && !interrupted()) {
         auto left = *next - since();
         std::this_thread::sleep_for(std::min(left, milliseconds(5)));
       }
-      if (done || interrupted()) return;
+      if (done || interrupted()) break;
+      if (!fired && evidence_) evidence_->snapshot("before " + f.name);
+      fired = true;
       prev_start = since();
       for (const auto& a : f.actions) {
         FaultEvent ev = perform(a, ctx);
         ev.fault = f.name;
         ev.fire = fire;
         push_fault(std::move(ev));
-        if (interrupted()) return;
+        if (interrupted()) break;
       }
       prev_end = since();
     }
+    if (fired && evidence_ && !interrupted()) evidence_->snapshot("after " + f.name);
   }
 
  public:
@@ -213,6 +241,8 @@ class HostRun {
   std::atomic<bool> stop_{false};
   WorkloadProgress own_progress_;
   std::vector<Mount> mounts_;
+  // Declared after mounts_: destroyed first, releasing its files in them.
+  std::optional<EvidenceRecorder> evidence_;
 };
 
 }  // namespace
@@ -232,7 +262,8 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   rec.environment = {{"harness_version", HARNESS_VERSION},
                      {"kernel", kernel_release()},
                      {"hostname", host},
-                     {"backend", name()}};
+                     {"backend", name()},
+                     {"harness_pid", getpid()}};
 
   HostRun hr(plan, run_dir, observer, rec);
   // The scenario's wall-clock limit: past it, everything stops and the
@@ -250,12 +281,18 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   });
   try {
     hr.execute();
+    hr.finish_evidence();
   } catch (const HostRun::Interrupted&) {
   } catch (const Error& e) {
     rec.error = e.what();
     rec.environment_error = e.kind() == ErrorKind::environment;
   } catch (const std::exception& e) {
     rec.error = e.what();
+  }
+  try {
+    hr.finish_evidence();
+  } catch (const std::exception& e) {
+    if (rec.error.empty()) rec.error = e.what();
   }
   {
     std::lock_guard<std::mutex> lock(m);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "attribution.h"
+
 namespace harness {
 
 using nlohmann::json;
@@ -62,6 +64,11 @@ json build_report(const RunRecord& r, const Verdict& v) {
                       {"autoclear", m.autoclear}});
   report["mounts"] = mounts;
   report["kernel_log"] = r.kernel_log;
+  report["writers"] = r.writers;
+  for (auto& w : report["writers"]) w["who"] = describe_writer(w, r);
+  if (std::string s = writer_summary(r); !s.empty()) report["writer_summary"] = s;
+  report["images_evidence"] = r.images_evidence;
+  report["page_cache"] = r.page_cache;
   report["events"] = events_to_json(r);
   return report;
 }
@@ -90,6 +97,9 @@ RunRecord record_from_report(const json& report) {
                                    m.value("backing_dev", 0ULL), m.value("backing_inode", 0ULL),
                                    m.value("autoclear", false)});
   r.kernel_log = report.value("kernel_log", json::array());
+  r.writers = report.value("writers", json::array());
+  r.images_evidence = report.value("images_evidence", json::array());
+  r.page_cache = report.value("page_cache", json::array());
   events_from_json(report.at("events"), r);
   return r;
 }
@@ -126,6 +136,8 @@ std::string summary_text(const json& report, bool color) {
                          k, n, st.at("rate").get<double>(), st.at("ci95_low").get<double>(),
                          st.at("ci95_high").get<double>());
   }
+  if (report.contains("writer_summary"))
+    out += fmt::format("writer    {}\n", report.at("writer_summary").get<std::string>());
   for (const auto& r : report.at("verdict_reasons"))
     out += fmt::format("  - {}\n", r.get<std::string>());
   out += fmt::format("report    {}/report.json\n", report.at("run").value("run_dir", "."));

@@ -48,6 +48,11 @@ struct RunRecord {
   std::vector<FaultEvent> faults;
   std::vector<PhaseEvent> phases;
   nlohmann::json kernel_log = nlohmann::json::array();
+  // Evidence (see evidence.h): who wrote a watched image, image states at
+  // named moments, page-cache residency samples.
+  nlohmann::json writers = nlohmann::json::array();
+  nlohmann::json images_evidence = nlohmann::json::array();
+  nlohmann::json page_cache = nlohmann::json::array();
 };
 
 // The "events" array of report.json: phases, faults and execs merged in
