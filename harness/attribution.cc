@@ -75,8 +75,9 @@ std::string writer_summary(const RunRecord& r) {
     std::vector<std::string> parts;
     if (segv) parts.push_back(fmt::format("{} SIGSEGV", segv));
     if (bus) parts.push_back(fmt::format("{} SIGBUS", bus));
-    after = fmt::format("{} followed, the first {:.1f} s after the write", fmt::join(parts, " and "),
-                        (first_crash - t) / 1000.0);
+    double delay = first_crash - t;
+    after = fmt::format("{} followed, the first {} after the write", fmt::join(parts, " and "),
+                        delay < 1000 ? fmt::format("{:.0f} ms", delay) : fmt::format("{:.1f} s", delay / 1000));
   }
   std::string others =
       r.writers.size() > 1 ? fmt::format(" ({} other writers are listed below)", r.writers.size() - 1) : "";

@@ -37,6 +37,7 @@ json to_json(const FaultEvent& e) {
   if (!e.argv.empty()) j["argv"] = e.argv;
   if (!e.stdout_text.empty()) j["stdout"] = e.stdout_text;
   if (!e.stderr_text.empty()) j["stderr"] = e.stderr_text;
+  if (e.result.is_object()) j["result"] = e.result;
   return j;
 }
 
@@ -79,6 +80,7 @@ FaultEvent fault_event_from_json(const json& j) {
   if (j.contains("argv")) e.argv = j.at("argv").get<std::vector<std::string>>();
   e.stdout_text = j.value("stdout", "");
   e.stderr_text = j.value("stderr", "");
+  if (j.contains("result")) e.result = j.at("result");
   return e;
 }
 

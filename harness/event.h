@@ -40,6 +40,7 @@ struct FaultEvent {
   std::vector<std::string> argv;  // run actions
   std::string stdout_text;        // run actions, capped
   std::string stderr_text;        // run actions, capped
+  nlohmann::json result;          // run actions: the JSON object on stdout's last line, if any
 };
 
 struct PhaseEvent {

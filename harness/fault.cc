@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <atomic>
 #include <system_error>
 
@@ -102,6 +103,17 @@ std::string drop_caches(const Action& a) {
   return fmt::format("echo {} > {}", a.level, kDropCaches);
 }
 
+// A command may report its decision as a JSON object on its last line of
+// stdout (stack-install --json does); keep it structured in the event.
+nlohmann::json last_json_line(const std::string& out) {
+  size_t end = out.find_last_not_of(" \n\r\t");
+  if (end == std::string::npos) return nullptr;
+  size_t start = out.rfind('\n', end);
+  std::string line = out.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  return j.is_object() ? j : nlohmann::json(nullptr);
+}
+
 }  // namespace
 
 FaultEvent perform(const Action& a, FaultContext& ctx) {
@@ -135,6 +147,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
         ev.argv = a.argv;
         ChildResult r = child.wait();
         ev.stdout_text = read_file_capped(opts.stdout_file, 16 * 1024);
+        ev.result = last_json_line(ev.stdout_text);
         ev.stderr_text = read_file_capped(opts.stderr_file, 16 * 1024);
         ev.outcome = r.succeeded() ? "ok" : r.describe();
         ev.ok = r.succeeded();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "attribution.h"
 
 namespace harness {
@@ -23,7 +25,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["verdict"] = std::string(to_string(v.status));
   json reasons = json::array(), expectations = json::array();
   for (const auto& res : v.results) {
-    reasons.push_back(fmt::format("{} {} (observed {})", res.held ? "held:" : "FAILED:", res.text, res.observed));
+    reasons.push_back(fmt::format("{} {} ({})", res.held ? "held:" : "FAILED:", res.text, res.detail));
     expectations.push_back({{"text", res.text}, {"held", res.held}, {"observed", res.observed}, {"detail", res.detail}});
   }
   if (!r.error.empty()) reasons.push_back("error: " + r.error);
@@ -136,6 +138,17 @@ std::string summary_text(const json& report, bool color) {
                          k, n, st.at("rate").get<double>(), st.at("ci95_low").get<double>(),
                          st.at("ci95_high").get<double>());
   }
+  // What each command the scenario ran decided (an installer's JSON result).
+  std::map<std::string, unsigned long> decisions;
+  for (const auto& e : report.at("events")) {
+    if (e.at("type") != "fault" || e.at("action") != "run") continue;
+    std::string who = e.value("label", e.contains("argv") ? e.at("argv")[0].get<std::string>() : "command");
+    std::string what = e.at("outcome").get<std::string>();
+    if (e.contains("result") && e.at("result").contains("decision"))
+      what = fmt::format("{}: {}", e.at("result").value("decision", "?"), e.at("result").value("reason", ""));
+    ++decisions[fmt::format("{} [{}] -> {}", who, e.at("fault").get<std::string>(), what)];
+  }
+  for (const auto& [d, times] : decisions) out += fmt::format("ran       {} (x{})\n", d, times);
   if (report.contains("writer_summary"))
     out += fmt::format("writer    {}\n", report.at("writer_summary").get<std::string>());
   for (const auto& r : report.at("verdict_reasons"))

@@ -64,8 +64,9 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"action_run", {"action", "argv", "timeout_ms", "label"}},
       {"action_sleep", {"action", "ms", "label"}},
       {"expectation_exec_count", {"classes", "at_least", "at_most"}},
-      {"expectation_fault_outcome", {"fault_outcome", "fault", "at_least", "at_most"}},
+      {"expectation_fault_outcome", {"fault_outcome", "fault", "action", "at_least", "at_most"}},
       {"expectation_min_execs_under_fault", {"min_execs_under_fault"}},
+      {"expectation_image_unchanged", {"image_unchanged"}},
   };
   return fields;
 }
@@ -284,11 +285,21 @@ Expectation parse_expectation(const Node& n) {
     e.at_least = n.at_key("min_execs_under_fault").integer(1, kMaxIterations);
     return e;
   }
+  if (n.has("image_unchanged")) {
+    n.expect_object("expectation_image_unchanged");
+    e.kind = ExpectationKind::image_unchanged;
+    e.path = work_path(n.at_key("image_unchanged"));
+    return e;
+  }
   if (n.has("fault_outcome")) {
     n.expect_object("expectation_fault_outcome");
     e.kind = ExpectationKind::fault_outcome;
     e.outcome = n.at_key("fault_outcome").nonempty_string();
     if (auto f = n.optional("fault")) e.fault = f->nonempty_string();
+    if (auto a = n.optional("action")) {
+      e.action = a->string();
+      if (!kActionKinds.count(e.action)) a->fail(fmt::format("unknown action \"{}\"", e.action));
+    }
     bounds(true);
     return e;
   }
@@ -493,6 +504,9 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   auto expect = root.require("expect");
   for (const auto& n : expect.array()) {
     Expectation e = parse_expectation(n);
+    if (e.kind == ExpectationKind::image_unchanged &&
+        std::none_of(s.mounts.begin(), s.mounts.end(), [&](const MountSpec& m) { return m.image == e.path; }))
+      n.at_key("image_unchanged").fail(fmt::format("{} is not a mounted image (only those are watched)", e.path));
     if (e.kind == ExpectationKind::fault_outcome && !e.fault.empty() && !
         std::any_of(s.faults.begin(), s.faults.end(), [&](const FaultSpec& f) { return f.name == e.fault; }))
       n.at_key("fault").fail(fmt::format("no fault is named \"{}\"", e.fault));

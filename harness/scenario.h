@@ -92,6 +92,7 @@ enum class ExpectationKind {
   exec_count,             // count of execs in `classes` within [at_least, at_most]
   fault_outcome,          // count of fault actions ending with `outcome`
   min_execs_under_fault,  // the statistical bound needs enough trials
+  image_unchanged,        // a mounted image's digest and inode never changed
 };
 
 struct Expectation {
@@ -99,6 +100,8 @@ struct Expectation {
   std::set<ExecClass> classes;  // exec_count ("abnormal" expands to all but ok)
   std::string outcome;          // fault_outcome: "ok", "EPERM", "exit 5", ...
   std::string fault;            // fault_outcome: restrict to one fault (empty: any)
+  std::string action;           // fault_outcome: restrict to one action kind (empty: any)
+  WorkPath path;                // image_unchanged
   std::optional<unsigned long> at_least;
   std::optional<unsigned long> at_most;
   std::string text;             // how the user wrote it, for reports

@@ -141,7 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"\"actions\": [{\"action\": \"overwrite_truncate\", \"from\": \"backup.img\", \"to\": \"images/demo.img\"},",
              "\"actions\": [{\"action\": \"overwrite_truncate\", \"from\": \"backup.img\", \"to\": \"backup.img\"},",
              "$.faults[0].actions[0].to", "same file"},
-        Case{"\"iterations\": 10", "\"iterations\": 10, \"duration_ms\": 999999", "$.workload.duration_ms", "exceeds the scenario's timeout_s"}));
+        Case{"\"iterations\": 10", "\"iterations\": 10, \"duration_ms\": 999999", "$.workload.duration_ms", "exceeds the scenario's timeout_s"},
+        Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"image_unchanged\": \"backup.img\"}]", "$.expect[1].image_unchanged", "not a mounted image"},
+        Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"fault_outcome\": \"ok\", \"action\": \"cat\", \"at_least\": 1}]", "$.expect[1].action", "unknown action"},
+        Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"fault_outcome\": \"ok\", \"fault\": \"nope\", \"at_least\": 1}]", "$.expect[1].fault", "no fault is named"}));
 
 TEST(Scenario, UnreadableFileIsAScenarioError) {
   try {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace harness {
 
 std::string_view to_string(VerdictStatus s) {
@@ -49,15 +51,40 @@ std::string describe(const Expectation& e) {
       break;
     }
     case ExpectationKind::fault_outcome:
-      subject = e.fault.empty() ? fmt::format("fault actions ending {}", e.outcome)
-                                : fmt::format("{} actions ending {}", e.fault, e.outcome);
+      // "redeploy run actions ending ok", "all actions ending EPERM"
+      subject = fmt::format("{}{} actions ending {}", e.fault.empty() ? "all" : e.fault,
+                            e.action.empty() ? "" : " " + e.action, e.outcome);
       break;
     case ExpectationKind::min_execs_under_fault:
       return fmt::format("execs under fault >= {}", e.at_least.value_or(0));
+    case ExpectationKind::image_unchanged:
+      return fmt::format("{} unchanged (digest and inode)", e.path);
   }
   if (e.at_least && e.at_most) return fmt::format("{} <= {} <= {}", *e.at_least, subject, *e.at_most);
   if (e.at_least) return fmt::format("{} >= {}", subject, *e.at_least);
   return fmt::format("{} <= {}", subject, e.at_most.value_or(0));
+}
+
+// Every snapshot of `path` (mounted, before/after each fault, end) must
+// show one digest and one inode; observed = how many distinct states.
+static void image_unchanged(const std::string& path, const RunRecord& r, ExpectationResult& res) {
+  std::set<std::string> states;
+  std::string first, last;
+  unsigned long snapshots = 0;
+  for (const auto& s : r.images_evidence) {
+    if (s.value("path", "") != path) continue;
+    ++snapshots;
+    std::string state = fmt::format("sha256:{} inode {}", s.value("sha256", "?"),
+                                    s.contains("inode") ? s.at("inode").dump() : std::string("missing"));
+    if (first.empty()) first = state;
+    last = state;
+    states.insert(state);
+  }
+  res.observed = states.size();
+  res.held = snapshots >= 2 && states.size() == 1;
+  res.detail = snapshots < 2 ? fmt::format("only {} snapshots of {}", snapshots, path)
+                             : fmt::format("{} snapshots, {} distinct: first {}, last {}", snapshots, states.size(),
+                                           first, last);
 }
 
 Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
@@ -80,14 +107,19 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
         break;
       case ExpectationKind::fault_outcome:
         for (const auto& f : r.faults)
-          if ((e.fault.empty() || f.fault == e.fault) && f.outcome == e.outcome) ++res.observed;
+          if ((e.fault.empty() || f.fault == e.fault) && (e.action.empty() || f.action == e.action) &&
+              f.outcome == e.outcome)
+            ++res.observed;
         break;
       case ExpectationKind::min_execs_under_fault:
         res.observed = v.n;
         break;
+      case ExpectationKind::image_unchanged:
+        break;
     }
     res.held = (!e.at_least || res.observed >= *e.at_least) && (!e.at_most || res.observed <= *e.at_most);
     res.detail = fmt::format("observed {}", res.observed);
+    if (e.kind == ExpectationKind::image_unchanged) image_unchanged(e.path, r, res);
     all_held = all_held && res.held;
     v.results.push_back(std::move(res));
   }

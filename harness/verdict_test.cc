@@ -85,3 +85,50 @@ TEST(Verdict, TimeoutAndErrorOverridePass) {
 
 }  // namespace
 }  // namespace harness
+
+namespace harness {
+namespace {
+
+nlohmann::json snap(const std::string& path, const std::string& sha, unsigned long inode) {
+  return {{"path", path}, {"sha256", sha}, {"inode", inode}, {"when", "x"}};
+}
+
+TEST(Verdict, ImageUnchangedComparesEverySnapshot) {
+  Expectation e;
+  e.kind = ExpectationKind::image_unchanged;
+  e.path = "data/a.img";
+  RunRecord r;
+  r.images_evidence = {snap("data/a.img", "aa", 5), snap("data/b.img", "zz", 9), snap("data/a.img", "aa", 5)};
+  auto v = decide({e}, r);
+  EXPECT_TRUE(v.results[0].held) << v.results[0].detail;
+  r.images_evidence.push_back(snap("data/a.img", "aa", 6));  // same bytes, new inode: replaced
+  v = decide({e}, r);
+  EXPECT_FALSE(v.results[0].held);
+  EXPECT_EQ(v.results[0].observed, 2u);
+  r.images_evidence = {snap("data/a.img", "aa", 5)};  // one snapshot proves nothing
+  EXPECT_FALSE(decide({e}, r).results[0].held);
+}
+
+TEST(Verdict, FaultOutcomeCanBeNarrowedToAnAction) {
+  Expectation e;
+  e.kind = ExpectationKind::fault_outcome;
+  e.fault = "f";
+  e.action = "overwrite_truncate";
+  e.outcome = "ok";
+  e.at_most = 0;
+  RunRecord r;
+  FaultEvent drop;
+  drop.fault = "f";
+  drop.action = "drop_caches";
+  drop.outcome = "ok";
+  FaultEvent cat = drop;
+  cat.action = "overwrite_truncate";
+  cat.outcome = "EPERM";
+  r.faults = {drop, cat, drop};
+  auto v = decide({e}, r);
+  EXPECT_TRUE(v.results[0].held);
+  EXPECT_EQ(v.results[0].text, "f overwrite_truncate actions ending ok <= 0");
+}
+
+}  // namespace
+}  // namespace harness
