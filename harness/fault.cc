@@ -114,6 +114,18 @@ nlohmann::json last_json_line(const std::string& out) {
   return j.is_object() ? j : nlohmann::json(nullptr);
 }
 
+// Partial memory pressure: the kernel forgets the cached pages of one
+// file from `from_page` on, so the next access re-reads them from the
+// (possibly rewritten) disk while earlier pages stay cached.
+std::string evict(const Action& a, FaultContext& ctx) {
+  ScopedFd f = open_or_fail(ctx.run, a.path, O_RDONLY);
+  long page = sysconf(_SC_PAGESIZE);
+  off_t from = static_cast<off_t>(a.from_page) * page;
+  int err = posix_fadvise(f.get(), from, 0, POSIX_FADV_DONTNEED);
+  if (err != 0) throw ActionFailed{err, a.path + ": posix_fadvise(DONTNEED)"};
+  return fmt::format("evicted {} from page {} on", a.path, a.from_page);
+}
+
 }  // namespace
 
 FaultEvent perform(const Action& a, FaultContext& ctx) {
@@ -130,6 +142,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
       case ActionKind::atomic_replace: ev.detail = atomic_replace(a, ctx, serial); break;
       case ActionKind::truncate: ev.detail = truncate_file(a, ctx); break;
       case ActionKind::drop_caches: ev.detail = drop_caches(a); break;
+      case ActionKind::evict: ev.detail = evict(a, ctx); break;
       case ActionKind::sleep:
         interruptible_sleep(a.duration);
         ev.detail = fmt::format("slept {} ms", a.duration.count());

@@ -26,6 +26,7 @@ std::string_view to_string(ActionKind k) {
     case ActionKind::drop_caches: return "drop_caches";
     case ActionKind::run: return "run";
     case ActionKind::sleep: return "sleep";
+    case ActionKind::evict: return "evict";
   }
   return "?";
 }
@@ -38,6 +39,7 @@ static const std::map<std::string, ActionKind> kActionKinds = {
     {"drop_caches", ActionKind::drop_caches},
     {"run", ActionKind::run},
     {"sleep", ActionKind::sleep},
+    {"evict", ActionKind::evict},
 };
 
 const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
@@ -63,6 +65,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"action_drop_caches", {"action", "level", "label"}},
       {"action_run", {"action", "argv", "timeout_ms", "label"}},
       {"action_sleep", {"action", "ms", "label"}},
+      {"action_evict", {"action", "path", "from_page", "label"}},
       {"expectation_exec_count", {"classes", "at_least", "at_most"}},
       {"expectation_fault_outcome", {"fault_outcome", "fault", "action", "at_least", "at_most"}},
       {"expectation_min_execs_under_fault", {"min_execs_under_fault"}},
@@ -138,7 +141,11 @@ class Node {
 
   std::string string() const {
     if (!v_.is_string()) fail(fmt::format("expected a string, got {}", v_.type_name()));
-    return v_.get<std::string>();
+    std::string s = v_.get<std::string>();
+    // open(2) and execve(2) stop at a NUL: the file acted on would not be
+    // the one the scenario (and the report) names.
+    if (s.find('\0') != std::string::npos) fail("strings must not contain NUL (\\u0000)");
+    return s;
   }
   std::string nonempty_string() const {
     std::string s = string();
@@ -264,6 +271,10 @@ Action parse_action(const Node& n) {
     case ActionKind::sleep:
       a.duration = milliseconds(n.require("ms").integer(0, kMaxMs));
       break;
+    case ActionKind::evict:
+      a.path = work_path(n.require("path"));
+      if (auto f = n.optional("from_page")) a.from_page = f->integer(0, 1ULL << 40);
+      break;
   }
   return a;
 }
@@ -345,9 +356,11 @@ ImageSpec parse_image(const Node& n, const std::filesystem::path& base) {
   n.expect_object("image");
   ImageSpec img;
   img.name = n.require("name").nonempty_string();
-  static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9._-]*");
-  if (!std::regex_match(img.name, name_re))
-    n.at_key("name").fail("image names use letters, digits, '.', '_' and '-'");
+  // Bounded: std::regex recurses per character, so an unbounded pattern
+  // lets a long name overflow the stack.
+  static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");
+  if (img.name.size() > 80 || !std::regex_match(img.name, name_re))
+    n.at_key("name").fail("image names use letters, digits, '.', '_' and '-' (at most 80)");
   img.path = n.has("path") ? work_path(n.at_key("path")) : "images/" + img.name + ".img";
   if (auto fs = n.optional("fs")) {
     img.fs = fs->string();
@@ -360,6 +373,12 @@ ImageSpec parse_image(const Node& n, const std::filesystem::path& base) {
       f.expect_object("image_file");
       ImageFile file;
       file.from = host_path(f.require("from"), base);
+      // Copying it in would fill the disk first (/proc/kcore claims 128 TiB).
+      std::error_code ec;
+      auto bytes = std::filesystem::file_size(file.from, ec);
+      if (!ec && bytes > (static_cast<unsigned long long>(img.size_mib) << 20))
+        f.at_key("from").fail(fmt::format("host file {} ({} bytes) is larger than the whole image ({} MiB)",
+                                          file.from.string(), bytes, img.size_mib));
       auto to = f.require("to");
       file.to = work_path(to);  // same rules: relative, no ".."
       if (auto m = f.optional("mode")) {
@@ -393,10 +412,49 @@ WorkloadSpec parse_workload(const Node& n, std::chrono::seconds timeout) {
   return w;
 }
 
+// Byte-level checks before any parsing: a scenario is UTF-8 text (RFC
+// 8259) without a byte-order mark (nlohmann skips one silently, and then
+// every reported column is off) and without NUL bytes. Returns the offset
+// of the first offending byte and why.
+std::optional<std::pair<size_t, std::string>> bad_bytes(const std::string& text) {
+  if (text.rfind("\xef\xbb\xbf", 0) == 0)
+    return std::pair<size_t, std::string>{0, "the file starts with a UTF-8 byte-order mark; save it as UTF-8 "
+                                             "without BOM"};
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned c = b[i];
+    if (c == 0) return std::pair<size_t, std::string>{i, "NUL byte in the file"};
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len != 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k) ok = (b[i + k] & 0xc0) == 0x80;
+    if (ok && len > 1) {
+      unsigned cp = c & (0xff >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (b[i + k] & 0x3f);
+      static const unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+    }
+    if (!ok) return std::pair<size_t, std::string>{i, fmt::format("invalid UTF-8 (byte 0x{:02x}); scenario files "
+                                                                  "are UTF-8 text", c)};
+    i += len;
+  }
+  return std::nullopt;
+}
+
+// Each fault is a thread and each mount a loop device for the whole run.
+constexpr size_t kMaxImages = 32;
+constexpr size_t kMaxMounts = 32;
+constexpr size_t kMaxFaults = 64;
+constexpr unsigned long long kMaxTotalImageMiB = 4ULL * kMaxImageMiB;
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::filesystem::path& file) {
   const std::string fname = file.string();
+  if (auto bad = bad_bytes(text)) {
+    TextLocation at = location_of_offset(text, bad->first);
+    throw ScenarioError(fname, at.line, at.col, "$", bad->second);
+  }
   json doc;
   try {
     doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
@@ -407,8 +465,31 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 3, column 5: ".
     if (auto colon = msg.find(": "); colon != std::string::npos) msg = msg.substr(colon + 2);
     throw ScenarioError(fname, at.line, at.col, "$", "malformed JSON: " + msg);
+  } catch (const json::exception& e) {
+    // E.g. out_of_range 406, "number overflow parsing '1e400'": no offset,
+    // so point at the first occurrence of the token it names.
+    std::string msg = e.what();
+    if (auto colon = msg.find("] "); colon != std::string::npos) msg = msg.substr(colon + 2);
+    size_t at = 0;
+    if (auto q = msg.find('\''); q != std::string::npos) {
+      std::string token = msg.substr(q + 1, msg.rfind('\'') - q - 1);
+      if (!token.empty()) at = std::min(text.find(token), text.size());
+    }
+    TextLocation loc = location_of_offset(text, at);
+    throw ScenarioError(fname, loc.line, loc.col, "$", "malformed JSON: " + msg);
   }
   JsonLocator loc(text);
+  if (loc.too_deep()) {
+    TextLocation at = loc.value(*loc.too_deep());
+    throw ScenarioError(fname, at.line, at.col, *loc.too_deep(),
+                        fmt::format("nested deeper than {} levels", JsonLocator::kMaxDepth));
+  }
+  if (loc.too_many()) {
+    TextLocation at = loc.value(*loc.too_many());
+    throw ScenarioError(fname, at.line, at.col, *loc.too_many(),
+                        fmt::format("has more than {} members (at most {})", JsonLocator::kMaxItems,
+                                    JsonLocator::kMaxItems));
+  }
   if (loc.duplicate_key()) {
     TextLocation at = loc.key(*loc.duplicate_key());
     throw ScenarioError(fname, at.line, at.col, *loc.duplicate_key(),
@@ -423,7 +504,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   s.file = file;
   s.name = root.require("name").nonempty_string();
   static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");
-  if (!std::regex_match(s.name, name_re))
+  if (s.name.size() > 80 || !std::regex_match(s.name, name_re))
     root.at_key("name").fail("scenario names use letters, digits, '.', '_' and '-' (at most 80)");
   if (auto d = root.optional("description")) s.description = d->string();
   s.timeout = std::chrono::seconds(root.require("timeout_s").integer(1, kMaxTimeoutSeconds));
@@ -432,12 +513,18 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   std::set<WorkPath> produced;
   if (auto images = root.optional("images")) {
     std::set<std::string> names;
+    if (images->raw().is_array() && images->raw().size() > kMaxImages)
+      images->fail(fmt::format("{} images; at most {}", images->raw().size(), kMaxImages));
+    unsigned long long total_mib = 0;
     for (const auto& n : images->array()) {
       ImageSpec img = parse_image(n, base);
       if (!names.insert(img.name).second) n.at_key("name").fail("duplicate image name");
       if (!produced.insert(img.path).second) n.fail(fmt::format("{} is produced twice", img.path));
+      total_mib += img.size_mib;
       s.images.push_back(std::move(img));
     }
+    if (total_mib > kMaxTotalImageMiB)
+      images->fail(fmt::format("{} MiB of images in total; at most {} MiB", total_mib, kMaxTotalImageMiB));
   }
   if (auto copies = root.optional("copies")) {
     for (const auto& n : copies->array()) {
@@ -454,6 +541,8 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   }
   if (auto mounts = root.optional("mounts")) {
     std::set<WorkPath> mountpoints;
+    if (mounts->raw().is_array() && mounts->raw().size() > kMaxMounts)
+      mounts->fail(fmt::format("{} mounts; at most {}", mounts->raw().size(), kMaxMounts));
     for (const auto& n : mounts->array()) {
       n.expect_object("mount");
       MountSpec m;
@@ -489,6 +578,9 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   s.workload = parse_workload(root.require("workload"), s.timeout);
   if (auto faults = root.optional("faults")) {
     std::set<std::string> names;
+    if (faults->raw().is_array() && faults->raw().size() > kMaxFaults)
+      faults->fail(fmt::format("{} faults; at most {} (each runs in its own thread)", faults->raw().size(),
+                               kMaxFaults));
     for (const auto& n : faults->array()) {
       n.expect_object("fault");
       FaultSpec f;

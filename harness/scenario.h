@@ -66,6 +66,7 @@ enum class ActionKind {
   drop_caches,         // echo N > /proc/sys/vm/drop_caches
   run,                 // an external command, e.g. the installer under test
   sleep,
+  evict,               // posix_fadvise(DONTNEED) on part of a file: partial memory pressure
 };
 
 std::string_view to_string(ActionKind k);
@@ -79,6 +80,8 @@ struct Action {
   std::vector<std::string> argv;      // run
   std::chrono::milliseconds timeout{60000};  // run
   std::chrono::milliseconds duration{0};     // sleep
+  WorkPath path;                              // evict: a file, possibly inside a mount
+  unsigned long long from_page = 0;           // evict: first page (keep the ELF header with 1)
   std::string label;          // optional, shown in reports ("stack-install (regressed)")
 };
 
