@@ -50,6 +50,14 @@ std::optional<std::filesystem::path> find_program(const std::string& name) {
   return std::filesystem::path(p.string());
 }
 
+// Boost 1.74's terminate() reaps with WNOHANG right after SIGKILL, which
+// can leave a zombie and a garbage status; kill, then wait for real.
+static void kill_and_reap(bp::child& c) {
+  ::kill(c.id(), SIGKILL);
+  std::error_code ec;
+  c.wait(ec);
+}
+
 struct Child::Impl {
   bp::child child;
   ChildOptions opts;
@@ -68,13 +76,11 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   impl_->opts = opts;
   impl_->started = Clock::now();
   std::error_code ec;
-  if (opts.cwd.empty()) {
-    impl_->child = bp::child(exe->string(), bp::args(args), bp::std_out > out, bp::std_err > err,
-                             bp::std_in < bp::null, ec);
-  } else {
-    impl_->child = bp::child(exe->string(), bp::args(args), bp::std_out > out, bp::std_err > err,
-                             bp::std_in < bp::null, bp::start_dir(opts.cwd.string()), ec);
-  }
+  bp::environment env = boost::this_process::environment();
+  for (const auto& name : opts.unset_env) env.erase(name);
+  std::string cwd = opts.cwd.empty() ? std::filesystem::current_path().string() : opts.cwd.string();
+  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_out > out, bp::std_err > err,
+                           bp::std_in < bp::null, bp::start_dir(cwd), bp::env(env), ec);
   if (ec) {
     throw RuntimeError(fmt::format("{}: cannot start: {}", exe->string(), ec.message()));
   }
@@ -84,8 +90,7 @@ Child::Child(Child&&) noexcept = default;
 
 Child::~Child() {
   if (impl_ && impl_->child.valid() && impl_->child.running()) {
-    std::error_code ec;
-    impl_->child.terminate(ec);  // SIGKILL, then reaps
+    kill_and_reap(impl_->child);
   }
 }
 
@@ -101,7 +106,7 @@ ChildResult Child::wait() {
     if (Clock::now() >= deadline || interrupted()) {
       r.timed_out = !interrupted();
       r.interrupted = interrupted() != 0;
-      impl_->child.terminate(ec);
+      kill_and_reap(impl_->child);
       break;
     }
     std::this_thread::sleep_for(pause);

@@ -33,6 +33,9 @@ struct ChildOptions {
   std::filesystem::path stdout_file;  // empty: /dev/null
   std::filesystem::path stderr_file;  // empty: /dev/null
   std::chrono::milliseconds timeout{60000};
+  // Variables removed from the inherited environment (e.g. a CI's
+  // GTEST_SHARD_INDEX, which would make a child harness shard its input).
+  std::vector<std::string> unset_env;
 };
 
 class Child {

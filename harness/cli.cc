@@ -6,15 +6,22 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "compare.h"
+#include "doctor.h"
+#include "gc.h"
+#include "merge.h"
 #include "guest_agent.h"
 #include "host_backend.h"
 #include "interrupt.h"
 #include "mount_namespace.h"
+#include "report_command.h"
 #include "report_json.h"
 #include "runner.h"
 #include "scenario.h"
+#include "shard.h"
 #include "vm_backend.h"
 
 namespace harness {
@@ -36,10 +43,25 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host] [--keep-work]\n"
-    "                      run scenarios and print their verdicts\n"
+    "  run SCENARIO... [--out DIR] [--backend host|vm] [--keep-work] [--shard I/N]\n"
+    "                  [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
+    "                      run scenarios and print their verdicts (default backend:\n"
+    "                      vm when qemu and a guest kernel are installed, else host)\n"
     "  validate SCENARIO...  check scenario files without running anything\n"
     "  list [DIR]          list the scenarios in DIR (default: scenarios/)\n"
+    "  report RUN_DIR... [--junit FILE]\n"
+    "                      re-render report.md, report.html and junit.xml from\n"
+    "                      each RUN_DIR/report.json (--junit: one file for all)\n"
+    "  compare RUN_A RUN_B [--out DIR]\n"
+    "                      two runs side by side; writes DIR/compare.md and\n"
+    "                      DIR/compare.html, or prints markdown without --out\n"
+    "  merge DIR... [--out DIR]\n"
+    "                      join shard run directories into summary.json + junit.xml\n"
+    "  doctor [--json]     check root, loop devices, drop_caches, qemu, guest kernel,\n"
+    "                      KVM, disk; say how to fix what is missing\n"
+    "  gc [DIR...] [--dry-run] [--json]\n"
+    "                      remove what killed runs left behind in DIR (default:\n"
+    "                      reports/runs): loop devices, mounts, qemu, work dirs\n"
     "  --version           print the version\n"
     "\n"
     "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
@@ -92,8 +114,10 @@ class Progress {
 struct RunArgs {
   std::vector<fs::path> scenarios;
   std::optional<fs::path> out;
-  std::string backend = "host";
+  std::string backend;  // empty: vm when VmBackend::available(), else host
   bool keep_work = false;
+  std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
+  VmOptions vm;
 };
 
 int usage_error(const std::string& msg) {
@@ -138,6 +162,55 @@ int cmd_list(const std::vector<std::string>& args) {
   return kExitPass;
 }
 
+void print_gc(const GcResult& r, bool json) {
+  if (json) {
+    nlohmann::json actions = nlohmann::json::array();
+    for (const auto& a : r.actions) actions.push_back({{"run_dir", a.run_dir}, {"action", a.what}});
+    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs}, {"dead_runs", r.dead_runs}, {"actions", actions}}.dump(2));
+    return;
+  }
+  for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
+  for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
+  for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
+  if (r.dead_runs.empty()) fmt::print("gc: nothing to clean\n");
+}
+
+int cmd_doctor(const std::vector<std::string>& args) {
+  bool json = false;
+  fs::path root = "reports/runs";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") json = true;
+    else if (args[i] == "--out" && i + 1 < args.size()) root = args[++i];
+    else if (args[i] == "--help") {
+      fmt::print("usage: harness doctor [--out RUNS_DIR] [--json]\n");
+      return kExitPass;
+    } else return usage_error(fmt::format("unknown option {}", args[i]));
+  }
+  auto checks = run_doctor(root);
+  if (json)
+    fmt::print("{}\n", checks_to_json(checks).dump(2));
+  else
+    fmt::print("{}", checks_to_text(checks, use_color()));
+  return checks_pass(checks) ? kExitPass : kExitEnvironment;
+}
+
+int cmd_gc(const std::vector<std::string>& args) {
+  std::vector<fs::path> roots;
+  bool dry = false, json = false;
+  for (const auto& a : args) {
+    if (a == "--dry-run") dry = true;
+    else if (a == "--json") json = true;
+    else if (a == "--help") {
+      fmt::print("usage: harness gc [DIR...] [--dry-run] [--json]\n");
+      return kExitPass;
+    } else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else roots.emplace_back(a);
+  }
+  if (roots.empty()) roots.emplace_back("reports/runs");
+  print_gc(collect_garbage(roots, dry), json);
+  return kExitPass;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs ra;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -149,10 +222,29 @@ int cmd_run(const std::vector<std::string>& args) {
     if (a == "--out") ra.out = value("--out");
     else if (a == "--backend") ra.backend = value("--backend");
     else if (a == "--keep-work") ra.keep_work = true;
+    else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
+    else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
+    else if (a == "--accel") ra.vm.accel = value("--accel");
+    else if (a == "--memory") {
+      std::string v = value("--memory");
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6)
+        return usage_error(fmt::format("--memory takes a size in MiB, got \"{}\"", v));
+      ra.vm.memory_mib = static_cast<unsigned>(std::stoul(v));
+    }
     else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
     else ra.scenarios.emplace_back(a);
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  if (!ra.shard) ra.shard = shard_from_environment();
+  if (ra.shard) {
+    size_t all = ra.scenarios.size();
+    ra.scenarios = select_shard(ra.scenarios, *ra.shard);
+    fmt::print(stderr, "shard {}/{}: {} of {} scenarios\n", ra.shard->index, ra.shard->total, ra.scenarios.size(), all);
+    if (ra.scenarios.empty()) return kExitPass;
+  }
+  if (ra.backend.empty()) ra.backend = VmBackend::available() ? "vm" : "host";
+  if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
+    return usage_error(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
   if (ra.backend != "host" && ra.backend != "vm")
     return usage_error(fmt::format("unknown backend \"{}\" (expected host or vm)", ra.backend));
 
@@ -161,10 +253,17 @@ int cmd_run(const std::vector<std::string>& args) {
   for (const auto& f : ra.scenarios) scenarios.push_back(load_scenario(f));
   std::unique_ptr<Backend> backend;
   if (ra.backend == "vm")
-    backend = std::make_unique<VmBackend>(VmOptions{});
+    backend = std::make_unique<VmBackend>(ra.vm);
   else
     backend = std::make_unique<HostBackend>();
   for (const auto& s : scenarios) backend->preflight(s);
+
+  // Whatever a killed earlier run left next to ours goes first.
+  {
+    fs::path root = ra.out ? fs::absolute(*ra.out).parent_path() : fs::path("reports/runs");
+    GcResult gc = collect_garbage({root}, false);
+    for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
+  }
 
   // Must happen while we are single-threaded (see mount_namespace.h).
   if (ra.backend == "host") enter_private_mount_namespace();
@@ -216,6 +315,11 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "validate") return cmd_validate(rest);
     if (cmd == "list") return cmd_list(rest);
+    if (cmd == "report") return cmd_report(rest);
+    if (cmd == "compare") return cmd_compare(rest);
+    if (cmd == "gc") return cmd_gc(rest);
+    if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
     return usage_error(fmt::format("unknown command \"{}\"", cmd));
   } catch (const Error& e) {

@@ -1,14 +1,17 @@
 #include "host_backend.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <ctime>
 #include <fmt/format.h>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "child.h"
@@ -17,6 +20,7 @@
 #include "fault.h"
 #include "image.h"
 #include "interrupt.h"
+#include "loop_device.h"
 #include "mount.h"
 
 namespace harness {
@@ -62,6 +66,17 @@ void HostBackend::preflight(const Scenario& s) const {
 
 namespace {
 
+bool image_on_a_loop_device(const struct stat& img) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/block", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("loop", 0) != 0) continue;
+    auto st = loop_status("/dev/" + name);
+    if (st && st->backing_dev == img.st_dev && st->backing_inode == img.st_ino) return true;
+  }
+  return false;
+}
+
 // One run's moving parts, torn down in reverse order by their destructors.
 class HostRun {
  public:
@@ -91,9 +106,33 @@ class HostRun {
       std::string fstype = "ext4";
       for (const auto& img : s_.images)
         if (img.path == m.image) fstype = img.fs;
-      mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
-                                          m.options, fstype));
+      // libmount opens the image by path and follows symlinks; a setup step
+      // may have planted one. Open it beneath work/ first (refusing links)
+      // and check afterwards that the loop device holds that very file.
+      struct stat img_st {};
+      {
+        ScopedFd img = dir_.open(m.image, O_RDONLY);
+        fstat(img.get(), &img_st);
+      }
+      try {
+        mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
+                                            m.options, fstype));
+      } catch (const RuntimeError& e) {
+        // libmount words a failed loop attach as whatever mount(2) said
+        // next ("Operation not permitted"); if no loop device holds the
+        // image, the machine had none to give.
+        if (!image_on_a_loop_device(img_st))
+          throw EnvironmentError(fmt::format("{}; no loop device could be attached to it: check that "
+                                             "`losetup -f` finds a free loop device (modprobe loop, or "
+                                             "free one with `harness gc`)",
+                                             e.what()));
+        throw;
+      }
       const auto& st = *mounts_.back().loop().status();
+      if (st.backing_dev != img_st.st_dev || st.backing_inode != img_st.st_ino)
+        throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
+                                       "(replaced during mount?); refusing it",
+                                       m.image));
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
@@ -111,6 +150,9 @@ class HostRun {
       check_stop();
     }
 
+    // One snapshot for all faults, taken before any starts, so that
+    // hashing the image never delays a fault's schedule.
+    if (evidence_) evidence_->snapshot("before faults");
     phase("faults");
     auto fault_start = MonoClock::now();
     std::atomic<bool> workload_done{false};
@@ -212,7 +254,6 @@ class HostRun {
         std::this_thread::sleep_for(std::min(left, milliseconds(5)));
       }
       if (done || interrupted()) break;
-      if (!fired && evidence_) evidence_->snapshot("before " + f.name);
       fired = true;
       prev_start = since();
       for (const auto& a : f.actions) {
@@ -246,6 +287,11 @@ class HostRun {
 };
 
 }  // namespace
+
+// A full disk is the machine's problem, not the scenario's: exit 3.
+static bool disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
+static constexpr const char* kDiskFullHint =
+    "; the run directory's filesystem is full: free some space or use --out on another filesystem";
 
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
@@ -286,6 +332,17 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   } catch (const Error& e) {
     rec.error = e.what();
     rec.environment_error = e.kind() == ErrorKind::environment;
+    if (auto* se = dynamic_cast<const SystemError*>(&e); se && disk_full(se->err())) {
+      rec.error += kDiskFullHint;
+      rec.environment_error = true;
+    }
+  } catch (const std::system_error& e) {
+    // copy_fd (images, copies) reports errno this way.
+    rec.error = e.what();
+    if (disk_full(e.code().value())) {
+      rec.error += std::string(" (") + errno_name(e.code().value()) + ")" + kDiskFullHint;
+      rec.environment_error = true;
+    }
   } catch (const std::exception& e) {
     rec.error = e.what();
   }

@@ -53,6 +53,10 @@ BuiltImage build_image(const ImageSpec& spec, const RunDir& run) {
                      opts);
   if (!r.succeeded()) {
     std::string log = read_file_capped(opts.stdout_file, 4096);
+    if (log.find("No space left on device") != std::string::npos)
+      throw EnvironmentError(fmt::format("{}: mkfs.{} failed: No space left on device (ENOSPC); free some "
+                                         "space or use --out on another filesystem: {}",
+                                         spec.path, spec.fs, log));
     throw RuntimeError(fmt::format("{}: mkfs.{} failed ({}): {}", spec.path, spec.fs, r.describe(), log));
   }
   remove_tree_one_fs(run.absolute(".staging"));

@@ -114,12 +114,17 @@ class JsonScanner {
   void value(const std::string& path) {
     out_.values_.emplace(path, here());
     char c = peek();
+    if ((c == '{' || c == '[') && ++depth_ > JsonLocator::kMaxDepth) {
+      out_.too_deep_ = path;
+      throw Stop{};
+    }
     if (c == '{') {
       ++pos_;
       std::set<std::string> seen;
       skip_ws();
       if (peek() == '}') {
         ++pos_;
+        --depth_;
         return;
       }
       while (true) {
@@ -128,6 +133,10 @@ class JsonScanner {
         std::string key = string_token();
         std::string child = json_path_member(path, key);
         if (!seen.insert(key).second && !out_.duplicate_key_) out_.duplicate_key_ = child;
+        if (seen.size() > JsonLocator::kMaxItems) {
+          out_.too_many_ = path;
+          throw Stop{};
+        }
         out_.keys_.emplace(child, key_loc);
         skip_ws();
         if (peek() != ':') throw Stop{};
@@ -141,6 +150,7 @@ class JsonScanner {
         }
         if (peek() == '}') {
           ++pos_;
+          --depth_;
           return;
         }
         throw Stop{};
@@ -150,9 +160,14 @@ class JsonScanner {
       skip_ws();
       if (peek() == ']') {
         ++pos_;
+        --depth_;
         return;
       }
       for (size_t i = 0;; ++i) {
+        if (i >= JsonLocator::kMaxItems) {
+          out_.too_many_ = path;
+          throw Stop{};
+        }
         skip_ws();
         value(json_path_index(path, i));
         skip_ws();
@@ -162,6 +177,7 @@ class JsonScanner {
         }
         if (peek() == ']') {
           ++pos_;
+          --depth_;
           return;
         }
         throw Stop{};
@@ -179,6 +195,7 @@ class JsonScanner {
   JsonLocator& out_;
   size_t pos_ = 0;
   size_t loc_pos_ = 0;
+  size_t depth_ = 0;
   TextLocation loc_;
 };
 

@@ -32,11 +32,20 @@ class JsonLocator {
   TextLocation key(const std::string& path) const;
   // The first key that appears twice in one object, if any ("$.a.b").
   const std::optional<std::string>& duplicate_key() const { return duplicate_key_; }
+  // The first value nested deeper than kMaxDepth, or the first array or
+  // object with more than kMaxItems members; the scan stops there, so a
+  // hostile document costs no more than a sane one.
+  static constexpr size_t kMaxDepth = 32;
+  static constexpr size_t kMaxItems = 1000;
+  const std::optional<std::string>& too_deep() const { return too_deep_; }
+  const std::optional<std::string>& too_many() const { return too_many_; }
 
  private:
   std::map<std::string, TextLocation> values_;
   std::map<std::string, TextLocation> keys_;
   std::optional<std::string> duplicate_key_;
+  std::optional<std::string> too_deep_;
+  std::optional<std::string> too_many_;
   friend class JsonScanner;
 };
 

@@ -123,8 +123,10 @@ std::string summary_text(const json& report, bool color) {
                      ex.at("under_fault").get<unsigned long>(),
                      report.at("run").value("duration_ms", 0.0) / 1000.0);
   std::string counts;
-  for (const auto& [k, v] : c.items())
-    counts += fmt::format("{}={} ", k, v.get<unsigned long>());
+  for (ExecClass k : kAllExecClasses) {
+    std::string name(to_string(k));
+    counts += fmt::format("{}={} ", name, c.value(name, 0UL));
+  }
   out += fmt::format("counts    {}\n", counts);
   const json& st = report.at("statistics");
   unsigned long n = st.at("n").get<unsigned long>(), k = st.at("abnormal").get<unsigned long>();

@@ -48,23 +48,36 @@ RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_
                                        dir_.string()));
   dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
-  if (mkdirat(dir_fd_.get(), "work", 0755) != 0)
-    throw EnvironmentError(errno_message(work_.string() + ": cannot create", errno));
-  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!work_fd_.is_open()) throw EnvironmentError(errno_message(work_.string() + ": cannot open", errno));
+  // The marker first: a run killed at any later point has one, so gc
+  // recognises whatever it left (an unmarked work/ would be nobody's).
   nlohmann::json marker = {{"tool", "harness"}, {"pid", getpid()}, {"work", work_.string()}};
   write_file_atomic("harness-run.json", marker.dump() + "\n");
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    unlinkat(dir_fd_.get(), "work", AT_REMOVEDIR);
+    unlinkat(dir_fd_.get(), "harness-run.json", 0);
+    throw EnvironmentError(errno_message(work_.string() + ": " + what, err) +
+                           (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
+  };
+  if (mkdirat(dir_fd_.get(), "work", 0755) != 0) fail("cannot create");
+  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!work_fd_.is_open()) fail("cannot open");
 }
 
 RunDir::~RunDir() {
-  if (!keep_work_) {
-    try {
-      remove_tree_one_fs(work_);
-    } catch (...) {
-      // A destructor must not throw; a leftover work/ is visible to gc.
-    }
-  }
+  remove_work();
   unlinkat(dir_fd_.get(), "harness-run.json", 0);
+}
+
+void RunDir::remove_work() noexcept {
+  if (keep_work_ || work_removed_) return;
+  try {
+    remove_tree_one_fs(work_);
+    work_removed_ = true;
+  } catch (...) {
+    // Must not throw (the destructor calls it); a leftover work/ is
+    // visible to gc.
+  }
 }
 
 ScopedFd RunDir::open(const std::string& rel, int flags, mode_t mode) const {

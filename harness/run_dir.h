@@ -25,6 +25,9 @@ class RunDir {
   const std::filesystem::path& path() const { return dir_; }
   const std::filesystem::path& work() const { return work_; }
   void keep_work(bool keep) { keep_work_ = keep; }
+  // Removes work/ now (unless keep_work), e.g. to free its space before the
+  // report is written; the destructor does it otherwise.
+  void remove_work() noexcept;
 
   // Opens a work path beneath work/. Throws RuntimeError with the path and
   // errno on failure; EXDEV/ELOOP name the escape attempt.
@@ -44,6 +47,7 @@ class RunDir {
   ScopedFd dir_fd_;
   ScopedFd work_fd_;
   bool keep_work_ = false;
+  bool work_removed_ = false;
 };
 
 // rm -rf that stays on one filesystem: it never descends into a mount

@@ -1,5 +1,9 @@
 #include "runner.h"
 
+#include <fmt/format.h>
+
+#include "error.h"
+#include "report_files.h"
 #include "report_json.h"
 #include "run_dir.h"
 
@@ -17,7 +21,17 @@ RunOutcome run_scenario(const Scenario& s, Backend& backend, const RunOptions& o
   out.interrupted = rec.interrupted;
   out.environment_error = rec.environment_error;
   out.report = build_report(rec, v);
-  dir.write_file_atomic("report.json", out.report.dump(2) + "\n");
+  // The backend has torn everything down; work/ goes before the report so
+  // that on a full disk its space is free for report.json.
+  dir.remove_work();
+  try {
+    dir.write_file_atomic("report.json", out.report.dump(2) + "\n");
+  } catch (const EnvironmentError& e) {
+    if (rec.error.empty()) throw;
+    throw EnvironmentError(fmt::format("{} (the run had failed: {})", e.what(), rec.error));
+  }
+  // report.md, report.html and junit.xml, rendered from report.json alone.
+  write_report_files(dir.path(), out.report);
   return out;
 }
 

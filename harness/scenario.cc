@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <climits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -184,9 +185,13 @@ WorkPath work_path(const Node& n) {
                        "directory, and the harness never writes outside it",
                        s));
   std::filesystem::path p(s);
+  // The kernel refuses longer ones (ENAMETOOLONG); say so now.
+  if (s.size() >= PATH_MAX) n.fail(fmt::format("the path is {} bytes long; at most {}", s.size(), PATH_MAX - 1));
   for (const auto& part : p) {
     if (part == "..")
       n.fail(fmt::format("\"{}\" escapes the run's work directory (\"..\" is not allowed)", s));
+    if (part.native().size() > NAME_MAX)
+      n.fail(fmt::format("a path component is {} bytes long; at most {}", part.native().size(), NAME_MAX));
   }
   std::string norm = p.lexically_normal().generic_string();
   if (norm.empty() || norm == ".") n.fail(fmt::format("\"{}\" names the work directory itself", s));

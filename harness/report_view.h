@@ -1,0 +1,63 @@
+// ReportView: read-only, forgiving access to a report.json document for the
+// renderers (markdown, HTML, JUnit, compare). A report may come from an
+// older or newer harness, or lack the optional evidence keys; a renderer
+// must then show what is there, never throw. So every accessor takes a
+// default for a key that is absent, null or of another type. It also holds
+// the facts every rendering states in the same words: the "what happened"
+// paragraph, the statistics sentence, the fault-action table rows.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+// Tolerant getters: absent, null or wrongly typed -> the default.
+std::string str_or(const nlohmann::json& j, std::string_view key, std::string def = "");
+double num_or(const nlohmann::json& j, std::string_view key, double def = 0);
+unsigned long long count_or(const nlohmann::json& j, std::string_view key, unsigned long long def = 0);
+bool bool_or(const nlohmann::json& j, std::string_view key, bool def = false);
+// A static empty array/object when the key is absent or of another type.
+const nlohmann::json& array_or_empty(const nlohmann::json& j, std::string_view key);
+const nlohmann::json& object_or_empty(const nlohmann::json& j, std::string_view key);
+// A scalar as text: strings as they are, numbers without trailing noise,
+// booleans as yes/no, null as "", anything else as compact JSON.
+std::string scalar_text(const nlohmann::json& v);
+
+// "0.8 ms", "812 ms", "3.30 s", "2 min 5 s".
+std::string format_ms(double ms);
+// "10.0 MiB (10485760 bytes)" style, short: "10.0 MiB".
+std::string format_bytes(double bytes);
+
+// Exec classes in the contract's order, then any class the report has that
+// this harness does not know (so a newer report still renders all counts).
+std::vector<std::string> exec_class_names(const nlohmann::json& report);
+bool is_crash_class(std::string_view cls);  // died by a signal (not hung)
+
+// All events of one type ("exec", "fault", "phase"), in report order.
+std::vector<const nlohmann::json*> events_of(const nlohmann::json& report, std::string_view type);
+// Run duration in ms: run.duration_ms, or the last event time if absent.
+double run_duration_ms(const nlohmann::json& report);
+
+// One row of the fault-action table: a (fault, action, label) with how
+// often it fired and how its firings ended.
+struct FaultActionRow {
+  std::string fault, action, label;
+  unsigned long fires = 0;
+  std::vector<std::pair<std::string, unsigned long>> outcomes;  // first seen first
+  double first_ms = 0, last_ms = 0;                              // first start, last end
+};
+std::vector<FaultActionRow> fault_action_rows(const nlohmann::json& report);
+// "ok x785, EPERM x1"
+std::string outcomes_text(const FaultActionRow& row);
+
+// A few sentences from the data: which fault wrote which image, how many
+// crashes followed and how soon after the first write; plain text.
+std::string what_happened(const nlohmann::json& report);
+// "crash probability < 0.000998 at 95% (Clopper–Pearson one-sided, 3000
+// execs)" for zero abnormal, otherwise the rate with its 95% interval.
+std::string statistics_sentence(const nlohmann::json& report);
+
+}  // namespace harness
