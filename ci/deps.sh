@@ -14,6 +14,10 @@ PACKAGES=(
   e2fsprogs util-linux kmod qemu-system-x86 linux-image-cloud-amd64 busybox-static
   # test: JUnit schema check, HTML report in a real browser, Vagrantfile parse
   libxml2-utils chromium ruby
+  # test: sanitizers and libFuzzer for ci/sanitize.sh and ci/fuzz.sh
+  clang-14 libclang-rt-14-dev llvm-14
+  # test: CI definitions and Vagrantfile (yamllint, vagrant validate); .deb (dpkg-shlibdeps)
+  yamllint vagrant dpkg-dev
 )
 
 missing=()

@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 ci/deps.sh
 ci/build.sh
 ctest --preset ci --output-junit "$PWD/build/ctest-junit.xml" "$@"
+# The unit tests again under ASan/LSan/UBSan, then 60 s of fuzzing the
+# scenario parser (each fails on any report or finding).
+ci/sanitize.sh
+ci/fuzz.sh

@@ -23,6 +23,10 @@ struct RunObserver {
   std::function<void(const nlohmann::json& event)> on_event;
 };
 
+// A record with the run's identity and environment filled in, as every
+// backend starts one.
+RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& backend);
+
 class Backend {
  public:
   virtual ~Backend() = default;

@@ -75,6 +75,10 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   impl_ = std::make_unique<Impl>();
   impl_->opts = opts;
   impl_->started = Clock::now();
+  // Boost opens the output files without O_TRUNC; a reused log path must
+  // not keep the tail of an older run.
+  for (const auto& f : {opts.stdout_file, opts.stderr_file})
+    if (!f.empty()) std::ofstream(f, std::ios::trunc);
   std::error_code ec;
   bp::environment env = boost::this_process::environment();
   for (const auto& name : opts.unset_env) env.erase(name);

@@ -235,6 +235,8 @@ int cmd_run(const std::vector<std::string>& args) {
     else ra.scenarios.emplace_back(a);
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
+  InterruptGuard guard;
   if (!ra.shard) ra.shard = shard_from_environment();
   if (ra.shard) {
     size_t all = ra.scenarios.size();
@@ -267,7 +269,6 @@ int cmd_run(const std::vector<std::string>& args) {
 
   // Must happen while we are single-threaded (see mount_namespace.h).
   if (ra.backend == "host") enter_private_mount_namespace();
-  InterruptGuard guard;
 
   int rc = kExitPass;
   for (const auto& s : scenarios) {
@@ -291,6 +292,9 @@ int cmd_run(const std::vector<std::string>& args) {
     // The most serious outcome wins: interrupted > environment > error > fail.
     if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
   }
+  // Interrupted before (or between) runs: say so in the exit code too.
+  int sig = interrupted();
+  if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
   return rc;
 }
 

@@ -91,8 +91,12 @@ static void clean_run(const fs::path& run, bool dry_run, GcResult& out) {
     nlohmann::json note = nlohmann::json::array();
     for (const auto& a : out.actions)
       if (a.run_dir == run.string()) note.push_back(a.what);
-    std::ofstream(run / "gc.json") << nlohmann::json{{"cleaned_at", iso8601_utc_now()}, {"actions", note}}.dump(2)
-                                   << "\n";
+    {
+      // Temp file + rename, so a gc killed mid-write leaves no torn JSON.
+      std::ofstream(run / ".gc.json.tmp", std::ios::trunc)
+          << nlohmann::json{{"cleaned_at", iso8601_utc_now()}, {"actions", note}}.dump(2) << "\n";
+      fs::rename(run / ".gc.json.tmp", run / "gc.json", ec);
+    }
     fs::remove(run / kMarker, ec);
   }
 }

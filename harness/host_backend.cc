@@ -295,21 +295,8 @@ static constexpr const char* kDiskFullHint =
 
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
-  RunRecord rec;
-  rec.scenario = s.name;
-  rec.scenario_file = s.file.string();
-  rec.description = s.description;
-  rec.run_dir = run_dir.path().string();
-  rec.run_id = run_dir.path().filename().string();
-  rec.started_at = iso8601_utc_now();
-  rec.backend = name();
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  rec.environment = {{"harness_version", HARNESS_VERSION},
-                     {"kernel", kernel_release()},
-                     {"hostname", host},
-                     {"backend", name()},
-                     {"harness_pid", getpid()}};
+  RunRecord rec = begin_record(s, run_dir, name());
+  rec.environment["harness_pid"] = getpid();
 
   HostRun hr(plan, run_dir, observer, rec);
   // The scenario's wall-clock limit: past it, everything stops and the

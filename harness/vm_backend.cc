@@ -406,22 +406,9 @@ void VmBackend::preflight(const Scenario& s) const {
 RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunClock clock;
-  RunRecord rec;
-  rec.scenario = s.name;
-  rec.scenario_file = s.file.string();
-  rec.description = s.description;
-  rec.run_dir = run_dir.path().string();
-  rec.run_id = run_dir.path().filename().string();
-  rec.started_at = iso8601_utc_now();
-  rec.backend = name();
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  rec.environment = {{"harness_version", HARNESS_VERSION},
-                     {"kernel", kernel_release()},
-                     {"host_kernel", kernel_release()},
-                     {"hostname", host},
-                     {"backend", name()},
-                     {"vm_memory_mib", opts_.memory_mib}};
+  RunRecord rec = begin_record(s, run_dir, name());
+  rec.environment["host_kernel"] = kernel_release();
+  rec.environment["vm_memory_mib"] = opts_.memory_mib;
   auto phase = [&](const std::string& p) {
     if (observer.on_phase) observer.on_phase(p);
   };

@@ -1,0 +1,27 @@
+#include "backend.h"
+
+#include <unistd.h>
+
+#include "host_backend.h"
+
+namespace harness {
+
+RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& backend) {
+  RunRecord rec;
+  rec.scenario = s.name;
+  rec.scenario_file = s.file.string();
+  rec.description = s.description;
+  rec.run_dir = dir.path().string();
+  rec.run_id = dir.path().filename().string();
+  rec.started_at = iso8601_utc_now();
+  rec.backend = backend;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  rec.environment = {{"harness_version", HARNESS_VERSION},
+                     {"kernel", kernel_release()},
+                     {"hostname", host},
+                     {"backend", backend}};
+  return rec;
+}
+
+}  // namespace harness
