@@ -43,12 +43,13 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--keep-work] [--shard I/N]\n"
+    "  run SCENARIO... [--out DIR] [--backend host|vm] [--keep-work] [--shard I/N] [--json]\n"
     "                  [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
     "                      vm when qemu and a guest kernel are installed, else host)\n"
-    "  validate SCENARIO...  check scenario files without running anything\n"
-    "  list [DIR]          list the scenarios in DIR (default: scenarios/)\n"
+    "  validate SCENARIO... [--json]\n"
+    "                      check scenario files without running anything\n"
+    "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
     "  report RUN_DIR... [--junit FILE]\n"
     "                      re-render report.md, report.html and junit.xml from\n"
     "                      each RUN_DIR/report.json (--junit: one file for all)\n"
@@ -62,7 +63,8 @@ const char* kUsage =
     "  gc [DIR...] [--dry-run] [--json]\n"
     "                      remove what killed runs left behind in DIR (default:\n"
     "                      reports/runs): loop devices, mounts, qemu, work dirs\n"
-    "  --version           print the version\n"
+    "  --version [--json]  print the version\n"
+    "  every command takes --help\n"
     "\n"
     "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
     "            2 invalid scenario or usage, 3 this machine cannot run it,\n"
@@ -73,10 +75,16 @@ bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 // A live progress line on a terminal; plain phase lines otherwise.
 class Progress {
  public:
-  explicit Progress(const std::string& scenario) : scenario_(scenario), tty_(isatty(STDERR_FILENO)) {
+  explicit Progress(const Scenario& s) : scenario_(s.name), tty_(isatty(STDERR_FILENO)) {
+    if (s.workload.iterations) total_execs_ = *s.workload.iterations + s.workload.warmup;
+    if (s.workload.duration) duration_s_ = std::chrono::duration<double>(*s.workload.duration).count();
     observer_.progress = &counters_;
     observer_.on_phase = [this](const std::string& phase) {
-      phase_ = phase;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        phase_ = phase;
+        if (phase == "faults") faults_start_ = MonoClock::now();
+      }
       if (!tty_) fmt::print(stderr, "[{}] {}\n", scenario_, phase);
     };
     if (tty_)
@@ -95,15 +103,39 @@ class Progress {
   const RunObserver& observer() const { return observer_; }
 
  private:
+  // Remaining time of the workload: by iterations at the rate so far, or
+  // by its duration, whichever ends first.
+  std::string eta(double faults_elapsed, unsigned long execs) const {
+    double left = -1;
+    if (total_execs_ && execs > 0 && faults_elapsed > 0.2)
+      left = static_cast<double>(*total_execs_ > execs ? *total_execs_ - execs : 0) * faults_elapsed /
+             static_cast<double>(execs);
+    if (duration_s_) left = left < 0 ? *duration_s_ - faults_elapsed : std::min(left, *duration_s_ - faults_elapsed);
+    return left < 0 ? std::string("ETA ?") : fmt::format("ETA {:.0f}s", std::max(0.0, left));
+  }
+
   void draw() {
-    double el = std::chrono::duration<double>(MonoClock::now() - start_).count();
-    fmt::print(stderr, "\r\x1b[K[{}] {:8} execs {:6}  crashes {:5}  abnormal {:5}  {:5.1f}s", scenario_,
-               std::string(phase_), counters_.execs.load(), counters_.crashes.load(),
-               counters_.abnormal.load(), el);
+    std::string phase;
+    std::optional<MonoClock::time_point> faults_start;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      phase = phase_;
+      faults_start = faults_start_;
+    }
+    auto now = MonoClock::now();
+    double el = std::chrono::duration<double>(now - start_).count();
+    unsigned long execs = counters_.execs.load();
+    std::string eta_text = faults_start ? eta(std::chrono::duration<double>(now - *faults_start).count(), execs) : "";
+    fmt::print(stderr, "\r\x1b[K[{}] {:8} execs {:6}  crashes {:5}  abnormal {:5}  {:5.1f}s  {}", scenario_, phase,
+               execs, counters_.crashes.load(), counters_.abnormal.load(), el, eta_text);
   }
   std::string scenario_;
   bool tty_;
+  std::optional<unsigned long> total_execs_;
+  std::optional<double> duration_s_;
+  std::mutex mu_;
   std::string phase_ = "start";
+  std::optional<MonoClock::time_point> faults_start_;
   WorkloadProgress counters_;
   RunObserver observer_;
   std::atomic<bool> done_{false};
@@ -116,6 +148,7 @@ struct RunArgs {
   std::optional<fs::path> out;
   std::string backend;  // empty: vm when VmBackend::available(), else host
   bool keep_work = false;
+  bool json = false;  // the final summaries as one JSON array on stdout
   std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
   VmOptions vm;
 };
@@ -126,22 +159,50 @@ int usage_error(const std::string& msg) {
 }
 
 int cmd_validate(const std::vector<std::string>& args) {
-  if (args.empty()) return usage_error("validate needs at least one scenario file");
-  int rc = kExitPass;
+  bool json = false;
+  std::vector<std::string> files;
   for (const auto& a : args) {
+    if (a == "--help") {
+      fmt::print("usage: harness validate SCENARIO... [--json]\n"
+                 "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
+      return kExitPass;
+    }
+    if (a == "--json") json = true;
+    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else files.push_back(a);
+  }
+  if (files.empty()) return usage_error("validate needs at least one scenario file");
+  int rc = kExitPass;
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& a : files) {
     try {
       Scenario s = load_scenario(a);
-      fmt::print("{}: ok ({})\n", a, s.name);
+      if (json) results.push_back({{"file", a}, {"ok", true}, {"name", s.name}});
+      else fmt::print("{}: ok ({})\n", a, s.name);
     } catch (const ScenarioError& e) {
+      if (json)
+        results.push_back({{"file", a}, {"ok", false}, {"line", e.line()}, {"col", e.col()},
+                           {"path", e.json_path()}, {"message", e.message()}});
       fmt::print(stderr, "{}\n", e.what());
       rc = kExitInvalid;
     }
   }
+  if (json) fmt::print("{}\n", results.dump(2));
   return rc;
 }
 
 int cmd_list(const std::vector<std::string>& args) {
-  fs::path dir = args.empty() ? fs::path("scenarios") : fs::path(args[0]);
+  bool json = false;
+  fs::path dir = "scenarios";
+  for (const auto& a : args) {
+    if (a == "--help") {
+      fmt::print("usage: harness list [DIR] [--json]\n  the scenarios in DIR (default scenarios/) with their descriptions\n");
+      return kExitPass;
+    }
+    if (a == "--json") json = true;
+    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else dir = a;
+  }
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -151,14 +212,18 @@ int cmd_list(const std::vector<std::string>& args) {
     return kExitEnvironment;
   }
   std::sort(files.begin(), files.end());
+  nlohmann::json out = nlohmann::json::array();
   for (const auto& f : files) {
     try {
       Scenario s = load_scenario(f);
-      fmt::print("{:34} {}\n", f.filename().string(), s.description.substr(0, 90));
+      if (json) out.push_back({{"file", f.string()}, {"name", s.name}, {"description", s.description}});
+      else fmt::print("{:34} {}\n", f.filename().string(), s.description.substr(0, 90));
     } catch (const ScenarioError& e) {
-      fmt::print("{:34} INVALID: {}\n", f.filename().string(), e.message());
+      if (json) out.push_back({{"file", f.string()}, {"invalid", e.what()}});
+      else fmt::print("{:34} INVALID: {}\n", f.filename().string(), e.message());
     }
   }
+  if (json) fmt::print("{}\n", out.dump(2));
   return kExitPass;
 }
 
@@ -222,6 +287,11 @@ int cmd_run(const std::vector<std::string>& args) {
     if (a == "--out") ra.out = value("--out");
     else if (a == "--backend") ra.backend = value("--backend");
     else if (a == "--keep-work") ra.keep_work = true;
+    else if (a == "--json") ra.json = true;
+    else if (a == "--help") {
+      fmt::print("{}", kUsage);
+      return kExitPass;
+    }
     else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
     else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
     else if (a == "--accel") ra.vm.accel = value("--accel");
@@ -271,6 +341,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (ra.backend == "host") enter_private_mount_namespace();
 
   int rc = kExitPass;
+  nlohmann::json summaries = nlohmann::json::array();
   for (const auto& s : scenarios) {
     if (interrupted()) break;
     RunOptions opts;
@@ -278,11 +349,18 @@ int cmd_run(const std::vector<std::string>& args) {
     if (ra.out) opts.out = scenarios.size() == 1 ? *ra.out : *ra.out / s.name;
     RunOutcome outcome;
     {
-      Progress progress(s.name);
+      Progress progress(s);
       opts.observer = progress.observer();
       outcome = run_scenario(s, *backend, opts);
     }
-    fmt::print("{}\n", summary_text(outcome.report, use_color()));
+    if (ra.json)
+      summaries.push_back({{"scenario", outcome.report.at("scenario")},
+                           {"verdict", outcome.report.at("verdict")},
+                           {"run_dir", outcome.run_dir.string()},
+                           {"counts", outcome.report.at("counts")},
+                           {"statistics", outcome.report.at("statistics")}});
+    else
+      fmt::print("{}\n", summary_text(outcome.report, use_color()));
     std::fflush(stdout);
     int this_rc = kExitPass;
     if (outcome.interrupted) this_rc = kExitInterrupted;
@@ -292,6 +370,7 @@ int cmd_run(const std::vector<std::string>& args) {
     // The most serious outcome wins: interrupted > environment > error > fail.
     if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
   }
+  if (ra.json) fmt::print("{}\n", summaries.dump(2));
   // Interrupted before (or between) runs: say so in the exit code too.
   int sig = interrupted();
   if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
@@ -309,7 +388,10 @@ int run_cli(const std::vector<std::string>& args) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (cmd == "--version" || cmd == "version") {
-      fmt::print("harness {}\n", HARNESS_VERSION);
+      if (rest.size() == 1 && rest[0] == "--json")
+        fmt::print("{}\n", nlohmann::json{{"harness", HARNESS_VERSION}}.dump());
+      else
+        fmt::print("harness {}\n", HARNESS_VERSION);
       return kExitPass;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -245,7 +245,7 @@ std::string what_happened(const json& report) {
                                         return n;
                                       }(),
                                       list, format_ms(first_crash - t0),
-                                      first_write ? "the first write" : "the first fault action"));
+                                      first_write ? "the first writing action started" : "the first fault action started"));
     }
   } else if (!execs.empty()) {
     sentences.push_back(fmt::format("The workload ran {} execs.", execs.size()));
