@@ -113,9 +113,11 @@ void EvidenceRecorder::drain() {
       std::lock_guard<std::mutex> lock(mu_);
       Writer& w = writers_[{e.pid, static_cast<unsigned long long>(e.inode)}];
       if (w.pid == 0) {
+        // Once per writer: a loop rewriting the image yields thousands of
+        // events from the same process.
         w.pid = e.pid;
-        w.exe = e.exe;
-        w.argv = e.argv;
+        w.exe = process_exe(e.pid);
+        w.argv = process_argv(e.pid);
         w.path = path;
         w.first_ms = now;
       }

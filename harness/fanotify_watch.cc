@@ -60,8 +60,6 @@ std::vector<FileWriteEvent> FanotifyWatch::read_events() {
         e.inode = st.st_ino;
         e.size = st.st_size;
       }
-      e.exe = process_exe(e.pid);
-      e.argv = process_argv(e.pid);
       out.push_back(std::move(e));
     }
   }

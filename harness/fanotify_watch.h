@@ -22,8 +22,6 @@ struct FileWriteEvent {
   dev_t dev = 0;
   ino_t inode = 0;
   long long size = -1;  // the file's size when we read the event
-  std::string exe;      // /proc/PID/exe, if the process still existed
-  std::vector<std::string> argv;
 };
 
 class FanotifyWatch {
@@ -36,8 +34,8 @@ class FanotifyWatch {
 
   void watch(const std::filesystem::path& file);
   int fd() const { return fd_.get(); }
-  // Reads what is queued now (non-blocking). Identity is looked up at once,
-  // while a short-lived writer most likely still exists.
+  // Reads what is queued now (non-blocking). The caller looks up a new
+  // writer's identity (process_exe/argv) at once, while it likely exists.
   std::vector<FileWriteEvent> read_events();
 
  private:

@@ -75,10 +75,8 @@ struct CliResult {
   std::string out, err;
 };
 
-inline CliResult run_harness(const std::vector<std::string>& args, const fs::path& logs,
-                             std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  std::vector<std::string> argv{HARNESS_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
+// Runs argv with stdout/stderr in `logs`; the exit code is 128+N for a signal.
+inline CliResult run_argv(const std::vector<std::string>& argv, const fs::path& logs, std::chrono::seconds timeout) {
   ChildOptions o;
   o.stdout_file = logs / "stdout.txt";
   o.stderr_file = logs / "stderr.txt";
@@ -92,6 +90,13 @@ inline CliResult run_harness(const std::vector<std::string>& args, const fs::pat
   c.out = slurp(o.stdout_file);
   c.err = slurp(o.stderr_file);
   return c;
+}
+
+inline CliResult run_harness(const std::vector<std::string>& args, const fs::path& logs,
+                             std::chrono::seconds timeout = std::chrono::seconds(300)) {
+  std::vector<std::string> argv{HARNESS_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_argv(argv, logs, timeout);
 }
 
 inline nlohmann::json read_report(const fs::path& run_dir) {

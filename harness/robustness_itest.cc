@@ -433,17 +433,7 @@ CliResult in_private_namespace(const std::string& script, const std::vector<std:
   if (!unshare) return CliResult{-2, "", "unshare not found"};
   std::vector<std::string> argv{unshare->string(), "--mount", "--propagation", "private", "sh", "-euc", script, "sh"};
   argv.insert(argv.end(), args.begin(), args.end());
-  ChildOptions o;
-  o.stdout_file = logs / "stdout.txt";
-  o.stderr_file = logs / "stderr.txt";
-  o.timeout = std::chrono::seconds(120);
-  o.unset_env = {"GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS"};
-  auto r = run_child(argv, o);
-  CliResult c;
-  c.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
-  c.out = slurp(o.stdout_file);
-  c.err = slurp(o.stderr_file);
-  return c;
+  return run_argv(argv, logs, std::chrono::seconds(120));
 }
 
 // What a finished (or failed) run leaves in its directory: the report in
