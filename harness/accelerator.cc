@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "atomic_write.h"
 #include "error.h"
 #include "host_backend.h"
 
@@ -148,18 +149,7 @@ void AccelCache::store(const std::string& key, const AccelDecision& d) const {
   j[key] = {{"accel", std::string(to_string(d.accel))}, {"reason", d.reason}, {"decided_at", iso8601_utc_now()}};
   std::error_code ec;
   fs::create_directories(file_.parent_path(), ec);
-  fs::path tmp = file_;
-  tmp += fmt::format(".tmp.{}", getpid());
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw EnvironmentError(fmt::format("{}: cannot write the accelerator cache", tmp.string()));
-  }
-  fs::rename(tmp, file_, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw EnvironmentError(fmt::format("{}: cannot write the accelerator cache: {}", file_.string(), ec.message()));
-  }
+  write_file_atomically(file_, j.dump(2) + "\n");
 }
 
 }  // namespace harness

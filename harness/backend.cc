@@ -21,6 +21,7 @@ RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& 
                      {"kernel", kernel_release()},
                      {"hostname", host},
                      {"backend", backend}};
+  if (!s.sizing.empty()) rec.environment["sizing"] = s.sizing;
   return rec;
 }
 

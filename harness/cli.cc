@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "batch.h"
 #include "compare.h"
 #include "doctor.h"
 #include "gc.h"
@@ -17,11 +18,13 @@
 #include "host_backend.h"
 #include "interrupt.h"
 #include "mount_namespace.h"
+#include "progress.h"
 #include "report_command.h"
 #include "report_json.h"
 #include "runner.h"
 #include "scenario.h"
 #include "shard.h"
+#include "sizing.h"
 #include "vm_backend.h"
 
 namespace harness {
@@ -43,10 +46,12 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--keep-work] [--shard I/N] [--json]\n"
-    "                  [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
+    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
+    "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
-    "                      vm when qemu and a guest kernel are installed, else host)\n"
+    "                      vm when qemu and a guest kernel are installed, else host);\n"
+    "                      --repeat K runs each K times and pools them per scenario\n"
+    "                      (DIR/summary.json); -j N boots N VMs at once\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
@@ -72,83 +77,14 @@ const char* kUsage =
 
 bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 
-// A live progress line on a terminal; plain phase lines otherwise.
-class Progress {
- public:
-  explicit Progress(const Scenario& s) : scenario_(s.name), tty_(isatty(STDERR_FILENO)) {
-    if (s.workload.iterations) total_execs_ = *s.workload.iterations + s.workload.warmup;
-    if (s.workload.duration) duration_s_ = std::chrono::duration<double>(*s.workload.duration).count();
-    observer_.progress = &counters_;
-    observer_.on_phase = [this](const std::string& phase) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        phase_ = phase;
-        if (phase == "faults") faults_start_ = MonoClock::now();
-      }
-      if (!tty_) fmt::print(stderr, "[{}] {}\n", scenario_, phase);
-    };
-    if (tty_)
-      thread_ = std::thread([this] {
-        while (!done_) {
-          draw();
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-      });
-  }
-  ~Progress() {
-    done_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (tty_) fmt::print(stderr, "\r\x1b[K");
-  }
-  const RunObserver& observer() const { return observer_; }
-
- private:
-  // Remaining time of the workload: by iterations at the rate so far, or
-  // by its duration, whichever ends first.
-  std::string eta(double faults_elapsed, unsigned long execs) const {
-    double left = -1;
-    if (total_execs_ && execs > 0 && faults_elapsed > 0.2)
-      left = static_cast<double>(*total_execs_ > execs ? *total_execs_ - execs : 0) * faults_elapsed /
-             static_cast<double>(execs);
-    if (duration_s_) left = left < 0 ? *duration_s_ - faults_elapsed : std::min(left, *duration_s_ - faults_elapsed);
-    return left < 0 ? std::string("ETA ?") : fmt::format("ETA {:.0f}s", std::max(0.0, left));
-  }
-
-  void draw() {
-    std::string phase;
-    std::optional<MonoClock::time_point> faults_start;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      phase = phase_;
-      faults_start = faults_start_;
-    }
-    auto now = MonoClock::now();
-    double el = std::chrono::duration<double>(now - start_).count();
-    unsigned long execs = counters_.execs.load();
-    std::string eta_text = faults_start ? eta(std::chrono::duration<double>(now - *faults_start).count(), execs) : "";
-    fmt::print(stderr, "\r\x1b[K[{}] {:8} execs {:6}  crashes {:5}  abnormal {:5}  {:5.1f}s  {}", scenario_, phase,
-               execs, counters_.crashes.load(), counters_.abnormal.load(), el, eta_text);
-  }
-  std::string scenario_;
-  bool tty_;
-  std::optional<unsigned long> total_execs_;
-  std::optional<double> duration_s_;
-  std::mutex mu_;
-  std::string phase_ = "start";
-  std::optional<MonoClock::time_point> faults_start_;
-  WorkloadProgress counters_;
-  RunObserver observer_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-  MonoClock::time_point start_ = MonoClock::now();
-};
-
 struct RunArgs {
   std::vector<fs::path> scenarios;
   std::optional<fs::path> out;
   std::string backend;  // empty: vm when VmBackend::available(), else host
   bool keep_work = false;
   bool json = false;  // the final summaries as one JSON array on stdout
+  unsigned jobs = 1;    // -j N: runs at once (vm backend only)
+  unsigned repeat = 1;  // --repeat K: runs of each scenario
   std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
   VmOptions vm;
 };
@@ -293,6 +229,12 @@ int cmd_run(const std::vector<std::string>& args) {
       return kExitPass;
     }
     else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
+    else if (a == "-j" || a == "--jobs" || a == "--repeat") {
+      std::string flag = a, v = value(a.c_str());
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoul(v) == 0)
+        return usage_error(fmt::format("{} takes a count from 1 to 9999, got \"{}\"", flag, v));
+      (flag == "--repeat" ? ra.repeat : ra.jobs) = static_cast<unsigned>(std::stoul(v));
+    }
     else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
     else if (a == "--accel") ra.vm.accel = value("--accel");
     else if (a == "--memory") {
@@ -319,10 +261,13 @@ int cmd_run(const std::vector<std::string>& args) {
     return usage_error(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
   if (ra.backend != "host" && ra.backend != "vm")
     return usage_error(fmt::format("unknown backend \"{}\" (expected host or vm)", ra.backend));
+  if (ra.jobs > 1 && ra.backend == "host")
+    return usage_error("-j runs VMs in parallel; host runs share one page cache and drop_caches is machine-wide, "
+                       "so concurrent host runs would disturb each other's results: use --backend vm, or -j 1");
 
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
-  for (const auto& f : ra.scenarios) scenarios.push_back(load_scenario(f));
+  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
   std::unique_ptr<Backend> backend;
   if (ra.backend == "vm")
     backend = std::make_unique<VmBackend>(ra.vm);
@@ -332,7 +277,8 @@ int cmd_run(const std::vector<std::string>& args) {
 
   // Whatever a killed earlier run left next to ours goes first.
   {
-    fs::path root = ra.out ? fs::absolute(*ra.out).parent_path() : fs::path("reports/runs");
+    bool one_run = scenarios.size() * ra.repeat == 1;
+    fs::path root = !ra.out ? fs::path("reports/runs") : one_run ? fs::absolute(*ra.out).parent_path() : fs::absolute(*ra.out);
     GcResult gc = collect_garbage({root}, false);
     for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
   }
@@ -340,19 +286,14 @@ int cmd_run(const std::vector<std::string>& args) {
   // Must happen while we are single-threaded (see mount_namespace.h).
   if (ra.backend == "host") enter_private_mount_namespace();
 
+  BatchOptions bo;
+  bo.jobs = ra.jobs;
+  bo.repeat = ra.repeat;
+  bo.out = ra.out;
+  bo.keep_work = ra.keep_work;
   int rc = kExitPass;
   nlohmann::json summaries = nlohmann::json::array();
-  for (const auto& s : scenarios) {
-    if (interrupted()) break;
-    RunOptions opts;
-    opts.keep_work = ra.keep_work;
-    if (ra.out) opts.out = scenarios.size() == 1 ? *ra.out : *ra.out / s.name;
-    RunOutcome outcome;
-    {
-      Progress progress(s);
-      opts.observer = progress.observer();
-      outcome = run_scenario(s, *backend, opts);
-    }
+  BatchResult batch = run_batch(scenarios, *backend, bo, [&](const RunOutcome& outcome) {
     if (ra.json)
       summaries.push_back({{"scenario", outcome.report.at("scenario")},
                            {"verdict", outcome.report.at("verdict")},
@@ -369,8 +310,14 @@ int cmd_run(const std::vector<std::string>& args) {
     else if (outcome.status != VerdictStatus::pass) this_rc = kExitFail;
     // The most serious outcome wins: interrupted > environment > error > fail.
     if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
+  });
+  if (ra.json) {
+    fmt::print("{}\n", summaries.dump(2));
+  } else if (!batch.by_scenario.is_null()) {
+    fmt::print("{}", pooled_text(batch.by_scenario));
+    if (batch.not_started) fmt::print("{} runs not started (interrupted)\n", batch.not_started);
+    if (batch.summary) fmt::print("summary   {}\n", batch.summary->string());
   }
-  if (ra.json) fmt::print("{}\n", summaries.dump(2));
   // Interrupted before (or between) runs: say so in the exit code too.
   int sig = interrupted();
   if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;

@@ -20,6 +20,7 @@
 #include "run_dir.h"
 #include "scenario.h"
 #include "scoped_fd.h"
+#include "sizing.h"
 
 namespace harness {
 
@@ -156,7 +157,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
 
   int rc = 0;
   try {
-    Scenario s = load_scenario(a.scenario);
+    // The agent runs in a VM by definition: the scenario's vm sizing.
+    Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
     HostBackend backend;
     backend.preflight(s);
     RunDir dir(a.run_dir);

@@ -53,6 +53,9 @@ json record_message(const RunRecord& r) {
               {"environment", r.environment},
               {"images", images},
               {"mounts", mounts},
+              {"writers", r.writers},
+              {"images_evidence", r.images_evidence},
+              {"page_cache", r.page_cache},
               {"execs", r.execs.size()},
               {"faults", r.faults.size()},
               {"phases", r.phases.size()}};
@@ -72,8 +75,15 @@ void apply_record_message(const json& m, RunRecord& r) {
                                    x.at("backing_dev").get<unsigned long long>(),
                                    x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false)});
   r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);
+  // The evidence the guest gathered. Its pids are the guest's, like the
+  // pids of the exec events, and harness_pid says which one was the agent.
+  r.writers = m.value("writers", json::array());
+  r.images_evidence = m.value("images_evidence", json::array());
+  r.page_cache = m.value("page_cache", json::array());
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
+  for (const char* k : {"harness_pid", "write_attribution"})
+    if (env.contains(k)) r.environment[k] = env.at(k);
 }
 
 std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key) {

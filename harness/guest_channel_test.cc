@@ -35,7 +35,10 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   RunRecord g;
   g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
   g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true});
-  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}};
+  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"harness_pid", 57}};
+  g.writers = json::array({{{"pid", 81}, {"comm", "stack-install"}, {"path", "data/cedar-14.img"}}});
+  g.images_evidence = json::array({{{"path", "data/cedar-14.img"}, {"moment", "mounted"}, {"sha256", "ab"}}});
+  g.page_cache = json::array({{{"t_ms", 5.0}, {"resident_pages", 3}}});
   g.duration_ms = 1234.5;
   g.timed_out = true;
   g.execs.resize(3);
@@ -55,6 +58,12 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   EXPECT_TRUE(h.timed_out);
   EXPECT_EQ(h.environment.at("guest_kernel"), "6.1.0-guest");
   EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
+  // The guest's evidence comes across whole, with the agent's (guest) pid
+  // that attribution needs to tell the harness's own writes apart.
+  EXPECT_EQ(h.writers, g.writers);
+  EXPECT_EQ(h.images_evidence, g.images_evidence);
+  EXPECT_EQ(h.page_cache, g.page_cache);
+  EXPECT_EQ(h.environment.at("harness_pid"), 57);
 }
 
 TEST(GuestChannel, CmdlineValues) {

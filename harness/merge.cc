@@ -9,6 +9,8 @@
 #include "report_command.h"
 #include "report_files.h"
 #include "report_junit.h"
+#include "report_view.h"
+#include "statistics.h"
 
 namespace harness {
 
@@ -29,6 +31,73 @@ std::vector<fs::path> find_reports(const std::vector<fs::path>& dirs) {
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+nlohmann::json pool_by_scenario(const std::vector<nlohmann::json>& reports) {
+  struct Pool {
+    unsigned long runs = 0, with_crash = 0, with_abnormal = 0, n = 0, abnormal = 0;
+    std::map<std::string, unsigned long> verdicts;
+  };
+  std::map<std::string, Pool> pools;
+  for (const auto& r : reports) {
+    Pool& p = pools[str_or(r, "scenario", "(unnamed scenario)")];
+    ++p.runs;
+    ++p.verdicts[str_or(r, "verdict", "unknown")];
+    const auto& counts = object_or_empty(r, "counts");
+    p.with_crash += count_or(counts, "sigsegv") + count_or(counts, "sigbus") > 0;
+    unsigned long abnormal = 0;
+    for (const auto& [cls, n] : counts.items())
+      if (cls != "ok" && n.is_number_unsigned()) abnormal += n.get<unsigned long>();
+    p.with_abnormal += abnormal > 0;
+    const auto& st = object_or_empty(r, "statistics");
+    p.n += count_or(st, "n");
+    p.abnormal += count_or(st, "abnormal");
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, p] : pools) {
+    nlohmann::json verdicts = nlohmann::json::object();
+    for (const auto& [v, n] : p.verdicts) verdicts[v] = n;
+    nlohmann::json pooled = {{"n", p.n}, {"abnormal", p.abnormal}, {"method", "clopper-pearson"}};
+    if (p.n > 0) {
+      auto ci = clopper_pearson(p.abnormal, p.n);
+      pooled["rate"] = static_cast<double>(p.abnormal) / static_cast<double>(p.n);
+      pooled["ci95_low"] = ci.low;
+      pooled["ci95_high"] = ci.high;
+      pooled["upper95_one_sided"] = clopper_pearson_upper(p.abnormal, p.n);
+    }
+    out.push_back({{"scenario", name},
+                   {"runs", p.runs},
+                   {"verdicts", verdicts},
+                   {"runs_with_sigsegv_or_sigbus", p.with_crash},
+                   {"runs_with_abnormal_exit", p.with_abnormal},
+                   {"pooled_under_fault", pooled}});
+  }
+  return out;
+}
+
+// "heroku-2017-truncation: 10 runs, pass 10; SIGSEGV/SIGBUS in 10, abnormal
+// in 10; pooled 9950/10000 under fault" — one line per scenario.
+std::string pooled_text(const nlohmann::json& by_scenario) {
+  std::string out;
+  for (const auto& p : by_scenario) {
+    std::vector<std::string> v;
+    for (const auto& [k, n] : p.at("verdicts").items()) v.push_back(fmt::format("{} {}", k, n.get<unsigned long>()));
+    const auto& pool = p.at("pooled_under_fault");
+    unsigned long n = pool.at("n").get<unsigned long>(), ab = pool.at("abnormal").get<unsigned long>();
+    std::string stat = n == 0 ? std::string("no execs under fault")
+                       : ab == 0
+                           ? fmt::format("0 abnormal in {} execs under fault: crash probability < {:.3g} (95%)", n,
+                                         pool.at("upper95_one_sided").get<double>())
+                           : fmt::format("{} abnormal in {} execs under fault = {:.3g} (95% CI {:.3g}..{:.3g})", ab, n,
+                                         pool.at("rate").get<double>(), pool.at("ci95_low").get<double>(),
+                                         pool.at("ci95_high").get<double>());
+    unsigned long runs = p.at("runs").get<unsigned long>();
+    out += fmt::format("{}: {} run{} ({}); SIGSEGV/SIGBUS in {}, any abnormal exit in {}; pooled: {}\n",
+                       p.at("scenario").get<std::string>(), runs, runs == 1 ? "" : "s", fmt::join(v, ", "),
+                       p.at("runs_with_sigsegv_or_sigbus").get<unsigned long>(),
+                       p.at("runs_with_abnormal_exit").get<unsigned long>(), stat);
+  }
   return out;
 }
 
@@ -53,7 +122,11 @@ Merged merge_reports(const std::vector<fs::path>& files) {
   }
   nlohmann::json vj = nlohmann::json::object();
   for (const auto& [k, n] : verdicts) vj[k] = n;
-  m.summary = {{"scenarios", rows}, {"verdicts", vj}, {"pass", m.all_pass}, {"reports", reports.size()}};
+  m.summary = {{"scenarios", rows},
+               {"verdicts", vj},
+               {"by_scenario", pool_by_scenario(reports)},
+               {"pass", m.all_pass},
+               {"reports", reports.size()}};
   m.junit = render_junit(reports);
   return m;
 }
@@ -84,6 +157,7 @@ int cmd_merge(const std::vector<std::string>& args) {
   write_file_atomically(out / "junit.xml", m.junit);
   for (const auto& row : m.summary.at("scenarios"))
     fmt::print("{:34} {}\n", row.at("scenario").get<std::string>(), row.at("verdict").get<std::string>());
+  if (files.size() > m.summary.at("by_scenario").size()) fmt::print("{}", pooled_text(m.summary.at("by_scenario")));
   fmt::print("merged {} reports into {} and {}\n", files.size(), (out / "summary.json").string(),
              (out / "junit.xml").string());
   return m.all_pass ? 0 : 1;

@@ -13,8 +13,19 @@ namespace harness {
 // Every report.json at DIR, DIR/*/ or DIR/*/*/, sorted by scenario name.
 std::vector<std::filesystem::path> find_reports(const std::vector<std::filesystem::path>& dirs);
 
+// Several runs of each scenario taken together, one entry per scenario:
+// runs, their verdicts, how many saw SIGSEGV/SIGBUS and how many saw any
+// abnormal exit, and the execs under fault of all runs summed into one
+// Clopper-Pearson estimate (as if every exec were an independent trial).
+nlohmann::json pool_by_scenario(const std::vector<nlohmann::json>& reports);
+
+// One line per scenario of pool_by_scenario(), for the terminal.
+std::string pooled_text(const nlohmann::json& by_scenario);
+
 struct Merged {
-  nlohmann::json summary;  // {"scenarios": [{scenario, verdict, counts, run_dir}], "verdicts": {...}, "pass": bool}
+  // {"scenarios": [{scenario, verdict, counts, run_dir}], "verdicts": {...},
+  //  "by_scenario": pool_by_scenario(), "pass": bool, "reports": n}
+  nlohmann::json summary;
   std::string junit;
   bool all_pass = true;
 };

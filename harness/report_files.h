@@ -3,6 +3,8 @@
 // file beside it, fsync, rename) so a reader never sees half a file.
 #pragma once
 
+#include "atomic_write.h"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -17,8 +19,5 @@ inline constexpr const char* kJunitFile = "junit.xml";
 // path and errno) when a file cannot be written.
 void write_report_files(const std::filesystem::path& run_dir, const nlohmann::json& report);
 
-// temp + fsync + rename in the target's directory; the temp file is
-// removed again on failure.
-void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace harness

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include <regex>
 
 #include "report_view.h"
@@ -102,8 +104,7 @@ std::string system_out(const json& report) {
   return std::string(keep) + fmt::format(fmt::runtime(note_fmt), keep.size(), out.size());
 }
 
-std::string testcase(const json& report) {
-  std::string name = str_or(report, "scenario", "(unnamed scenario)");
+std::string testcase(const json& report, const std::string& name) {
   std::string verdict = str_or(report, "verdict", "unknown");
   const json& run = object_or_empty(report, "run");
   std::string out = fmt::format("    <testcase classname=\"harness.scenarios\" name=\"{}\" time=\"{}\">\n", attr(name),
@@ -175,12 +176,18 @@ std::string render_junit(const std::vector<json>& reports) {
   unsigned failures = 0, errors = 0;
   double total_ms = 0;
   std::string cases;
+  // A scenario run several times (harness run --repeat) is one testcase per
+  // run, numbered, so that CI tools keep them apart.
+  std::map<std::string, unsigned> runs_of, seen;
+  for (const auto& r : reports) ++runs_of[str_or(r, "scenario", "(unnamed scenario)")];
   for (const auto& r : reports) {
     std::string v = str_or(r, "verdict", "unknown");
     if (v == "fail") ++failures;
     else if (v != "pass") ++errors;
     total_ms += run_duration_ms(r);
-    cases += testcase(r);
+    std::string name = str_or(r, "scenario", "(unnamed scenario)");
+    unsigned n = runs_of[name];
+    cases += testcase(r, n > 1 ? fmt::format("{} (run {} of {})", name, ++seen[name], n) : name);
   }
   std::string suite_attrs = fmt::format("name=\"harness.scenarios\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
                                         "skipped=\"0\" time=\"{}\"",

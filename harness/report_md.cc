@@ -237,19 +237,8 @@ void section_page_cache(std::string& out, const json& report) {
 }
 
 void section_environment(std::string& out, const json& report) {
-  const json& env = object_or_empty(report, "environment");
-  const json& run = object_or_empty(report, "run");
   Table t({"", ""}, "ll");
-  std::vector<std::string> known = {"harness_version", "kernel",       "hostname",           "backend",
-                                    "accelerator",     "accelerator_reason", "qemu_version", "write_attribution"};
-  for (const auto& k : known)
-    if (env.contains(k)) t.row({k, scalar_text(env.at(k))});
-  for (const auto& [k, v] : env.items())
-    if (std::find(known.begin(), known.end(), k) == known.end()) t.row({k, scalar_text(v)});
-  for (const char* k : {"id", "started_at", "run_dir"})
-    if (run.contains(k)) t.row({std::string("run ") + k, scalar_text(run.at(k))});
-  if (run.contains("duration_ms")) t.row({"run duration", format_ms(num_or(run, "duration_ms"))});
-  if (report.contains("scenario_file")) t.row({"scenario file", str_or(report, "scenario_file")});
+  for (const auto& [k, v] : environment_rows(report)) t.row({k, v});
   out += "## Environment\n\n" + t.str();
 }
 

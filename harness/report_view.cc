@@ -302,4 +302,22 @@ std::string statistics_sentence(const json& report) {
                      k, n, rate, num_or(st, "ci95_low"), num_or(st, "ci95_high", 1));
 }
 
+std::vector<std::pair<std::string, std::string>> environment_rows(const json& report) {
+  const json& env = object_or_empty(report, "environment");
+  const json& run = object_or_empty(report, "run");
+  std::vector<std::pair<std::string, std::string>> rows;
+  static const std::vector<std::string> known = {"harness_version", "kernel",       "hostname",
+                                                 "backend",         "accelerator",  "accelerator_reason",
+                                                 "sizing",          "qemu_version", "write_attribution"};
+  for (const auto& k : known)
+    if (env.contains(k)) rows.emplace_back(k, scalar_text(env.at(k)));
+  for (const auto& [k, v] : env.items())
+    if (std::find(known.begin(), known.end(), k) == known.end()) rows.emplace_back(k, scalar_text(v));
+  for (const char* k : {"id", "started_at", "run_dir"})
+    if (run.contains(k)) rows.emplace_back(std::string("run ") + k, scalar_text(run.at(k)));
+  if (run.contains("duration_ms")) rows.emplace_back("run duration", format_ms(num_or(run, "duration_ms")));
+  if (report.contains("scenario_file")) rows.emplace_back("scenario file", str_or(report, "scenario_file"));
+  return rows;
+}
+
 }  // namespace harness

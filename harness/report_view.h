@@ -26,6 +26,11 @@ const nlohmann::json& object_or_empty(const nlohmann::json& j, std::string_view 
 // booleans as yes/no, null as "", anything else as compact JSON.
 std::string scalar_text(const nlohmann::json& v);
 
+// The environment table, key then value: the well-known keys first in a
+// fixed order (backend, accelerator and why, sizing...), then the rest,
+// then the run's id, start, directory and duration.
+std::vector<std::pair<std::string, std::string>> environment_rows(const nlohmann::json& report);
+
 // "0.8 ms", "812 ms", "3.30 s", "2 min 5 s".
 std::string format_ms(double ms);
 // "10.0 MiB (10485760 bytes)" style, short: "10.0 MiB".

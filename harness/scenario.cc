@@ -47,7 +47,8 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect"}},
+        "workload", "faults", "expect", "vm"}},
+      {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
       {"copy", {"from", "to"}},
@@ -417,6 +418,30 @@ WorkloadSpec parse_workload(const Node& n, std::chrono::seconds timeout) {
   return w;
 }
 
+VmSizing parse_vm_sizing(const Node& n, const Scenario& s) {
+  n.expect_object("vm_sizing");
+  if (n.raw().empty()) n.fail("an empty \"vm\" object: give iterations, duration_ms or min_execs_under_fault");
+  VmSizing v;
+  if (auto i = n.optional("iterations")) v.iterations = i->integer(1, kMaxIterations);
+  if (auto d = n.optional("duration_ms")) {
+    v.duration = milliseconds(d->integer(1, kMaxMs));
+    if (*v.duration > s.timeout)
+      d->fail(fmt::format("duration_ms ({} ms) exceeds the scenario's timeout_s ({} s)", v.duration->count(),
+                          s.timeout.count()));
+  }
+  if (auto m = n.optional("min_execs_under_fault")) {
+    v.min_execs_under_fault = m->integer(1, kMaxIterations);
+    if (std::none_of(s.expect.begin(), s.expect.end(),
+                     [](const Expectation& e) { return e.kind == ExpectationKind::min_execs_under_fault; }))
+      m->fail("there is no min_execs_under_fault expectation to resize");
+    auto iterations = v.iterations ? v.iterations : s.workload.iterations;
+    if (iterations && *v.min_execs_under_fault > *iterations)
+      m->fail(fmt::format("{} execs under fault out of at most {} iterations: this can never hold",
+                          *v.min_execs_under_fault, *iterations));
+  }
+  return v;
+}
+
 // Byte-level checks before any parsing: a scenario is UTF-8 text (RFC
 // 8259) without a byte-order mark (nlohmann skips one silently, and then
 // every reported column is off) and without NUL bytes. Returns the offset
@@ -610,6 +635,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     s.expect.push_back(std::move(e));
   }
   if (s.expect.empty()) expect.fail("a scenario needs at least one expectation");
+  if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
   return s;
 }
 

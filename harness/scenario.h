@@ -110,6 +110,14 @@ struct Expectation {
   std::string text;             // how the user wrote it, for reports
 };
 
+// How big the run is under the vm backend ("vm" in the file), where an
+// exec costs 10-50x the host's. Applied by sized_for_backend().
+struct VmSizing {
+  std::optional<unsigned long> iterations;
+  std::optional<std::chrono::milliseconds> duration;
+  std::optional<unsigned long> min_execs_under_fault;
+};
+
 struct Scenario {
   std::filesystem::path file;  // where it was loaded from
   std::string name;
@@ -122,6 +130,10 @@ struct Scenario {
   WorkloadSpec workload;
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expect;
+  std::optional<VmSizing> vm;
+  // Empty: run as written. Otherwise what sized_for_backend() changed,
+  // said in the report ("vm sizing: iterations 100 (as written: 1000)").
+  std::string sizing;
 };
 
 Scenario load_scenario(const std::filesystem::path& file);

@@ -145,7 +145,7 @@ fs::path ensure_initramfs(const Initramfs& ir, const fs::path& cache_dir, bool& 
     return file;
   }
   fs::path tmp = file;
-  tmp += fmt::format(".tmp.{}", getpid());
+  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw EnvironmentError(fmt::format("{}: cannot write the guest initramfs", tmp.string()));
@@ -181,12 +181,10 @@ fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
   std::error_code ec;
   fs::create_directories(cache_dir, ec);
   fs::path out = cache_dir / ("agent-" + h.hex_final().substr(0, 24));
-  if (fs::exists(out, ec)) {
-    fs::last_write_time(out, fs::file_time_type::clock::now(), ec);
-    return out;
-  }
+  // Not touched on a hit: its mtime is part of the initramfs cache key.
+  if (fs::exists(out, ec)) return out;
   fs::path tmp = out;
-  tmp += fmt::format(".tmp.{}", getpid());
+  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
   ChildOptions o;
   o.timeout = milliseconds(60000);
   auto r = run_child({objcopy->string(), "--strip-debug", exe.string(), tmp.string()}, o);
@@ -201,6 +199,11 @@ fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
   }
   prune_cache(cache_dir, "agent-", kInitramfsCacheKeep);
   return out;
+}
+
+std::mutex& accel_probe_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 // How one boot ended.
@@ -447,8 +450,12 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     AccelFacts facts;
     facts.requested = opts_.accel;
     facts.kvm_usable = kvm_device_usable(&facts.kvm_unusable_why);
+    // One KVM probe per machine: parallel runs (-j) wait for the first
+    // run's probe and then read its decision from the cache.
+    std::unique_lock<std::mutex> probe_lock(accel_probe_mutex());
     facts.cached = accel_cache.lookup(cache_key);
     AccelDecision decision = choose_accelerator(facts);
+    if (!decision.probe) probe_lock.unlock();
 
     std::string marker = new_channel_marker();
     VmConfig cfg;
@@ -497,6 +504,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
         if (failure && !br.ready) {
           decision = {Accel::tcg, *failure + "; fell back to TCG", false};
           accel_cache.store(cache_key, decision);
+          if (probe_lock.owns_lock()) probe_lock.unlock();
           rec.kernel_log = json::array();
           make_scratch_disk(scratch, s);  // the failed boot may have mounted it
           continue;
