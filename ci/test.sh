@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 ci/deps.sh
 ci/build.sh
 ctest --preset ci --output-junit "$PWD/build/ctest-junit.xml" "$@"
+# Nothing of the harness (qemu, loop devices, mounts) may outlive the suite.
+ci/leak-check.sh
 # The unit tests again under ASan/LSan/UBSan, then 60 s of fuzzing the
 # scenario parser (each fails on any report or finding).
 ci/sanitize.sh

@@ -48,10 +48,13 @@ const char* kUsage =
     "commands:\n"
     "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
+    "                  [--vm-cache DIR]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
     "                      vm when qemu and a guest kernel are installed, else host);\n"
     "                      --repeat K runs each K times and pools them per scenario\n"
-    "                      (DIR/summary.json); -j N boots N VMs at once\n"
+    "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
+    "                      (initramfs, accelerator choice) is .cache beside the runs\n"
+    "                      unless --vm-cache DIR\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
@@ -236,6 +239,7 @@ int cmd_run(const std::vector<std::string>& args) {
       (flag == "--repeat" ? ra.repeat : ra.jobs) = static_cast<unsigned>(std::stoul(v));
     }
     else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
+    else if (a == "--vm-cache") ra.vm.cache_dir = fs::absolute(value("--vm-cache"));
     else if (a == "--accel") ra.vm.accel = value("--accel");
     else if (a == "--memory") {
       std::string v = value("--memory");

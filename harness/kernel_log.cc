@@ -89,7 +89,9 @@ void KernelLogWatch::loop() {
     }
     ++kept_;
     double t = static_cast<double>(rec->usec) / 1000.0 - origin_boot_ms_;
-    on_line_(nlohmann::json{{"t_ms", t}, {"line", rec->message}});
+    // t_ms on the run's clock; kernel_s as dmesg prints it (seconds since
+    // that kernel booted: the guest's, in a VM).
+    on_line_(nlohmann::json{{"t_ms", t}, {"kernel_s", static_cast<double>(rec->usec) / 1e6}, {"line", rec->message}});
   }
 }
 

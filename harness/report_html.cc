@@ -625,8 +625,7 @@ std::string kernel_log_html(const json& report) {
   size_t n = 0;
   for (const auto& l : log) {
     if (n++ == kHtmlKernelLogLines) break;
-    if (l.is_object() && l.contains("t_ms"))
-      out += fmt::format("<span class=\"t\">[{:9.1f} ms]</span> ", num_or(l, "t_ms"));
+    if (std::string t = kernel_log_prefix(l); !t.empty()) out += "<span class=\"t\">" + esc(t) + "</span>";
     out += esc(l.is_string() ? l.get<std::string>() : str_or(l, "line")) + "\n";
   }
   out += "</pre>\n";

@@ -270,8 +270,7 @@ void section_kernel_log(std::string& out, const json& report) {
   for (const auto& l : log) {
     if (n++ == kMarkdownKernelLogLines) break;
     std::string line = l.is_string() ? l.get<std::string>() : str_or(l, "line");
-    if (l.is_object() && l.contains("t_ms")) text += fmt::format("[{:9.1f} ms] ", num_or(l, "t_ms"));
-    text += line + "\n";
+    text += kernel_log_prefix(l) + line + "\n";
   }
   out += fmt::format("## Kernel log ({} lines)\n\n", log.size());
   out += md_code_block(text);

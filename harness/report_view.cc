@@ -320,4 +320,12 @@ std::vector<std::pair<std::string, std::string>> environment_rows(const json& re
   return rows;
 }
 
+std::string kernel_log_prefix(const json& l) {
+  if (!l.is_object()) return "";
+  std::string out;
+  if (l.contains("t_ms")) out += fmt::format("[{:9.1f} ms] ", num_or(l, "t_ms"));
+  if (l.contains("kernel_s")) out += fmt::format("[{:12.6f}] ", num_or(l, "kernel_s"));
+  return out;
+}
+
 }  // namespace harness

@@ -31,6 +31,11 @@ std::string scalar_text(const nlohmann::json& v);
 // then the run's id, start, directory and duration.
 std::vector<std::pair<std::string, std::string>> environment_rows(const nlohmann::json& report);
 
+// The time prefix of one kernel_log line: its time on the run's clock and,
+// when recorded, the kernel's own timestamp as dmesg prints it:
+// "[   1234.5 ms] [   12.345678] ".
+std::string kernel_log_prefix(const nlohmann::json& line);
+
 // "0.8 ms", "812 ms", "3.30 s", "2 min 5 s".
 std::string format_ms(double ms);
 // "10.0 MiB (10485760 bytes)" style, short: "10.0 MiB".

@@ -1,6 +1,7 @@
 #include "vm_backend.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,10 +193,12 @@ fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
     fs::remove(tmp, ec);
     return exe;
   }
-  fs::rename(tmp, out, ec);
-  if (ec) {
+  // Not over a copy another run (-j) made meanwhile: replacing it would
+  // change the mtime that keys that run's initramfs.
+  if (renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0) {
+    int err = errno;
     fs::remove(tmp, ec);
-    return exe;
+    return err == EEXIST ? out : exe;
   }
   prune_cache(cache_dir, "agent-", kInitramfsCacheKeep);
   return out;
@@ -250,12 +253,17 @@ class VmSession {
           res.ready = true;
           res.boot_ms = std::chrono::duration<double, std::milli>(now - t0).count();
           if (msg->contains("guest_kernel")) rec_.environment["guest_kernel"] = msg->at("guest_kernel");
+          // How much of the boot was the guest kernel and /init (the rest
+          // is qemu starting and loading kernel and initramfs).
+          if (msg->contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg->at("uptime_ms");
           deadline = now + run_within;
           if (obs_.on_phase) obs_.on_phase("guest ready");
         } else if (kind == "event") {
           on_event(msg->at("event"));
         } else if (kind == "kmsg") {
-          rec_.kernel_log.push_back({{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}});
+          json kline = {{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}};
+          if (msg->contains("kernel_s")) kline["kernel_s"] = msg->at("kernel_s");
+          rec_.kernel_log.push_back(std::move(kline));
         } else if (kind == "record") {
           res.got_record = true;
           res.record_execs = msg->value("execs", 0UL);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# After the suite: nothing of the harness may be left on the host. Looks
+# (and only looks) for qemu processes booted by the harness (their kernel
+# command line carries harness.marker=), loop devices whose backing file is
+# in a harness test or run directory, and mounts there. Exit 1 with a list
+# when anything is found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+patterns=("/tmp/harness-" "$REPO/reports/runs/" "$REPO/build/")
+found=0
+
+for p in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null || true)
+  case "$cmd" in
+    *qemu-system*harness.marker=*) echo "leak-check: qemu still running: pid ${p#/proc/}: ${cmd:0:200}"; found=1 ;;
+  esac
+done
+
+for b in /sys/block/loop*/loop/backing_file; do
+  [ -r "$b" ] || continue
+  backing=$(cat "$b" 2>/dev/null || true)
+  for pat in "${patterns[@]}"; do
+    if [[ "$backing" == *"$pat"* ]]; then
+      dev=${b#/sys/block/}; echo "leak-check: loop device /dev/${dev%%/*} still backed by $backing"; found=1
+    fi
+  done
+done
+
+while read -r _ _ _ _ mnt _; do
+  for pat in "${patterns[@]}"; do
+    if [[ "$mnt" == *"$pat"* ]]; then echo "leak-check: still mounted: $mnt"; found=1; fi
+  done
+done < /proc/self/mountinfo
+
+if ((found)); then
+  echo "leak-check: the suite left the above behind" >&2
+  exit 1
+fi
+echo "leak-check: no qemu, loop device or mount of the harness left on the host"
