@@ -15,6 +15,9 @@
 #include "vm_backend.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
 
 namespace harness::itest {
 namespace {
@@ -214,18 +217,55 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, VmStatistics,
                            return n;
                          });
 
-TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
-  HARNESS_REQUIRE_VM();
-  VmRunDirs d("hang");
-  // One exec that never ends and may take 10 minutes; the scenario allows 4 s.
-  fs::path scenario = write_scenario(VmItestDir::path_, "vm-hang", fmt::format(R"({{
-      "name": "vm-hang", "description": "a workload that hangs",
-      "timeout_s": 4,
+// A scenario whose one exec never ends (the exec limit is 10 minutes):
+// the run lasts until its timeout or a signal.
+fs::path hanging_scenario(const std::string& name, unsigned timeout_s) {
+  return write_scenario(VmItestDir::path_, name, fmt::format(R"({{
+      "name": "{}", "description": "a workload that hangs",
+      "timeout_s": {},
       "workload": {{"argv": ["{}/hang"], "iterations": 1, "exec_timeout_ms": 600000}},
       "faults": [{{"name": "idle", "schedule": {{"kind": "while_workload"}},
                    "actions": [{{"action": "sleep", "ms": 100}}]}}],
       "expect": [{{"classes": ["abnormal"], "at_most": 0}}]
-    }})", TESTPROGS_DIR));
+    }})", name, timeout_s, TESTPROGS_DIR));
+}
+
+// The qemu processes among them (the harness names the run directory too).
+bool qemu_running_for(const fs::path& run) {
+  for (const auto& p : processes_naming(run))
+    if (p.find("qemu-system") != std::string::npos) return true;
+  return false;
+}
+
+// `harness run --backend vm` on a hanging scenario, in the background.
+struct BackgroundVmRun {
+  BackgroundVmRun(const VmRunDirs& d, const fs::path& scenario) : run(d.run) {
+    o.stdout_file = d.logs / "stdout.txt";
+    o.stderr_file = d.logs / "stderr.txt";
+    o.timeout = seconds(300);
+    child.emplace(std::vector<std::string>{HARNESS_BIN, "run", "--backend", "vm", scenario.string(), "--out",
+                                           run.string()},
+                  o);
+  }
+  // Until qemu runs (its console log exists and a process names the run).
+  bool wait_for_qemu() {
+    for (int i = 0; i < 600; ++i) {
+      if (qemu_running_for(run)) return true;
+      usleep(100 * 1000);
+    }
+    return false;
+  }
+  std::string output() const { return slurp(o.stdout_file) + slurp(o.stderr_file); }
+  fs::path run;
+  ChildOptions o;
+  std::optional<Child> child;
+};
+
+TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("hang");
+  // One exec that never ends and may take 10 minutes; the scenario allows 4 s.
+  fs::path scenario = hanging_scenario("vm-hang", 4);
   auto t0 = std::chrono::steady_clock::now();
   auto res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", d.run.string()}, d.logs, seconds(300));
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -244,30 +284,15 @@ TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
 TEST(VmBackend, CtrlCKillsTheVmAndRecordsAnInterruptedRun) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("sigint");
-  fs::path scenario = write_scenario(VmItestDir::path_, "vm-long", fmt::format(R"({{
-      "name": "vm-long", "description": "runs long enough to be interrupted",
-      "timeout_s": 300,
-      "workload": {{"argv": ["{}/hang"], "iterations": 1, "exec_timeout_ms": 600000}},
-      "faults": [{{"name": "idle", "schedule": {{"kind": "while_workload"}},
-                   "actions": [{{"action": "sleep", "ms": 100}}]}}],
-      "expect": [{{"classes": ["abnormal"], "at_most": 0}}]
-    }})", TESTPROGS_DIR));
-  ChildOptions o;
-  o.stdout_file = d.logs / "stdout.txt";
-  o.stderr_file = d.logs / "stderr.txt";
-  o.timeout = seconds(300);
-  Child c({HARNESS_BIN, "run", "--backend", "vm", scenario.string(), "--out", d.run.string()}, o);
-  // Wait until qemu is running (its console log exists), then a little more.
-  for (int i = 0; i < 600 && !fs::exists(d.run / "vm-console.log"); ++i) usleep(100 * 1000);
-  ASSERT_TRUE(fs::exists(d.run / "vm-console.log")) << slurp(o.stderr_file);
-  EXPECT_FALSE(processes_naming(d.run).empty());
+  BackgroundVmRun bg(d, hanging_scenario("vm-long", 300));
+  ASSERT_TRUE(bg.wait_for_qemu()) << bg.output();
   usleep(1500 * 1000);
   auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(kill(c.pid(), SIGINT), 0);
-  auto r = c.wait();
+  ASSERT_EQ(kill(bg.child->pid(), SIGINT), 0);
+  auto r = bg.child->wait();
   double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(WIFEXITED(r.wait_status)) << r.describe();
-  EXPECT_EQ(WEXITSTATUS(r.wait_status), 130) << slurp(o.stdout_file) << slurp(o.stderr_file);
+  EXPECT_EQ(WEXITSTATUS(r.wait_status), 130) << bg.output();
   EXPECT_LT(stop_s, 10.0);
   auto rep = read_report(d.run);
   EXPECT_TRUE(rep.at("run").at("interrupted").get<bool>());
@@ -279,26 +304,64 @@ TEST(VmBackend, CtrlCKillsTheVmAndRecordsAnInterruptedRun) {
 TEST(VmBackend, QemuDiesWithAKilledHarness) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("sigkill");
-  fs::path scenario = write_scenario(VmItestDir::path_, "vm-long2", fmt::format(R"({{
-      "name": "vm-long2", "description": "runs long enough to be killed",
-      "timeout_s": 300,
-      "workload": {{"argv": ["{}/hang"], "iterations": 1, "exec_timeout_ms": 600000}},
-      "faults": [{{"name": "idle", "schedule": {{"kind": "while_workload"}},
-                   "actions": [{{"action": "sleep", "ms": 100}}]}}],
-      "expect": [{{"classes": ["abnormal"], "at_most": 0}}]
-    }})", TESTPROGS_DIR));
-  ChildOptions o;
-  o.stdout_file = d.logs / "stdout.txt";
-  o.stderr_file = d.logs / "stderr.txt";
-  o.timeout = seconds(300);
-  Child c({HARNESS_BIN, "run", "--backend", "vm", scenario.string(), "--out", d.run.string()}, o);
-  for (int i = 0; i < 600 && !fs::exists(d.run / "vm-console.log"); ++i) usleep(100 * 1000);
-  ASSERT_TRUE(fs::exists(d.run / "vm-console.log")) << slurp(o.stderr_file);
+  BackgroundVmRun bg(d, hanging_scenario("vm-long", 300));
+  ASSERT_TRUE(bg.wait_for_qemu()) << bg.output();
   usleep(500 * 1000);
-  ASSERT_FALSE(processes_naming(d.run).empty()) << "qemu was expected to be running";
-  ASSERT_EQ(kill(c.pid(), SIGKILL), 0);
-  c.wait();
+  ASSERT_EQ(kill(bg.child->pid(), SIGKILL), 0);
+  bg.child->wait();
   expect_vm_gone(d.run);
+}
+
+// SIGINT, SIGTERM and SIGKILL at random moments of a vm run (preparing the
+// initramfs, booting, running): never a qemu left behind, and for the
+// catchable signals exit 130 with a report that says interrupted.
+// HARNESS_VM_KILL_SEED=N replays a sequence.
+TEST(VmBackend, SignalsAtRandomMomentsLeaveNoQemu) {
+  HARNESS_REQUIRE_VM();
+  const char* env_seed = std::getenv("HARNESS_VM_KILL_SEED");
+  unsigned seed = env_seed ? static_cast<unsigned>(std::stoul(env_seed)) : std::random_device{}();
+  std::mt19937 rng(seed);
+  fs::path scenario = hanging_scenario("vm-killed", 300);
+  std::map<std::string, int> counts;
+  for (int sig : {SIGINT, SIGTERM, SIGKILL})
+    for (int trial = 0; trial < 4; ++trial) {
+      // One in four early (before or as qemu starts), the rest over boot
+      // and the first seconds of the run.
+      int delay_ms = std::uniform_int_distribution<int>(0, 3)(rng) == 0
+                         ? std::uniform_int_distribution<int>(0, 150)(rng)
+                         : std::uniform_int_distribution<int>(0, 4000)(rng);
+      VmRunDirs d(fmt::format("{}-{}", sigabbrev_np(sig), trial));
+      SCOPED_TRACE(fmt::format("SIG{} after {} ms (HARNESS_VM_KILL_SEED={})", sigabbrev_np(sig), delay_ms, seed));
+      BackgroundVmRun bg(d, scenario);
+      usleep(static_cast<useconds_t>(delay_ms) * 1000);
+      bool qemu_was_running = qemu_running_for(d.run);
+      ASSERT_EQ(kill(bg.child->pid(), sig), 0);
+      auto r = bg.child->wait();
+      if (sig == SIGKILL) {
+        EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGKILL) << r.describe();
+        // What is left (work/, the scratch disk) is gc's; qemu must be gone.
+        expect_vm_gone(d.run);
+        auto gc = run_harness({"gc", d.run.parent_path().string()}, d.logs, seconds(60));
+        EXPECT_EQ(gc.exit_code, 0) << gc.err;
+        EXPECT_FALSE(fs::exists(d.run / "work")) << gc.out;
+      } else if (WIFEXITED(r.wait_status)) {
+        EXPECT_EQ(WEXITSTATUS(r.wait_status), 130) << bg.output();
+        if (fs::exists(d.run / "report.json")) {
+          EXPECT_TRUE(read_report(d.run).at("run").at("interrupted").get<bool>());
+        }
+        EXPECT_FALSE(fs::exists(d.run / "work")) << "work/ left by an interrupted run";
+        expect_vm_gone(d.run);
+      } else {
+        // Killed by the signal itself: it came before the handler was in
+        // place, so nothing may exist yet.
+        EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == sig) << r.describe();
+        EXPECT_FALSE(fs::exists(d.run)) << bg.output();
+      }
+      ++counts[fmt::format("SIG{} {}", sigabbrev_np(sig), qemu_was_running ? "with qemu running" : "before qemu")];
+    }
+  std::string figures;
+  for (const auto& [k, n] : counts) figures += fmt::format(" {}={}", k, n);
+  std::printf("[ figures  ] vm kills (seed %u):%s\n", seed, figures.c_str());
 }
 
 TEST(VmBackend, InvalidAcceleratorIsAUsageError) {
