@@ -471,10 +471,6 @@ std::optional<std::pair<size_t, std::string>> bad_bytes(const std::string& text)
   return std::nullopt;
 }
 
-// Each fault is a thread and each mount a loop device for the whole run.
-constexpr size_t kMaxImages = 32;
-constexpr size_t kMaxMounts = 32;
-constexpr size_t kMaxFaults = 64;
 constexpr unsigned long long kMaxTotalImageMiB = 4ULL * kMaxImageMiB;
 
 }  // namespace

@@ -150,5 +150,10 @@ inline constexpr unsigned kMaxImageMiB = 4096;
 inline constexpr unsigned kMaxConcurrency = 64;
 inline constexpr unsigned long kMaxIterations = 10'000'000;
 inline constexpr unsigned kMaxTimeoutSeconds = 6 * 3600;
+// Each fault is a thread and each mount a loop device for the whole run;
+// schema.json states the same as maxItems (a test checks).
+inline constexpr size_t kMaxImages = 32;
+inline constexpr size_t kMaxMounts = 32;
+inline constexpr size_t kMaxFaults = 64;
 
 }  // namespace harness

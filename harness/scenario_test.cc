@@ -196,6 +196,17 @@ TEST(Scenario, AgreesWithTheJsonSchema) {
   EXPECT_EQ(classes, parser_classes);
 }
 
+TEST(Scenario, SizeLimitsAgreeWithTheSchema) {
+  std::ifstream in(std::string(HARNESS_SOURCE_DIR) + "/scenarios/schema.json");
+  auto schema = nlohmann::json::parse(in);
+  const auto& props = schema.at("$defs").at("scenario").at("properties");
+  EXPECT_EQ(props.at("images").at("maxItems").get<size_t>(), kMaxImages);
+  EXPECT_EQ(props.at("mounts").at("maxItems").get<size_t>(), kMaxMounts);
+  EXPECT_EQ(props.at("faults").at("maxItems").get<size_t>(), kMaxFaults);
+  const auto& image = schema.at("$defs").at("image").at("properties");
+  EXPECT_EQ(image.at("size_mib").at("maximum").get<unsigned>(), kMaxImageMiB);
+}
+
 TEST(Scenario, RequiredFieldsAgreeWithTheSchema) {
   std::ifstream in(std::string(HARNESS_SOURCE_DIR) + "/scenarios/schema.json");
   auto schema = nlohmann::json::parse(in);
