@@ -364,50 +364,49 @@ TEST(VmBackend, SignalsAtRandomMomentsLeaveNoQemu) {
   std::printf("[ figures  ] vm kills (seed %u):%s\n", seed, figures.c_str());
 }
 
-TEST(VmBackend, InvalidAcceleratorIsAUsageError) {
-  VmRunDirs d("accel");
-  auto res = run_harness({"run", "--backend", "vm", "--accel", "hvf", source_path("scenarios/heroku-2017-truncation.json"),
-                          "--out", d.run.string()},
-                         d.logs, seconds(60));
-  EXPECT_EQ(res.exit_code, 2) << res.err;
-  EXPECT_NE(res.err.find("hvf"), std::string::npos) << res.err;
+// Refusals: before anything runs, the exit code says why, the message says
+// what to do, and the run directory is never created.
+struct Refusal {
+  const char* name;
+  std::vector<std::string> argv_before;  // e.g. env PATH=... (empty: none)
+  std::vector<std::string> options;      // after "run"
+  int exit_code;
+  std::vector<std::string> says;
+};
+
+std::ostream& operator<<(std::ostream& o, const Refusal& r) { return o << r.name; }
+
+class VmRefusal : public ::testing::TestWithParam<Refusal> {};
+
+TEST_P(VmRefusal, NothingIsCreated) {
+  const Refusal& r = GetParam();
+  VmRunDirs d(r.name);
+  std::vector<std::string> argv = r.argv_before;
+  argv.push_back(HARNESS_BIN);
+  argv.push_back("run");
+  argv.insert(argv.end(), r.options.begin(), r.options.end());
+  argv.insert(argv.end(), {source_path("scenarios/heroku-2017-truncation.json"), "--out", d.run.string()});
+  auto res = run_argv(argv, d.logs, seconds(60));
+  EXPECT_EQ(res.exit_code, r.exit_code) << res.out << res.err;
+  for (const auto& s : r.says) EXPECT_NE(res.err.find(s), std::string::npos) << s << " not in: " << res.err;
   EXPECT_FALSE(fs::exists(d.run));
 }
 
-// A machine without qemu: exit 3, a message that says what to install, and
-// nothing created.
-TEST(VmBackend, MissingQemuIsAnEnvironmentErrorThatSaysWhatToInstall) {
-  VmRunDirs d("noqemu");
-  // A PATH with the sbin tools (mkfs.ext4) but not /usr/bin, where qemu is.
-  auto res = run_argv({"/usr/bin/env", "PATH=/usr/sbin:/sbin", HARNESS_BIN, "run", "--backend", "vm",
-                       source_path("scenarios/heroku-2017-truncation.json"), "--out", d.run.string()},
-                      d.logs, seconds(60));
-  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
-  EXPECT_NE(res.err.find("apt-get install -y qemu-system-x86"), std::string::npos) << res.err;
-  EXPECT_NE(res.err.find("--backend host"), std::string::npos) << res.err;
-  EXPECT_FALSE(fs::exists(d.run));
-}
-
-TEST(VmBackend, UnreadableGuestKernelIsAnEnvironmentError) {
-  VmRunDirs d("nokernel");
-  auto res = run_harness({"run", "--backend", "vm", "--kernel", "/nonexistent/vmlinuz",
-                          source_path("scenarios/heroku-2017-truncation.json"), "--out", d.run.string()},
-                         d.logs, seconds(60));
-  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
-  EXPECT_NE(res.err.find("/nonexistent/vmlinuz"), std::string::npos) << res.err;
-  EXPECT_FALSE(fs::exists(d.run));
-}
-
-// -j is for VMs; concurrent host runs would share one page cache.
-TEST(VmBackend, ParallelHostRunsAreRefused) {
-  VmRunDirs d("hostj");
-  auto res = run_harness({"run", "--backend", "host", "-j", "2", source_path("scenarios/heroku-2017-truncation.json"),
-                          "--out", d.run.string()},
-                         d.logs, seconds(60));
-  EXPECT_EQ(res.exit_code, 2) << res.err;
-  EXPECT_NE(res.err.find("page cache"), std::string::npos) << res.err;
-  EXPECT_FALSE(fs::exists(d.run));
-}
+INSTANTIATE_TEST_SUITE_P(
+    VmBackend, VmRefusal,
+    ::testing::Values(
+        Refusal{"unknown_accelerator", {}, {"--backend", "vm", "--accel", "hvf"}, 2, {"hvf"}},
+        // A PATH with the sbin tools (mkfs.ext4) but not /usr/bin, where qemu is.
+        Refusal{"no_qemu",
+                {"/usr/bin/env", "PATH=/usr/sbin:/sbin"},
+                {"--backend", "vm"},
+                3,
+                {"apt-get install -y qemu-system-x86", "--backend host"}},
+        Refusal{"unreadable_kernel", {}, {"--backend", "vm", "--kernel", "/nonexistent/vmlinuz"}, 3,
+                {"/nonexistent/vmlinuz"}},
+        // -j is for VMs; concurrent host runs would share one page cache.
+        Refusal{"parallel_host_runs", {}, {"--backend", "host", "-j", "2"}, 2, {"page cache"}}),
+    [](const ::testing::TestParamInfo<Refusal>& p) { return std::string(p.param.name); });
 
 }  // namespace
 }  // namespace harness::itest
