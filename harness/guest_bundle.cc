@@ -89,12 +89,16 @@ std::string guest_init_script(const GuestBundleSpec& spec, const std::vector<std
       "$B mount -t sysfs sysfs /sys || die 'cannot mount /sys'\n"
       "$B mount -t devtmpfs devtmpfs /dev || die 'cannot mount /dev'\n",
       kGuestBusyboxDir);
+  // A line per stage on the console, so that a boot that never reports
+  // ready says how far it got (the kernel itself is quiet).
+  s += "echo 'harness-init: loading modules'\n";
   for (const auto& m : spec.modules)
     s += fmt::format("$B insmod {0} || die {0}\n", shell_quote(m.string()));
   s += fmt::format(
       "i=0; while [ ! -b /dev/vda ]; do i=$((i+1)); [ $i -gt 1000 ] && die 'no /dev/vda'; $B usleep 5000; done\n"
       "$B mount -t ext4 /dev/vda {0} || die 'cannot mount the scratch disk'\n"
-      "cd {0}\n",
+      "cd {0}\n"
+      "echo 'harness-init: scratch disk mounted; starting the agent'\n",
       kGuestScratch);
   std::string cmd;
   for (const auto& a : agent_argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);

@@ -40,6 +40,7 @@ namespace {
 const std::vector<std::string> kGuestModules = {"virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng",
                                                 "loop"};
 constexpr size_t kInitramfsCacheKeep = 8;
+constexpr unsigned kBootRetries = 1;
 
 std::optional<fs::path> find_static_busybox() {
   for (const char* cand : {"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"}) {
@@ -481,6 +482,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     milliseconds run_within = std::chrono::duration_cast<milliseconds>(s.timeout) + opts_.finish_grace;
 
     BootResult br;
+    unsigned boot_retries = 0;
     std::string base_append = cfg.append;
     fs::path config = fs::path("/boot") / ("config-" + kernel.release);
     for (;;) {
@@ -521,6 +523,21 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
           decision.reason = fmt::format("KVM probe: the guest was ready in {:.0f} ms", br.boot_ms);
           accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false});
         }
+      }
+      // A TCG guest very rarely hangs before its agent is up (seen once in
+      // some 200 boots here, with an empty console). Nothing of the scenario
+      // has run then, so one fresh VM is booted again; the report says so.
+      if (br.end == BootEnd::not_ready && !decision.probe && boot_retries < kBootRetries) {
+        ++boot_retries;
+        std::string console = tail_of_file(cfg.console_log, 3);
+        rec.environment["vm_boot_retries"] = boot_retries;
+        rec.environment["vm_boot_retry_reason"] =
+            fmt::format("the guest was not ready within {} ms (qemu {}; console: {})", ready_within.count(),
+                        br.qemu_exit, console.empty() ? "empty" : console);
+        if (observer.on_phase) observer.on_phase("boot (retry: the guest did not become ready)");
+        rec.kernel_log = json::array();
+        make_scratch_disk(scratch, s);
+        continue;
       }
       break;
     }
