@@ -96,14 +96,10 @@ BatchResult run_batch(const std::vector<Scenario>& scenarios, Backend& backend, 
 
   if (total > 1 && !result.outcomes.empty()) {
     std::vector<nlohmann::json> reports;
-    std::vector<fs::path> files;
-    for (const auto& o : result.outcomes) {
-      reports.push_back(o.report);
-      files.push_back(o.run_dir / "report.json");
-    }
-    result.by_scenario = pool_by_scenario(reports);
+    for (const auto& o : result.outcomes) reports.push_back(o.report);
+    Merged m = merge_reports(std::move(reports));
+    result.by_scenario = m.summary.at("by_scenario");
     if (opts.out) {
-      Merged m = merge_reports(files);
       write_file_atomically(*opts.out / "summary.json", m.summary.dump(2) + "\n");
       write_file_atomically(*opts.out / "junit.xml", m.junit);
       result.summary = *opts.out / "summary.json";

@@ -215,6 +215,14 @@ int cmd_gc(const std::vector<std::string>& args) {
   return kExitPass;
 }
 
+// A decimal count for `flag` within [lo, hi], else a usage error (exit 2).
+unsigned count(const std::string& flag, const std::string& v, unsigned long lo, unsigned long hi, const char* what) {
+  bool digits = !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoul(v) < lo || std::stoul(v) > hi)
+    throw Error(ErrorKind::invalid_scenario, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
+  return static_cast<unsigned>(std::stoul(v));
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs ra;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -232,21 +240,12 @@ int cmd_run(const std::vector<std::string>& args) {
       return kExitPass;
     }
     else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
-    else if (a == "-j" || a == "--jobs" || a == "--repeat") {
-      std::string flag = a, v = value(a.c_str());
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoul(v) == 0)
-        return usage_error(fmt::format("{} takes a count from 1 to 9999, got \"{}\"", flag, v));
-      (flag == "--repeat" ? ra.repeat : ra.jobs) = static_cast<unsigned>(std::stoul(v));
-    }
+    else if (a == "-j" || a == "--jobs") ra.jobs = count(a, value(a.c_str()), 1, 9999, "a count");
+    else if (a == "--repeat") ra.repeat = count(a, value("--repeat"), 1, 9999, "a count");
     else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
     else if (a == "--vm-cache") ra.vm.cache_dir = fs::absolute(value("--vm-cache"));
     else if (a == "--accel") ra.vm.accel = value("--accel");
-    else if (a == "--memory") {
-      std::string v = value("--memory");
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6)
-        return usage_error(fmt::format("--memory takes a size in MiB, got \"{}\"", v));
-      ra.vm.memory_mib = static_cast<unsigned>(std::stoul(v));
-    }
+    else if (a == "--memory") ra.vm.memory_mib = count(a, value("--memory"), 0, 999999, "a size in MiB");
     else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
     else ra.scenarios.emplace_back(a);
   }

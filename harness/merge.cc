@@ -10,7 +10,7 @@
 #include "report_files.h"
 #include "report_junit.h"
 #include "report_view.h"
-#include "statistics.h"
+#include "report_json.h"
 
 namespace harness {
 
@@ -58,20 +58,12 @@ nlohmann::json pool_by_scenario(const std::vector<nlohmann::json>& reports) {
   for (const auto& [name, p] : pools) {
     nlohmann::json verdicts = nlohmann::json::object();
     for (const auto& [v, n] : p.verdicts) verdicts[v] = n;
-    nlohmann::json pooled = {{"n", p.n}, {"abnormal", p.abnormal}, {"method", "clopper-pearson"}};
-    if (p.n > 0) {
-      auto ci = clopper_pearson(p.abnormal, p.n);
-      pooled["rate"] = static_cast<double>(p.abnormal) / static_cast<double>(p.n);
-      pooled["ci95_low"] = ci.low;
-      pooled["ci95_high"] = ci.high;
-      pooled["upper95_one_sided"] = clopper_pearson_upper(p.abnormal, p.n);
-    }
     out.push_back({{"scenario", name},
                    {"runs", p.runs},
                    {"verdicts", verdicts},
                    {"runs_with_sigsegv_or_sigbus", p.with_crash},
                    {"runs_with_abnormal_exit", p.with_abnormal},
-                   {"pooled_under_fault", pooled}});
+                   {"pooled_under_fault", binomial_statistics(p.abnormal, p.n)}});
   }
   return out;
 }
@@ -83,15 +75,8 @@ std::string pooled_text(const nlohmann::json& by_scenario) {
   for (const auto& p : by_scenario) {
     std::vector<std::string> v;
     for (const auto& [k, n] : p.at("verdicts").items()) v.push_back(fmt::format("{} {}", k, n.get<unsigned long>()));
-    const auto& pool = p.at("pooled_under_fault");
-    unsigned long n = pool.at("n").get<unsigned long>(), ab = pool.at("abnormal").get<unsigned long>();
-    std::string stat = n == 0 ? std::string("no execs under fault")
-                       : ab == 0
-                           ? fmt::format("0 abnormal in {} execs under fault: crash probability < {:.3g} (95%)", n,
-                                         pool.at("upper95_one_sided").get<double>())
-                           : fmt::format("{} abnormal in {} execs under fault = {:.3g} (95% CI {:.3g}..{:.3g})", ab, n,
-                                         pool.at("rate").get<double>(), pool.at("ci95_low").get<double>(),
-                                         pool.at("ci95_high").get<double>());
+    std::string stat = statistics_phrase(p.at("pooled_under_fault"), " (95%)");
+    if (stat.empty()) stat = "no execs under fault";
     unsigned long runs = p.at("runs").get<unsigned long>();
     out += fmt::format("{}: {} run{} ({}); SIGSEGV/SIGBUS in {}, any abnormal exit in {}; pooled: {}\n",
                        p.at("scenario").get<std::string>(), runs, runs == 1 ? "" : "s", fmt::join(v, ", "),
@@ -104,6 +89,10 @@ std::string pooled_text(const nlohmann::json& by_scenario) {
 Merged merge_reports(const std::vector<fs::path>& files) {
   std::vector<nlohmann::json> reports;
   for (const auto& f : files) reports.push_back(load_report(f));
+  return merge_reports(std::move(reports));
+}
+
+Merged merge_reports(std::vector<nlohmann::json> reports) {
   std::stable_sort(reports.begin(), reports.end(), [](const auto& a, const auto& b) {
     return a.at("scenario").template get<std::string>() < b.at("scenario").template get<std::string>();
   });

@@ -31,6 +31,8 @@ struct Merged {
 };
 
 Merged merge_reports(const std::vector<std::filesystem::path>& report_files);
+// The same from reports already in memory.
+Merged merge_reports(std::vector<nlohmann::json> reports);
 
 // `harness merge DIR... [--out DIR]`: writes summary.json and junit.xml.
 int cmd_merge(const std::vector<std::string>& args);

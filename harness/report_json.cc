@@ -5,10 +5,23 @@
 #include <map>
 
 #include "attribution.h"
+#include "report_view.h"
+#include "statistics.h"
 
 namespace harness {
 
 using nlohmann::json;
+
+json binomial_statistics(unsigned long abnormal, unsigned long n) {
+  auto ci = clopper_pearson(abnormal, n, 0.95);
+  return {{"n", n},
+          {"abnormal", abnormal},
+          {"rate", n ? static_cast<double>(abnormal) / static_cast<double>(n) : 0.0},
+          {"ci95_low", ci.low},
+          {"ci95_high", ci.high},
+          {"upper95_one_sided", clopper_pearson_upper(abnormal, n, 0.95)},
+          {"method", "clopper-pearson"}};
+}
 
 json counts_to_json(const ExecCounts& c) {
   json j = json::object();
@@ -35,13 +48,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["counts"] = counts_to_json(v.counts);
   report["counts_under_fault"] = counts_to_json(v.counts_under_fault);
   report["execs"] = {{"total", v.counts.total}, {"warmup", v.warmup_execs}, {"under_fault", v.n}};
-  report["statistics"] = {{"n", v.n},
-                          {"abnormal", v.k},
-                          {"rate", v.n ? static_cast<double>(v.k) / static_cast<double>(v.n) : 0.0},
-                          {"ci95_low", v.ci95.low},
-                          {"ci95_high", v.ci95.high},
-                          {"upper95_one_sided", v.upper95_one_sided},
-                          {"method", "clopper-pearson"}};
+  report["statistics"] = binomial_statistics(v.k, v.n);
   report["run"] = {{"id", r.run_id},
                    {"run_dir", r.run_dir},
                    {"started_at", r.started_at},
@@ -129,17 +136,8 @@ std::string summary_text(const json& report, bool color) {
   }
   out += fmt::format("counts    {}\n", counts);
   const json& st = report.at("statistics");
-  unsigned long n = st.at("n").get<unsigned long>(), k = st.at("abnormal").get<unsigned long>();
-  if (n > 0) {
-    if (k == 0)
-      out += fmt::format("bound     0 abnormal in {} execs under fault: crash probability < {:.3g} "
-                         "(95% one-sided Clopper-Pearson)\n",
-                         n, st.at("upper95_one_sided").get<double>());
-    else
-      out += fmt::format("rate      {} abnormal in {} execs under fault = {:.3g} (95% CI {:.3g}..{:.3g})\n",
-                         k, n, st.at("rate").get<double>(), st.at("ci95_low").get<double>(),
-                         st.at("ci95_high").get<double>());
-  }
+  if (std::string p = statistics_phrase(st, " (95% one-sided Clopper-Pearson)"); !p.empty())
+    out += fmt::format("{}{}\n", count_or(st, "abnormal") == 0 ? "bound     " : "rate      ", p);
   // What each command the scenario ran decided (an installer's JSON result).
   std::map<std::string, unsigned long> decisions;
   for (const auto& e : report.at("events")) {

@@ -14,6 +14,9 @@ inline constexpr int kReportFormatVersion = 1;
 nlohmann::json build_report(const RunRecord& r, const Verdict& v);
 // The verdict's counts as a JSON object with every class as a key.
 nlohmann::json counts_to_json(const ExecCounts& c);
+// report.json's "statistics" object for `abnormal` of `n` execs under
+// fault: rate, two-sided 95% and one-sided upper Clopper-Pearson bounds.
+nlohmann::json binomial_statistics(unsigned long abnormal, unsigned long n);
 
 // Reads the record back (events, mounts, images, environment) from a
 // report; the verdict stays as recorded in the report.

@@ -302,6 +302,16 @@ std::string statistics_sentence(const json& report) {
                      k, n, rate, num_or(st, "ci95_low"), num_or(st, "ci95_high", 1));
 }
 
+std::string statistics_phrase(const json& st, std::string_view bound_note) {
+  unsigned long long n = count_or(st, "n"), k = count_or(st, "abnormal");
+  if (n == 0) return "";
+  if (k == 0)
+    return fmt::format("0 abnormal in {} execs under fault: crash probability < {:.3g}{}", n,
+                       num_or(st, "upper95_one_sided", 1), bound_note);
+  return fmt::format("{} abnormal in {} execs under fault = {:.3g} (95% CI {:.3g}..{:.3g})", k, n, num_or(st, "rate"),
+                     num_or(st, "ci95_low"), num_or(st, "ci95_high", 1));
+}
+
 std::vector<std::pair<std::string, std::string>> environment_rows(const json& report) {
   const json& env = object_or_empty(report, "environment");
   const json& run = object_or_empty(report, "run");

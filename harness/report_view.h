@@ -69,5 +69,10 @@ std::string what_happened(const nlohmann::json& report);
 // "crash probability < 0.000998 at 95% (Clopper–Pearson one-sided, 3000
 // execs)" for zero abnormal, otherwise the rate with its 95% interval.
 std::string statistics_sentence(const nlohmann::json& report);
+// The terse form for terminals, from a "statistics" object:
+// "0 abnormal in 600 execs under fault: crash probability < 0.00498" +
+// bound_note, or "9 abnormal in 100 execs under fault = 0.09 (95% CI
+// 0.0419..0.164)"; empty when nothing ran under fault.
+std::string statistics_phrase(const nlohmann::json& statistics, std::string_view bound_note);
 
 }  // namespace harness

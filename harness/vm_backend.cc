@@ -485,6 +485,12 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     unsigned boot_retries = 0;
     std::string base_append = cfg.append;
     fs::path config = fs::path("/boot") / ("config-" + kernel.release);
+    // Before booting again: what the failed boot logged is not this run's,
+    // and it may have mounted the scratch disk.
+    auto reset_for_next_boot = [&] {
+      rec.kernel_log = json::array();
+      make_scratch_disk(scratch, s);
+    };
     for (;;) {
       cfg.accel_args = accel_qemu_args(decision.accel, opts_.cpus);
       cfg.append = base_append;
@@ -515,8 +521,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
           decision = {Accel::tcg, *failure + "; fell back to TCG", false};
           accel_cache.store(cache_key, decision);
           if (probe_lock.owns_lock()) probe_lock.unlock();
-          rec.kernel_log = json::array();
-          make_scratch_disk(scratch, s);  // the failed boot may have mounted it
+          reset_for_next_boot();
           continue;
         }
         if (br.ready) {
@@ -535,8 +540,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
             fmt::format("the guest was not ready within {} ms (qemu {}; console: {})", ready_within.count(),
                         br.qemu_exit, console.empty() ? "empty" : console);
         if (observer.on_phase) observer.on_phase("boot (retry: the guest did not become ready)");
-        rec.kernel_log = json::array();
-        make_scratch_disk(scratch, s);
+        reset_for_next_boot();
         continue;
       }
       break;
