@@ -50,4 +50,6 @@ ACC=$(grep -o '"accelerator": "[a-z]*"' "$BENCH_DIR/vm1/report.json" | head -1 |
 printf '%-44s %.2f s\n' "vm ($ACC): qemu start -> guest agent ready" "$(median < "$BENCH_DIR/vm_boot")"
 printf '%-44s %.2f s\n' "vm ($ACC): whole run, wall" "$(median < "$BENCH_DIR/vm_wall")"
 printf '%-44s %.2f s\n' "host backend: whole run, wall" "$(median < "$BENCH_DIR/host_wall")"
+printf '%-44s %.2fx\n' "vm / host, whole run (medians, same session)" \
+  "$(awk -v v="$(median < "$BENCH_DIR/vm_wall")" -v h="$(median < "$BENCH_DIR/host_wall")" 'BEGIN{print v/h}')"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
