@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "child.h"
-#include "clock.h"
-#include "workload.h"
+#include "base/child.h"
+#include "base/clock.h"
+#include "host/workload.h"
 
 extern char** environ;
 

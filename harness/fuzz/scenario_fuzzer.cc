@@ -9,8 +9,8 @@
 #include <exception>
 #include <string>
 
-#include "error.h"
-#include "scenario.h"
+#include "base/error.h"
+#include "core/scenario.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

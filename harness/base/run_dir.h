@@ -1,0 +1,57 @@
+// RunDir is the one place a run may write. It creates a fresh directory,
+// leaves a marker (`harness-run.json`, with our pid) that `harness gc`
+// recognises, and resolves every scenario path beneath its work/ folder
+// with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so neither "..",
+// an absolute path nor a planted symlink can reach the rest of the machine.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "base/scoped_fd.h"
+
+namespace harness {
+
+class RunDir {
+ public:
+  // Creates `dir` (which must not exist yet, or be empty) and dir/work.
+  explicit RunDir(std::filesystem::path dir);
+  ~RunDir();  // removes work/ (never crossing into a mount) and the marker
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
+
+  const std::filesystem::path& path() const { return dir_; }
+  const std::filesystem::path& work() const { return work_; }
+  void keep_work(bool keep) { keep_work_ = keep; }
+  // Removes work/ now (unless keep_work), e.g. to free its space before the
+  // report is written; the destructor does it otherwise.
+  void remove_work() noexcept;
+
+  // Opens a work path beneath work/. Throws RuntimeError with the path and
+  // errno on failure; EXDEV/ELOOP name the escape attempt.
+  ScopedFd open(const std::string& rel, int flags, mode_t mode = 0644) const;
+  // mkdir -p beneath work/, refusing symlinks.
+  void make_dirs(const std::string& rel) const;
+  // The absolute host path of a work path, after checking it stays beneath.
+  std::filesystem::path absolute(const std::string& rel) const;
+  // Writes a file in the run directory atomically (temp + rename).
+  void write_file_atomic(const std::string& name, const std::string& content) const;
+
+  static std::filesystem::path default_for(const std::string& scenario_name);
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path work_;
+  ScopedFd dir_fd_;
+  ScopedFd work_fd_;
+  bool keep_work_ = false;
+  bool work_removed_ = false;
+};
+
+// rm -rf that stays on one filesystem: it never descends into a mount
+// point, so a mount left behind by accident keeps its contents.
+void remove_tree_one_fs(const std::filesystem::path& root);
+
+}  // namespace harness

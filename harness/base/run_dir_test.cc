@@ -1,0 +1,97 @@
+#include "base/run_dir.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/error.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/harness-rundir-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+TEST_F(RunDirTest, CreatesWorkAndMarkerAndRemovesWork) {
+  {
+    RunDir d(root_ / "run");
+    EXPECT_TRUE(fs::is_directory(d.work()));
+    EXPECT_TRUE(fs::exists(d.path() / "harness-run.json"));
+    d.make_dirs("a/b/c");
+    ScopedFd f = d.open("a/b/c/file", O_WRONLY | O_CREAT);
+    EXPECT_TRUE(f.is_open());
+  }
+  EXPECT_FALSE(fs::exists(root_ / "run" / "work"));
+  EXPECT_FALSE(fs::exists(root_ / "run" / "harness-run.json"));
+  EXPECT_TRUE(fs::exists(root_ / "run"));
+}
+
+TEST_F(RunDirTest, RefusesANonEmptyDirectory) {
+  fs::create_directories(root_ / "used");
+  { std::ofstream(root_ / "used" / "x") << "x"; }
+  EXPECT_THROW(RunDir(root_ / "used"), EnvironmentError);
+}
+
+TEST_F(RunDirTest, RefusesEscapes) {
+  RunDir d(root_ / "run");
+  { std::ofstream(root_ / "outside") << "secret"; }
+  EXPECT_THROW(d.open("../outside", O_WRONLY | O_TRUNC), SystemError);
+  EXPECT_THROW(d.open("/etc/passwd", O_RDONLY), SystemError);
+  EXPECT_THROW(d.absolute("../outside"), RuntimeError);
+  // A planted symlink, pointing outside, is refused too.
+  fs::create_symlink(root_ / "outside", d.work() / "link.img");
+  try {
+    d.open("link.img", O_WRONLY | O_TRUNC);
+    FAIL() << "followed a symlink";
+  } catch (const SystemError& e) {
+    EXPECT_EQ(e.err(), ELOOP);
+  }
+  fs::create_directory_symlink(root_, d.work() / "dirlink");
+  EXPECT_THROW(d.open("dirlink/outside", O_WRONLY | O_TRUNC), SystemError);
+  EXPECT_THROW(d.make_dirs("dirlink/x"), Error);
+  std::ifstream in(root_ / "outside");
+  std::string s;
+  in >> s;
+  EXPECT_EQ(s, "secret");
+}
+
+TEST_F(RunDirTest, AtomicWriteLeavesNoTempFile) {
+  RunDir d(root_ / "run");
+  d.write_file_atomic("report.json", "{}\n");
+  d.write_file_atomic("report.json", "{\"a\":1}\n");
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(d.path())) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 3);  // work/, marker, report.json
+}
+
+TEST_F(RunDirTest, RemoveTreeDoesNotCrossMountPoints) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
+  fs::create_directories(root_ / "t" / "m");
+  ASSERT_EQ(system(("mount -t tmpfs none " + (root_ / "t" / "m").string()).c_str()), 0);
+  { std::ofstream(root_ / "t" / "m" / "keep") << "x"; }
+  { std::ofstream(root_ / "t" / "gone") << "x"; }
+  remove_tree_one_fs(root_ / "t");
+  EXPECT_TRUE(fs::exists(root_ / "t" / "m" / "keep"));
+  EXPECT_FALSE(fs::exists(root_ / "t" / "gone"));
+  ASSERT_EQ(system(("umount " + (root_ / "t" / "m").string()).c_str()), 0);
+}
+
+}  // namespace
+}  // namespace harness

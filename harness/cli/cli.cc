@@ -1,0 +1,370 @@
+#include "cli/cli.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/interrupt.h"
+#include "cli/batch.h"
+#include "cli/doctor.h"
+#include "cli/gc.h"
+#include "cli/progress.h"
+#include "cli/runner.h"
+#include "core/scenario.h"
+#include "core/shard.h"
+#include "core/sizing.h"
+#include "host/host_backend.h"
+#include "host/mount_namespace.h"
+#include "report/compare.h"
+#include "report/merge.h"
+#include "report/report_command.h"
+#include "report/report_json.h"
+#include "vm/guest_agent.h"
+#include "vm/vm_backend.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+
+int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_scenario: return kExitInvalid;
+    case ErrorKind::environment: return kExitEnvironment;
+    case ErrorKind::runtime: return kExitRuntime;
+  }
+  return kExitRuntime;
+}
+
+namespace {
+
+const char* kUsage =
+    "usage: harness <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
+    "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
+    "                  [--vm-cache DIR]\n"
+    "                      run scenarios and print their verdicts (default backend:\n"
+    "                      vm when qemu and a guest kernel are installed, else host);\n"
+    "                      --repeat K runs each K times and pools them per scenario\n"
+    "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
+    "                      (initramfs, accelerator choice) is .cache beside the runs\n"
+    "                      unless --vm-cache DIR\n"
+    "  validate SCENARIO... [--json]\n"
+    "                      check scenario files without running anything\n"
+    "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
+    "  report RUN_DIR... [--junit FILE]\n"
+    "                      re-render report.md, report.html and junit.xml from\n"
+    "                      each RUN_DIR/report.json (--junit: one file for all)\n"
+    "  compare RUN_A RUN_B [--out DIR]\n"
+    "                      two runs side by side; writes DIR/compare.md and\n"
+    "                      DIR/compare.html, or prints markdown without --out\n"
+    "  merge DIR... [--out DIR]\n"
+    "                      join shard run directories into summary.json + junit.xml\n"
+    "  doctor [--json]     check root, loop devices, drop_caches, qemu, guest kernel,\n"
+    "                      KVM, disk; say how to fix what is missing\n"
+    "  gc [DIR...] [--dry-run] [--json]\n"
+    "                      remove what killed runs left behind in DIR (default:\n"
+    "                      reports/runs): loop devices, mounts, qemu, work dirs\n"
+    "  --version [--json]  print the version\n"
+    "  every command takes --help\n"
+    "\n"
+    "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
+    "            2 invalid scenario or usage, 3 this machine cannot run it,\n"
+    "            4 unexpected error, 130 interrupted\n";
+
+bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
+
+struct RunArgs {
+  std::vector<fs::path> scenarios;
+  std::optional<fs::path> out;
+  std::string backend;  // empty: vm when VmBackend::available(), else host
+  bool keep_work = false;
+  bool json = false;  // the final summaries as one JSON array on stdout
+  unsigned jobs = 1;    // -j N: runs at once (vm backend only)
+  unsigned repeat = 1;  // --repeat K: runs of each scenario
+  std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
+  VmOptions vm;
+};
+
+int usage_error(const std::string& msg) {
+  fmt::print(stderr, "harness: {}\n{}", msg, kUsage);
+  return kExitInvalid;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+  bool json = false;
+  std::vector<std::string> files;
+  for (const auto& a : args) {
+    if (a == "--help") {
+      fmt::print("usage: harness validate SCENARIO... [--json]\n"
+                 "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
+      return kExitPass;
+    }
+    if (a == "--json") json = true;
+    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else files.push_back(a);
+  }
+  if (files.empty()) return usage_error("validate needs at least one scenario file");
+  int rc = kExitPass;
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& a : files) {
+    try {
+      Scenario s = load_scenario(a);
+      if (json) results.push_back({{"file", a}, {"ok", true}, {"name", s.name}});
+      else fmt::print("{}: ok ({})\n", a, s.name);
+    } catch (const ScenarioError& e) {
+      if (json)
+        results.push_back({{"file", a}, {"ok", false}, {"line", e.line()}, {"col", e.col()},
+                           {"path", e.json_path()}, {"message", e.message()}});
+      fmt::print(stderr, "{}\n", e.what());
+      rc = kExitInvalid;
+    }
+  }
+  if (json) fmt::print("{}\n", results.dump(2));
+  return rc;
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  bool json = false;
+  fs::path dir = "scenarios";
+  for (const auto& a : args) {
+    if (a == "--help") {
+      fmt::print("usage: harness list [DIR] [--json]\n  the scenarios in DIR (default scenarios/) with their descriptions\n");
+      return kExitPass;
+    }
+    if (a == "--json") json = true;
+    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else dir = a;
+  }
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json" && e.path().filename() != "schema.json") files.push_back(e.path());
+  if (ec) {
+    fmt::print(stderr, "harness: {}: {}\n", dir.string(), ec.message());
+    return kExitEnvironment;
+  }
+  std::sort(files.begin(), files.end());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : files) {
+    try {
+      Scenario s = load_scenario(f);
+      if (json) out.push_back({{"file", f.string()}, {"name", s.name}, {"description", s.description}});
+      else fmt::print("{:34} {}\n", f.filename().string(), s.description.substr(0, 90));
+    } catch (const ScenarioError& e) {
+      if (json) out.push_back({{"file", f.string()}, {"invalid", e.what()}});
+      else fmt::print("{:34} INVALID: {}\n", f.filename().string(), e.message());
+    }
+  }
+  if (json) fmt::print("{}\n", out.dump(2));
+  return kExitPass;
+}
+
+void print_gc(const GcResult& r, bool json) {
+  if (json) {
+    nlohmann::json actions = nlohmann::json::array();
+    for (const auto& a : r.actions) actions.push_back({{"run_dir", a.run_dir}, {"action", a.what}});
+    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs}, {"dead_runs", r.dead_runs}, {"actions", actions}}.dump(2));
+    return;
+  }
+  for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
+  for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
+  for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
+  if (r.dead_runs.empty()) fmt::print("gc: nothing to clean\n");
+}
+
+int cmd_doctor(const std::vector<std::string>& args) {
+  bool json = false;
+  fs::path root = "reports/runs";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") json = true;
+    else if (args[i] == "--out" && i + 1 < args.size()) root = args[++i];
+    else if (args[i] == "--help") {
+      fmt::print("usage: harness doctor [--out RUNS_DIR] [--json]\n");
+      return kExitPass;
+    } else return usage_error(fmt::format("unknown option {}", args[i]));
+  }
+  auto checks = run_doctor(root);
+  if (json)
+    fmt::print("{}\n", checks_to_json(checks).dump(2));
+  else
+    fmt::print("{}", checks_to_text(checks, use_color()));
+  return checks_pass(checks) ? kExitPass : kExitEnvironment;
+}
+
+int cmd_gc(const std::vector<std::string>& args) {
+  std::vector<fs::path> roots;
+  bool dry = false, json = false;
+  for (const auto& a : args) {
+    if (a == "--dry-run") dry = true;
+    else if (a == "--json") json = true;
+    else if (a == "--help") {
+      fmt::print("usage: harness gc [DIR...] [--dry-run] [--json]\n");
+      return kExitPass;
+    } else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else roots.emplace_back(a);
+  }
+  if (roots.empty()) roots.emplace_back("reports/runs");
+  print_gc(collect_garbage(roots, dry), json);
+  return kExitPass;
+}
+
+// A decimal count for `flag` within [lo, hi], else a usage error (exit 2).
+unsigned count(const std::string& flag, const std::string& v, unsigned long lo, unsigned long hi, const char* what) {
+  bool digits = !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoul(v) < lo || std::stoul(v) > hi)
+    throw Error(ErrorKind::invalid_scenario, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
+  return static_cast<unsigned>(std::stoul(v));
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  RunArgs ra;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, fmt::format("{} needs a value", flag));
+      return args[++i];
+    };
+    if (a == "--out") ra.out = value("--out");
+    else if (a == "--backend") ra.backend = value("--backend");
+    else if (a == "--keep-work") ra.keep_work = true;
+    else if (a == "--json") ra.json = true;
+    else if (a == "--help") {
+      fmt::print("{}", kUsage);
+      return kExitPass;
+    }
+    else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
+    else if (a == "-j" || a == "--jobs") ra.jobs = count(a, value(a.c_str()), 1, 9999, "a count");
+    else if (a == "--repeat") ra.repeat = count(a, value("--repeat"), 1, 9999, "a count");
+    else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
+    else if (a == "--vm-cache") ra.vm.cache_dir = fs::absolute(value("--vm-cache"));
+    else if (a == "--accel") ra.vm.accel = value("--accel");
+    else if (a == "--memory") ra.vm.memory_mib = count(a, value("--memory"), 0, 999999, "a size in MiB");
+    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
+    else ra.scenarios.emplace_back(a);
+  }
+  if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
+  InterruptGuard guard;
+  if (!ra.shard) ra.shard = shard_from_environment();
+  if (ra.shard) {
+    size_t all = ra.scenarios.size();
+    ra.scenarios = select_shard(ra.scenarios, *ra.shard);
+    fmt::print(stderr, "shard {}/{}: {} of {} scenarios\n", ra.shard->index, ra.shard->total, ra.scenarios.size(), all);
+    if (ra.scenarios.empty()) return kExitPass;
+  }
+  if (ra.backend.empty()) ra.backend = VmBackend::available() ? "vm" : "host";
+  if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
+    return usage_error(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
+  if (ra.backend != "host" && ra.backend != "vm")
+    return usage_error(fmt::format("unknown backend \"{}\" (expected host or vm)", ra.backend));
+  if (ra.jobs > 1 && ra.backend == "host")
+    return usage_error("-j runs VMs in parallel; host runs share one page cache and drop_caches is machine-wide, "
+                       "so concurrent host runs would disturb each other's results: use --backend vm, or -j 1");
+
+  // Validate everything first: an invalid file means nothing is created.
+  std::vector<Scenario> scenarios;
+  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+  std::unique_ptr<Backend> backend;
+  if (ra.backend == "vm")
+    backend = std::make_unique<VmBackend>(ra.vm);
+  else
+    backend = std::make_unique<HostBackend>();
+  for (const auto& s : scenarios) backend->preflight(s);
+
+  // Whatever a killed earlier run left next to ours goes first.
+  {
+    bool one_run = scenarios.size() * ra.repeat == 1;
+    fs::path root = !ra.out ? fs::path("reports/runs") : one_run ? fs::absolute(*ra.out).parent_path() : fs::absolute(*ra.out);
+    GcResult gc = collect_garbage({root}, false);
+    for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
+  }
+
+  // Must happen while we are single-threaded (see mount_namespace.h).
+  if (ra.backend == "host") enter_private_mount_namespace();
+
+  BatchOptions bo;
+  bo.jobs = ra.jobs;
+  bo.repeat = ra.repeat;
+  bo.out = ra.out;
+  bo.keep_work = ra.keep_work;
+  int rc = kExitPass;
+  nlohmann::json summaries = nlohmann::json::array();
+  BatchResult batch = run_batch(scenarios, *backend, bo, [&](const RunOutcome& outcome) {
+    if (ra.json)
+      summaries.push_back({{"scenario", outcome.report.at("scenario")},
+                           {"verdict", outcome.report.at("verdict")},
+                           {"run_dir", outcome.run_dir.string()},
+                           {"counts", outcome.report.at("counts")},
+                           {"statistics", outcome.report.at("statistics")}});
+    else
+      fmt::print("{}\n", summary_text(outcome.report, use_color()));
+    std::fflush(stdout);
+    int this_rc = kExitPass;
+    if (outcome.interrupted) this_rc = kExitInterrupted;
+    else if (outcome.environment_error) this_rc = kExitEnvironment;
+    else if (outcome.status == VerdictStatus::error) this_rc = kExitRuntime;
+    else if (outcome.status != VerdictStatus::pass) this_rc = kExitFail;
+    // The most serious outcome wins: interrupted > environment > error > fail.
+    if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
+  });
+  if (ra.json) {
+    fmt::print("{}\n", summaries.dump(2));
+  } else if (!batch.by_scenario.is_null()) {
+    fmt::print("{}", pooled_text(batch.by_scenario));
+    if (batch.not_started) fmt::print("{} runs not started (interrupted)\n", batch.not_started);
+    if (batch.summary) fmt::print("summary   {}\n", batch.summary->string());
+  }
+  // Interrupted before (or between) runs: say so in the exit code too.
+  int sig = interrupted();
+  if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
+  return rc;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    fmt::print(stderr, "{}", kUsage);
+    return kExitInvalid;
+  }
+  const std::string& cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "--version" || cmd == "version") {
+      if (rest.size() == 1 && rest[0] == "--json")
+        fmt::print("{}\n", nlohmann::json{{"harness", HARNESS_VERSION}}.dump());
+      else
+        fmt::print("harness {}\n", HARNESS_VERSION);
+      return kExitPass;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      fmt::print("{}", kUsage);
+      return kExitPass;
+    }
+    if (cmd == "run") return cmd_run(rest);
+    if (cmd == "validate") return cmd_validate(rest);
+    if (cmd == "list") return cmd_list(rest);
+    if (cmd == "report") return cmd_report(rest);
+    if (cmd == "compare") return cmd_compare(rest);
+    if (cmd == "gc") return cmd_gc(rest);
+    if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "doctor") return cmd_doctor(rest);
+    if (cmd == "agent") return run_guest_agent(rest);
+    return usage_error(fmt::format("unknown command \"{}\"", cmd));
+  } catch (const Error& e) {
+    fmt::print(stderr, "harness: {}\n", e.what());
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "harness: unexpected error: {}\n", e.what());
+    return kExitRuntime;
+  }
+}
+
+}  // namespace harness

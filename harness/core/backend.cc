@@ -1,0 +1,28 @@
+#include "core/backend.h"
+
+#include <unistd.h>
+
+#include "base/system_info.h"
+
+namespace harness {
+
+RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& backend) {
+  RunRecord rec;
+  rec.scenario = s.name;
+  rec.scenario_file = s.file.string();
+  rec.description = s.description;
+  rec.run_dir = dir.path().string();
+  rec.run_id = dir.path().filename().string();
+  rec.started_at = iso8601_utc_now();
+  rec.backend = backend;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  rec.environment = {{"harness_version", HARNESS_VERSION},
+                     {"kernel", kernel_release()},
+                     {"hostname", host},
+                     {"backend", backend}};
+  if (!s.sizing.empty()) rec.environment["sizing"] = s.sizing;
+  return rec;
+}
+
+}  // namespace harness

@@ -1,0 +1,159 @@
+// Scenario: one incident reproduction or prevention check, as the user wrote
+// it in a JSON file (comments allowed). load_scenario() parses and validates
+// against the rules that scenarios/schema.json documents; every problem is a
+// ScenarioError naming file:line:col and the JSON path. Loading touches
+// nothing on the machine.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/exec_class.h"
+#include "core/schedule.h"
+
+namespace harness {
+
+// Paths inside the run's work directory are kept relative ("images/demo.img")
+// and are resolved beneath it at run time; validation guarantees they are
+// relative and free of "..".
+using WorkPath = std::string;
+
+struct ImageFile {
+  std::filesystem::path from;  // host path, read only
+  std::string to;              // path inside the image
+  std::optional<unsigned> mode;
+};
+
+struct ImageSpec {
+  std::string name;
+  WorkPath path;  // default images/NAME.img
+  std::string fs = "ext4";
+  unsigned size_mib = 0;
+  std::vector<ImageFile> files;
+};
+
+struct CopySpec {
+  WorkPath from;
+  WorkPath to;
+};
+
+struct MountSpec {
+  WorkPath image;
+  WorkPath mountpoint;
+  std::string options = "loop,ro";
+};
+
+struct WorkloadSpec {
+  std::vector<std::string> argv;  // placeholders ({work}, ...) not yet expanded
+  std::optional<unsigned long> iterations;
+  std::optional<std::chrono::milliseconds> duration;
+  unsigned concurrency = 1;
+  std::chrono::milliseconds exec_timeout{5000};
+  unsigned warmup = 0;
+};
+
+enum class ActionKind {
+  overwrite_truncate,  // what `cat src > dst` does: O_TRUNC, then write
+  overwrite,           // write over the existing bytes without truncating
+  atomic_replace,      // write a temp file beside dst, rename over it
+  truncate,            // truncate(dst, size)
+  drop_caches,         // echo N > /proc/sys/vm/drop_caches
+  run,                 // an external command, e.g. the installer under test
+  sleep,
+  evict,               // posix_fadvise(DONTNEED) on part of a file: partial memory pressure
+};
+
+std::string_view to_string(ActionKind k);
+
+struct Action {
+  ActionKind kind = ActionKind::sleep;
+  WorkPath from;              // overwrite*, atomic_replace
+  WorkPath to;                // overwrite*, atomic_replace, truncate
+  unsigned long long size_bytes = 0;  // truncate
+  int level = 3;              // drop_caches
+  std::vector<std::string> argv;      // run
+  std::chrono::milliseconds timeout{60000};  // run
+  std::chrono::milliseconds duration{0};     // sleep
+  WorkPath path;                              // evict: a file, possibly inside a mount
+  unsigned long long from_page = 0;           // evict: first page (keep the ELF header with 1)
+  std::string label;          // optional, shown in reports ("stack-install (regressed)")
+};
+
+struct FaultSpec {
+  std::string name;
+  Schedule schedule;
+  std::vector<Action> actions;
+};
+
+enum class ExpectationKind {
+  exec_count,             // count of execs in `classes` within [at_least, at_most]
+  fault_outcome,          // count of fault actions ending with `outcome`
+  min_execs_under_fault,  // the statistical bound needs enough trials
+  image_unchanged,        // a mounted image's digest and inode never changed
+};
+
+struct Expectation {
+  ExpectationKind kind = ExpectationKind::exec_count;
+  std::set<ExecClass> classes;  // exec_count ("abnormal" expands to all but ok)
+  std::string outcome;          // fault_outcome: "ok", "EPERM", "exit 5", ...
+  std::string fault;            // fault_outcome: restrict to one fault (empty: any)
+  std::string action;           // fault_outcome: restrict to one action kind (empty: any)
+  WorkPath path;                // image_unchanged
+  std::optional<unsigned long> at_least;
+  std::optional<unsigned long> at_most;
+  std::string text;             // how the user wrote it, for reports
+};
+
+// How big the run is under the vm backend ("vm" in the file), where an
+// exec costs 10-50x the host's. Applied by sized_for_backend().
+struct VmSizing {
+  std::optional<unsigned long> iterations;
+  std::optional<std::chrono::milliseconds> duration;
+  std::optional<unsigned long> min_execs_under_fault;
+};
+
+struct Scenario {
+  std::filesystem::path file;  // where it was loaded from
+  std::string name;
+  std::string description;
+  std::chrono::seconds timeout{0};
+  std::vector<ImageSpec> images;
+  std::vector<CopySpec> copies;
+  std::vector<Action> setup;
+  std::vector<MountSpec> mounts;
+  WorkloadSpec workload;
+  std::vector<FaultSpec> faults;
+  std::vector<Expectation> expect;
+  std::optional<VmSizing> vm;
+  // Empty: run as written. Otherwise what sized_for_backend() changed,
+  // said in the report ("vm sizing: iterations 100 (as written: 1000)").
+  std::string sizing;
+};
+
+Scenario load_scenario(const std::filesystem::path& file);
+// `file` names the text in messages; relative host paths resolve against
+// its directory.
+Scenario parse_scenario(const std::string& text, const std::filesystem::path& file);
+
+// The fields each kind of scenario object accepts, keyed like the "$defs" of
+// scenarios/schema.json; a test checks that the two agree.
+const std::map<std::string, std::set<std::string>>& scenario_object_fields();
+
+// Validation limits; refusing absurd values is part of being safe as root.
+inline constexpr unsigned kMaxImageMiB = 4096;
+inline constexpr unsigned kMaxConcurrency = 64;
+inline constexpr unsigned long kMaxIterations = 10'000'000;
+inline constexpr unsigned kMaxTimeoutSeconds = 6 * 3600;
+// Each fault is a thread and each mount a loop device for the whole run;
+// schema.json states the same as maxItems (a test checks).
+inline constexpr size_t kMaxImages = 32;
+inline constexpr size_t kMaxMounts = 32;
+inline constexpr size_t kMaxFaults = 64;
+
+}  // namespace harness

@@ -1,0 +1,80 @@
+#include "core/sizing.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+
+namespace harness {
+namespace {
+
+std::string scenario_text(const std::string& vm) {
+  return R"({
+    "name": "t", "timeout_s": 60,
+    "workload": {"argv": ["/bin/true"], "iterations": 1000, "duration_ms": 50000},
+    "expect": [{"classes": ["abnormal"], "at_most": 0}, {"min_execs_under_fault": 1000}])" +
+         (vm.empty() ? std::string() : ", \"vm\": " + vm) + "}";
+}
+
+TEST(Sizing, TheHostRunsTheScenarioAsWritten) {
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), "host");
+  EXPECT_EQ(s.workload.iterations, 1000u);
+  EXPECT_EQ(s.sizing, "");
+}
+
+TEST(Sizing, TheVmBlockResizesWorkloadAndBoundAndSaysSo) {
+  Scenario s = sized_for_backend(
+      parse_scenario(scenario_text(R"({"iterations": 100, "duration_ms": 20000, "min_execs_under_fault": 100})"),
+                     "s.json"),
+      "vm");
+  EXPECT_EQ(s.workload.iterations, 100u);
+  EXPECT_EQ(s.workload.duration->count(), 20000);
+  EXPECT_EQ(s.expect[1].kind, ExpectationKind::min_execs_under_fault);
+  EXPECT_EQ(s.expect[1].at_least, 100u);
+  EXPECT_EQ(s.expect[0].at_most, 0u);  // other expectations untouched
+  EXPECT_EQ(s.sizing,
+            "vm sizing: iterations 100 (as written: 1000), duration_ms 20000 (as written: 50000), "
+            "min_execs_under_fault 100 (as written: 1000)");
+  // Applying it twice changes nothing more.
+  Scenario again = sized_for_backend(s, "vm");
+  EXPECT_EQ(again.sizing, s.sizing);
+  EXPECT_EQ(again.workload.iterations, 100u);
+}
+
+TEST(Sizing, WithoutAVmBlockTheVmRunsItAsWritten) {
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "vm");
+  EXPECT_EQ(s.workload.iterations, 1000u);
+  EXPECT_EQ(s.sizing, "");
+}
+
+ScenarioError vm_error(const std::string& vm) {
+  try {
+    parse_scenario(scenario_text(vm), "s.json");
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for vm " << vm;
+  return ScenarioError("", 0, 0, "", "");
+}
+
+TEST(Sizing, ImpossibleOrMisplacedVmSizingIsRejectedWithItsPath) {
+  auto e = vm_error(R"({"iterations": 100, "min_execs_under_fault": 200})");
+  EXPECT_EQ(e.json_path(), "$.vm.min_execs_under_fault");
+  EXPECT_NE(e.message().find("can never hold"), std::string::npos) << e.message();
+  EXPECT_EQ(vm_error(R"({"duration_ms": 61000})").json_path(), "$.vm.duration_ms");
+  EXPECT_EQ(vm_error(R"({"iteration": 10})").json_path(), "$.vm.iteration");
+  EXPECT_EQ(vm_error(R"({})").json_path(), "$.vm");
+  EXPECT_EQ(vm_error(R"({"iterations": 0})").json_path(), "$.vm.iterations");
+  // Resizing a bound the scenario does not have is a mistake.
+  try {
+    parse_scenario(R"({"name": "t", "timeout_s": 60, "workload": {"argv": ["/bin/true"], "iterations": 10},
+                       "expect": [{"classes": ["abnormal"], "at_most": 0}],
+                       "vm": {"min_execs_under_fault": 5}})",
+                   "s.json");
+    ADD_FAILURE() << "accepted";
+  } catch (const ScenarioError& err) {
+    EXPECT_EQ(err.json_path(), "$.vm.min_execs_under_fault");
+  }
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,187 @@
+#include "host/fault.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <atomic>
+#include <system_error>
+
+#include "base/child.h"
+#include "base/error.h"
+#include "base/file_copy.h"
+#include "base/interrupt.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+
+static constexpr const char* kDropCaches = "/proc/sys/vm/drop_caches";
+
+void check_drop_caches_writable() {
+  if (access(kDropCaches, W_OK) != 0)
+    throw EnvironmentError(errno_message(fmt::format("{} is not writable", kDropCaches), errno) +
+                           "; run as root on a host (or VM) where /proc/sys is writable, "
+                           "not in an unprivileged container");
+}
+
+namespace {
+
+// A failed system call inside an action becomes its outcome ("EPERM").
+struct ActionFailed {
+  int err;
+  std::string what;
+};
+
+ScopedFd open_or_fail(const RunDir& run, const std::string& rel, int flags, mode_t mode = 0644) {
+  try {
+    return run.open(rel, flags, mode);
+  } catch (const SystemError& e) {
+    throw ActionFailed{e.err(), e.what()};
+  }
+}
+
+uint64_t copy_or_fail(int src, int dst, const std::string& what) {
+  try {
+    return copy_fd(src, dst, what);
+  } catch (const std::system_error& e) {
+    throw ActionFailed{e.code().value(), e.what()};
+  }
+}
+
+std::string overwrite(const Action& a, FaultContext& ctx, bool truncate) {
+  ScopedFd src = open_or_fail(ctx.run, a.from, O_RDONLY);
+  // `cat src > dst`: O_CREAT|O_TRUNC. Without truncation the old bytes stay
+  // in place until overwritten.
+  int flags = O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0);
+  ScopedFd dst = open_or_fail(ctx.run, a.to, flags);
+  uint64_t n = copy_or_fail(src.get(), dst.get(), a.to);
+  return fmt::format("wrote {} bytes from {} into {}{}", n, a.from, a.to,
+                     truncate ? " after truncating it" : " in place, without truncating");
+}
+
+std::string atomic_replace(const Action& a, FaultContext& ctx, unsigned long serial) {
+  fs::path to(a.to);
+  std::string tmp = (to.parent_path() / fmt::format(".{}.harness-tmp.{}.{}", to.filename().string(),
+                                                     getpid(), serial))
+                        .string();
+  ScopedFd src = open_or_fail(ctx.run, a.from, O_RDONLY);
+  ScopedFd dst = open_or_fail(ctx.run, tmp, O_WRONLY | O_CREAT | O_EXCL);
+  uint64_t n = 0;
+  try {
+    n = copy_or_fail(src.get(), dst.get(), tmp);
+    if (fsync(dst.get()) != 0) throw ActionFailed{errno, tmp + ": fsync"};
+  } catch (...) {
+    unlink(ctx.run.absolute(tmp).c_str());
+    throw;
+  }
+  std::string parent = to.has_parent_path() ? to.parent_path().string() : ".";
+  ScopedFd dir = open_or_fail(ctx.run, parent, O_DIRECTORY | O_RDONLY);
+  if (renameat(dir.get(), fs::path(tmp).filename().c_str(), dir.get(), to.filename().c_str()) != 0) {
+    int err = errno;
+    unlink(ctx.run.absolute(tmp).c_str());
+    throw ActionFailed{err, fmt::format("rename {} over {}", tmp, a.to)};
+  }
+  fsync(dir.get());
+  return fmt::format("replaced {} by rename with a {}-byte copy of {}", a.to, n, a.from);
+}
+
+std::string truncate_file(const Action& a, FaultContext& ctx) {
+  ScopedFd f = open_or_fail(ctx.run, a.to, O_WRONLY);
+  if (ftruncate(f.get(), static_cast<off_t>(a.size_bytes)) != 0)
+    throw ActionFailed{errno, a.to + ": ftruncate"};
+  return fmt::format("truncated {} to {} bytes", a.to, a.size_bytes);
+}
+
+std::string drop_caches(const Action& a) {
+  ScopedFd f(::open(kDropCaches, O_WRONLY | O_CLOEXEC));
+  if (!f.is_open()) throw ActionFailed{errno, kDropCaches};
+  std::string v = fmt::format("{}\n", a.level);
+  if (::write(f.get(), v.data(), v.size()) < 0) throw ActionFailed{errno, kDropCaches};
+  return fmt::format("echo {} > {}", a.level, kDropCaches);
+}
+
+// A command may report its decision as a JSON object on its last line of
+// stdout (stack-install --json does); keep it structured in the event.
+nlohmann::json last_json_line(const std::string& out) {
+  size_t end = out.find_last_not_of(" \n\r\t");
+  if (end == std::string::npos) return nullptr;
+  size_t start = out.rfind('\n', end);
+  std::string line = out.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  return j.is_object() ? j : nlohmann::json(nullptr);
+}
+
+// Partial memory pressure: the kernel forgets the cached pages of one
+// file from `from_page` on, so the next access re-reads them from the
+// (possibly rewritten) disk while earlier pages stay cached.
+std::string evict(const Action& a, FaultContext& ctx) {
+  ScopedFd f = open_or_fail(ctx.run, a.path, O_RDONLY);
+  long page = sysconf(_SC_PAGESIZE);
+  off_t from = static_cast<off_t>(a.from_page) * page;
+  int err = posix_fadvise(f.get(), from, 0, POSIX_FADV_DONTNEED);
+  if (err != 0) throw ActionFailed{err, a.path + ": posix_fadvise(DONTNEED)"};
+  return fmt::format("evicted {} from page {} on", a.path, a.from_page);
+}
+
+}  // namespace
+
+FaultEvent perform(const Action& a, FaultContext& ctx) {
+  FaultEvent ev;
+  ev.action = std::string(to_string(a.kind));
+  ev.label = a.label;
+  ev.t_start_ms = ctx.clock.now_ms();
+  static std::atomic<unsigned long> serial_counter{0};
+  const unsigned long serial = ++serial_counter;  // unique helper log and temp names
+  try {
+    switch (a.kind) {
+      case ActionKind::overwrite_truncate: ev.detail = overwrite(a, ctx, true); break;
+      case ActionKind::overwrite: ev.detail = overwrite(a, ctx, false); break;
+      case ActionKind::atomic_replace: ev.detail = atomic_replace(a, ctx, serial); break;
+      case ActionKind::truncate: ev.detail = truncate_file(a, ctx); break;
+      case ActionKind::drop_caches: ev.detail = drop_caches(a); break;
+      case ActionKind::evict: ev.detail = evict(a, ctx); break;
+      case ActionKind::sleep:
+        interruptible_sleep(a.duration);
+        ev.detail = fmt::format("slept {} ms", a.duration.count());
+        break;
+      case ActionKind::run: {
+        ctx.run.make_dirs("logs");
+        std::string base = fmt::format("logs/run-{}-{}", getpid(), serial);
+        ChildOptions opts;
+        opts.cwd = ctx.run.work();
+        opts.stdout_file = ctx.run.absolute(base + ".out");
+        opts.stderr_file = ctx.run.absolute(base + ".err");
+        opts.timeout = a.timeout;
+        Child child(a.argv, opts);
+        ev.pid = child.pid();
+        ev.argv = a.argv;
+        ChildResult r = child.wait();
+        ev.stdout_text = read_file_capped(opts.stdout_file, 16 * 1024);
+        ev.result = last_json_line(ev.stdout_text);
+        ev.stderr_text = read_file_capped(opts.stderr_file, 16 * 1024);
+        ev.outcome = r.succeeded() ? "ok" : r.describe();
+        ev.ok = r.succeeded();
+        ev.detail = fmt::format("{} ({} ms)", r.describe(), r.elapsed.count());
+        break;
+      }
+    }
+    if (ev.outcome.empty()) ev.outcome = "ok";
+  } catch (const ActionFailed& f) {
+    ev.ok = false;
+    ev.outcome = errno_name(f.err);
+    ev.detail = f.what;
+  } catch (const std::exception& e) {
+    // E.g. the installer's program is missing: the action could not even
+    // start. Record it; the expectations decide whether that matters.
+    ev.ok = false;
+    ev.outcome = "error";
+    ev.detail = e.what();
+  }
+  ev.t_end_ms = ctx.clock.now_ms();
+  return ev;
+}
+
+}  // namespace harness

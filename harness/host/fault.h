@@ -1,0 +1,29 @@
+// Fault actions: the things that happen to an image while the workload
+// runs. perform() does one action and reports how it ended; a failure of
+// the action itself (EPERM from an immutable image, an installer's exit 5)
+// is an outcome to record, not an error. Every write goes through the
+// RunDir, so no action can touch a file outside the run directory.
+#pragma once
+
+#include <string>
+
+#include "base/clock.h"
+#include "base/run_dir.h"
+#include "core/event.h"
+#include "core/scenario.h"
+
+namespace harness {
+
+struct FaultContext {
+  const RunDir& run;
+  const RunClock& clock;
+};
+
+// Fills fault/fire by the caller; fills the rest.
+FaultEvent perform(const Action& action, FaultContext& ctx);
+
+// Checks, before anything is created, that every drop_caches action could
+// write /proc/sys/vm/drop_caches; throws EnvironmentError otherwise.
+void check_drop_caches_writable();
+
+}  // namespace harness

@@ -1,0 +1,342 @@
+#include "host/host_backend.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <ctime>
+#include <fmt/format.h>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "base/child.h"
+#include "base/error.h"
+#include "base/interrupt.h"
+#include "host/evidence.h"
+#include "host/fault.h"
+#include "host/image.h"
+#include "host/loop_device.h"
+#include "host/mount.h"
+#include "host/workload.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+void HostBackend::preflight(const Scenario& s) const {
+  if (geteuid() != 0)
+    throw EnvironmentError("the host backend needs root (loop devices, mounts, drop_caches): "
+                           "run it with sudo, or use --backend vm");
+  if (!s.mounts.empty() && access("/dev/loop-control", R_OK | W_OK) != 0)
+    throw EnvironmentError(errno_message("/dev/loop-control is not usable", errno) +
+                           "; load the loop module (modprobe loop) or run in a VM with --backend vm");
+  bool drops = false;
+  auto scan = [&](const std::vector<Action>& actions) {
+    for (const auto& a : actions) drops = drops || a.kind == ActionKind::drop_caches;
+  };
+  scan(s.setup);
+  for (const auto& f : s.faults) scan(f.actions);
+  if (drops) check_drop_caches_writable();
+  for (const auto& img : s.images)
+    if (!find_program("mkfs." + img.fs))
+      throw EnvironmentError(fmt::format(
+          "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", img.fs));
+}
+
+namespace {
+
+bool image_on_a_loop_device(const struct stat& img) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/block", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("loop", 0) != 0) continue;
+    auto st = loop_status("/dev/" + name);
+    if (st && st->backing_dev == img.st_dev && st->backing_inode == img.st_ino) return true;
+  }
+  return false;
+}
+
+// One run's moving parts, torn down in reverse order by their destructors.
+class HostRun {
+ public:
+  HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec)
+      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec) {}
+
+  void execute() {
+    phase("setup");
+    for (const auto& img : s_.images) {
+      BuiltImage b = build_image(img, dir_);
+      rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
+      check_stop();
+    }
+    for (const auto& c : s_.copies) copy_work_file(dir_, c.from, c.to);
+    FaultContext ctx{dir_, clock_};
+    for (const auto& a : s_.setup) {
+      FaultEvent ev = perform(a, ctx);
+      ev.fault = "setup";
+      bool ok = ev.ok;
+      std::string what = fmt::format("setup action {} ended {}: {}", ev.action, ev.outcome, ev.detail);
+      push_fault(std::move(ev));
+      if (!ok) throw RuntimeError(what);
+      check_stop();
+    }
+    for (const auto& m : s_.mounts) {
+      dir_.make_dirs(m.mountpoint);
+      std::string fstype = "ext4";
+      for (const auto& img : s_.images)
+        if (img.path == m.image) fstype = img.fs;
+      // libmount opens the image by path and follows symlinks; a setup step
+      // may have planted one. Open it beneath work/ first (refusing links)
+      // and check afterwards that the loop device holds that very file.
+      struct stat img_st {};
+      {
+        ScopedFd img = dir_.open(m.image, O_RDONLY);
+        fstat(img.get(), &img_st);
+      }
+      try {
+        mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
+                                            m.options, fstype));
+      } catch (const RuntimeError& e) {
+        // libmount words a failed loop attach as whatever mount(2) said
+        // next ("Operation not permitted"); if no loop device holds the
+        // image, the machine had none to give.
+        if (!image_on_a_loop_device(img_st))
+          throw EnvironmentError(fmt::format("{}; no loop device could be attached to it: check that "
+                                             "`losetup -f` finds a free loop device (modprobe loop, or "
+                                             "free one with `harness gc`)",
+                                             e.what()));
+        throw;
+      }
+      const auto& st = *mounts_.back().loop().status();
+      if (st.backing_dev != img_st.st_dev || st.backing_inode != img_st.st_ino)
+        throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
+                                       "(replaced during mount?); refusing it",
+                                       m.image));
+      rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
+                                        static_cast<unsigned long long>(st.backing_dev),
+                                        static_cast<unsigned long long>(st.backing_inode),
+                                        st.autoclear});
+    }
+    start_evidence();
+    check_stop();
+
+    Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
+    if (s_.workload.warmup > 0) {
+      phase("warmup");
+      WorkloadLimits warm;
+      warm.iterations = s_.workload.warmup;
+      push_execs(workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink()));
+      check_stop();
+    }
+
+    // One snapshot for all faults, taken before any starts, so that
+    // hashing the image never delays a fault's schedule.
+    if (evidence_) evidence_->snapshot("before faults");
+    phase("faults");
+    auto fault_start = MonoClock::now();
+    std::atomic<bool> workload_done{false};
+    std::vector<std::thread> fault_threads;
+    for (const auto& f : s_.faults)
+      fault_threads.emplace_back([&, fault = &f] { run_fault(*fault, fault_start, workload_done); });
+    WorkloadLimits limits;
+    limits.iterations = s_.workload.iterations;
+    if (s_.workload.duration) limits.deadline = fault_start + *s_.workload.duration;
+    std::vector<ExecEvent> execs;
+    try {
+      execs = workload.run(s_.workload.concurrency, ExecPhase::fault, limits, stop_, progress(),
+                           exec_sink());
+    } catch (...) {
+      workload_done = true;
+      for (auto& t : fault_threads) t.join();
+      throw;
+    }
+    workload_done = true;
+    for (auto& t : fault_threads) t.join();
+    push_execs(execs);
+    phase("teardown");
+    if (evidence_) evidence_->snapshot("end");
+    finish_evidence();
+    for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
+    mounts_.clear();
+  }
+
+  // Stops the evidence recorder (it holds files inside the mounts) and
+  // moves what it gathered into the record. Safe to call twice.
+  void finish_evidence() {
+    if (!evidence_) return;
+    evidence_->stop();
+    evidence_->flush_into(rec_);
+    evidence_.reset();
+  }
+
+  void stop() { stop_ = true; }
+  const RunClock& clock() const { return clock_; }
+
+ private:
+  void start_evidence() {
+    evidence_.emplace(clock_);
+    for (size_t i = 0; i < s_.mounts.size(); ++i)
+      evidence_->watch_image(s_.mounts[i].image, dir_.absolute(s_.mounts[i].image), rec_.mounts[i]);
+    // The workload binary, when it lives on a mounted image.
+    const std::string& prog = s_.workload.argv.at(0);
+    if (!prog.empty() && prog.front() == '/' && access(prog.c_str(), R_OK) == 0)
+      evidence_->sample_file(fs::path(prog).lexically_relative(dir_.work()).string(), prog);
+    evidence_->start();
+    evidence_->snapshot("mounted");
+  }
+
+  void phase(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.phases.push_back(PhaseEvent{name, clock_.now_ms()});
+    if (obs_.on_phase) obs_.on_phase(name);
+    if (obs_.on_event) obs_.on_event(to_json(rec_.phases.back()));
+  }
+
+  void push_fault(FaultEvent ev) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (obs_.on_event) obs_.on_event(to_json(ev));
+    rec_.faults.push_back(std::move(ev));
+  }
+
+  void push_execs(const std::vector<ExecEvent>& execs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.execs.insert(rec_.execs.end(), execs.begin(), execs.end());
+  }
+
+  // Streams each exec as it completes (workers call this).
+  std::function<void(const ExecEvent&)> exec_sink() {
+    if (!obs_.on_event) return {};
+    return [this](const ExecEvent& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      obs_.on_event(to_json(e));
+    };
+  }
+
+  WorkloadProgress& progress() { return obs_.progress ? *obs_.progress : own_progress_; }
+
+  void check_stop() {
+    if (interrupted()) throw Interrupted{};
+  }
+
+  void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
+    FaultContext ctx{dir_, clock_};
+    milliseconds prev_start{0}, prev_end{0};
+    auto since = [&] {
+      return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
+    };
+    bool fired = false;
+    for (unsigned fire = 0;; ++fire) {
+      auto next = f.schedule.next_start(fire, prev_start, prev_end);
+      if (!next) break;
+      while (since() < *next && !done && !interrupted()) {
+        auto left = *next - since();
+        std::this_thread::sleep_for(std::min(left, milliseconds(5)));
+      }
+      if (done || interrupted()) break;
+      fired = true;
+      prev_start = since();
+      for (const auto& a : f.actions) {
+        FaultEvent ev = perform(a, ctx);
+        ev.fault = f.name;
+        ev.fire = fire;
+        push_fault(std::move(ev));
+        if (interrupted()) break;
+      }
+      prev_end = since();
+    }
+    if (fired && evidence_ && !interrupted()) evidence_->snapshot("after " + f.name);
+  }
+
+ public:
+  struct Interrupted {};
+
+ private:
+  const Plan& plan_;
+  const Scenario& s_;
+  RunDir& dir_;
+  const RunObserver& obs_;
+  RunRecord& rec_;
+  RunClock clock_;
+  std::mutex mu_;
+  std::atomic<bool> stop_{false};
+  WorkloadProgress own_progress_;
+  std::vector<Mount> mounts_;
+  // Declared after mounts_: destroyed first, releasing its files in them.
+  std::optional<EvidenceRecorder> evidence_;
+};
+
+}  // namespace
+
+// A full disk is the machine's problem, not the scenario's: exit 3.
+static bool disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
+static constexpr const char* kDiskFullHint =
+    "; the run directory's filesystem is full: free some space or use --out on another filesystem";
+
+RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
+  const Scenario& s = plan.scenario;
+  RunRecord rec = begin_record(s, run_dir, name());
+  rec.environment["harness_pid"] = getpid();
+
+  HostRun hr(plan, run_dir, observer, rec);
+  // The scenario's wall-clock limit: past it, everything stops and the
+  // verdict is `timeout`.
+  std::mutex m;
+  std::condition_variable cv;
+  bool finished = false;
+  std::atomic<bool> timed_out{false};
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(m);
+    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) {
+      timed_out = true;
+      request_interrupt(kTimeoutSignal);
+    }
+  });
+  try {
+    hr.execute();
+    hr.finish_evidence();
+  } catch (const HostRun::Interrupted&) {
+  } catch (const Error& e) {
+    rec.error = e.what();
+    rec.environment_error = e.kind() == ErrorKind::environment;
+    if (auto* se = dynamic_cast<const SystemError*>(&e); se && disk_full(se->err())) {
+      rec.error += kDiskFullHint;
+      rec.environment_error = true;
+    }
+  } catch (const std::system_error& e) {
+    // copy_fd (images, copies) reports errno this way.
+    rec.error = e.what();
+    if (disk_full(e.code().value())) {
+      rec.error += std::string(" (") + errno_name(e.code().value()) + ")" + kDiskFullHint;
+      rec.environment_error = true;
+    }
+  } catch (const std::exception& e) {
+    rec.error = e.what();
+  }
+  try {
+    hr.finish_evidence();
+  } catch (const std::exception& e) {
+    if (rec.error.empty()) rec.error = e.what();
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    finished = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  rec.timed_out = timed_out;
+  int sig = interrupted();
+  if (sig && sig != kTimeoutSignal) {
+    rec.interrupted = true;
+    if (rec.error.empty()) rec.error = fmt::format("interrupted by signal {}", sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+  }
+  if (timed_out) clear_interrupt();
+  rec.duration_ms = hr.clock().now_ms();
+  return rec;
+}
+
+}  // namespace harness

@@ -1,0 +1,119 @@
+#include "host/mount.h"
+
+#include <libmount/libmount.h>
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <utility>
+
+#include "base/error.h"
+
+namespace harness {
+
+namespace {
+
+struct ContextDeleter {
+  void operator()(libmnt_context* c) const { mnt_free_context(c); }
+};
+using Context = std::unique_ptr<libmnt_context, ContextDeleter>;
+
+struct TableDeleter {
+  void operator()(libmnt_table* t) const { mnt_unref_table(t); }
+};
+
+Context new_context() {
+  Context cxt(mnt_new_context());
+  if (!cxt) throw RuntimeError("libmount: cannot allocate a context");
+  // Never write /etc/mtab or /run/mount/utab: nothing outside the run dir.
+  mnt_context_disable_mtab(cxt.get(), 1);
+  // Call mount(2) ourselves; no /sbin/mount.* helper.
+  mnt_context_disable_helpers(cxt.get(), 1);
+  return cxt;
+}
+
+std::string context_error(libmnt_context* cxt, int rc) {
+  char buf[BUFSIZ] = {0};
+  mnt_context_get_excode(cxt, rc, buf, sizeof buf);
+  if (buf[0]) return buf;
+  int syserr = mnt_context_get_syscall_errno(cxt);
+  if (syserr) return std::strerror(syserr);
+  return fmt::format("libmount error {}", rc);
+}
+
+}  // namespace
+
+std::string mount_source(const std::filesystem::path& target) {
+  std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table_from_file("/proc/self/mountinfo"));
+  if (!tb) return "";
+  libmnt_fs* fs = mnt_table_find_target(tb.get(), target.c_str(), MNT_ITER_BACKWARD);
+  if (!fs) return "";
+  const char* src = mnt_fs_get_source(fs);
+  return src ? src : "";
+}
+
+Mount::Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop)
+    : image_(std::move(image)), target_(std::move(target)), loop_(std::move(loop)), mounted_(true) {}
+
+Mount::Mount(Mount&& o) noexcept
+    : image_(std::move(o.image_)),
+      target_(std::move(o.target_)),
+      loop_(std::move(o.loop_)),
+      mounted_(std::exchange(o.mounted_, false)) {}
+
+Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesystem::path& target,
+                        const std::string& options, const std::string& fstype) {
+  Context cxt = new_context();
+  mnt_context_set_source(cxt.get(), image.c_str());
+  mnt_context_set_target(cxt.get(), target.c_str());
+  mnt_context_set_fstype(cxt.get(), fstype.c_str());
+  mnt_context_set_options(cxt.get(), options.c_str());
+  int rc = mnt_context_mount(cxt.get());
+  if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
+    int syserr = mnt_context_get_syscall_errno(cxt.get());
+    std::string why = context_error(cxt.get(), rc);
+    std::string msg = fmt::format("{}: cannot loop-mount at {}: {}", image.string(), target.string(), why);
+    if (syserr == EPERM || syserr == EACCES)
+      throw EnvironmentError(msg + "; run the harness as root");
+    if (why.find("loop") != std::string::npos)
+      throw EnvironmentError(msg + "; check `losetup -f` finds a free loop device "
+                                   "(modprobe loop, or free one with `harness gc`)");
+    throw RuntimeError(msg);
+  }
+  std::string dev = mount_source(target);
+  auto st = loop_status(dev);
+  if (!st) {
+    umount2(target.c_str(), MNT_DETACH);
+    throw RuntimeError(fmt::format("{}: mounted at {}, but its source {} is not a loop device",
+                                   image.string(), target.string(), dev));
+  }
+  return Mount(image, target, LoopDevice(*st));
+}
+
+void Mount::unmount() {
+  if (!mounted_) return;
+  Context cxt = new_context();
+  mnt_context_set_target(cxt.get(), target_.c_str());
+  int rc = mnt_context_umount(cxt.get());
+  if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
+    // A straggling workload process can keep it busy for a moment; a lazy
+    // unmount still lets autoclear free the device once it exits.
+    if (umount2(target_.c_str(), MNT_DETACH) != 0)
+      throw RuntimeError(fmt::format("{}: cannot unmount: {}", target_.string(),
+                                     context_error(cxt.get(), rc)));
+  }
+  mounted_ = false;
+  loop_.detach();
+}
+
+Mount::~Mount() {
+  try {
+    unmount();
+  } catch (...) {
+    // Destructors must not throw. The namespace dies with us anyway.
+  }
+}
+
+}  // namespace harness

@@ -1,0 +1,22 @@
+#include "host/mount_namespace.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include <cerrno>
+
+#include "base/error.h"
+
+namespace harness {
+
+void enter_private_mount_namespace() {
+  if (unshare(CLONE_NEWNS) != 0) {
+    int err = errno;
+    throw EnvironmentError(errno_message("cannot create a private mount namespace (unshare)", err) +
+                           (err == EPERM ? "; run the harness as root" : ""));
+  }
+  if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    throw EnvironmentError(errno_message("cannot make mounts private in the new namespace", errno));
+}
+
+}  // namespace harness

@@ -1,0 +1,153 @@
+#include "host/workload.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "base/interrupt.h"
+#include "base/scoped_fd.h"
+
+extern char** environ;
+
+namespace harness {
+
+Workload::Workload(std::vector<std::string> argv, std::chrono::milliseconds exec_timeout,
+                   const RunClock& clock)
+    : argv_(std::move(argv)), exec_timeout_(exec_timeout), clock_(clock) {
+  for (auto& a : argv_) argv_ptrs_.push_back(a.data());
+  argv_ptrs_.push_back(nullptr);
+}
+
+namespace {
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C"; call the system call.
+int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+// posix_spawn attributes shared by every exec: default signal dispositions,
+// an empty mask, stdio on /dev/null, and its own process group so that a
+// Ctrl-C aimed at the harness does not get classified as a workload death.
+class SpawnSetup {
+ public:
+  SpawnSetup() {
+    posix_spawnattr_init(&attr_);
+    sigset_t def, none;
+    sigemptyset(&def);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) sigaddset(&def, s);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr_, &def);
+    posix_spawnattr_setsigmask(&attr_, &none);
+    posix_spawnattr_setpgroup(&attr_, 0);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+                                         POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
+    posix_spawn_file_actions_init(&fa_);
+    posix_spawn_file_actions_addopen(&fa_, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa_, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa_, 2, "/dev/null", O_WRONLY, 0);
+  }
+  ~SpawnSetup() {
+    posix_spawnattr_destroy(&attr_);
+    posix_spawn_file_actions_destroy(&fa_);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+  const posix_spawnattr_t* attr() const { return &attr_; }
+  const posix_spawn_file_actions_t* fa() const { return &fa_; }
+
+ private:
+  posix_spawnattr_t attr_;
+  posix_spawn_file_actions_t fa_;
+};
+
+const SpawnSetup& spawn_setup() {
+  static const SpawnSetup s;
+  return s;
+}
+
+}  // namespace
+
+bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
+                         const std::atomic<bool>* stop) const {
+  const auto& ss = spawn_setup();
+  auto t0 = MonoClock::now();
+  pid_t pid = 0;
+  int err = posix_spawn(&pid, argv_ptrs_[0], ss.fa(), ss.attr(), argv_ptrs_.data(), environ);
+  out = ExecEvent{};
+  out.t_ms = clock_.ms_since_start(t0);
+  out.worker = worker;
+  out.seq = seq;
+  out.phase = phase;
+  if (err != 0) {
+    // glibc reports the child's execve errno here (EIO, ENOEXEC, EACCES...).
+    out.outcome = classify_exec_failure(err);
+    out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+    return true;
+  }
+  out.pid = pid;
+  ScopedFd pidfd(open_pidfd(pid));
+  auto deadline = t0 + exec_timeout_;
+  bool hung = false, abandoned = false;
+  while (pidfd.is_open()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - MonoClock::now());
+    if (left.count() <= 0) {
+      hung = true;
+      break;
+    }
+    if (interrupted() || (stop && stop->load(std::memory_order_relaxed))) {
+      abandoned = true;
+      break;
+    }
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int timeout = static_cast<int>(std::min<long>(left.count(), 100)) + 1;
+    int r = poll(&p, 1, timeout);
+    if (r > 0) break;
+  }
+  if (hung || abandoned) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+  if (abandoned) return false;
+  out.outcome = hung ? classify_hung(SIGKILL) : classify_wait_status(status);
+  return true;
+}
+
+std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
+                                     const WorkloadLimits& limits, const std::atomic<bool>& stop,
+                                     WorkloadProgress& progress,
+                                     const std::function<void(const ExecEvent&)>& on_exec) const {
+  std::atomic<unsigned long> next_seq{0};
+  std::vector<std::vector<ExecEvent>> per_worker(concurrency);
+  auto worker = [&](unsigned w) {
+    auto& events = per_worker[w];
+    while (!stop.load(std::memory_order_relaxed) && !interrupted()) {
+      if (limits.deadline && MonoClock::now() >= *limits.deadline) break;
+      unsigned long seq = next_seq.fetch_add(1);
+      if (limits.iterations && seq >= *limits.iterations) break;
+      ExecEvent e;
+      if (!exec_once(w, seq, phase, e, &stop)) break;
+      progress.count(e);
+      if (on_exec) on_exec(e);
+      events.push_back(e);
+    }
+  };
+  if (concurrency <= 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (unsigned w = 0; w < concurrency; ++w) threads.emplace_back(worker, w);
+    for (auto& t : threads) t.join();
+  }
+  std::vector<ExecEvent> all;
+  for (auto& v : per_worker) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end(), [](const ExecEvent& a, const ExecEvent& b) { return a.t_ms < b.t_ms; });
+  return all;
+}
+
+}  // namespace harness

@@ -1,0 +1,49 @@
+// Workload: the program that the incident kills, executed over and over.
+// Each exec is posix_spawn()ed directly (measurably cheaper than
+// Boost.Process on this hot path; see bench/), waited for through a pidfd
+// with a per-exec timeout, and classified from its raw wait status.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "core/event.h"
+#include "core/workload_progress.h"
+
+namespace harness {
+
+struct WorkloadLimits {
+  std::optional<unsigned long> iterations;
+  std::optional<MonoClock::time_point> deadline;
+};
+
+class Workload {
+ public:
+  Workload(std::vector<std::string> argv, std::chrono::milliseconds exec_timeout,
+           const RunClock& clock);
+
+  // One exec. Returns false (and no event) if the run was interrupted or
+  // `stop` became true while the child ran; the child is killed then.
+  bool exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
+                 const std::atomic<bool>* stop = nullptr) const;
+
+  // Runs execs on `concurrency` threads until the limits are reached, `stop`
+  // becomes true, or the run is interrupted. Events come back in start order.
+  std::vector<ExecEvent> run(unsigned concurrency, ExecPhase phase, const WorkloadLimits& limits,
+                             const std::atomic<bool>& stop, WorkloadProgress& progress,
+                             const std::function<void(const ExecEvent&)>& on_exec = {}) const;
+
+  const std::vector<std::string>& argv() const { return argv_; }
+
+ private:
+  std::vector<std::string> argv_;
+  std::vector<char*> argv_ptrs_;
+  std::chrono::milliseconds exec_timeout_;
+  const RunClock& clock_;
+};
+
+}  // namespace harness

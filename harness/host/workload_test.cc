@@ -1,0 +1,133 @@
+// Classification of real execs: tiny programs that die in known ways,
+// run through the same exec loop the runner uses.
+#include "host/workload.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace harness {
+namespace {
+
+std::string prog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
+
+ExecEvent run_one(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  RunClock clock;
+  Workload w(std::move(argv), timeout, clock);
+  ExecEvent e;
+  EXPECT_TRUE(w.exec_once(0, 0, ExecPhase::fault, e));
+  return e;
+}
+
+TEST(Workload, Ok) {
+  auto e = run_one({prog("exit_n"), "0"});
+  EXPECT_EQ(e.outcome.cls, ExecClass::ok);
+  EXPECT_EQ(e.outcome.exit_code, 0);
+  EXPECT_GT(e.pid, 0);
+}
+
+TEST(Workload, ExitNonzeroKeepsItsCode) {
+  // 11 is the code Boost.Process confuses with SIGSEGV.
+  auto e = run_one({prog("exit_n"), "11"});
+  EXPECT_EQ(e.outcome.cls, ExecClass::exit_nonzero);
+  EXPECT_EQ(e.outcome.exit_code, 11);
+  EXPECT_EQ(e.outcome.signal, 0);
+}
+
+TEST(Workload, Sigsegv) {
+  auto e = run_one({prog("segv")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::sigsegv);
+  EXPECT_EQ(e.outcome.signal, SIGSEGV);
+}
+
+TEST(Workload, Sigbus) {
+  auto e = run_one({prog("bus")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::sigbus);
+  EXPECT_EQ(e.outcome.signal, SIGBUS);
+}
+
+TEST(Workload, Sigill) {
+  auto e = run_one({prog("ill")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::sigill);
+  EXPECT_EQ(e.outcome.signal, SIGILL);
+}
+
+TEST(Workload, OtherSignalKeepsItsNumber) {
+  auto e = run_one({prog("abort_self")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::other_signal);
+  EXPECT_EQ(e.outcome.signal, SIGABRT);
+}
+
+TEST(Workload, NotExecutableIsExecFailedWithErrno) {
+  auto e = run_one({prog("not_executable")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
+  EXPECT_EQ(e.outcome.err, EACCES);
+}
+
+TEST(Workload, GarbageIsEnoexec) {
+  auto e = run_one({prog("garbage_exec")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
+  EXPECT_EQ(e.outcome.err, ENOEXEC);
+}
+
+TEST(Workload, MissingProgramIsEnoent) {
+  auto e = run_one({prog("does_not_exist")});
+  EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
+  EXPECT_EQ(e.outcome.err, ENOENT);
+}
+
+TEST(Workload, HangIsKilledAtTheTimeout) {
+  auto e = run_one({prog("hang")}, std::chrono::milliseconds(200));
+  EXPECT_EQ(e.outcome.cls, ExecClass::hung);
+  EXPECT_EQ(e.outcome.signal, SIGKILL);
+  EXPECT_GE(e.dur_ms, 190.0);
+  EXPECT_LT(e.dur_ms, 5000.0);
+  // Reaped: the pid is gone.
+  EXPECT_EQ(kill(e.pid, 0), -1);
+}
+
+TEST(Workload, LoopHonoursIterationsAcrossWorkers) {
+  RunClock clock;
+  Workload w({prog("exit_n"), "0"}, std::chrono::seconds(5), clock);
+  std::atomic<bool> stop{false};
+  WorkloadProgress progress;
+  WorkloadLimits limits;
+  limits.iterations = 57;
+  unsigned streamed = 0;
+  std::mutex m;
+  auto events = w.run(4, ExecPhase::fault, limits, stop, progress, [&](const ExecEvent&) {
+    std::lock_guard<std::mutex> l(m);
+    ++streamed;
+  });
+  EXPECT_EQ(events.size(), 57u);
+  EXPECT_EQ(streamed, 57u);
+  EXPECT_EQ(progress.execs.load(), 57u);
+  std::set<unsigned long> seqs;
+  for (size_t i = 0; i < events.size(); ++i) {
+    seqs.insert(events[i].seq);
+    if (i) {
+      EXPECT_LE(events[i - 1].t_ms, events[i].t_ms);
+    }
+  }
+  EXPECT_EQ(seqs.size(), 57u);
+  EXPECT_EQ(*seqs.rbegin(), 56u);
+}
+
+TEST(Workload, LoopHonoursTheDeadline) {
+  RunClock clock;
+  Workload w({prog("sleep_ms"), "5"}, std::chrono::seconds(5), clock);
+  std::atomic<bool> stop{false};
+  WorkloadProgress progress;
+  WorkloadLimits limits;
+  limits.deadline = MonoClock::now() + std::chrono::milliseconds(300);
+  auto events = w.run(1, ExecPhase::fault, limits, stop, progress);
+  EXPECT_GT(events.size(), 5u);
+  EXPECT_LT(events.back().t_ms, 300.0 + 50.0);
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,209 @@
+// The installed layout and the .deb: `cmake --install` of this build tree
+// into a temp prefix, then the installed harness validates and runs the
+// installed scenarios, including one that calls {fixtures_bin}/stack-install
+// (which must resolve to the harness's own bin/ once installed); then
+// `cpack -G DEB` and a look inside the package.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/child.h"
+#include "itests/itest_support.h"
+
+namespace harness::itest {
+namespace {
+
+struct Tool {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs argv with the variables that would bypass the installed layout
+// removed; output goes to files under logs.
+Tool run_tool(const std::vector<std::string>& argv, const fs::path& logs, const fs::path& cwd,
+              std::chrono::seconds timeout = std::chrono::seconds(300)) {
+  static int n = 0;
+  ChildOptions o;
+  o.cwd = cwd;
+  o.stdout_file = logs / ("out-" + std::to_string(n) + ".txt");
+  o.stderr_file = logs / ("err-" + std::to_string(n) + ".txt");
+  ++n;
+  o.timeout = timeout;
+  o.unset_env = {"HARNESS_FIXTURES_BIN", "GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "DESTDIR"};
+  auto r = run_child(argv, o);
+  Tool t;
+  t.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
+  t.out = slurp(o.stdout_file);
+  t.err = slurp(o.stderr_file);
+  return t;
+}
+
+// HARNESS_BIN is <build>/harness/harness.
+fs::path build_dir() { return fs::path(HARNESS_BIN).parent_path().parent_path(); }
+
+std::vector<std::string> installed_scenarios(const fs::path& prefix) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(prefix / "share/harness/scenarios"))
+    if (e.path().filename() != "schema.json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// One install per test binary run: the tests below share it.
+class Installed : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    prefix_ = tmp_->path() / "prefix";
+    Tool t = run_tool({"cmake", "--install", build_dir().string(), "--prefix", prefix_.string()}, tmp_->path(),
+                      tmp_->path());
+    install_ok_ = t.exit_code == 0;
+    install_log_ = t.out + t.err;
+  }
+  static void TearDownTestSuite() {
+    delete tmp_;
+    tmp_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(install_ok_) << "cmake --install failed:\n" << install_log_; }
+
+  // Runs one installed scenario on the host backend from an unrelated cwd.
+  nlohmann::json run_installed(const std::string& scenario, const fs::path& out) {
+    TempDir logs;
+    Tool t = run_tool({(prefix_ / "bin/harness").string(), "run", "--backend", "host",
+                       (prefix_ / "share/harness/scenarios" / scenario).string(), "--out", out.string()},
+                      logs.path(), logs.path(), std::chrono::seconds(400));
+    EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
+    if (!fs::exists(out / "report.json")) {
+      ADD_FAILURE() << "no report.json in " << out << "\n" << t.out << t.err;
+      return {};
+    }
+    return read_report(out);
+  }
+
+  static TempDir* tmp_;
+  static fs::path prefix_;
+  static bool install_ok_;
+  static std::string install_log_;
+};
+
+TempDir* Installed::tmp_ = nullptr;
+fs::path Installed::prefix_;
+bool Installed::install_ok_ = false;
+std::string Installed::install_log_;
+
+TEST_F(Installed, LayoutHasBinariesSideBySideScenariosReportsAndReadme) {
+  for (const char* rel : {"bin/harness", "bin/stack-install"}) {
+    EXPECT_EQ(access((prefix_ / rel).c_str(), X_OK), 0) << rel;
+  }
+  for (const char* rel : {"share/harness/scenarios/heroku-2017-truncation.json",
+                          "share/harness/scenarios/root-overwrite-immutable.json",
+                          "share/harness/scenarios/schema.json", "share/harness/reports/FORMAT.md",
+                          "share/harness/reports/junit.xsd", "share/doc/harness/README.md"}) {
+    EXPECT_TRUE(fs::is_regular_file(prefix_ / rel)) << rel;
+  }
+  // Every shipped scenario and document, and no local run directories.
+  for (const auto& e : fs::directory_iterator(source_path("scenarios"))) {
+    if (e.path().extension() != ".json") continue;
+    EXPECT_TRUE(fs::exists(prefix_ / "share/harness/scenarios" / e.path().filename())) << e.path();
+  }
+  EXPECT_FALSE(fs::exists(prefix_ / "share/harness/reports/runs"));
+}
+
+TEST_F(Installed, ValidatesEveryInstalledScenario) {
+  std::vector<std::string> argv{(prefix_ / "bin/harness").string(), "validate"};
+  auto files = installed_scenarios(prefix_);
+  ASSERT_FALSE(files.empty());
+  argv.insert(argv.end(), files.begin(), files.end());
+  TempDir logs;
+  Tool t = run_tool(argv, logs.path(), logs.path());
+  EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
+
+  Tool v = run_tool({(prefix_ / "bin/harness").string(), "--version"}, logs.path(), logs.path());
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("harness ", 0), 0u) << v.out;
+}
+
+// /bin/sleep copied into the image: an absolute host path still works.
+TEST_F(Installed, RunsAControlScenario) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir out;
+  auto report = run_installed("control-drop-caches.json", out.path() / "run");
+  ASSERT_FALSE(report.is_null());
+  EXPECT_EQ(report.at("verdict"), "pass") << report.at("verdict_reasons").dump(2);
+  EXPECT_EQ(report.at("run").at("backend"), "host");
+  expect_nothing_left(out.path());
+}
+
+// {fixtures_bin}/stack-install resolves to the installed bin/.
+TEST_F(Installed, RunsAnInstallerScenarioThroughFixturesBin) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir out;
+  auto report = run_installed("root-overwrite-immutable.json", out.path() / "run");
+  ASSERT_FALSE(report.is_null());
+  EXPECT_EQ(report.at("verdict"), "pass") << report.at("verdict_reasons").dump(2);
+
+  // The setup install ran the installed stack-install and it succeeded.
+  std::string installer = (prefix_ / "bin/stack-install").string();
+  bool ran = false;
+  for (const auto& e : report.at("events")) {
+    if (e.value("type", "") != "fault" || e.value("fault", "") != "setup" || !e.contains("argv")) continue;
+    if (e.at("argv").empty() || e.at("argv").at(0) != installer) continue;
+    ran = true;
+    EXPECT_EQ(e.at("ok"), true) << e.dump(2);
+  }
+  EXPECT_TRUE(ran) << "no event ran " << installer;
+  expect_nothing_left(out.path());
+}
+
+TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
+  for (const char* tool : {"cpack", "dpkg-deb", "dpkg-shlibdeps"})
+    if (!find_program(tool)) GTEST_SKIP() << tool << " is not installed (ci/deps.sh installs dpkg-dev)";
+  TempDir tmp;
+  fs::path config = build_dir() / "CPackConfig.cmake";
+  ASSERT_TRUE(fs::exists(config)) << config;
+  // -B keeps the package and CPack's staging out of the build tree.
+  Tool pack = run_tool({"cpack", "-G", "DEB", "--config", config.string(), "-B", (tmp.path() / "out").string()},
+                       tmp.path(), tmp.path(), std::chrono::seconds(500));
+  ASSERT_EQ(pack.exit_code, 0) << pack.out << pack.err;
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(tmp.path() / "out"))
+    if (e.path().extension() == ".deb") deb = e.path();
+  ASSERT_FALSE(deb.empty()) << pack.out;
+  EXPECT_EQ(deb.filename().string().rfind("harness_", 0), 0u) << deb;
+
+  Tool contents = run_tool({"dpkg-deb", "-c", deb.string()}, tmp.path(), tmp.path());
+  ASSERT_EQ(contents.exit_code, 0) << contents.err;
+  for (const char* path : {"./usr/bin/harness", "./usr/bin/stack-install",
+                           "./usr/share/harness/scenarios/heroku-2017-truncation.json",
+                           "./usr/share/harness/scenarios/schema.json", "./usr/share/harness/reports/FORMAT.md",
+                           "./usr/share/doc/harness/README.md"}) {
+    EXPECT_NE(contents.out.find(std::string(path) + "\n"), std::string::npos) << path << " not in\n" << contents.out;
+  }
+
+  Tool fields = run_tool({"dpkg-deb", "-f", deb.string(), "Package", "Depends", "Recommends", "Maintainer"},
+                         tmp.path(), tmp.path());
+  ASSERT_EQ(fields.exit_code, 0) << fields.err;
+  EXPECT_NE(fields.out.find("Package: harness\n"), std::string::npos) << fields.out;
+  for (const char* dep : {"libmount1", "libboost-filesystem1.74.0", "libfmt9", "e2fsprogs"})
+    EXPECT_NE(fields.out.find(dep), std::string::npos) << dep << " missing from\n" << fields.out;
+  for (const char* rec : {"qemu-system-x86", "linux-image-cloud-amd64", "busybox-static"})
+    EXPECT_NE(fields.out.find(rec), std::string::npos) << rec << " missing from\n" << fields.out;
+
+  // The packaged (stripped) binaries work from the unpacked tree.
+  fs::path root = tmp.path() / "root";
+  Tool unpack = run_tool({"dpkg-deb", "-x", deb.string(), root.string()}, tmp.path(), tmp.path());
+  ASSERT_EQ(unpack.exit_code, 0) << unpack.err;
+  Tool validate = run_tool({(root / "usr/bin/harness").string(), "validate",
+                            (root / "usr/share/harness/scenarios/heroku-2017-truncation.json").string()},
+                           tmp.path(), tmp.path());
+  EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
+  Tool installer = run_tool({(root / "usr/bin/stack-install").string(), "--help"}, tmp.path(), tmp.path());
+  EXPECT_EQ(installer.exit_code, 0) << installer.out << installer.err;
+}
+
+}  // namespace
+}  // namespace harness::itest

@@ -1,0 +1,412 @@
+// The vm backend end to end: the real CLI boots a real qemu VM with the
+// Debian kernel, the guest agent runs the scenario on real loop mounts
+// inside it, and report.json comes back on the host. After every test no
+// process that names the test's run directory (qemu's command line does)
+// may be left, and no host loop device may be backed by a file there.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fstream>
+#include <thread>
+
+#include "itests/itest_support.h"
+#include "vm/vm_backend.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace harness::itest {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+// All runs of this binary share one parent directory, so they share its
+// .cache (initramfs, accelerator decision) as runs in reports/runs/ do.
+class VmItestDir : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    char tmpl[] = "/tmp/harness-vm-itest-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  static fs::path path_;
+};
+fs::path VmItestDir::path_;
+[[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new VmItestDir);
+
+#define HARNESS_REQUIRE_VM()                                                                          \
+  do {                                                                                                \
+    if (!::harness::VmBackend::available())                                                           \
+      GTEST_SKIP() << "the vm backend cannot run here: needs qemu-system-x86_64, a readable "         \
+                      "/boot/vmlinuz-* with /lib/modules, and busybox-static";                        \
+  } while (0)
+
+// A run directory (not yet existing) and a log directory for one test.
+struct VmRunDirs {
+  explicit VmRunDirs(const std::string& name) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string base = fmt::format("{}-{}-{}", info->test_suite_name(), info->name(), name);
+    run = VmItestDir::path_ / base;
+    logs = VmItestDir::path_ / (base + ".logs");
+    fs::create_directories(logs);
+  }
+  fs::path run, logs;
+};
+
+// Processes whose command line mentions `dir`: qemu names the scratch disk
+// and console log inside the run directory, so this finds exactly the VMs
+// of that run and nothing anyone else started.
+std::vector<std::string> processes_naming(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = slurp(e.path() / "cmdline");
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(dir.string()) != std::string::npos && std::to_string(getpid()) != pid)
+      found.push_back(pid + ": " + cmd.substr(0, 200));
+  }
+  return found;
+}
+
+void expect_vm_gone(const fs::path& run) {
+  // A SIGKILLed qemu is reaped by its parent or, via PDEATHSIG, dies with
+  // it; allow the kernel a moment.
+  for (int i = 0; i < 50 && !processes_naming(run).empty(); ++i) usleep(100 * 1000);
+  auto procs = processes_naming(run);
+  EXPECT_TRUE(procs.empty()) << "left running: " << ::testing::PrintToString(procs);
+  expect_nothing_left(run);
+}
+
+fs::path write_scenario(const fs::path& dir, const std::string& name, const std::string& text) {
+  fs::path p = dir / (name + ".json");
+  std::ofstream(p) << text;
+  return p;
+}
+
+// What every report of a vm run must show, whatever the scenario.
+void expect_vm_report(const json& r, const fs::path& run, const fs::path& cache) {
+  SCOPED_TRACE(run.string());
+  EXPECT_EQ(r.at("run").at("backend"), "vm");
+  EXPECT_TRUE(r.at("run").at("error").is_null()) << r.at("run").dump();
+  const auto& env = r.at("environment");
+  EXPECT_EQ(env.at("backend"), "vm");
+  EXPECT_TRUE(env.at("accelerator") == "kvm" || env.at("accelerator") == "tcg") << env.dump();
+  EXPECT_FALSE(env.at("accelerator_reason").get<std::string>().empty());
+  EXPECT_FALSE(env.at("qemu_version").get<std::string>().empty());
+  EXPECT_FALSE(env.at("guest_kernel").get<std::string>().empty());
+  EXPECT_GE(env.at("vm_cpus").get<unsigned>(), env.at("accelerator") == "tcg" ? 2u : 1u);
+  // Every counted exec is an event streamed from the guest, with its pid
+  // there (none when the exec itself failed).
+  unsigned long execs = 0, without_pid = 0;
+  for (const auto& e : r.at("events"))
+    if (e.at("type") == "exec") {
+      ++execs;
+      without_pid += e.at("pid").get<int>() <= 0 && e.at("class") != "exec_failed";
+    }
+  EXPECT_EQ(without_pid, 0u);
+  EXPECT_EQ(execs, r.at("execs").at("total").get<unsigned long>());
+  // The loop devices were the guest's: the report names them, the host has none.
+  for (const auto& m : r.at("mounts")) EXPECT_EQ(m.at("loop_device").get<std::string>().rfind("/dev/loop", 0), 0u);
+  // The guest kernel saw the crashes too, with its own timestamps.
+  if (count_of(r, "sigsegv") > 0) {
+    bool segfault_line = false;
+    for (const auto& k : r.at("kernel_log"))
+      segfault_line = segfault_line || k.at("line").get<std::string>().find("segfault") != std::string::npos;
+    EXPECT_TRUE(segfault_line) << r.at("kernel_log").dump().substr(0, 2000);
+  }
+  // Only the documented files on the host: the run directory (its work/
+  // with the scratch disk removed) and the cache.
+  EXPECT_FALSE(fs::exists(run / "work" / "vm-scratch.img"));
+  EXPECT_TRUE(fs::exists(cache / "accelerator.json"));
+  EXPECT_EQ(r.at("environment").at("initramfs").get<std::string>().rfind(cache.string(), 0), 0u);
+}
+
+// The issue's bar, measured as CI runs it: ten runs of a scenario, each in
+// a fresh VM, two VMs at a time. An incident scenario must crash (SIGSEGV
+// or SIGBUS) in at least 9 of 10; a control or hardened scenario must have
+// no abnormal exit at all in 10 of 10 and pass every time.
+struct VmTrial {
+  const char* scenario;
+  bool crashes;
+};
+
+std::ostream& operator<<(std::ostream& o, const VmTrial& t) { return o << t.scenario; }
+
+class VmStatistics : public ::testing::TestWithParam<VmTrial> {};
+
+TEST_P(VmStatistics, TenRunsInFreshVms) {
+  HARNESS_REQUIRE_VM();
+  constexpr unsigned kRuns = 10;
+  const VmTrial& t = GetParam();
+  VmRunDirs d(t.scenario);
+  fs::path scenario = source_path(fmt::format("scenarios/{}.json", t.scenario));
+  auto t0 = std::chrono::steady_clock::now();
+  // One cache for all tests, as for all runs in reports/runs: one KVM probe.
+  fs::path cache = VmItestDir::path_ / ".cache";
+  auto res = run_harness({"run", "--backend", "vm", "--repeat", std::to_string(kRuns), "-j", "2", scenario.string(),
+                          "--out", d.run.string(), "--vm-cache", cache.string()},
+                         d.logs, seconds(1500));
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (t.crashes) {
+    EXPECT_TRUE(res.exit_code == 0 || res.exit_code == 1) << res.out << res.err;
+  } else {
+    EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  }
+  ASSERT_TRUE(fs::exists(d.run / "summary.json")) << res.out << res.err;
+  json summary = json::parse(slurp(d.run / "summary.json"));
+  ASSERT_EQ(summary.at("by_scenario").size(), 1u) << summary.dump(1);
+  const json& pool = summary.at("by_scenario")[0];
+  EXPECT_EQ(pool.at("runs").get<unsigned>(), kRuns);
+  unsigned crashed = pool.at("runs_with_sigsegv_or_sigbus").get<unsigned>();
+  unsigned abnormal = pool.at("runs_with_abnormal_exit").get<unsigned>();
+  unsigned passed = pool.at("verdicts").value("pass", 0u);
+  if (t.crashes) {
+    EXPECT_GE(crashed, kRuns - 1) << pool.dump(1);
+  } else {
+    EXPECT_EQ(abnormal, 0u) << pool.dump(1);
+    EXPECT_EQ(passed, kRuns) << pool.dump(1);
+  }
+  std::vector<double> durations;
+  std::string accel;
+  for (unsigned k = 1; k <= kRuns; ++k) {
+    fs::path run = d.run / fmt::format("{}-{:02}", t.scenario, k);
+    ASSERT_TRUE(fs::exists(run / "report.json")) << run;
+    json r = read_report(run);
+    expect_vm_report(r, run, cache);
+    durations.push_back(r.at("run").at("duration_ms").get<double>() / 1000);
+    accel = r.at("environment").at("accelerator").get<std::string>();
+    // A scenario with a vm block says in its report that it was resized.
+    if (slurp(scenario).find("\"vm\":") != std::string::npos) {
+      EXPECT_EQ(r.at("environment").value("sizing", "").rfind("vm sizing: ", 0), 0u) << r.at("environment").dump();
+    }
+  }
+  std::sort(durations.begin(), durations.end());
+  const json& pooled = pool.at("pooled_under_fault");
+  std::printf("[ figures  ] %s --backend vm (%s), %u runs, -j 2: SIGSEGV/SIGBUS in %u, any abnormal exit in %u, "
+              "pass %u; pooled %s abnormal of %s execs under fault; run time median %.1f s (min %.1f, max %.1f); "
+              "wall %.0f s\n",
+              t.scenario, accel.c_str(), kRuns, crashed, abnormal, passed, pooled.at("abnormal").dump().c_str(),
+              pooled.at("n").dump().c_str(), durations[kRuns / 2], durations.front(), durations.back(), wall);
+  ::testing::Test::RecordProperty("runs_with_sigsegv_or_sigbus", static_cast<int>(crashed));
+  ::testing::Test::RecordProperty("runs_with_abnormal_exit", static_cast<int>(abnormal));
+  for (unsigned k = 1; k <= kRuns; ++k) expect_vm_gone(d.run / fmt::format("{}-{:02}", t.scenario, k));
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, VmStatistics,
+                         ::testing::Values(VmTrial{"heroku-2017-truncation", true},
+                                           VmTrial{"control-overwrite-identical", false},
+                                           VmTrial{"control-atomic-replace", false},
+                                           VmTrial{"control-drop-caches", false},
+                                           VmTrial{"incident-replay", true},
+                                           VmTrial{"incident-replay-hardened", false}),
+                         [](const ::testing::TestParamInfo<VmTrial>& p) {
+                           std::string n = p.param.scenario;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+// A scenario whose one exec never ends (the exec limit is 10 minutes):
+// the run lasts until its timeout or a signal.
+fs::path hanging_scenario(const std::string& name, unsigned timeout_s) {
+  return write_scenario(VmItestDir::path_, name, fmt::format(R"({{
+      "name": "{}", "description": "a workload that hangs",
+      "timeout_s": {},
+      "workload": {{"argv": ["{}/hang"], "iterations": 1, "exec_timeout_ms": 600000}},
+      "faults": [{{"name": "idle", "schedule": {{"kind": "while_workload"}},
+                   "actions": [{{"action": "sleep", "ms": 100}}]}}],
+      "expect": [{{"classes": ["abnormal"], "at_most": 0}}]
+    }})", name, timeout_s, TESTPROGS_DIR));
+}
+
+// The qemu processes among them (the harness names the run directory too).
+bool qemu_running_for(const fs::path& run) {
+  for (const auto& p : processes_naming(run))
+    if (p.find("qemu-system") != std::string::npos) return true;
+  return false;
+}
+
+// `harness run --backend vm` on a hanging scenario, in the background.
+struct BackgroundVmRun {
+  BackgroundVmRun(const VmRunDirs& d, const fs::path& scenario) : run(d.run) {
+    o.stdout_file = d.logs / "stdout.txt";
+    o.stderr_file = d.logs / "stderr.txt";
+    o.timeout = seconds(300);
+    child.emplace(std::vector<std::string>{HARNESS_BIN, "run", "--backend", "vm", scenario.string(), "--out",
+                                           run.string()},
+                  o);
+  }
+  // Until qemu runs (its console log exists and a process names the run).
+  bool wait_for_qemu() {
+    for (int i = 0; i < 600; ++i) {
+      if (qemu_running_for(run)) return true;
+      usleep(100 * 1000);
+    }
+    return false;
+  }
+  std::string output() const { return slurp(o.stdout_file) + slurp(o.stderr_file); }
+  fs::path run;
+  ChildOptions o;
+  std::optional<Child> child;
+};
+
+TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("hang");
+  // One exec that never ends and may take 10 minutes; the scenario allows 4 s.
+  fs::path scenario = hanging_scenario("vm-hang", 4);
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", d.run.string()}, d.logs, seconds(300));
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(res.exit_code, 1) << res.out << res.err;  // timeout counts as a failed expectation
+  auto r = read_report(d.run);
+  EXPECT_EQ(r.at("verdict"), "timeout") << r.dump(1).substr(0, 3000);
+  EXPECT_TRUE(r.at("run").at("timed_out").get<bool>());
+  // Stopped at the timeout, not at the 10-minute exec limit: boot (up to a
+  // minute on a busy machine) + 4 s + the host's grace.
+  EXPECT_LT(wall, 120.0);
+  expect_vm_gone(d.run);
+}
+
+// Ctrl-C (SIGINT to the harness) stops the run at once: the VM is killed,
+// not asked, and the report says interrupted.
+TEST(VmBackend, CtrlCKillsTheVmAndRecordsAnInterruptedRun) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("sigint");
+  BackgroundVmRun bg(d, hanging_scenario("vm-long", 300));
+  ASSERT_TRUE(bg.wait_for_qemu()) << bg.output();
+  usleep(1500 * 1000);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(bg.child->pid(), SIGINT), 0);
+  auto r = bg.child->wait();
+  double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(WIFEXITED(r.wait_status)) << r.describe();
+  EXPECT_EQ(WEXITSTATUS(r.wait_status), 130) << bg.output();
+  EXPECT_LT(stop_s, 10.0);
+  auto rep = read_report(d.run);
+  EXPECT_TRUE(rep.at("run").at("interrupted").get<bool>());
+  expect_vm_gone(d.run);
+}
+
+// SIGKILL gives the harness no chance to clean up; PR_SET_PDEATHSIG must
+// take qemu down with it.
+TEST(VmBackend, QemuDiesWithAKilledHarness) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("sigkill");
+  BackgroundVmRun bg(d, hanging_scenario("vm-long", 300));
+  ASSERT_TRUE(bg.wait_for_qemu()) << bg.output();
+  usleep(500 * 1000);
+  ASSERT_EQ(kill(bg.child->pid(), SIGKILL), 0);
+  bg.child->wait();
+  expect_vm_gone(d.run);
+}
+
+// SIGINT, SIGTERM and SIGKILL at random moments of a vm run (preparing the
+// initramfs, booting, running): never a qemu left behind, and for the
+// catchable signals exit 130 with a report that says interrupted.
+// HARNESS_VM_KILL_SEED=N replays a sequence.
+TEST(VmBackend, SignalsAtRandomMomentsLeaveNoQemu) {
+  HARNESS_REQUIRE_VM();
+  const char* env_seed = std::getenv("HARNESS_VM_KILL_SEED");
+  unsigned seed = env_seed ? static_cast<unsigned>(std::stoul(env_seed)) : std::random_device{}();
+  std::mt19937 rng(seed);
+  fs::path scenario = hanging_scenario("vm-killed", 300);
+  std::map<std::string, int> counts;
+  for (int sig : {SIGINT, SIGTERM, SIGKILL})
+    for (int trial = 0; trial < 4; ++trial) {
+      // One in four early (before or as qemu starts), the rest over boot
+      // and the first seconds of the run.
+      int delay_ms = std::uniform_int_distribution<int>(0, 3)(rng) == 0
+                         ? std::uniform_int_distribution<int>(0, 150)(rng)
+                         : std::uniform_int_distribution<int>(0, 4000)(rng);
+      VmRunDirs d(fmt::format("{}-{}", sigabbrev_np(sig), trial));
+      SCOPED_TRACE(fmt::format("SIG{} after {} ms (HARNESS_VM_KILL_SEED={})", sigabbrev_np(sig), delay_ms, seed));
+      BackgroundVmRun bg(d, scenario);
+      usleep(static_cast<useconds_t>(delay_ms) * 1000);
+      bool qemu_was_running = qemu_running_for(d.run);
+      ASSERT_EQ(kill(bg.child->pid(), sig), 0);
+      auto r = bg.child->wait();
+      if (sig == SIGKILL) {
+        EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGKILL) << r.describe();
+        // What is left (work/, the scratch disk) is gc's; qemu must be gone.
+        expect_vm_gone(d.run);
+        auto gc = run_harness({"gc", d.run.parent_path().string()}, d.logs, seconds(60));
+        EXPECT_EQ(gc.exit_code, 0) << gc.err;
+        EXPECT_FALSE(fs::exists(d.run / "work")) << gc.out;
+      } else if (WIFEXITED(r.wait_status)) {
+        EXPECT_EQ(WEXITSTATUS(r.wait_status), 130) << bg.output();
+        if (fs::exists(d.run / "report.json")) {
+          EXPECT_TRUE(read_report(d.run).at("run").at("interrupted").get<bool>());
+        }
+        EXPECT_FALSE(fs::exists(d.run / "work")) << "work/ left by an interrupted run";
+        expect_vm_gone(d.run);
+      } else {
+        // Killed by the signal itself: it came before the handler was in
+        // place, so nothing may exist yet.
+        EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == sig) << r.describe();
+        EXPECT_FALSE(fs::exists(d.run)) << bg.output();
+      }
+      ++counts[fmt::format("SIG{} {}", sigabbrev_np(sig), qemu_was_running ? "with qemu running" : "before qemu")];
+    }
+  std::string figures;
+  for (const auto& [k, n] : counts) figures += fmt::format(" {}={}", k, n);
+  std::printf("[ figures  ] vm kills (seed %u):%s\n", seed, figures.c_str());
+}
+
+// Refusals: before anything runs, the exit code says why, the message says
+// what to do, and the run directory is never created.
+struct Refusal {
+  const char* name;
+  std::vector<std::string> argv_before;  // e.g. env PATH=... (empty: none)
+  std::vector<std::string> options;      // after "run"
+  int exit_code;
+  std::vector<std::string> says;
+};
+
+std::ostream& operator<<(std::ostream& o, const Refusal& r) { return o << r.name; }
+
+class VmRefusal : public ::testing::TestWithParam<Refusal> {};
+
+TEST_P(VmRefusal, NothingIsCreated) {
+  const Refusal& r = GetParam();
+  VmRunDirs d(r.name);
+  std::vector<std::string> argv = r.argv_before;
+  argv.push_back(HARNESS_BIN);
+  argv.push_back("run");
+  argv.insert(argv.end(), r.options.begin(), r.options.end());
+  argv.insert(argv.end(), {source_path("scenarios/heroku-2017-truncation.json"), "--out", d.run.string()});
+  auto res = run_argv(argv, d.logs, seconds(60));
+  EXPECT_EQ(res.exit_code, r.exit_code) << res.out << res.err;
+  for (const auto& s : r.says) EXPECT_NE(res.err.find(s), std::string::npos) << s << " not in: " << res.err;
+  EXPECT_FALSE(fs::exists(d.run));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    VmBackend, VmRefusal,
+    ::testing::Values(
+        Refusal{"unknown_accelerator", {}, {"--backend", "vm", "--accel", "hvf"}, 2, {"hvf"}},
+        // A PATH with the sbin tools (mkfs.ext4) but not /usr/bin, where qemu is.
+        Refusal{"no_qemu",
+                {"/usr/bin/env", "PATH=/usr/sbin:/sbin"},
+                {"--backend", "vm"},
+                3,
+                {"apt-get install -y qemu-system-x86", "--backend host"}},
+        Refusal{"unreadable_kernel", {}, {"--backend", "vm", "--kernel", "/nonexistent/vmlinuz"}, 3,
+                {"/nonexistent/vmlinuz"}},
+        // -j is for VMs; concurrent host runs would share one page cache.
+        Refusal{"parallel_host_runs", {}, {"--backend", "host", "-j", "2"}, 2, {"page cache"}}),
+    [](const ::testing::TestParamInfo<Refusal>& p) { return std::string(p.param.name); });
+
+}  // namespace
+}  // namespace harness::itest

@@ -1,0 +1,104 @@
+#include "vm/guest_channel.h"
+
+#include <sys/random.h>
+
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace harness {
+
+using nlohmann::json;
+
+std::string new_channel_marker() {
+  unsigned char b[8] = {};
+  if (getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) {
+    auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::memcpy(b, &t, sizeof b);
+  }
+  std::string hex;
+  for (unsigned char c : b) hex += fmt::format("{:02x}", c);
+  return "@@harness-" + hex + "@@";
+}
+
+std::string channel_line(std::string_view marker, const json& msg) {
+  // Run actions' output may not be UTF-8; replace rather than throw.
+  return std::string(marker) + " " + msg.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::optional<json> parse_channel_line(std::string_view marker, std::string_view line) {
+  size_t at = line.find(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(at + marker.size());
+  json j = json::parse(rest, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("msg")) return std::nullopt;
+  return j;
+}
+
+json record_message(const RunRecord& r) {
+  json images = json::array();
+  for (const auto& i : r.images)
+    images.push_back({{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}});
+  json mounts = json::array();
+  for (const auto& m : r.mounts)
+    mounts.push_back({{"image", m.image}, {"mountpoint", m.mountpoint}, {"options", m.options},
+                      {"loop_device", m.loop_device}, {"backing_dev", m.backing_dev},
+                      {"backing_inode", m.backing_inode}, {"autoclear", m.autoclear}});
+  return json{{"msg", "record"},
+              {"duration_ms", r.duration_ms},
+              {"timed_out", r.timed_out},
+              {"interrupted", r.interrupted},
+              {"error", r.error},
+              {"environment_error", r.environment_error},
+              {"environment", r.environment},
+              {"images", images},
+              {"mounts", mounts},
+              {"writers", r.writers},
+              {"images_evidence", r.images_evidence},
+              {"page_cache", r.page_cache},
+              {"execs", r.execs.size()},
+              {"faults", r.faults.size()},
+              {"phases", r.phases.size()}};
+}
+
+void apply_record_message(const json& m, RunRecord& r) {
+  r.timed_out = r.timed_out || m.value("timed_out", false);
+  r.interrupted = r.interrupted || m.value("interrupted", false);
+  if (r.error.empty()) r.error = m.value("error", "");
+  r.environment_error = r.environment_error || m.value("environment_error", false);
+  for (const auto& i : m.value("images", json::array()))
+    r.images.push_back(ImageRecord{i.at("name").get<std::string>(), i.at("path").get<std::string>(),
+                                   i.at("size_bytes").get<unsigned long long>(), i.at("fs").get<std::string>()});
+  for (const auto& x : m.value("mounts", json::array()))
+    r.mounts.push_back(MountRecord{x.at("image").get<std::string>(), x.at("mountpoint").get<std::string>(),
+                                   x.at("options").get<std::string>(), x.at("loop_device").get<std::string>(),
+                                   x.at("backing_dev").get<unsigned long long>(),
+                                   x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false)});
+  r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);
+  // The evidence the guest gathered. Its pids are the guest's, like the
+  // pids of the exec events, and harness_pid says which one was the agent.
+  r.writers = m.value("writers", json::array());
+  r.images_evidence = m.value("images_evidence", json::array());
+  r.page_cache = m.value("page_cache", json::array());
+  json env = m.value("environment", json::object());
+  if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
+  for (const char* k : {"harness_pid", "write_attribution"})
+    if (env.contains(k)) r.environment[k] = env.at(k);
+}
+
+std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key) {
+  size_t pos = 0;
+  while (pos < cmdline.size()) {
+    size_t b = cmdline.find_first_not_of(" \t\n", pos);
+    if (b == std::string_view::npos) break;
+    size_t e = cmdline.find_first_of(" \t\n", b);
+    std::string_view word = cmdline.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+    if (word.size() > key.size() && word.substr(0, key.size()) == key && word[key.size()] == '=')
+      return std::string(word.substr(key.size() + 1));
+    if (e == std::string_view::npos) break;
+    pos = e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace harness

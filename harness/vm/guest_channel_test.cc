@@ -1,0 +1,78 @@
+#include "vm/guest_channel.h"
+
+#include <gtest/gtest.h>
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+TEST(GuestChannel, MarkedLinesRoundTripAndNoiseIsIgnored) {
+  std::string m = new_channel_marker();
+  EXPECT_NE(m, new_channel_marker());
+  json msg = {{"msg", "event"}, {"event", {{"type", "exec"}, {"class", "sigsegv"}}}};
+  std::string line = channel_line(m, msg);
+  ASSERT_EQ(line.back(), '\n');
+  line.pop_back();
+  auto back = parse_channel_line(m, line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, msg);
+  // A console may prefix a line with a partial kernel message.
+  EXPECT_TRUE(parse_channel_line(m, "[ 1.2] junk" + line));
+  EXPECT_FALSE(parse_channel_line(m, "[    1.234] EXT4-fs error (device loop0): bad extent"));
+  EXPECT_FALSE(parse_channel_line(m, m + " {truncated"));
+  EXPECT_FALSE(parse_channel_line(new_channel_marker(), line));  // another run's marker
+}
+
+TEST(GuestChannel, InvalidUtf8IsReplacedNotThrown) {
+  json msg = {{"msg", "event"}, {"stdout", std::string("\xff\xfe ok")}};
+  std::string line;
+  EXPECT_NO_THROW(line = channel_line("@@m@@", msg));
+  EXPECT_TRUE(parse_channel_line("@@m@@", line));
+}
+
+TEST(GuestChannel, RecordMessageRoundTrips) {
+  RunRecord g;
+  g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
+  g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true});
+  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"harness_pid", 57}};
+  g.writers = json::array({{{"pid", 81}, {"comm", "stack-install"}, {"path", "data/cedar-14.img"}}});
+  g.images_evidence = json::array({{{"path", "data/cedar-14.img"}, {"moment", "mounted"}, {"sha256", "ab"}}});
+  g.page_cache = json::array({{{"t_ms", 5.0}, {"resident_pages", 3}}});
+  g.duration_ms = 1234.5;
+  g.timed_out = true;
+  g.execs.resize(3);
+  json m = record_message(g);
+  EXPECT_EQ(m.at("execs"), 3);
+  // Through the wire and back.
+  auto back = parse_channel_line("@@m@@", channel_line("@@m@@", m));
+  ASSERT_TRUE(back);
+  RunRecord h;
+  h.environment = {{"backend", "vm"}};
+  apply_record_message(*back, h);
+  ASSERT_EQ(h.images.size(), 1u);
+  EXPECT_EQ(h.images[0].size_bytes, 10485760u);
+  ASSERT_EQ(h.mounts.size(), 1u);
+  EXPECT_EQ(h.mounts[0].loop_device, "/dev/loop0");
+  EXPECT_TRUE(h.mounts[0].autoclear);
+  EXPECT_TRUE(h.timed_out);
+  EXPECT_EQ(h.environment.at("guest_kernel"), "6.1.0-guest");
+  EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
+  // The guest's evidence comes across whole, with the agent's (guest) pid
+  // that attribution needs to tell the harness's own writes apart.
+  EXPECT_EQ(h.writers, g.writers);
+  EXPECT_EQ(h.images_evidence, g.images_evidence);
+  EXPECT_EQ(h.page_cache, g.page_cache);
+  EXPECT_EQ(h.environment.at("harness_pid"), 57);
+}
+
+TEST(GuestChannel, CmdlineValues) {
+  std::string c = "console=ttyS0 quiet harness.marker=@@harness-ab@@ panic=-1\n";
+  EXPECT_EQ(cmdline_value(c, "harness.marker"), "@@harness-ab@@");
+  EXPECT_EQ(cmdline_value(c, "panic"), "-1");
+  EXPECT_FALSE(cmdline_value(c, "quiet"));
+  EXPECT_FALSE(cmdline_value(c, "harness"));
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,590 @@
+#include "vm/vm_backend.h"
+
+#include <fcntl.h>
+#include <stdio.h>  // renameat2
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/process.hpp>
+#include <fmt/format.h>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "base/child.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/interrupt.h"
+#include "base/system_info.h"
+#include "vm/accelerator.h"
+#include "vm/elf_deps.h"
+#include "vm/guest_bundle.h"
+#include "vm/guest_channel.h"
+#include "vm/kernel_modules.h"
+#include "vm/qemu_vm.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+// The drivers the guest loads: the virtio-mmio transport of microvm, its
+// block disk, console and entropy source, and loop for the scenario's
+// mounts. Without virtio-rng the guest's CRNG takes seconds to initialise
+// and mkfs.ext4 (which wants random UUIDs) blocks on getrandom() meanwhile.
+const std::vector<std::string> kGuestModules = {"virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng",
+                                                "loop"};
+constexpr size_t kInitramfsCacheKeep = 8;
+constexpr unsigned kBootRetries = 1;
+
+std::optional<fs::path> find_static_busybox() {
+  for (const char* cand : {"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"}) {
+    if (access(cand, X_OK) != 0) continue;
+    try {
+      if (!elf_interpreter(cand)) return fs::path(cand);
+    } catch (const Error&) {
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> busybox_applets(const fs::path& busybox) {
+  static std::mutex m;
+  static std::map<fs::path, std::vector<std::string>> memo;
+  std::lock_guard<std::mutex> lock(m);
+  if (auto it = memo.find(busybox); it != memo.end()) return it->second;
+  std::error_code ec;
+  bp::ipstream out;
+  bp::child c(busybox.string(), "--list", bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null, ec);
+  if (ec) throw EnvironmentError(fmt::format("{} --list: {}", busybox.string(), ec.message()));
+  std::vector<std::string> applets;
+  std::string line;
+  while (std::getline(out, line))
+    if (!line.empty()) applets.push_back(line);
+  c.wait(ec);
+  memo[busybox] = applets;
+  return applets;
+}
+
+std::string tail_of_file(const fs::path& p, size_t max_lines) {
+  std::string all = read_file_capped(p, 1 << 20);
+  std::vector<std::string> lines;
+  std::istringstream in(all);
+  std::string l;
+  while (std::getline(in, l))
+    if (!l.empty() && l != "\r") lines.push_back(l);
+  std::string out;
+  size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
+  for (size_t i = from; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+// A sparse raw disk with an empty ext4, big enough for every image and copy.
+void make_scratch_disk(const fs::path& file, const Scenario& s) {
+  unsigned long long total = 0, largest = 0;
+  for (const auto& img : s.images) {
+    total += img.size_mib;
+    largest = std::max<unsigned long long>(largest, img.size_mib);
+  }
+  total += s.copies.size() * largest;
+  unsigned long long mib = std::max<unsigned long long>(256, 2 * total + 128);
+  std::error_code ec;
+  fs::remove(file, ec);
+  {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw EnvironmentError(errno_message(file.string() + ": cannot create the VM scratch disk", errno));
+    int rc = ftruncate(fd, static_cast<off_t>(mib << 20));
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw EnvironmentError(errno_message(file.string() + ": cannot size the VM scratch disk", err));
+  }
+  auto mkfs = find_program("mkfs.ext4");
+  if (!mkfs) throw EnvironmentError("mkfs.ext4 not found: install e2fsprogs (apt-get install -y e2fsprogs)");
+  ChildOptions o;
+  o.stderr_file = file.string() + ".mkfs.err";
+  o.timeout = milliseconds(60000);
+  // Inode tables written now, so no ext4lazyinit thread writes in the guest
+  // while the scenario runs.
+  auto r = run_child({mkfs->string(), "-q", "-F", "-L", "harness-scratch", "-E",
+                      "nodiscard,lazy_itable_init=0,lazy_journal_init=0", file.string()},
+                     o);
+  std::string err = read_file_capped(o.stderr_file, 2000);
+  fs::remove(o.stderr_file, ec);
+  if (!r.succeeded())
+    throw RuntimeError(fmt::format("{}: mkfs.ext4 for the VM scratch disk ended {}: {}", file.string(),
+                                   r.describe(), err));
+}
+
+// Keeps the `keep` most recently used cache files starting with `prefix`.
+void prune_cache(const fs::path& dir, const std::string& prefix, size_t keep) {
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> all;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) == 0 && n.find(".tmp.") == std::string::npos)
+      all.emplace_back(fs::last_write_time(e.path(), ec), e.path());
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = keep; i < all.size(); ++i) fs::remove(all[i].second, ec);
+}
+
+// Writes the archive into the cache unless an identical one is there.
+fs::path ensure_initramfs(const Initramfs& ir, const fs::path& cache_dir, bool& hit) {
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  if (ec)
+    throw EnvironmentError(fmt::format("{}: cannot create the VM cache directory: {}; choose another --out",
+                                       cache_dir.string(), ec.message()));
+  fs::path file = cache_dir / ("initramfs-" + ir.manifest_digest().substr(0, 24) + ".cpio");
+  hit = fs::exists(file, ec);
+  if (hit) {
+    fs::last_write_time(file, fs::file_time_type::clock::now(), ec);  // most recently used
+    return file;
+  }
+  fs::path tmp = file;
+  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw EnvironmentError(fmt::format("{}: cannot write the guest initramfs", tmp.string()));
+    ir.write(out);
+    out.flush();
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw EnvironmentError(fmt::format("{}: writing the guest initramfs failed (disk full?)", tmp.string()));
+    }
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw EnvironmentError(fmt::format("{}: cannot move the initramfs into the cache", file.string()));
+  }
+  prune_cache(cache_dir, "initramfs-", kInitramfsCacheKeep);
+  return file;
+}
+
+// The agent binary for the guest: the harness without its debug info
+// (a RelWithDebInfo build is mostly DWARF, and every byte of the initramfs
+// is copied and unpacked by an emulated CPU at boot). Made with objcopy
+// when binutils is installed and kept in the cache; otherwise the binary
+// itself.
+fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
+  auto objcopy = find_program("objcopy");
+  if (!objcopy) return exe;
+  struct stat st {};
+  if (stat(exe.c_str(), &st) != 0) return exe;
+  Sha256 h;
+  h.update(fmt::format("{}\t{}\t{}.{}\t{}", exe.string(), st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                       st.st_ino));
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  fs::path out = cache_dir / ("agent-" + h.hex_final().substr(0, 24));
+  // Not touched on a hit: its mtime is part of the initramfs cache key.
+  if (fs::exists(out, ec)) return out;
+  fs::path tmp = out;
+  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
+  ChildOptions o;
+  o.timeout = milliseconds(60000);
+  auto r = run_child({objcopy->string(), "--strip-debug", exe.string(), tmp.string()}, o);
+  if (!r.succeeded()) {
+    fs::remove(tmp, ec);
+    return exe;
+  }
+  // Not over a copy another run (-j) made meanwhile: replacing it would
+  // change the mtime that keys that run's initramfs.
+  if (renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0) {
+    int err = errno;
+    fs::remove(tmp, ec);
+    return err == EEXIST ? out : exe;
+  }
+  prune_cache(cache_dir, "agent-", kInitramfsCacheKeep);
+  return out;
+}
+
+std::mutex& accel_probe_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// How one boot ended.
+enum class BootEnd { finished, qemu_exited, not_ready, timed_out, interrupted };
+
+struct BootResult {
+  BootEnd end = BootEnd::qemu_exited;
+  bool ready = false;
+  bool got_record = false;
+  double boot_ms = 0;
+  std::string qemu_exit;
+  std::string qemu_stderr;
+  unsigned long record_execs = 0;
+};
+
+// One VM from start to power-off, collecting into `rec`.
+class VmSession {
+ public:
+  VmSession(const VmConfig& cfg, std::string marker, const RunObserver& obs, RunRecord& rec)
+      : cfg_(cfg), marker_(std::move(marker)), obs_(obs), rec_(rec) {}
+
+  // `ready_within`: how long to wait for the agent's ready line; after it,
+  // `run_within` for the end line.
+  BootResult run(milliseconds ready_within, milliseconds run_within, bool watch_for_kvm_errors) {
+    BootResult res;
+    Vm vm(cfg_);
+    auto t0 = MonoClock::now();
+    auto deadline = t0 + ready_within;
+    auto next_stderr_check = t0;
+    std::string line;
+    for (;;) {
+      if (interrupted()) {
+        vm.kill();
+        res.end = BootEnd::interrupted;
+        break;
+      }
+      auto r = vm.read_line(line, deadline);
+      auto now = MonoClock::now();
+      if (r == Vm::Read::line) {
+        auto msg = parse_channel_line(marker_, line);
+        if (!msg) continue;  // not ours
+        std::string kind = msg->value("msg", "");
+        if (kind == "ready") {
+          res.ready = true;
+          res.boot_ms = std::chrono::duration<double, std::milli>(now - t0).count();
+          if (msg->contains("guest_kernel")) rec_.environment["guest_kernel"] = msg->at("guest_kernel");
+          // How much of the boot was the guest kernel and /init (the rest
+          // is qemu starting and loading kernel and initramfs).
+          if (msg->contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg->at("uptime_ms");
+          deadline = now + run_within;
+          if (obs_.on_phase) obs_.on_phase("guest ready");
+        } else if (kind == "event") {
+          on_event(msg->at("event"));
+        } else if (kind == "kmsg") {
+          json kline = {{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}};
+          if (msg->contains("kernel_s")) kline["kernel_s"] = msg->at("kernel_s");
+          rec_.kernel_log.push_back(std::move(kline));
+        } else if (kind == "record") {
+          res.got_record = true;
+          res.record_execs = msg->value("execs", 0UL);
+          apply_record_message(*msg, rec_);
+        } else if (kind == "error") {
+          if (rec_.error.empty()) rec_.error = "guest agent: " + msg->value("message", "");
+          rec_.environment_error = rec_.environment_error || msg->value("kind", "") == "environment";
+        } else if (kind == "end") {
+          // /init powers off next; give it a moment, then make sure.
+          if (!vm.wait_exit(MonoClock::now() + milliseconds(5000))) vm.kill();
+          res.end = BootEnd::finished;
+          break;
+        }
+        continue;
+      }
+      if (r == Vm::Read::closed) {
+        vm.wait_exit(MonoClock::now() + milliseconds(5000));
+        vm.kill();
+        res.end = BootEnd::qemu_exited;
+        break;
+      }
+      if (watch_for_kvm_errors && !res.ready && now >= next_stderr_check) {
+        next_stderr_check = now + milliseconds(100);
+        if (read_file_capped(cfg_.stderr_log, 64 * 1024).find("KVM internal error") != std::string::npos) {
+          vm.kill();
+          res.end = BootEnd::not_ready;
+          break;
+        }
+      }
+      if (now >= deadline) {
+        vm.kill();
+        res.end = res.ready ? BootEnd::timed_out : BootEnd::not_ready;
+        break;
+      }
+    }
+    vm.kill();
+    res.qemu_exit = vm.describe_exit();
+    res.qemu_stderr = read_file_capped(cfg_.stderr_log, 64 * 1024);
+    return res;
+  }
+
+ private:
+  void on_event(const json& ev) {
+    std::string type = ev.value("type", "");
+    if (type == "exec") {
+      ExecEvent e = exec_event_from_json(ev);
+      if (obs_.progress) obs_.progress->count(e);
+      rec_.execs.push_back(e);
+    } else if (type == "fault") {
+      rec_.faults.push_back(fault_event_from_json(ev));
+    } else if (type == "phase") {
+      rec_.phases.push_back(phase_event_from_json(ev));
+      if (obs_.on_phase) obs_.on_phase(rec_.phases.back().name);
+    } else {
+      return;
+    }
+    if (obs_.on_event) obs_.on_event(ev);
+  }
+
+  const VmConfig& cfg_;
+  std::string marker_;
+  const RunObserver& obs_;
+  RunRecord& rec_;
+};
+
+}  // namespace
+
+GuestKernel find_guest_kernel(const std::optional<fs::path>& explicit_image) {
+  auto complete = [](const fs::path& image) -> std::optional<GuestKernel> {
+    auto rel = kernel_release_of_image(image);
+    if (!rel) {
+      std::string f = image.filename().string();
+      if (f.rfind("vmlinuz-", 0) == 0) rel = f.substr(8);
+    }
+    if (!rel) return std::nullopt;
+    fs::path mods = fs::path("/lib/modules") / *rel;
+    if (!fs::exists(mods / "modules.dep")) return std::nullopt;
+    return GuestKernel{image, *rel, mods};
+  };
+  if (explicit_image) {
+    if (access(explicit_image->c_str(), R_OK) != 0)
+      throw EnvironmentError(errno_message(explicit_image->string() + ": cannot read the guest kernel", errno));
+    auto k = complete(*explicit_image);
+    if (!k)
+      throw EnvironmentError(fmt::format("{}: no module tree for it under /lib/modules (its modules.dep is "
+                                         "needed for virtio and loop)", explicit_image->string()));
+    return *k;
+  }
+  std::vector<fs::path> images;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/boot", ec))
+    if (e.path().filename().string().rfind("vmlinuz-", 0) == 0) images.push_back(e.path());
+  std::sort(images.begin(), images.end(), [](const fs::path& a, const fs::path& b) {
+    return strverscmp(a.filename().c_str(), b.filename().c_str()) > 0;
+  });
+  bool unreadable = false;
+  for (const auto& img : images) {
+    if (access(img.c_str(), R_OK) != 0) {
+      unreadable = true;
+      continue;
+    }
+    if (auto k = complete(img)) return *k;
+  }
+  if (unreadable)
+    throw EnvironmentError("the guest kernel in /boot is not readable by this user: run as root, or pass "
+                           "--kernel with a readable copy");
+  throw EnvironmentError("no guest kernel: install one with apt-get install -y linux-image-cloud-amd64, or "
+                         "pass --kernel PATH");
+}
+
+VmBackend::VmBackend(VmOptions opts) : opts_(std::move(opts)) {}
+
+bool VmBackend::available() {
+  try {
+    if (!find_program("qemu-system-x86_64")) return false;
+    find_guest_kernel(std::nullopt);
+    return find_static_busybox().has_value();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+void VmBackend::preflight(const Scenario& s) const {
+  if (!find_program("qemu-system-x86_64"))
+    throw EnvironmentError("qemu-system-x86_64 not found: install qemu-system-x86 (apt-get install -y "
+                           "qemu-system-x86), or use --backend host");
+  GuestKernel k = find_guest_kernel(opts_.kernel);
+  ModuleIndex::load(k.modules_dir).load_order(kGuestModules);
+  if (!find_static_busybox())
+    throw EnvironmentError("no static busybox for the guest's /init: apt-get install -y busybox-static");
+  if (!find_program("mkfs.ext4"))
+    throw EnvironmentError("mkfs.ext4 not found (the VM scratch disk is ext4): apt-get install -y e2fsprogs");
+  for (const auto& img : s.images)
+    if (!find_program("mkfs." + img.fs))
+      throw EnvironmentError(fmt::format("mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)",
+                                         img.fs));
+  if (opts_.memory_mib < 128)
+    throw EnvironmentError(fmt::format("--memory {} MiB is too little for a guest; use at least 128", opts_.memory_mib));
+  AccelFacts f;
+  f.requested = opts_.accel;
+  f.kvm_usable = kvm_device_usable(&f.kvm_unusable_why);
+  choose_accelerator(f);  // throws for an unusable explicit choice
+}
+
+RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
+  const Scenario& s = plan.scenario;
+  RunClock clock;
+  RunRecord rec = begin_record(s, run_dir, name());
+  rec.environment["host_kernel"] = kernel_release();
+  rec.environment["vm_memory_mib"] = opts_.memory_mib;
+  auto phase = [&](const std::string& p) {
+    if (observer.on_phase) observer.on_phase(p);
+  };
+
+  try {
+    phase("vm prepare");
+    GuestKernel kernel = find_guest_kernel(opts_.kernel);
+    rec.environment["guest_kernel_image"] = kernel.image.string();
+    auto qemu = find_program("qemu-system-x86_64");
+    if (!qemu) throw EnvironmentError("qemu-system-x86_64 not found: apt-get install -y qemu-system-x86");
+    std::string qver = qemu_version(*qemu);
+    rec.environment["qemu_version"] = qver;
+    auto busybox = find_static_busybox();
+    if (!busybox) throw EnvironmentError("no static busybox: apt-get install -y busybox-static");
+
+    GuestBundleSpec spec;
+    std::error_code ec;
+    spec.harness_exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) throw RuntimeError("cannot find the harness binary through /proc/self/exe: " + ec.message());
+    fs::path cache_dir = opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache";
+    spec.harness_copy = stripped_agent(spec.harness_exe, cache_dir);
+    spec.busybox = *busybox;
+    spec.busybox_applets = busybox_applets(*busybox);
+    spec.modules = ModuleIndex::load(kernel.modules_dir).load_order(kGuestModules);
+
+    bool hit = false;
+    fs::path initrd = ensure_initramfs(build_guest_initramfs(spec, plan), cache_dir, hit);
+    rec.environment["initramfs"] = initrd.string();
+    rec.environment["initramfs_cache"] = hit ? "hit" : "miss";
+
+    fs::path scratch = run_dir.work() / "vm-scratch.img";
+    make_scratch_disk(scratch, s);
+
+    AccelCache accel_cache(cache_dir / "accelerator.json");
+    std::string cache_key = accel_cache_key(kernel_release(), qver);
+    AccelFacts facts;
+    facts.requested = opts_.accel;
+    facts.kvm_usable = kvm_device_usable(&facts.kvm_unusable_why);
+    // One KVM probe per machine: parallel runs (-j) wait for the first
+    // run's probe and then read its decision from the cache.
+    std::unique_lock<std::mutex> probe_lock(accel_probe_mutex());
+    facts.cached = accel_cache.lookup(cache_key);
+    AccelDecision decision = choose_accelerator(facts);
+    if (!decision.probe) probe_lock.unlock();
+
+    std::string marker = new_channel_marker();
+    VmConfig cfg;
+    cfg.qemu = *qemu;
+    cfg.kernel = kernel.image;
+    cfg.initrd = initrd;
+    cfg.memory_mib = opts_.memory_mib;
+    cfg.disks = {scratch};
+    cfg.console_log = run_dir.path() / "vm-console.log";
+    cfg.stderr_log = run_dir.path() / "vm-qemu.log";
+    // loglevel=1: only emergencies reach the (slow, serial) console; the
+    // agent reads everything else from /dev/kmsg.
+    cfg.append = fmt::format("console=ttyS0 quiet loglevel=1 panic=-1 {}={}",
+                             kMarkerCmdlineKey, marker);
+    milliseconds run_within = std::chrono::duration_cast<milliseconds>(s.timeout) + opts_.finish_grace;
+
+    BootResult br;
+    unsigned boot_retries = 0;
+    std::string base_append = cfg.append;
+    fs::path config = fs::path("/boot") / ("config-" + kernel.release);
+    // Before booting again: what the failed boot logged is not this run's,
+    // and it may have mounted the scratch disk.
+    auto reset_for_next_boot = [&] {
+      rec.kernel_log = json::array();
+      make_scratch_disk(scratch, s);
+    };
+    for (;;) {
+      cfg.accel_args = accel_qemu_args(decision.accel, opts_.cpus);
+      cfg.append = base_append;
+      if (decision.accel == Accel::tcg) {
+        std::string timing = tcg_timing_cmdline(measure_host_tsc_khz(), kernel_config_hz(config));
+        if (!timing.empty()) cfg.append += " " + timing;
+      }
+      // Fresh logs per boot (a KVM probe's are folded into the reason).
+      std::error_code rm_ec;
+      fs::remove(cfg.console_log, rm_ec);
+      fs::remove(cfg.stderr_log, rm_ec);
+      unsigned cpus = decision.accel == Accel::tcg ? std::max(opts_.cpus, 2u) : std::max(opts_.cpus, 1u);
+      rec.environment["vm_cpus"] = cpus;
+      rec.environment["accelerator"] = std::string(to_string(decision.accel));
+      phase(decision.probe ? "boot (kvm probe)" : "boot");
+      VmSession session(cfg, marker, observer, rec);
+      milliseconds ready_within = decision.probe ? opts_.kvm_probe_deadline : opts_.boot_deadline;
+      br = session.run(ready_within, run_within, decision.probe);
+      if (decision.probe) {
+        ProbeObservation o;
+        o.ready = br.ready;
+        o.exited = br.end == BootEnd::qemu_exited && !br.ready;
+        o.exit_detail = br.qemu_exit;
+        o.qemu_stderr = br.qemu_stderr;
+        o.deadline = ready_within;
+        auto failure = br.end == BootEnd::interrupted ? std::nullopt : probe_failure(o);
+        if (failure && !br.ready) {
+          decision = {Accel::tcg, *failure + "; fell back to TCG", false};
+          accel_cache.store(cache_key, decision);
+          if (probe_lock.owns_lock()) probe_lock.unlock();
+          reset_for_next_boot();
+          continue;
+        }
+        if (br.ready) {
+          decision.reason = fmt::format("KVM probe: the guest was ready in {:.0f} ms", br.boot_ms);
+          accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false});
+        }
+      }
+      // A TCG guest very rarely hangs before its agent is up (seen once in
+      // some 200 boots here, with an empty console). Nothing of the scenario
+      // has run then, so one fresh VM is booted again; the report says so.
+      if (br.end == BootEnd::not_ready && !decision.probe && boot_retries < kBootRetries) {
+        ++boot_retries;
+        std::string console = tail_of_file(cfg.console_log, 3);
+        rec.environment["vm_boot_retries"] = boot_retries;
+        rec.environment["vm_boot_retry_reason"] =
+            fmt::format("the guest was not ready within {} ms (qemu {}; console: {})", ready_within.count(),
+                        br.qemu_exit, console.empty() ? "empty" : console);
+        if (observer.on_phase) observer.on_phase("boot (retry: the guest did not become ready)");
+        reset_for_next_boot();
+        continue;
+      }
+      break;
+    }
+    rec.environment["accelerator_reason"] = decision.reason;
+    rec.environment["vm_boot_ms"] = br.boot_ms;
+    if (rec.environment.contains("guest_kernel")) rec.environment["kernel"] = rec.environment["guest_kernel"];
+
+    switch (br.end) {
+      case BootEnd::finished:
+        if (!br.got_record && rec.error.empty()) rec.error = "the guest agent ended without a run record";
+        if (br.got_record && br.record_execs != rec.execs.size() && rec.error.empty())
+          rec.error = fmt::format("the event stream lost {} of {} exec events",
+                                  br.record_execs - std::min<unsigned long>(br.record_execs, rec.execs.size()),
+                                  br.record_execs);
+        break;
+      case BootEnd::timed_out:
+        rec.timed_out = true;
+        break;
+      case BootEnd::interrupted:
+        break;
+      case BootEnd::not_ready:
+        throw RuntimeError(fmt::format("the guest did not become ready within {} ms (qemu {}); console: {}; qemu: {}",
+                                       opts_.boot_deadline.count(), br.qemu_exit,
+                                       tail_of_file(cfg.console_log, 6), br.qemu_stderr.substr(0, 500)));
+      case BootEnd::qemu_exited:
+        if (rec.error.empty())
+          rec.error = fmt::format("qemu ended ({}) before the guest agent finished; console: {}; qemu: {}",
+                                  br.qemu_exit, tail_of_file(cfg.console_log, 6), br.qemu_stderr.substr(0, 500));
+        break;
+    }
+  } catch (const Error& e) {
+    if (rec.error.empty()) rec.error = e.what();
+    rec.environment_error = rec.environment_error || e.kind() == ErrorKind::environment;
+  } catch (const std::exception& e) {
+    if (rec.error.empty()) rec.error = e.what();
+  }
+  int sig = interrupted();
+  if (sig && sig != kTimeoutSignal) {
+    rec.interrupted = true;
+    if (rec.error.empty())
+      rec.error = fmt::format("interrupted by signal {}",
+                              sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+  }
+  // The host backend returns execs in start order; the stream arrives in
+  // completion order.
+  std::stable_sort(rec.execs.begin(), rec.execs.end(),
+                   [](const ExecEvent& a, const ExecEvent& b) { return a.t_ms < b.t_ms; });
+  rec.duration_ms = clock.now_ms();
+  return rec;
+}
+
+}  // namespace harness

@@ -1,0 +1,73 @@
+// VmBackend runs each scenario in a fresh, disposable qemu VM booted from
+// the Debian kernel, with the harness itself as the guest agent; events
+// stream back over a virtio-serial port and become the same RunRecord the
+// host backend produces. Every exec the report counts ran in the guest.
+//
+// Per run, in the run directory: work/vm-scratch.img (a sparse ext4 disk,
+// /dev/vda in the guest, where the scenario's images live, so the loop
+// devices sit on a disk-backed ext4 as on a host; removed with work/),
+// vm-console.log (the guest's serial console) and vm-qemu.log (qemu's
+// stderr). Per machine, in <parent of the run directory>/.cache/ (for
+// the default run directories: reports/runs/.cache/):
+//   initramfs-<digest>.cpio  guest root filesystems, keyed by a digest of
+//                            their manifest (see Initramfs::manifest_digest);
+//                            the 8 most recently used are kept
+//   agent-<digest>           the harness without debug info, for the guest
+//                            (objcopy --strip-debug, when binutils is installed)
+//   accelerator.json         the KVM-or-TCG decision (see accelerator.h)
+// Nothing else is written on the host.
+//
+// Times: event t_ms are on the guest's clock, since the guest agent
+// started the run (as the host backend's are since its run started);
+// duration_ms is the host's wall time for the whole run, boot included.
+// A scenario's timeout_s is enforced in the guest (the verdict is
+// `timeout`); the host kills the VM if the guest has not finished
+// timeout_s + 15 s after it reported ready, and also records `timeout`.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/backend.h"
+
+namespace harness {
+
+struct VmOptions {
+  std::optional<std::filesystem::path> kernel;  // default: newest /boot/vmlinuz-* with modules
+  unsigned memory_mib = 256;
+  unsigned cpus = 2;
+  std::string accel = "auto";  // auto | kvm | tcg
+  std::optional<std::filesystem::path> cache_dir;  // default: <parent of run dir>/.cache
+  std::chrono::milliseconds kvm_probe_deadline{5000};
+  std::chrono::milliseconds boot_deadline{60000};  // qemu start to agent ready, TCG
+  std::chrono::milliseconds finish_grace{15000};   // past timeout_s, before the host kills
+};
+
+class VmBackend : public Backend {
+ public:
+  explicit VmBackend(VmOptions opts);
+  std::string name() const override { return "vm"; }
+  void preflight(const Scenario& s) const override;
+  RunRecord run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) override;
+
+  // True when qemu, a readable guest kernel with its modules, and a
+  // static busybox are installed (the CLI then makes vm the default).
+  static bool available();
+
+ private:
+  VmOptions opts_;
+};
+
+// The guest kernel: an explicit path, or the newest /boot/vmlinuz-* whose
+// /lib/modules/<release>/modules.dep exists. Throws EnvironmentError
+// saying what to install.
+struct GuestKernel {
+  std::filesystem::path image;
+  std::string release;
+  std::filesystem::path modules_dir;
+};
+GuestKernel find_guest_kernel(const std::optional<std::filesystem::path>& explicit_image);
+
+}  // namespace harness
