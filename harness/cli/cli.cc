@@ -31,15 +31,6 @@ namespace harness {
 
 namespace fs = std::filesystem;
 
-int exit_code_for(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::invalid_scenario: return kExitInvalid;
-    case ErrorKind::environment: return kExitEnvironment;
-    case ErrorKind::runtime: return kExitRuntime;
-  }
-  return kExitRuntime;
-}
-
 namespace {
 
 const char* kUsage =
@@ -76,7 +67,8 @@ const char* kUsage =
     "\n"
     "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
     "            2 invalid scenario or usage, 3 this machine cannot run it,\n"
-    "            4 unexpected error, 130 interrupted\n";
+    "            4 unexpected error, 5 inconclusive (the run could not gather the\n"
+    "            evidence a verdict needs), 130 interrupted\n";
 
 bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 
@@ -306,13 +298,7 @@ int cmd_run(const std::vector<std::string>& args) {
     else
       fmt::print("{}\n", summary_text(outcome.report, use_color()));
     std::fflush(stdout);
-    int this_rc = kExitPass;
-    if (outcome.interrupted) this_rc = kExitInterrupted;
-    else if (outcome.environment_error) this_rc = kExitEnvironment;
-    else if (outcome.status == VerdictStatus::error) this_rc = kExitRuntime;
-    else if (outcome.status != VerdictStatus::pass) this_rc = kExitFail;
-    // The most serious outcome wins: interrupted > environment > error > fail.
-    if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
+    rc = more_serious(rc, exit_code_for(outcome.status, outcome.interrupted, outcome.environment_error));
   });
   if (ra.json) {
     fmt::print("{}\n", summaries.dump(2));

@@ -15,7 +15,7 @@
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
-#include "host/fanotify_watch.h"
+#include "base/procfs.h"
 #include "host/loop_device.h"
 
 namespace harness {

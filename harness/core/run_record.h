@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/write_evidence.h"
 
 namespace harness {
 
@@ -28,6 +29,13 @@ struct ImageRecord {
   std::string fs;
 };
 
+// A fault as the scenario planned it, so that the verdict can tell a
+// fault that never fired from one that was never there.
+struct PlannedFault {
+  std::string name;
+  bool optional = false;  // may never fire without making the run inconclusive
+};
+
 struct RunRecord {
   std::string scenario;
   std::string scenario_file;
@@ -42,18 +50,34 @@ struct RunRecord {
   std::string error;         // set when the run stopped on an error
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
   nlohmann::json environment = nlohmann::json::object();
+  // The process that ran the scenario (the guest agent, in a VM): a write
+  // by this pid is one of the harness's own fault actions.
+  pid_t harness_pid = 0;
+  std::vector<PlannedFault> planned_faults;
   std::vector<ImageRecord> images;
   std::vector<MountRecord> mounts;
   std::vector<ExecEvent> execs;
   std::vector<FaultEvent> faults;
   std::vector<PhaseEvent> phases;
   nlohmann::json kernel_log = nlohmann::json::array();
-  // Evidence (see evidence.h): who wrote a watched image, image states at
-  // named moments, page-cache residency samples.
-  nlohmann::json writers = nlohmann::json::array();
+  // Who wrote a mounted image while it was mounted (the cause), from the
+  // kernel; see write_evidence.h.
+  WriteEvidence writes;
+  // Further evidence (see host/evidence.h): image states at named moments,
+  // page-cache residency samples.
   nlohmann::json images_evidence = nlohmann::json::array();
   nlohmann::json page_cache = nlohmann::json::array();
 };
+
+// The one JSON form of each part of a record, shared by report.json and
+// the guest channel. The *_from_json functions throw nlohmann's
+// out_of_range/type_error for a missing or mistyped required field.
+nlohmann::json to_json(const ImageRecord& i);
+nlohmann::json to_json(const MountRecord& m);
+nlohmann::json to_json(const PlannedFault& f);
+ImageRecord image_record_from_json(const nlohmann::json& j);
+MountRecord mount_record_from_json(const nlohmann::json& j);
+PlannedFault planned_fault_from_json(const nlohmann::json& j);
 
 // The "events" array of report.json: phases, faults and execs merged in
 // time order.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <set>
 
@@ -15,12 +16,29 @@
 namespace harness {
 
 namespace {
+
 constexpr auto kSampleEvery = std::chrono::milliseconds(100);
 constexpr size_t kMaxSamplesPerFile = 3000;
 constexpr size_t kMaxKernelLines = 2000;
+// Writers kept per run; a loop rewriting an image from a new process each
+// time could otherwise grow without end. Past it the evidence says so.
+constexpr size_t kMaxWriters = 10000;
+// Programs remembered from exec events, machine-wide on the watched
+// filesystems; past this, a writer that exited at once may go unnamed.
+constexpr size_t kMaxPrograms = 200000;
+
+long long mtime_ns(const struct stat& st) {
+  return static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec;
+}
+
+constexpr const char* kTimeSource =
+    "an open is timed when the kernel held the opener (fanotify permission event; exact to the harness's "
+    "response, well under a millisecond); a write is timed when the harness read the kernel's modify event, "
+    "which its evidence thread waits for with poll(2), so it is at most the time to wake that thread late";
+
 }  // namespace
 
-EvidenceRecorder::EvidenceRecorder(const RunClock& clock) : clock_(clock) {
+EvidenceRecorder::EvidenceRecorder(const RunClock& clock) : clock_(clock), self_(getpid()) {
   kmsg_.emplace(clock.start(), [this](const nlohmann::json& line) {
     std::lock_guard<std::mutex> lock(mu_);
     kernel_log_.push_back(line);
@@ -28,53 +46,98 @@ EvidenceRecorder::EvidenceRecorder(const RunClock& clock) : clock_(clock) {
   try {
     fan_.emplace();
   } catch (const std::exception& e) {
-    fan_error_ = e.what();  // attribution is evidence, not a precondition
+    fan_error_ = e.what();  // the verdict says what it cannot prove without it
   }
+  procs_.emplace(self_);
+  thread_ = std::thread([this] { loop(); });
 }
 
 EvidenceRecorder::~EvidenceRecorder() { stop(); }
 
-void EvidenceRecorder::watch_image(const std::string& work_path, const std::filesystem::path& abs,
-                                   const MountRecord& mount) {
+void EvidenceRecorder::watch_image(const std::string& work_path, const std::filesystem::path& abs, ScopedFd image) {
   Image img;
-  img.work_path = work_path;
+  img.watch.path = work_path;
   img.abs = abs;
-  img.mount = mount;
-  img.fd = ScopedFd(::open(abs.c_str(), O_RDONLY | O_CLOEXEC));
+  img.fd = std::move(image);
   struct stat st {};
-  if (img.fd.is_open() && fstat(img.fd.get(), &st) == 0) {
-    img.dev = st.st_dev;
-    img.inode = st.st_ino;
-    img.size_at_mount = st.st_size;
+  if (fstat(img.fd.get(), &st) == 0) {
+    img.watch.dev = st.st_dev;
+    img.watch.inode = st.st_ino;
+    img.watch.size_at_watch = st.st_size;
+    img.watch.mtime_ns_at_watch = mtime_ns(st);
   }
   if (fan_) {
     try {
-      fan_->watch(abs);
+      fan_->watch(img.fd.get(), work_path);
+      img.watching = true;
     } catch (const std::exception& e) {
       fan_error_ = e.what();
     }
   }
+  img.watch.t_watch_ms = clock_.now_ms();
+  std::lock_guard<std::mutex> lock(mu_);
   images_.push_back(std::move(img));
+}
+
+void EvidenceRecorder::watch_execs(const std::vector<std::string>& paths) {
+  if (!fan_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  exec_watch_error_ = fan_->watch_execs(paths);
+}
+
+void EvidenceRecorder::mounted(const std::string& work_path, const MountRecord& mount) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& img : images_)
+    if (img.watch.path == work_path) {
+      img.watch.mountpoint = mount.mountpoint;
+      img.watch.loop_device = mount.loop_device;
+      img.watch.mount_options = mount.options;
+    }
+}
+
+void EvidenceRecorder::unwatch_all() {
+  // Writes up to the unmount are read before the marks go.
+  drain();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& img : images_) {
+    if (img.watch.t_unwatch_ms >= 0) continue;
+    if (img.watching && fan_) fan_->unwatch(img.fd.get());
+    img.watching = false;
+    struct stat st {};
+    if (fstat(img.fd.get(), &st) == 0) {
+      img.watch.size_at_unwatch = st.st_size;
+      img.watch.mtime_ns_at_unwatch = mtime_ns(st);
+    }
+    img.watch.t_unwatch_ms = clock_.now_ms();
+  }
 }
 
 void EvidenceRecorder::sample_file(const std::string& label, const std::filesystem::path& abs) {
   ScopedFd fd(::open(abs.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.is_open()) sampled_.push_back(Sampled{label, std::move(fd)});
+  if (!fd.is_open()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  sampled_.push_back(Sampled{label, std::move(fd)});
 }
 
-void EvidenceRecorder::start() {
-  thread_ = std::thread([this] { loop(); });
+void EvidenceRecorder::stop_sampling_mounted_files() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sampled_.clear();
 }
 
 void EvidenceRecorder::snapshot(const std::string& when) {
-  for (const auto& img : images_) {
-    nlohmann::json s{{"path", img.work_path}, {"when", when}, {"t_ms", clock_.now_ms()}};
+  std::vector<std::tuple<std::string, std::filesystem::path, int, std::string>> todo;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& img : images_) todo.emplace_back(img.watch.path, img.abs, img.fd.get(), img.watch.loop_device);
+  }
+  for (const auto& [work_path, abs, fd, loop_device] : todo) {
+    nlohmann::json s{{"path", work_path}, {"when", when}, {"t_ms", clock_.now_ms()}};
     struct stat st {};
-    if (::stat(img.abs.c_str(), &st) == 0) {
+    if (::stat(abs.c_str(), &st) == 0) {
       s["size_bytes"] = st.st_size;
       s["inode"] = st.st_ino;
       try {
-        s["sha256"] = file_digest_hex(DigestAlgo::sha256, img.abs);
+        s["sha256"] = file_digest_hex(DigestAlgo::sha256, abs);
       } catch (const std::exception& e) {
         s["sha256_error"] = e.what();
       }
@@ -84,72 +147,158 @@ void EvidenceRecorder::snapshot(const std::string& when) {
     // The loop device's view: is it still bound to the inode we mounted,
     // and is that inode still the one the path names?
     struct stat mounted {};
-    if (img.fd.is_open() && fstat(img.fd.get(), &mounted) == 0) {
+    if (fd >= 0 && fstat(fd, &mounted) == 0) {
       s["mounted_inode"] = mounted.st_ino;
       s["mounted_size_bytes"] = mounted.st_size;
       s["mounted_inode_links"] = mounted.st_nlink;
       s["backing_replaced"] = st.st_ino != mounted.st_ino;
       s["backing_deleted"] = mounted.st_nlink == 0;
     }
-    if (auto ls = loop_status(img.mount.loop_device)) {
-      s["loop_device"] = ls->device;
-      s["loop_backing_file"] = ls->backing_file;
-      s["loop_backing_inode"] = static_cast<unsigned long long>(ls->backing_inode);
-    }
+    if (!loop_device.empty())
+      if (auto ls = loop_status(loop_device)) {
+        s["loop_device"] = ls->device;
+        s["loop_backing_file"] = ls->backing_file;
+        s["loop_backing_inode"] = static_cast<unsigned long long>(ls->backing_inode);
+      }
     std::lock_guard<std::mutex> lock(mu_);
     snapshots_.push_back(std::move(s));
   }
 }
 
-void EvidenceRecorder::drain() {
+EvidenceRecorder::Image* EvidenceRecorder::image_of(dev_t dev, ino_t inode) {
+  for (auto& img : images_)
+    if (img.watch.inode == static_cast<unsigned long long>(inode) && img.watch.dev == static_cast<unsigned long long>(dev))
+      return &img;
+  return nullptr;
+}
+
+// Runs on the evidence thread (or in stop(), after it was joined), with
+// mu_ held; a held opener waits in open(2) until this returns.
+void EvidenceRecorder::on_file_event(const FileEvent& e) {
   double now = clock_.now_ms();
-  if (fan_) {
-    for (auto& e : fan_->read_events()) {
-      std::string path;
-      for (const auto& img : images_)
-        if (img.inode == static_cast<unsigned long long>(e.inode) && img.dev == static_cast<unsigned long long>(e.dev))
-          path = img.work_path;
-      if (path.empty()) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      Writer& w = writers_[{e.pid, static_cast<unsigned long long>(e.inode)}];
-      if (w.pid == 0) {
-        // Once per writer: a loop rewriting the image yields thousands of
-        // events from the same process.
-        w.pid = e.pid;
-        w.exe = process_exe(e.pid);
-        w.argv = process_argv(e.pid);
-        w.path = path;
-        w.first_ms = now;
-      }
-      w.last_ms = now;
-      if (e.modify) ++w.modifies;
-      if (e.close_write) ++w.close_writes;
-      if (e.size >= 0 && (w.min_size < 0 || e.size < w.min_size)) w.min_size = e.size;
-    }
+  if (e.overflow) {
+    incomplete_ = "the kernel's fanotify queue overflowed and dropped events";
+    return;
   }
+  if (e.exec) {
+    // The program, not its #! interpreter or ELF loader, which come after.
+    if (programs_.size() < kMaxPrograms && !programs_.count(e.pid)) programs_[e.pid] = e.path;
+    return;
+  }
+  Image* img = image_of(e.dev, e.inode);
+  if (!img) return;
+  if (e.open) {
+    // The harness's own opens (digests, its fault actions) need no lookup.
+    if (e.pid == self_ || openers_.count(e.pid)) return;
+    Opener o;
+    o.process = procs_->info(e.pid);
+    o.ancestors = procs_->ancestors(e.pid);
+    o.t_ms = now;
+    o.image = static_cast<size_t>(img - images_.data());
+    o.size_at_open = e.size;
+    openers_[e.pid] = std::move(o);
+    fresh_openers_.push_back(e.pid);
+    return;
+  }
+  if (!e.modify && !e.close_write) return;
+  auto key = std::make_pair(e.pid, static_cast<unsigned long long>(e.inode));
+  auto it = writers_.find(key);
+  if (it == writers_.end()) {
+    if (writers_.size() >= kMaxWriters) {
+      incomplete_ = fmt::format("more than {} writers; the rest were not recorded", kMaxWriters);
+      return;
+    }
+    // Once per writer: a loop rewriting the image yields thousands of
+    // events from the same process.
+    Writer w;
+    w.path = img->watch.path;
+    w.t_first_ms = now;
+    auto op = openers_.find(e.pid);
+    if (e.pid == self_) {
+      w.process = ProcessInfo{self_, 0, "", {}};
+      w.identity_from = "open";
+    } else if (op != openers_.end() && !procs_->executed(e.pid)) {
+      // The kernel held it at its open: exact, whatever happened since.
+      w.process = op->second.process;
+      w.ancestors = op->second.ancestors;
+      w.identity_from = "open";
+    } else {
+      w.process = procs_->info(e.pid);
+      w.ancestors = procs_->ancestors(e.pid);
+      w.identity_from = procs_->executed(e.pid) ? "exec" : (w.process.exe.empty() ? "none" : "write");
+    }
+    if (op != openers_.end()) {
+      w.t_open_ms = op->second.t_ms;
+      w.truncated = op->second.truncated;
+    }
+    complete(w.process);
+    for (auto& a : w.ancestors) complete(a);
+    it = writers_.emplace(key, std::move(w)).first;
+  }
+  Writer& w = it->second;
+  w.t_last_ms = now;
+  if (e.modify) ++w.modify_events;
+  if (e.close_write) ++w.close_write_events;
+  if (e.size >= 0 && (w.min_size_seen < 0 || e.size < w.min_size_seen)) w.min_size_seen = e.size;
+  if (e.size >= 0 && (e.size == 0 || e.size < img->watch.size_at_watch)) w.truncated = true;
+}
+
+void EvidenceRecorder::complete(ProcessInfo& p) const {
+  if (!p.exe.empty()) return;
+  if (auto it = programs_.find(p.pid); it != programs_.end()) p.exe = it->second;
+}
+
+// An open with O_TRUNC truncates right after the permission was granted,
+// and the kernel reports no modify event for it: look at the size at once,
+// briefly, before the opener (or a child it starts) writes again.
+void EvidenceRecorder::check_truncation(Opener& o) {
+  if (o.image >= images_.size() || o.size_at_open <= 0) return;
+  for (int i = 0; i < 100; ++i) {
+    struct stat st {};
+    if (fstat(images_[o.image].fd.get(), &st) != 0) return;
+    if (st.st_size < o.size_at_open) {
+      o.truncated = true;
+      return;
+    }
+    usleep(20);
+  }
+}
+
+void EvidenceRecorder::drain() {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Process events first: a writer's fork is then known when its write is read.
+  procs_->read_events();
+  if (!fan_) return;
+  fan_->read_events([this](const FileEvent& e) {
+    if (!e.exec) procs_->read_events();
+    on_file_event(e);
+  });
+  for (pid_t pid : fresh_openers_) check_truncation(openers_.at(pid));
+  fresh_openers_.clear();
 }
 
 void EvidenceRecorder::loop() {
   auto next_sample = MonoClock::now();
   while (!stop_) {
-    pollfd fds[1];
+    pollfd fds[2];
     nfds_t n = 0;
     if (fan_) fds[n++] = pollfd{fan_->fd(), POLLIN, 0};
+    if (procs_->fd() >= 0) fds[n++] = pollfd{procs_->fd(), POLLIN, 0};
     poll(fds, n, 20);
     drain();
     if (MonoClock::now() >= next_sample) {
       next_sample += kSampleEvery;
       double t = clock_.now_ms();
+      std::lock_guard<std::mutex> lock(mu_);
       auto sample = [&](const std::string& label, int fd) {
         auto r = page_cache_residency(fd);
         if (!r) return;
-        std::lock_guard<std::mutex> lock(mu_);
         if (page_cache_.size() >= kMaxSamplesPerFile * (images_.size() + sampled_.size())) return;
         page_cache_.push_back({{"t_ms", t}, {"path", label}, {"resident_pages", r->resident_pages},
                                {"total_pages", r->total_pages}});
       };
       for (const auto& img : images_)
-        if (img.fd.is_open()) sample(img.work_path, img.fd.get());
+        if (img.fd.is_open()) sample(img.watch.path, img.fd.get());
       for (const auto& s : sampled_) sample(s.label, s.fd.get());
     }
   }
@@ -160,8 +309,11 @@ void EvidenceRecorder::stop() {
   stopped_ = true;
   stop_ = true;
   if (thread_.joinable()) thread_.join();
-  drain();
+  unwatch_all();  // drains, then records the end of every watch
+  // No thread answers held opens any more: let them all through.
+  if (fan_) fan_->close();
   if (kmsg_) kmsg_->stop();
+  std::lock_guard<std::mutex> lock(mu_);
   for (auto& img : images_) img.fd.reset();
   sampled_.clear();
 }
@@ -170,36 +322,44 @@ void EvidenceRecorder::flush_into(RunRecord& rec) {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<pid_t> workload_pids;
   for (const auto& e : rec.execs) workload_pids.insert(e.pid);
-  nlohmann::json writers = nlohmann::json::array();
-  for (const auto& [key, w] : writers_) {
-    if (w.modifies == 0 && workload_pids.count(w.pid)) continue;
-    const Image* img = nullptr;
-    for (const auto& i : images_)
-      if (i.work_path == w.path) img = &i;
-    bool truncated = w.min_size == 0 || (img && w.min_size >= 0 && w.min_size < img->size_at_mount);
-    nlohmann::json j{{"pid", w.pid},
-                     {"exe", w.exe},
-                     {"argv", w.argv},
-                     {"path", w.path},
-                     {"t_ms", w.first_ms},
-                     {"t_last_ms", w.last_ms},
-                     {"modify_events", w.modifies},
-                     {"close_write_events", w.close_writes},
-                     {"access", w.modifies ? "modify" : "open_write"},
-                     {"truncated", truncated},
-                     {"min_size_seen", w.min_size}};
-    if (img) {
-      j["image_mounted_at"] = img->mount.mountpoint;
-      j["loop_device"] = img->mount.loop_device;
-      j["mount_options"] = img->mount.options;
-    }
-    writers.push_back(std::move(j));
+  WriteEvidence& ev = rec.writes;
+  ev.writers.clear();
+  const std::string self_exe = procs_->info(self_).exe;
+  for (auto& [key, w] : writers_) {
+    // A child the harness forked (a workload exec, a run action) inherits
+    // the descriptor of a write action running at that moment in another
+    // thread, and closes it at exec: a close-after-write with no write and
+    // no open of its own. Any open or modification by it still counts.
+    bool harness_child = w.process.ppid == self_ || workload_pids.count(w.process.pid);
+    if (w.modify_events == 0 && harness_child &&
+        (fan_ && fan_->holds_opens() ? w.t_open_ms < 0 : w.process.exe.empty() || w.process.exe == self_exe))
+      continue;
+    ev.writers.push_back(std::move(w));
   }
-  std::sort(writers.begin(), writers.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-    return a.at("t_ms").get<double>() < b.at("t_ms").get<double>();
-  });
-  rec.writers = std::move(writers);
-  if (!fan_error_.empty()) rec.environment["write_attribution"] = "unavailable: " + fan_error_;
+  // In the order they first touched the image: an opener (the shell doing
+  // `>`) before the child that writes through its descriptor.
+  auto first_seen = [](const Writer& w) { return w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms; };
+  std::sort(ev.writers.begin(), ev.writers.end(),
+            [&](const Writer& a, const Writer& b) { return first_seen(a) < first_seen(b); });
+  ev.watches.clear();
+  for (const auto& img : images_) ev.watches.push_back(img.watch);
+  if (!fan_) ev.unavailable = fan_error_;
+  else if (!fan_error_.empty()) ev.unavailable = fan_error_;  // a mark could not be placed
+  std::vector<std::string> gaps;
+  if (!incomplete_.empty()) gaps.push_back(incomplete_);
+  if (!procs_->lost().empty()) gaps.push_back(procs_->lost());
+  ev.incomplete = fmt::format("{}", fmt::join(gaps, "; "));
+  ev.method = fmt::format("fanotify marks on each image's inode from before its mount to after its unmount ({}); "
+                          "writers traced through {}",
+                          fan_ && fan_->holds_opens() ? "opens held and identified as they happen, then modify "
+                                                        "and close-after-write events"
+                                                      : "modify and close-after-write events; no permission events "
+                                                        "in this kernel, so an opener that exits at once may go "
+                                                        "unnamed",
+                          procs_->method());
+  ev.time_source = kTimeSource;
+  if (!exec_watch_error_.empty())
+    ev.method += fmt::format("; programs of exited writers may be unnamed (exec events: {})", exec_watch_error_);
   rec.images_evidence = std::move(snapshots_);
   rec.page_cache = std::move(page_cache_);
   for (auto& l : kernel_log_) rec.kernel_log.push_back(std::move(l));

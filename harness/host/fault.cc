@@ -133,6 +133,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
   ev.action = std::string(to_string(a.kind));
   ev.label = a.label;
   ev.t_start_ms = ctx.clock.now_ms();
+  if (ctx.acted) ctx.acted->store(true);
   static std::atomic<unsigned long> serial_counter{0};
   const unsigned long serial = ++serial_counter;  // unique helper log and temp names
   try {

@@ -5,6 +5,7 @@
 // RunDir, so no action can touch a file outside the run directory.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "base/clock.h"
@@ -17,6 +18,9 @@ namespace harness {
 struct FaultContext {
   const RunDir& run;
   const RunClock& clock;
+  // Set once an action has started (after its start time was taken): from
+  // then on the workload's execs are under fault.
+  std::atomic<bool>* acted = nullptr;
 };
 
 // Fills fault/fire by the caller; fills the rest.

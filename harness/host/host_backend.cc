@@ -68,6 +68,10 @@ class HostRun {
       : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec) {}
 
   void execute() {
+    // From the start: the process events of setup actions and faults must
+    // be followed as they happen.
+    evidence_.emplace(clock_);
+    evidence_->watch_execs(program_locations());
     phase("setup");
     for (const auto& img : s_.images) {
       BuiltImage b = build_image(img, dir_);
@@ -94,10 +98,11 @@ class HostRun {
       // may have planted one. Open it beneath work/ first (refusing links)
       // and check afterwards that the loop device holds that very file.
       struct stat img_st {};
-      {
-        ScopedFd img = dir_.open(m.image, O_RDONLY);
-        fstat(img.get(), &img_st);
-      }
+      ScopedFd img = dir_.open(m.image, O_RDONLY);
+      fstat(img.get(), &img_st);
+      // Watched before it is mounted, so that no write while mounted can
+      // slip past.
+      evidence_->watch_image(m.image, dir_.absolute(m.image), std::move(img));
       try {
         mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
                                             m.options, fstype));
@@ -121,8 +126,10 @@ class HostRun {
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
                                         st.autoclear});
+      evidence_->mounted(m.image, rec_.mounts.back());
     }
-    start_evidence();
+    sample_workload_binary();
+    evidence_->snapshot("mounted");
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
@@ -136,7 +143,7 @@ class HostRun {
 
     // One snapshot for all faults, taken before any starts, so that
     // hashing the image never delays a fault's schedule.
-    if (evidence_) evidence_->snapshot("before faults");
+    evidence_->snapshot("before faults");
     phase("faults");
     auto fault_start = MonoClock::now();
     std::atomic<bool> workload_done{false};
@@ -145,6 +152,9 @@ class HostRun {
       fault_threads.emplace_back([&, fault = &f] { run_fault(*fault, fault_start, workload_done); });
     WorkloadLimits limits;
     limits.iterations = s_.workload.iterations;
+    // `iterations` are execs under fault: those after the first fault action
+    // started (a scenario without faults counts them all).
+    if (!s_.faults.empty()) limits.count_from = &fault_acted_;
     if (s_.workload.duration) limits.deadline = fault_start + *s_.workload.duration;
     std::vector<ExecEvent> execs;
     try {
@@ -159,10 +169,13 @@ class HostRun {
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
     phase("teardown");
-    if (evidence_) evidence_->snapshot("end");
-    finish_evidence();
+    evidence_->snapshot("end");
+    // The sampler holds files inside the mounts; the image watches end
+    // after the unmount, so every write while mounted was seen.
+    evidence_->stop_sampling_mounted_files();
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
     mounts_.clear();
+    finish_evidence();
   }
 
   // Stops the evidence recorder (it holds files inside the mounts) and
@@ -178,16 +191,32 @@ class HostRun {
   const RunClock& clock() const { return clock_; }
 
  private:
-  void start_evidence() {
-    evidence_.emplace(clock_);
-    for (size_t i = 0; i < s_.mounts.size(); ++i)
-      evidence_->watch_image(s_.mounts[i].image, dir_.absolute(s_.mounts[i].image), rec_.mounts[i]);
-    // The workload binary, when it lives on a mounted image.
+  // Where the programs that might write an image live: each run action's
+  // program, and every directory of PATH (what an installer script calls).
+  std::vector<std::string> program_locations() const {
+    std::vector<std::string> out{"/", "/usr"};
+    if (const char* path = std::getenv("PATH")) {
+      std::string p = path;
+      for (size_t b = 0, e; b <= p.size(); b = e + 1) {
+        e = p.find(':', b);
+        if (e == std::string::npos) e = p.size();
+        if (e > b) out.push_back(p.substr(b, e - b));
+      }
+    }
+    auto add_argv0 = [&](const Action& a) {
+      if (a.kind == ActionKind::run && !a.argv.empty() && a.argv[0].front() == '/') out.push_back(a.argv[0]);
+    };
+    for (const auto& a : s_.setup) add_argv0(a);
+    for (const auto& f : s_.faults)
+      for (const auto& a : f.actions) add_argv0(a);
+    return out;
+  }
+
+  // The workload binary, when it lives on a mounted image.
+  void sample_workload_binary() {
     const std::string& prog = s_.workload.argv.at(0);
     if (!prog.empty() && prog.front() == '/' && access(prog.c_str(), R_OK) == 0)
       evidence_->sample_file(fs::path(prog).lexically_relative(dir_.work()).string(), prog);
-    evidence_->start();
-    evidence_->snapshot("mounted");
   }
 
   void phase(const std::string& name) {
@@ -224,7 +253,7 @@ class HostRun {
   }
 
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_};
+    FaultContext ctx{dir_, clock_, &fault_acted_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -249,7 +278,7 @@ class HostRun {
       }
       prev_end = since();
     }
-    if (fired && evidence_ && !interrupted()) evidence_->snapshot("after " + f.name);
+    if (fired && !interrupted()) evidence_->snapshot("after " + f.name);
   }
 
  public:
@@ -264,6 +293,7 @@ class HostRun {
   RunClock clock_;
   std::mutex mu_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> fault_acted_{false};
   WorkloadProgress own_progress_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: destroyed first, releasing its files in them.
@@ -280,7 +310,7 @@ static constexpr const char* kDiskFullHint =
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunRecord rec = begin_record(s, run_dir, name());
-  rec.environment["harness_pid"] = getpid();
+  rec.harness_pid = getpid();
 
   HostRun hr(plan, run_dir, observer, rec);
   // The scenario's wall-clock limit: past it, everything stops and the

@@ -123,13 +123,16 @@ std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
                                      WorkloadProgress& progress,
                                      const std::function<void(const ExecEvent&)>& on_exec) const {
   std::atomic<unsigned long> next_seq{0};
+  std::atomic<unsigned long> counted{0};  // execs toward limits.iterations
   std::vector<std::vector<ExecEvent>> per_worker(concurrency);
   auto worker = [&](unsigned w) {
     auto& events = per_worker[w];
     while (!stop.load(std::memory_order_relaxed) && !interrupted()) {
       if (limits.deadline && MonoClock::now() >= *limits.deadline) break;
+      if (limits.iterations && counted.load() >= *limits.iterations) break;
+      bool counts = !limits.count_from || limits.count_from->load();
+      if (counts && limits.iterations && counted.fetch_add(1) >= *limits.iterations) break;
       unsigned long seq = next_seq.fetch_add(1);
-      if (limits.iterations && seq >= *limits.iterations) break;
       ExecEvent e;
       if (!exec_once(w, seq, phase, e, &stop)) break;
       progress.count(e);

@@ -19,6 +19,9 @@ namespace harness {
 struct WorkloadLimits {
   std::optional<unsigned long> iterations;
   std::optional<MonoClock::time_point> deadline;
+  // When set, only execs that start after it became true count toward
+  // `iterations` (the execs under fault); earlier ones run extra.
+  const std::atomic<bool>* count_from = nullptr;
 };
 
 class Workload {

@@ -137,17 +137,69 @@ TEST(Cli, ScenarioTimeoutIsItsOwnVerdict) {
   EXPECT_TRUE(r.at("run").at("timed_out").get<bool>());
 }
 
+// The workload hangs once a fault has made it (its warm-up must be clean):
+// each exec killed at the per-exec timeout is `hung`.
 TEST(Cli, HungExecIsClassified) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   auto sc = tmp.path() / "hung.json";
   std::ofstream(sc) << R"({"name": "hung", "timeout_s": 30,
-    "workload": {"argv": [")" << TESTPROGS_DIR << R"(/hang"], "iterations": 2, "exec_timeout_ms": 100},
+    "workload": {"argv": ["/bin/sh", "-c", "[ -e {work}/hang-now ] && exec )" << TESTPROGS_DIR << R"(/hang; true"],
+                 "iterations": 4, "exec_timeout_ms": 1500, "warmup": 2},
+    "faults": [{"name": "make-it-hang", "schedule": {"kind": "once"},
+                "actions": [{"action": "run", "argv": ["/bin/touch", "{work}/hang-now"]}]}],
     "expect": [{"classes": ["hung"], "at_least": 2}]})";
   auto run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
-  EXPECT_EQ(count_of(read_report(run), "hung"), 2u);
+  auto r = read_report(run);
+  EXPECT_EQ(r.at("counts_warmup").at("ok"), 2u);
+  EXPECT_GE(r.at("counts_under_fault").at("hung").get<unsigned long>(), 2u);
+}
+
+// A workload that fails by itself reproduces nothing: its verdict is
+// inconclusive (exit 5), never pass, even though the "crash" it expects
+// happens under fault too.
+TEST(Cli, AWorkloadThatFailsWithoutAFaultIsInconclusive) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  auto sc = tmp.path() / "self-crash.json";
+  std::ofstream(sc) << R"({"name": "self-crash", "timeout_s": 30,
+    "workload": {"argv": [")" << TESTPROGS_DIR << R"(/segv"], "iterations": 5, "warmup": 2},
+    "faults": [{"name": "nothing", "schedule": {"kind": "once"}, "actions": [{"action": "sleep", "ms": 1}]}],
+    "expect": [{"classes": ["sigsegv"], "at_least": 1}]})";
+  auto run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
+  auto r = read_report(run);
+  EXPECT_EQ(r.at("verdict"), "inconclusive");
+  ASSERT_FALSE(r.at("inconclusive_reasons").empty());
+  EXPECT_NE(r.at("inconclusive_reasons")[0].get<std::string>().find("the workload fails without any fault"),
+            std::string::npos)
+      << r.at("inconclusive_reasons").dump();
+  EXPECT_NE(res.out.find("inconclusive"), std::string::npos) << res.out;
+}
+
+// A fault whose schedule starts after the workload ended never acts: the
+// run cannot pass, and the reason names the fault.
+TEST(Cli, AFaultThatNeverFiresIsInconclusive) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  auto sc = tmp.path() / "late.json";
+  std::ofstream(sc) << R"({"name": "late", "timeout_s": 30,
+    "workload": {"argv": ["/bin/true"], "duration_ms": 300, "warmup": 2},
+    "faults": [{"name": "too-late", "schedule": {"kind": "once", "after_ms": 20000},
+                "actions": [{"action": "sleep", "ms": 1}]}],
+    "expect": [{"classes": ["abnormal"], "at_most": 0}]})";
+  auto run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
+  auto r = read_report(run);
+  EXPECT_EQ(r.at("verdict"), "inconclusive");
+  EXPECT_EQ(r.at("statistics").at("n"), 0u);
+  ASSERT_EQ(r.at("inconclusive_reasons").size(), 1u);
+  EXPECT_NE(r.at("inconclusive_reasons")[0].get<std::string>().find("\"too-late\" never fired"), std::string::npos)
+      << r.at("inconclusive_reasons").dump();
 }
 
 // Ctrl-C (and SIGTERM) in the middle of the workload: the run stops, the

@@ -61,7 +61,7 @@ std::optional<std::pair<double, double>> interval(const json& r) {
 std::string expectation_text(const json& r, const std::string& text) {
   for (const auto& e : array_or_empty(r, "expectations"))
     if (str_or(e, "text") == text)
-      return fmt::format("{} (observed {})", bool_or(e, "held") ? "held" : "FAILED",
+      return fmt::format("{} (observed {})", expectation_state(e),
                          e.contains("observed") ? scalar_text(e["observed"]) : "?");
   return "\u2014";
 }

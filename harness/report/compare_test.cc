@@ -38,7 +38,7 @@ json prevention_report() {
       f.outcome = "EPERM";
       f.ok = false;
     }
-  rec.writers = json::array();
+  rec.writes.writers.clear();
   rec.images_evidence[1]["inode"] = 9999;
   rec.images_evidence[1]["sha256"] = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
   return build_report(rec, decide({fixture::no_abnormal_expectation()}, rec));

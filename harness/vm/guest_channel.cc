@@ -36,14 +36,10 @@ std::optional<json> parse_channel_line(std::string_view marker, std::string_view
 }
 
 json record_message(const RunRecord& r) {
-  json images = json::array();
-  for (const auto& i : r.images)
-    images.push_back({{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}});
-  json mounts = json::array();
-  for (const auto& m : r.mounts)
-    mounts.push_back({{"image", m.image}, {"mountpoint", m.mountpoint}, {"options", m.options},
-                      {"loop_device", m.loop_device}, {"backing_dev", m.backing_dev},
-                      {"backing_inode", m.backing_inode}, {"autoclear", m.autoclear}});
+  json images = json::array(), mounts = json::array(), writers = json::array();
+  for (const auto& i : r.images) images.push_back(to_json(i));
+  for (const auto& m : r.mounts) mounts.push_back(to_json(m));
+  for (const auto& w : r.writes.writers) writers.push_back(to_json(w));
   return json{{"msg", "record"},
               {"duration_ms", r.duration_ms},
               {"timed_out", r.timed_out},
@@ -51,9 +47,11 @@ json record_message(const RunRecord& r) {
               {"error", r.error},
               {"environment_error", r.environment_error},
               {"environment", r.environment},
+              {"harness_pid", r.harness_pid},
               {"images", images},
               {"mounts", mounts},
-              {"writers", r.writers},
+              {"write_evidence", to_json(r.writes)},
+              {"writers", writers},
               {"images_evidence", r.images_evidence},
               {"page_cache", r.page_cache},
               {"execs", r.execs.size()},
@@ -66,24 +64,17 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.interrupted = r.interrupted || m.value("interrupted", false);
   if (r.error.empty()) r.error = m.value("error", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
-  for (const auto& i : m.value("images", json::array()))
-    r.images.push_back(ImageRecord{i.at("name").get<std::string>(), i.at("path").get<std::string>(),
-                                   i.at("size_bytes").get<unsigned long long>(), i.at("fs").get<std::string>()});
-  for (const auto& x : m.value("mounts", json::array()))
-    r.mounts.push_back(MountRecord{x.at("image").get<std::string>(), x.at("mountpoint").get<std::string>(),
-                                   x.at("options").get<std::string>(), x.at("loop_device").get<std::string>(),
-                                   x.at("backing_dev").get<unsigned long long>(),
-                                   x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false)});
+  for (const auto& i : m.value("images", json::array())) r.images.push_back(image_record_from_json(i));
+  for (const auto& x : m.value("mounts", json::array())) r.mounts.push_back(mount_record_from_json(x));
   r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);
   // The evidence the guest gathered. Its pids are the guest's, like the
   // pids of the exec events, and harness_pid says which one was the agent.
-  r.writers = m.value("writers", json::array());
+  r.harness_pid = m.value("harness_pid", 0);
+  r.writes = write_evidence_from_json(m.value("write_evidence", json()), m.value("writers", json::array()));
   r.images_evidence = m.value("images_evidence", json::array());
   r.page_cache = m.value("page_cache", json::array());
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
-  for (const char* k : {"harness_pid", "write_attribution"})
-    if (env.contains(k)) r.environment[k] = env.at(k);
 }
 
 std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key) {

@@ -35,8 +35,16 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   RunRecord g;
   g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
   g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true});
-  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"harness_pid", 57}};
-  g.writers = json::array({{{"pid", 81}, {"comm", "stack-install"}, {"path", "data/cedar-14.img"}}});
+  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}};
+  g.harness_pid = 57;
+  Writer w;
+  w.process = ProcessInfo{81, 80, "/usr/bin/cat", {"cat"}};
+  w.ancestors = {ProcessInfo{80, 57, "/bin/sh", {"sh", "install.sh"}}};
+  w.path = "data/cedar-14.img";
+  w.modify_events = 3;
+  g.writes.writers = {w};
+  g.writes.watches = {Watch{"data/cedar-14.img", "mnt/stack", "/dev/loop0", "loop,ro", 1, 2, 10, 900}};
+  g.writes.method = "fanotify";
   g.images_evidence = json::array({{{"path", "data/cedar-14.img"}, {"moment", "mounted"}, {"sha256", "ab"}}});
   g.page_cache = json::array({{{"t_ms", 5.0}, {"resident_pages", 3}}});
   g.duration_ms = 1234.5;
@@ -60,10 +68,12 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
   // The guest's evidence comes across whole, with the agent's (guest) pid
   // that attribution needs to tell the harness's own writes apart.
-  EXPECT_EQ(h.writers, g.writers);
+  ASSERT_EQ(h.writes.writers.size(), 1u);
+  EXPECT_EQ(to_json(h.writes.writers[0]), to_json(g.writes.writers[0]));
+  EXPECT_EQ(to_json(h.writes), to_json(g.writes));
   EXPECT_EQ(h.images_evidence, g.images_evidence);
   EXPECT_EQ(h.page_cache, g.page_cache);
-  EXPECT_EQ(h.environment.at("harness_pid"), 57);
+  EXPECT_EQ(h.harness_pid, 57);
 }
 
 TEST(GuestChannel, CmdlineValues) {
