@@ -106,7 +106,8 @@ std::string writers_text(const std::vector<const Writer*>& ws, const RunRecord& 
   for (size_t i = 0; i < ws.size() && i < 3; ++i) {
     const Writer& w = *ws[i];
     double t = w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms;
-    parts.push_back(fmt::format("{} at {}{}", describe_writer(w, r), ms_text(t), w.truncated ? " (truncated it)" : ""));
+    parts.push_back(fmt::format("{} at {}{}", describe_writer(w, r), ms_text(t),
+                                w.truncated_at_open ? " (opened it with truncation)" : ""));
   }
   std::string more = ws.size() > 3 ? fmt::format("; and {} more writers", ws.size() - 3) : "";
   return fmt::format("{}{}", fmt::join(parts, "; "), more);

@@ -82,6 +82,7 @@ json to_json(const Writer& w) {
               {"close_write_events", w.close_write_events},
               {"access", w.modify_events ? "modify" : "open_write"},
               {"truncated", w.truncated},
+              {"truncated_at_open", w.truncated_at_open},
               {"min_size_seen", w.min_size_seen}};
 }
 
@@ -97,6 +98,7 @@ Writer writer_from_json(const json& j) {
   w.modify_events = j.value("modify_events", 0UL);
   w.close_write_events = j.value("close_write_events", 0UL);
   w.truncated = j.value("truncated", false);
+  w.truncated_at_open = j.value("truncated_at_open", false);
   w.min_size_seen = j.value("min_size_seen", -1LL);
   return w;
 }

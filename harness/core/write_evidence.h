@@ -60,7 +60,12 @@ struct Writer {
   double t_last_ms = -1;
   unsigned long modify_events = 0;       // FAN_MODIFY: data written or size changed
   unsigned long close_write_events = 0;  // FAN_CLOSE_WRITE: a write-open of it was closed
-  bool truncated = false;        // the size fell below the size at mount (0: truncated to empty)
+  // It opened the image with truncation (O_TRUNC): the size fell right
+  // after the kernel let its open through.
+  bool truncated_at_open = false;
+  // The image was shorter than at mount while it wrote: truncated, by it
+  // or by the process whose descriptor it wrote through.
+  bool truncated = false;
   long long min_size_seen = -1;
 };
 

@@ -68,7 +68,11 @@ WriterOrigin origin_of(const Writer& w, const RunRecord& r) {
 }
 
 std::string process_name(const ProcessInfo& p) {
-  if (!p.exe.empty()) return std::filesystem::path(p.exe).filename().string();
+  std::string exe = std::filesystem::path(p.exe).filename().string();
+  // A multi-call binary (busybox in a guest) is the applet it was run as.
+  if (exe == "busybox" && !p.argv.empty() && !p.argv[0].empty())
+    return std::filesystem::path(p.argv[0]).filename().string();
+  if (!exe.empty()) return exe;
   if (!p.argv.empty() && !p.argv[0].empty()) return std::filesystem::path(p.argv[0]).filename().string();
   return "an exited process";
 }

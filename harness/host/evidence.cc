@@ -229,7 +229,7 @@ void EvidenceRecorder::on_file_event(const FileEvent& e) {
     }
     if (op != openers_.end()) {
       w.t_open_ms = op->second.t_ms;
-      w.truncated = op->second.truncated;
+      w.truncated = w.truncated_at_open = op->second.truncated;
     }
     complete(w.process);
     for (auto& a : w.ancestors) complete(a);
