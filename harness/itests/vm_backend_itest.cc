@@ -217,6 +217,40 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, VmStatistics,
                            return n;
                          });
 
+// The user's gate in VMs (examples/gate; gate_itest.cc runs it on the
+// host): in every run the in-place installer fails on the write to the
+// mounted image and the rename installer passes.
+TEST(VmGate, InPlaceFailsAndRenamePassesInEveryRun) {
+  HARNESS_REQUIRE_VM();
+  constexpr unsigned kRuns = 2;
+  fs::path cache = VmItestDir::path_ / ".cache";
+  for (const char* scenario : {"gate-in-place", "gate-rename"}) {
+    bool in_place = std::string(scenario) == "gate-in-place";
+    VmRunDirs d(scenario);
+    auto res = run_harness({"run", "--backend", "vm", "--repeat", std::to_string(kRuns), "-j", "2",
+                            source_path(fmt::format("examples/gate/{}.json", scenario)), "--out", d.run.string(),
+                            "--vm-cache", cache.string()},
+                           d.logs, seconds(600));
+    EXPECT_EQ(res.exit_code, in_place ? 1 : 0) << res.out << res.err;
+    for (unsigned k = 1; k <= kRuns; ++k) {
+      fs::path run = d.run / fmt::format("{}-{:02}", scenario, k);
+      json r = read_report(run);
+      expect_vm_report(r, run, cache);
+      EXPECT_EQ(r.at("verdict"), in_place ? "fail" : "pass") << r.at("verdict_reasons").dump();
+      bool invariant_failed = false;
+      for (const auto& e : r.at("expectations"))
+        if (e.at("text").get<std::string>().rfind("no write to", 0) == 0) invariant_failed = e.at("state") == "failed";
+      EXPECT_EQ(invariant_failed, in_place) << r.at("expectations").dump();
+      if (in_place) {
+        // Named in the guest, with the action that started it.
+        EXPECT_NE(r.at("writer_summary").get<std::string>().find("the fault \"redeploy\""), std::string::npos)
+            << r.at("writer_summary");
+      }
+    }
+    expect_vm_gone(d.run);
+  }
+}
+
 // A scenario whose one exec never ends (the exec limit is 10 minutes):
 // the run lasts until its timeout or a signal.
 fs::path hanging_scenario(const std::string& name, unsigned timeout_s) {

@@ -1,6 +1,7 @@
 #include "vm/guest_agent.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -63,7 +64,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
 ScopedFd open_channel(const fs::path& dev) {
   for (int tries = 0; tries < 500 && !fs::exists(dev); ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ScopedFd fd(::open(dev.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+  ScopedFd fd(::open(dev.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!fd.is_open()) throw EnvironmentError(errno_message(dev.string() + ": cannot open the event channel", errno));
   termios t{};
   if (tcgetattr(fd.get(), &t) == 0) {
@@ -87,6 +88,27 @@ class ChannelWriter {
     std::lock_guard<std::mutex> l(m_);
     pending_ += line;
     if (pending_.size() > 64 * 1024) cv_.notify_one();
+  }
+  // Waits until the host says it has read everything (an "ack" line), at
+  // most `within`: the virtio console's writes return once the data is in
+  // the ring, not once the host took it, and /init powers off next.
+  bool wait_for_ack(std::chrono::milliseconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    std::string buf;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_.get(), POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char chunk[512];
+      ssize_t n = ::read(fd_.get(), chunk, sizeof chunk);
+      if (n <= 0) continue;
+      buf.append(chunk, static_cast<size_t>(n));
+      for (size_t nl; (nl = buf.find('\n')) != std::string::npos; buf.erase(0, nl + 1)) {
+        auto msg = parse_channel_line(marker_, std::string_view(buf).substr(0, nl));
+        if (msg && msg->value("msg", "") == "ack") return true;
+      }
+      if (buf.size() > 64 * 1024) buf.clear();
+    }
+    return false;
   }
   // Flushes everything and stops.
   void close() {
@@ -192,6 +214,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   }
   out.send({{"msg", "end"}});
   out.close();
+  if (!out.wait_for_ack(std::chrono::seconds(30)))
+    fmt::print(stderr, "harness agent: the host did not acknowledge the end of the run within 30 s\n");
   return rc;
 }
 

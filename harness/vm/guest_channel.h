@@ -7,6 +7,9 @@
 //   record {"msg":"record",…}            images, mounts, errors, counts
 //   error  {"msg":"error","kind":…,"message":…}  the agent could not run the scenario
 //   end    {"msg":"end"}                 nothing follows
+// and one line the other way, host to guest:
+//   ack    {"msg":"ack"}                 the host has read everything up to "end";
+//                                        the agent exits (and /init powers off) only then
 // The marker is random per run and travels on the kernel command line, so
 // the host accepts only lines this run's agent wrote.
 #pragma once

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,7 @@ namespace {
 // Runs in the forked child before exec: only async-signal-safe calls.
 struct QemuChildSetup : bp::extend::handler {
   int out_fd;
+  int in_fd;
   pid_t parent;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
@@ -75,6 +77,7 @@ struct QemuChildSetup : bp::extend::handler {
     if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
     ::setpgid(0, 0);
     ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(in_fd, STDIN_FILENO);
   }
 };
 
@@ -83,6 +86,7 @@ struct QemuChildSetup : bp::extend::handler {
 struct Vm::Impl {
   bp::child child;
   ScopedFd out;  // read end of the event channel
+  ScopedFd in;   // write end of the channel's other direction (host -> guest)
   std::string buf;
   bool eof = false;
   std::optional<int> status;
@@ -101,16 +105,26 @@ Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
   if (!exe)
     throw EnvironmentError(fmt::format("{}: not found; install qemu-system-x86 (apt-get install -y qemu-system-x86)",
                                        impl_->argv[0]));
-  int p[2];
+  int p[2], q[2];
   if (pipe2(p, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for the VM event channel", errno));
   ScopedFd rd(p[0]), wr(p[1]);
+  // A socket, not a pipe, for the host's replies: a write to a VM that
+  // already exited must fail with EPIPE, not raise SIGPIPE (MSG_NOSIGNAL).
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q) != 0)
+    throw RuntimeError(errno_message("socketpair for the VM event channel", errno));
+  ScopedFd guest_in(q[0]), host_out(q[1]);
+  // The guest may write faster than a loaded host reads; a deep pipe keeps
+  // qemu from stalling the guest's writes (best effort: the default is 64 KiB).
+  fcntl(rd.get(), F_SETPIPE_SZ, 1 << 20);
   std::vector<std::string> args(impl_->argv.begin() + 1, impl_->argv.end());
   std::error_code ec;
-  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_in < bp::null,
-                           bp::std_err > c.stderr_log.string(), QemuChildSetup{{}, wr.get(), getpid()}, ec);
+  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_err > c.stderr_log.string(),
+                           QemuChildSetup{{}, wr.get(), guest_in.get(), getpid()}, ec);
   if (ec) throw EnvironmentError(fmt::format("{}: cannot start: {}", exe->string(), ec.message()));
   wr.reset();  // only qemu holds the write end: EOF when it exits
+  guest_in.reset();
   impl_->out = std::move(rd);
+  impl_->in = std::move(host_out);
 }
 
 Vm::Vm(Vm&&) noexcept = default;
@@ -158,6 +172,13 @@ Vm::Read Vm::read_line(std::string& line, MonoClock::time_point deadline) {
     if (n == 0) impl_->eof = true;
     else impl_->buf.append(chunk, static_cast<size_t>(n));
   }
+}
+
+bool Vm::send_line(const std::string& line) {
+  if (!impl_->in.is_open()) return false;
+  std::string data = line.back() == '\n' ? line : line + "\n";
+  ssize_t n = ::send(impl_->in.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n == static_cast<ssize_t>(data.size());
 }
 
 bool Vm::running() {

@@ -5,7 +5,7 @@
 // reaches only the harness, which then decides to kill the VM.
 //
 // The guest's event channel (a virtio console, hvc0) is qemu's stdout, read
-// here line by line; the serial console (kernel messages, /init's own
+// here line by line, and qemu's stdin, for the host's few replies; the serial console (kernel messages, /init's own
 // output) goes to a file for diagnosis, and qemu's stderr to another.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that started qemu exits: start
@@ -62,6 +62,10 @@ class Vm {
   // every 100 ms so the caller can check for interrupts. `closed` once
   // qemu closed its stdout (it exited) and every buffered line was returned.
   Read read_line(std::string& line, MonoClock::time_point deadline);
+
+  // Writes one line to the guest over the event channel's other direction
+  // (the guest reads it from hvc0); false if it could not be written whole.
+  bool send_line(const std::string& line);
 
   bool running();
   // Waits until qemu exits or the deadline passes; true if it exited.

@@ -248,7 +248,13 @@ class VmSession {
       auto now = MonoClock::now();
       if (r == Vm::Read::line) {
         auto msg = parse_channel_line(marker_, line);
-        if (!msg) continue;  // not ours
+        if (!msg) {
+          if (line.find(marker_) != std::string::npos && getenv("HARNESS_DEBUG_CHANNEL")) {
+            std::ofstream dbg("/tmp/harness-channel-rejects.log", std::ios::app);
+            dbg << line.size() << " " << line.substr(0, 300) << " ... " << line.substr(line.size() > 300 ? line.size() - 300 : 0) << "\n";
+          }
+          continue;  // not ours
+        }
         std::string kind = msg->value("msg", "");
         if (kind == "ready") {
           res.ready = true;
@@ -273,6 +279,8 @@ class VmSession {
           if (rec_.error.empty()) rec_.error = "guest agent: " + msg->value("message", "");
           rec_.environment_error = rec_.environment_error || msg->value("kind", "") == "environment";
         } else if (kind == "end") {
+          // Everything before "end" has been read: let the agent exit.
+          vm.send_line(channel_line(marker_, {{"msg", "ack"}}));
           // /init powers off next; give it a moment, then make sure.
           if (!vm.wait_exit(MonoClock::now() + milliseconds(5000))) vm.kill();
           res.end = BootEnd::finished;
