@@ -18,7 +18,7 @@ namespace harness {
 
 struct WorkloadLimits {
   std::optional<unsigned long> iterations;
-  std::optional<MonoClock::time_point> deadline;
+  std::optional<MonoClock::time_point> deadline;  // on the RunClock's time
 };
 
 class Workload {
@@ -31,6 +31,8 @@ class Workload {
   bool exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                  const std::atomic<bool>* stop = nullptr) const;
 
+  // Every time (start, duration, the per-exec timeout, the deadline) is
+  // read from `clock`.
   // Runs execs on `concurrency` threads until the limits are reached, `stop`
   // becomes true, or the run is interrupted. Events come back in start order.
   std::vector<ExecEvent> run(unsigned concurrency, ExecPhase phase, const WorkloadLimits& limits,
