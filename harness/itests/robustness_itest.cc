@@ -328,7 +328,9 @@ TEST(Kill, TheNextRunCleansAKilledSibling) {
     if (!in_faults) usleep(20 * 1000);
   }
   ASSERT_TRUE(in_faults) << slurp(p.err);
+  // Controls: the leak checks see the live run's loop device and mount.
   ASSERT_FALSE(loop_devices_under(killed).empty());
+  ASSERT_FALSE(mounts_under(killed).empty());
   ASSERT_EQ(kill(p.child->pid(), SIGKILL), 0);
   p.child->wait();
   ASSERT_TRUE(fs::exists(killed / "harness-run.json"));

@@ -173,7 +173,10 @@ TEST_P(Interrupt, MidWorkloadLeavesNothingBehind) {
     if (!in_faults) usleep(50 * 1000);
   }
   ASSERT_TRUE(in_faults) << slurp(o.stderr_file);
+  // Controls: the leak checks below can see what a live run holds, its
+  // mount included, though that lives in the harness's own namespace.
   EXPECT_FALSE(loop_devices_under(tmp.path()).empty()) << "the run should hold a loop device now";
+  EXPECT_FALSE(mounts_under(tmp.path()).empty()) << "the run should hold a mount now";
   usleep(300 * 1000);
   ASSERT_EQ(kill(c.pid(), GetParam()), 0);
   auto r = c.wait();
