@@ -112,6 +112,7 @@ class JsonScanner {
   }
 
   void value(const std::string& path) {
+    ++out_.values_scanned_;
     out_.values_.emplace(path, here());
     char c = peek();
     if ((c == '{' || c == '[') && ++depth_ > JsonLocator::kMaxDepth) {

@@ -75,7 +75,7 @@ const SpawnSetup& spawn_setup() {
 bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                          const std::atomic<bool>* stop) const {
   const auto& ss = spawn_setup();
-  auto t0 = MonoClock::now();
+  auto t0 = clock_.now();
   pid_t pid = 0;
   int err = posix_spawn(&pid, argv_ptrs_[0], ss.fa(), ss.attr(), argv_ptrs_.data(), environ);
   out = ExecEvent{};
@@ -86,7 +86,7 @@ bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, Ex
   if (err != 0) {
     // glibc reports the child's execve errno here (EIO, ENOEXEC, EACCES...).
     out.outcome = classify_exec_failure(err);
-    out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+    out.dur_ms = clock_.ms_since_start(clock_.now()) - out.t_ms;
     return true;
   }
   out.pid = pid;
@@ -94,7 +94,7 @@ bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, Ex
   auto deadline = t0 + exec_timeout_;
   bool hung = false, abandoned = false;
   while (pidfd.is_open()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - MonoClock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.now());
     if (left.count() <= 0) {
       hung = true;
       break;
@@ -112,7 +112,7 @@ bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, Ex
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+  out.dur_ms = clock_.ms_since_start(clock_.now()) - out.t_ms;
   if (abandoned) return false;
   out.outcome = hung ? classify_hung(SIGKILL) : classify_wait_status(status);
   return true;
@@ -128,7 +128,7 @@ std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
   auto worker = [&](unsigned w) {
     auto& events = per_worker[w];
     while (!stop.load(std::memory_order_relaxed) && !interrupted()) {
-      if (limits.deadline && MonoClock::now() >= *limits.deadline) break;
+      if (limits.deadline && clock_.now() >= *limits.deadline) break;
       if (limits.iterations && counted.load() >= *limits.iterations) break;
       bool counts = !limits.count_from || limits.count_from->load();
       if (counts && limits.iterations && counted.fetch_add(1) >= *limits.iterations) break;

@@ -18,7 +18,7 @@ namespace harness {
 
 struct WorkloadLimits {
   std::optional<unsigned long> iterations;
-  std::optional<MonoClock::time_point> deadline;
+  std::optional<MonoClock::time_point> deadline;  // on the RunClock's time
   // When set, only execs that start after it became true count toward
   // `iterations` (the execs under fault); earlier ones run extra.
   const std::atomic<bool>* count_from = nullptr;
@@ -34,6 +34,8 @@ class Workload {
   bool exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                  const std::atomic<bool>* stop = nullptr) const;
 
+  // Every time (start, duration, the per-exec timeout, the deadline) is
+  // read from `clock`.
   // Runs execs on `concurrency` threads until the limits are reached, `stop`
   // becomes true, or the run is interrupted. Events come back in start order.
   std::vector<ExecEvent> run(unsigned concurrency, ExecPhase phase, const WorkloadLimits& limits,

@@ -328,7 +328,9 @@ TEST(Kill, TheNextRunCleansAKilledSibling) {
     if (!in_faults) usleep(20 * 1000);
   }
   ASSERT_TRUE(in_faults) << slurp(p.err);
+  // Controls: the leak checks see the live run's loop device and mount.
   ASSERT_FALSE(loop_devices_under(killed).empty());
+  ASSERT_FALSE(mounts_under(killed).empty());
   ASSERT_EQ(kill(p.child->pid(), SIGKILL), 0);
   p.child->wait();
   ASSERT_TRUE(fs::exists(killed / "harness-run.json"));
@@ -625,14 +627,14 @@ TEST(Hostile, ValidationRefusalsThroughTheCliTouchNothing) {
     fs::path sc = tmp.path() / fmt::format("hostile-{}.json", n);
     std::ofstream(sc) << scenario_text(body);
     fs::path run = tmp.path() / fmt::format("run-{}", n++);
-    auto t0 = std::chrono::steady_clock::now();
+    // That refusing costs bounded work is checked by counting in the unit
+    // tests (hostile_scenarios_test, json_locator_test); here 60 s is only
+    // a deadline.
     auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()},
-                           fresh_logs(tmp.path(), std::to_string(n)));
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                           fresh_logs(tmp.path(), std::to_string(n)), std::chrono::seconds(60));
     EXPECT_EQ(res.exit_code, 2) << res.out << res.err;
     EXPECT_NE(res.err.find(sc.string() + ":"), std::string::npos) << "the error names file:line:col\n" << res.err;
     EXPECT_FALSE(fs::exists(run)) << "a refused scenario created its run directory";
-    EXPECT_LT(secs, 10);
   }
   // Bytes that are not a JSON text at all.
   for (const std::string& bytes : {std::string("\xef\xbb\xbf{}"), std::string("{\"name\": \"\xff\"}"),
