@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "base/program_lookup.h"
 
 namespace harness {
 
@@ -34,20 +35,9 @@ std::string ChildResult::describe() const {
 }
 
 std::optional<std::filesystem::path> find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) {
-    if (access(name.c_str(), X_OK) == 0) return std::filesystem::path(name);
-    return std::nullopt;
-  }
-  auto p = bp::search_path(name);
-  if (p.empty()) {
-    // Root's PATH may lack sbin on some setups; mkfs lives there.
-    for (const char* dir : {"/usr/sbin", "/sbin"}) {
-      std::filesystem::path cand = std::filesystem::path(dir) / name;
-      if (access(cand.c_str(), X_OK) == 0) return cand;
-    }
-    return std::nullopt;
-  }
-  return std::filesystem::path(p.string());
+  ProgramLookup l = lookup_program(name);
+  if (!l.found()) return std::nullopt;
+  return l.path;
 }
 
 // Boost 1.74's terminate() reaps with WNOHANG right after SIGKILL, which
@@ -66,9 +56,8 @@ struct Child::Impl {
 
 Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   if (argv.empty()) throw RuntimeError("cannot run an empty command");
-  auto exe = find_program(argv[0]);
-  if (!exe)
-    throw EnvironmentError(fmt::format("{}: program not found in PATH or not executable", argv[0]));
+  ProgramLookup exe = lookup_program(argv[0]);
+  if (!exe.found()) throw EnvironmentError(exe.why);
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   auto out = opts.stdout_file.empty() ? std::string("/dev/null") : opts.stdout_file.string();
   auto err = opts.stderr_file.empty() ? std::string("/dev/null") : opts.stderr_file.string();
@@ -83,10 +72,10 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   bp::environment env = boost::this_process::environment();
   for (const auto& name : opts.unset_env) env.erase(name);
   std::string cwd = opts.cwd.empty() ? std::filesystem::current_path().string() : opts.cwd.string();
-  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_out > out, bp::std_err > err,
+  impl_->child = bp::child(exe.path.string(), bp::args(args), bp::std_out > out, bp::std_err > err,
                            bp::std_in < bp::null, bp::start_dir(cwd), bp::env(env), ec);
   if (ec) {
-    throw RuntimeError(fmt::format("{}: cannot start: {}", exe->string(), ec.message()));
+    throw RuntimeError(fmt::format("{}: cannot start: {}", exe.path.string(), ec.message()));
   }
 }
 

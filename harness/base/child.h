@@ -61,7 +61,7 @@ class Child {
 // Runs to completion; convenience for helpers whose output is a file.
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& opts);
 
-// Where argv[0] would be found, or nullopt.
+// Where argv[0] would be found, or nullopt (lookup_program() says why).
 std::optional<std::filesystem::path> find_program(const std::string& name);
 
 // Reads at most `cap` bytes of a file (for stdout/stderr excerpts).

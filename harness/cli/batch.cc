@@ -28,25 +28,37 @@ BatchSlot batch_slot(const std::string& name, unsigned k, const BatchOptions& op
   return slot;
 }
 
+void check_batch_dirs(const std::vector<Scenario>& scenarios, const BatchOptions& opts) {
+  const size_t total = scenarios.size() * std::max(1u, opts.repeat);
+  std::set<std::string> dir_names;
+  for (const auto& s : scenarios)
+    for (unsigned k = 1; k <= std::max(1u, opts.repeat); ++k) {
+      BatchSlot slot = batch_slot(s.name, k, opts, total);
+      if (total > 1 && opts.out && !dir_names.insert(slot.dir_name).second)
+        throw Error(ErrorKind::invalid_scenario,
+                    fmt::format("two scenarios are named \"{}\": their run directories in {} would collide; "
+                                "rename one or run them separately",
+                                s.name, opts.out->string()));
+      std::error_code ec;
+      if (slot.run_dir && fs::exists(*slot.run_dir, ec) && !fs::is_empty(*slot.run_dir, ec))
+        throw Error(ErrorKind::invalid_scenario,
+                    fmt::format("--out {}: {} already holds a run (runs never reuse a directory); choose a new "
+                                "--out, or remove the old run",
+                                opts.out->string(), slot.run_dir->string()));
+    }
+}
+
 BatchResult run_batch(const std::vector<Scenario>& scenarios, Backend& backend, const BatchOptions& opts,
                       const std::function<void(const RunOutcome&)>& on_done) {
   struct Job {
     const Scenario* scenario;
     BatchSlot slot;
   };
+  check_batch_dirs(scenarios, opts);
   const size_t total = scenarios.size() * std::max(1u, opts.repeat);
   std::vector<Job> jobs;
-  std::set<std::string> dir_names;
   for (const auto& s : scenarios)
-    for (unsigned k = 1; k <= std::max(1u, opts.repeat); ++k) {
-      Job j{&s, batch_slot(s.name, k, opts, total)};
-      if (total > 1 && opts.out && !dir_names.insert(j.slot.dir_name).second)
-        throw Error(ErrorKind::invalid_scenario,
-                    fmt::format("two scenarios are named \"{}\": their run directories in {} would collide; "
-                                "rename one or run them separately",
-                                s.name, opts.out->string()));
-      jobs.push_back(std::move(j));
-    }
+    for (unsigned k = 1; k <= std::max(1u, opts.repeat); ++k) jobs.push_back(Job{&s, batch_slot(s.name, k, opts, total)});
 
   BatchResult result;
   std::mutex mu;  // result, on_done, first_error

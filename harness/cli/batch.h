@@ -42,8 +42,13 @@ struct BatchResult {
   std::optional<std::filesystem::path> summary;  // summary.json, when written
 };
 
-// Refuses (invalid_scenario) a batch whose run directories would collide.
-// Throws the first run's exception after the others have finished.
+// Refuses (invalid_scenario: a usage mistake, exit 2) a batch whose run
+// directories would collide, or would reuse a directory that already holds
+// something (runs never reuse one). Called before anything is created.
+void check_batch_dirs(const std::vector<Scenario>& scenarios, const BatchOptions& opts);
+
+// Checks the run directories (check_batch_dirs), then runs. Throws the
+// first run's exception after the others have finished.
 BatchResult run_batch(const std::vector<Scenario>& scenarios, Backend& backend, const BatchOptions& opts,
                       const std::function<void(const RunOutcome&)>& on_done);
 

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "base/error.h"
 #include "report/merge.h"
 #include "report/report_junit.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -33,6 +37,36 @@ TEST(Batch, RepeatedRunsAreNumberedUnderOut) {
   // Without --out the default directory is made from the name.
   o.out.reset();
   EXPECT_FALSE(batch_slot("control", 1, o, 3).run_dir);
+}
+
+TEST(Batch, AnOutThatHoldsARunIsAUsageMistakeRefusedBeforeAnythingIsCreated) {
+  ::harness::testing::TempDir tmp;
+  Scenario s;
+  s.name = "gate";
+  BatchOptions o;
+  o.out = tmp.path() / "run";
+  EXPECT_NO_THROW(check_batch_dirs({s}, o));  // not there yet
+  std::filesystem::create_directories(*o.out);
+  EXPECT_NO_THROW(check_batch_dirs({s}, o));  // there, but empty
+  std::ofstream(*o.out / "report.json") << "{}";
+  try {
+    check_batch_dirs({s}, o);
+    ADD_FAILURE() << "expected a usage error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::invalid_scenario);
+    EXPECT_NE(std::string(e.what()).find("already holds a run"), std::string::npos) << e.what();
+  }
+  // Several runs: DIR may exist; DIR/NAME-01 must not hold a run.
+  o.out = tmp.path();
+  o.repeat = 2;
+  EXPECT_NO_THROW(check_batch_dirs({s}, o));
+  std::filesystem::create_directories(tmp.path() / "gate-02");
+  std::ofstream(tmp.path() / "gate-02" / "report.json") << "{}";
+  EXPECT_THROW(check_batch_dirs({s}, o), Error);
+  // Two scenarios of one name would collide.
+  o.repeat = 1;
+  o.out = tmp.path() / "many";
+  EXPECT_THROW(check_batch_dirs({s, s}, o), Error);
 }
 
 json report(const std::string& scenario, const std::string& verdict, unsigned long segv, unsigned long ok,

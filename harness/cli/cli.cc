@@ -10,12 +10,15 @@
 #include <thread>
 
 #include "base/interrupt.h"
+#include "cli/backend_choice.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
+#include "cli/list.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
 #include "core/scenario.h"
+#include "core/scenario_checks.h"
 #include "core/shard.h"
 #include "core/sizing.h"
 #include "host/host_backend.h"
@@ -48,7 +51,8 @@ const char* kUsage =
     "                      unless --vm-cache DIR\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
-    "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
+    "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/), or the runs\n"
+    "                      in a runs folder (reports/runs) with their verdicts\n"
     "  report RUN_DIR... [--junit FILE]\n"
     "                      re-render report.md, report.html and junit.xml from\n"
     "                      each RUN_DIR/report.json (--junit: one file for all)\n"
@@ -57,8 +61,10 @@ const char* kUsage =
     "                      DIR/compare.html, or prints markdown without --out\n"
     "  merge DIR... [--out DIR]\n"
     "                      join shard run directories into summary.json + junit.xml\n"
-    "  doctor [--json]     check root, loop devices, drop_caches, qemu, guest kernel,\n"
-    "                      KVM, disk; say how to fix what is missing\n"
+    "  doctor [--runs DIR] [--json]\n"
+    "                      check root, loop devices, drop_caches, qemu, guest kernel,\n"
+    "                      KVM (and the accelerator choice cached in DIR/.cache), disk;\n"
+    "                      say how to fix what is missing\n"
     "  gc [DIR...] [--dry-run] [--json]\n"
     "                      remove what killed runs left behind in DIR (default:\n"
     "                      reports/runs): loop devices, mounts, qemu, work dirs\n"
@@ -84,6 +90,15 @@ struct RunArgs {
   VmOptions vm;
 };
 
+// Everything `validate` promises before a run creates anything: the file
+// parses and validates, and every program it names (outside {work}) is one
+// this machine can execute.
+Scenario load_checked(const fs::path& file) {
+  Scenario s = load_scenario(file);
+  check_programs(s, default_plan_paths(s, fs::path()));
+  return s;
+}
+
 int usage_error(const std::string& msg) {
   fmt::print(stderr, "harness: {}\n{}", msg, kUsage);
   return kExitInvalid;
@@ -107,7 +122,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
     try {
-      Scenario s = load_scenario(a);
+      Scenario s = load_checked(a);
       if (json) results.push_back({{"file", a}, {"ok", true}, {"name", s.name}});
       else fmt::print("{}: ok ({})\n", a, s.name);
     } catch (const ScenarioError& e) {
@@ -120,42 +135,6 @@ int cmd_validate(const std::vector<std::string>& args) {
   }
   if (json) fmt::print("{}\n", results.dump(2));
   return rc;
-}
-
-int cmd_list(const std::vector<std::string>& args) {
-  bool json = false;
-  fs::path dir = "scenarios";
-  for (const auto& a : args) {
-    if (a == "--help") {
-      fmt::print("usage: harness list [DIR] [--json]\n  the scenarios in DIR (default scenarios/) with their descriptions\n");
-      return kExitPass;
-    }
-    if (a == "--json") json = true;
-    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
-    else dir = a;
-  }
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ".json" && e.path().filename() != "schema.json") files.push_back(e.path());
-  if (ec) {
-    fmt::print(stderr, "harness: {}: {}\n", dir.string(), ec.message());
-    return kExitEnvironment;
-  }
-  std::sort(files.begin(), files.end());
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& f : files) {
-    try {
-      Scenario s = load_scenario(f);
-      if (json) out.push_back({{"file", f.string()}, {"name", s.name}, {"description", s.description}});
-      else fmt::print("{:34} {}\n", f.filename().string(), s.description.substr(0, 90));
-    } catch (const ScenarioError& e) {
-      if (json) out.push_back({{"file", f.string()}, {"invalid", e.what()}});
-      else fmt::print("{:34} INVALID: {}\n", f.filename().string(), e.message());
-    }
-  }
-  if (json) fmt::print("{}\n", out.dump(2));
-  return kExitPass;
 }
 
 void print_gc(const GcResult& r, bool json) {
@@ -176,9 +155,11 @@ int cmd_doctor(const std::vector<std::string>& args) {
   fs::path root = "reports/runs";
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--json") json = true;
-    else if (args[i] == "--out" && i + 1 < args.size()) root = args[++i];
+    else if ((args[i] == "--runs" || args[i] == "--out") && i + 1 < args.size()) root = args[++i];
     else if (args[i] == "--help") {
-      fmt::print("usage: harness doctor [--out RUNS_DIR] [--json]\n");
+      fmt::print("usage: harness doctor [--runs DIR] [--json]\n"
+                 "  DIR: where runs go (default reports/runs); the VM cache read is DIR/.cache, as a run with\n"
+                 "  --out DIR/NAME keeps it\n");
       return kExitPass;
     } else return usage_error(fmt::format("unknown option {}", args[i]));
   }
@@ -251,7 +232,8 @@ int cmd_run(const std::vector<std::string>& args) {
     fmt::print(stderr, "shard {}/{}: {} of {} scenarios\n", ra.shard->index, ra.shard->total, ra.scenarios.size(), all);
     if (ra.scenarios.empty()) return kExitPass;
   }
-  if (ra.backend.empty()) ra.backend = VmBackend::available() ? "vm" : "host";
+  BackendChoice choice = choose_backend(ra.backend);
+  ra.backend = choice.name;
   if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
     return usage_error(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
   if (ra.backend != "host" && ra.backend != "vm")
@@ -262,7 +244,16 @@ int cmd_run(const std::vector<std::string>& args) {
 
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
-  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_checked(f), ra.backend));
+  BatchOptions bo;
+  bo.jobs = ra.jobs;
+  bo.repeat = ra.repeat;
+  bo.out = ra.out;
+  bo.keep_work = ra.keep_work;
+  check_batch_dirs(scenarios, bo);
+  // The first thing a run prints: where it runs and why (stdout stays JSON with --json).
+  fmt::print(ra.json ? stderr : stdout, "{}", backend_lines(choice, scenarios));
+  std::fflush(stdout);
   std::unique_ptr<Backend> backend;
   if (ra.backend == "vm")
     backend = std::make_unique<VmBackend>(ra.vm);
@@ -281,11 +272,6 @@ int cmd_run(const std::vector<std::string>& args) {
   // Must happen while we are single-threaded (see mount_namespace.h).
   if (ra.backend == "host") enter_private_mount_namespace();
 
-  BatchOptions bo;
-  bo.jobs = ra.jobs;
-  bo.repeat = ra.repeat;
-  bo.out = ra.out;
-  bo.keep_work = ra.keep_work;
   int rc = kExitPass;
   nlohmann::json summaries = nlohmann::json::array();
   BatchResult batch = run_batch(scenarios, *backend, bo, [&](const RunOutcome& outcome) {
@@ -298,7 +284,7 @@ int cmd_run(const std::vector<std::string>& args) {
     else
       fmt::print("{}\n", summary_text(outcome.report, use_color()));
     std::fflush(stdout);
-    rc = more_serious(rc, exit_code_for(outcome.status, outcome.interrupted, outcome.environment_error));
+    rc = more_serious(rc, exit_code_for(outcome.status, outcome.interrupted, outcome.error_kind));
   });
   if (ra.json) {
     fmt::print("{}\n", summaries.dump(2));

@@ -116,12 +116,18 @@ Check check_kvm(const fs::path& runs_root, const std::string& qver) {
             cached->accel == Accel::tcg ? "VMs run under TCG (software): slower but correct. Delete the file to "
                                           "probe KVM again."
                                         : ""};
+  // Nothing remembered here; a run with --out elsewhere keeps its choice
+  // beside that run.
+  std::string none = fmt::format("nothing remembered in {} (a run with --out DIR/NAME keeps its choice in "
+                                 "DIR/.cache: harness doctor --runs DIR)",
+                                 cache.file().string());
   if (!usable)
-    return {"accelerator", CheckLevel::warn, fmt::format("KVM unusable ({}): VMs will use TCG", why),
+    return {"accelerator", CheckLevel::warn, fmt::format("KVM unusable ({}): VMs will use TCG; {}", why, none),
             "enable virtualization (nested KVM on a cloud runner) for faster VMs"};
   return {"accelerator", CheckLevel::ok,
-          "/dev/kvm opens; not probed yet: the first vm run boots under KVM with a short deadline and "
-          "falls back to TCG if the guest does not come up, then remembers the choice",
+          fmt::format("/dev/kvm opens; not probed yet: the first vm run boots under KVM with a short deadline and "
+                      "falls back to TCG if the guest does not come up, then remembers the choice; {}",
+                      none),
           ""};
 }
 

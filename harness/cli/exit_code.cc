@@ -13,9 +13,9 @@ int exit_code_for(ErrorKind kind) {
   return kExitRuntime;
 }
 
-int exit_code_for(VerdictStatus status, bool interrupted, bool environment_error) {
+int exit_code_for(VerdictStatus status, bool interrupted, std::optional<ErrorKind> error) {
   if (interrupted) return kExitInterrupted;
-  if (environment_error) return kExitEnvironment;
+  if (error) return exit_code_for(*error);
   switch (status) {
     case VerdictStatus::pass: return kExitPass;
     case VerdictStatus::fail:

@@ -3,6 +3,8 @@
 // `harness --help`.
 #pragma once
 
+#include <optional>
+
 #include "base/error.h"
 #include "core/verdict.h"
 
@@ -19,8 +21,8 @@ enum ExitCode : int {
 };
 
 int exit_code_for(ErrorKind kind);
-// One run: interrupted, environment error, verdict.
-int exit_code_for(VerdictStatus status, bool interrupted, bool environment_error);
+// One run: interrupted, then what stopped it on an error, then its verdict.
+int exit_code_for(VerdictStatus status, bool interrupted, std::optional<ErrorKind> error);
 // Of two runs' codes, the one a batch reports: interrupted, then the
 // machine's fault, then an unexpected error, then a failure, then an
 // inconclusive run, then a pass.

@@ -19,7 +19,9 @@ RunOutcome run_scenario(const Scenario& s, Backend& backend, const RunOptions& o
   Verdict v = decide(s, rec);
   out.status = v.status;
   out.interrupted = rec.interrupted;
-  out.environment_error = rec.environment_error;
+  if (rec.environment_error) out.error_kind = ErrorKind::environment;
+  else if (rec.scenario_error) out.error_kind = ErrorKind::invalid_scenario;
+  else if (!rec.error.empty()) out.error_kind = ErrorKind::runtime;
   out.report = build_report(rec, v);
   // The backend has torn everything down; work/ goes before the report so
   // that on a full disk its space is free for report.json.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/error.h"
 #include "core/backend.h"
 #include "core/scenario.h"
 #include "core/verdict.h"
@@ -23,7 +24,10 @@ struct RunOutcome {
   std::filesystem::path run_dir;
   VerdictStatus status = VerdictStatus::error;
   bool interrupted = false;
-  bool environment_error = false;
+  // Why the run stopped on an error, when it did: the machine (exit 3),
+  // the scenario (a program or image found missing during the run, exit 2),
+  // or something unexpected (exit 4).
+  std::optional<ErrorKind> error_kind;
   nlohmann::json report;
 };
 

@@ -55,10 +55,12 @@ Plan make_plan(const Scenario& s, const PlanPaths& p) {
   return plan;
 }
 
-PlanPaths default_plan_paths(const Scenario& s, const fs::path& work) {
+PlanPaths default_plan_paths(const Scenario& s, const fs::path& work) { return default_plan_paths(s.file, work); }
+
+PlanPaths default_plan_paths(const fs::path& scenario_file, const fs::path& work) {
   PlanPaths p;
   p.work = work;
-  p.scenario_dir = fs::absolute(s.file).parent_path();
+  p.scenario_dir = fs::absolute(scenario_file).parent_path();
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   p.harness_dir = ec ? fs::current_path() : exe.parent_path();

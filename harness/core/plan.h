@@ -39,5 +39,6 @@ Plan make_plan(const Scenario& s, const PlanPaths& p);
 // The defaults for this installation: harness_dir from /proc/self/exe,
 // fixtures_bin from $HARNESS_FIXTURES_BIN or the build tree next to it.
 PlanPaths default_plan_paths(const Scenario& s, const std::filesystem::path& work);
+PlanPaths default_plan_paths(const std::filesystem::path& scenario_file, const std::filesystem::path& work);
 
 }  // namespace harness

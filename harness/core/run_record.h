@@ -49,6 +49,7 @@ struct RunRecord {
   bool timed_out = false;    // scenario wall-clock timeout
   std::string error;         // set when the run stopped on an error
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
+  bool scenario_error = false;     // ... and the scenario was (a missing program, exit 2)
   nlohmann::json environment = nlohmann::json::object();
   // The process that ran the scenario (the guest agent, in a VM): a write
   // by this pid is one of the harness's own fault actions.

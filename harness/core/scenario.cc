@@ -103,6 +103,7 @@ class Node {
 
   const json& raw() const { return v_; }
   const std::string& path() const { return path_; }
+  TextLocation where() const { return loc_.value(path_); }
 
   // Checks that this is an object whose keys all belong to `kind`.
   void expect_object(const std::string& kind) const {
@@ -590,8 +591,16 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       s.copies.push_back(std::move(c));
     }
   }
+  // Fields checked after parsing (see Scenario::run_time_fields).
+  auto remember = [&](const Node& n) { s.run_time_fields[n.path()] = n.where(); };
+  auto remember_program = [&](const Node& n, const Action& a) {
+    if (a.kind == ActionKind::run) remember(n.at_key("argv").array().front());
+  };
   if (auto setup = root.optional("setup")) {
-    for (const auto& n : setup->array()) s.setup.push_back(parse_action(n));
+    for (const auto& n : setup->array()) {
+      s.setup.push_back(parse_action(n));
+      remember_program(n, s.setup.back());
+    }
   }
   if (auto mounts = root.optional("mounts")) {
     std::set<WorkPath> mountpoints;
@@ -601,6 +610,21 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       n.expect_object("mount");
       MountSpec m;
       m.image = work_path(n.require("image"));
+      remember(n.at_key("image"));
+      // An image nothing makes is a typo; one a setup `run` action may
+      // install is checked when the run gets there.
+      bool setup_runs = false;
+      std::vector<std::string> makeable(produced.begin(), produced.end());
+      for (const auto& a : s.setup) {
+        setup_runs = setup_runs || a.kind == ActionKind::run;
+        if (is_write_action(a.kind)) makeable.push_back(a.to);
+      }
+      if (!setup_runs && std::find(makeable.begin(), makeable.end(), m.image) == makeable.end()) {
+        auto hint = closest_match(m.image, makeable);
+        n.at_key("image").fail(fmt::format(
+            "{} is not made by any image, copy or setup action, so there is nothing to mount{}", m.image,
+            hint ? fmt::format(" (did you mean \"{}\"?)", *hint) : std::string()));
+      }
       m.mountpoint = work_path(n.require("mountpoint"));
       if (auto o = n.optional("options")) m.options = o->string();
       std::set<std::string> opts;
@@ -630,6 +654,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     }
   }
   s.workload = parse_workload(root.require("workload"), s.timeout);
+  remember(root.at_key("workload").at_key("argv").array().front());
   if (auto faults = root.optional("faults")) {
     std::set<std::string> names;
     if (faults->raw().is_array() && faults->raw().size() > kMaxFaults)
@@ -642,7 +667,10 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       if (!names.insert(f.name).second) n.at_key("name").fail("duplicate fault name");
       f.schedule = parse_schedule(n.require("schedule"));
       auto actions = n.require("actions");
-      for (const auto& a : actions.array()) f.actions.push_back(parse_action(a));
+      for (const auto& a : actions.array()) {
+        f.actions.push_back(parse_action(a));
+        remember_program(a, f.actions.back());
+      }
       if (f.actions.empty()) actions.fail("a fault needs at least one action");
       if (auto o = n.optional("optional")) f.optional = o->boolean();
       s.faults.push_back(std::move(f));
@@ -663,6 +691,12 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   if (s.expect.empty()) expect.fail("a scenario needs at least one expectation");
   if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
   return s;
+}
+
+ScenarioError field_error(const Scenario& s, const std::string& json_path, const std::string& message) {
+  auto it = s.run_time_fields.find(json_path);
+  TextLocation at = it == s.run_time_fields.end() ? TextLocation{} : it->second;
+  return ScenarioError(s.file.string(), at.line, at.col, json_path, message);
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {

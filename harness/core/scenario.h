@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/error.h"
+#include "base/json_locator.h"
 #include "core/exec_class.h"
 #include "core/schedule.h"
 
@@ -143,7 +145,17 @@ struct Scenario {
   // Empty: run as written. Otherwise what sized_for_backend() changed,
   // said in the report ("vm sizing: iterations 100 (as written: 1000)").
   std::string sizing;
+  // Where the fields checked after parsing were written: the programs
+  // (argv[0] of the workload and of every `run` action, checked on the
+  // machine that runs them) and the mounted images (one a setup step
+  // installs exists only during a run). An error found then names its
+  // field as validation does (field_error()).
+  std::map<std::string, TextLocation> run_time_fields;
 };
+
+// A scenario problem found after parsing, located like a validation error
+// ("gate.json:20:14: $.mounts[0].image: ..."); exit 2.
+ScenarioError field_error(const Scenario& s, const std::string& json_path, const std::string& message);
 
 Scenario load_scenario(const std::filesystem::path& file);
 // `file` names the text in messages; relative host paths resolve against

@@ -135,6 +135,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"\"from\": \"images/demo.img\", \"to\": \"backup.img\"", "\"from\": \"images/demo.iso\", \"to\": \"backup.img\"", "$.copies[0].from", "not an image"},
         Case{"\"from\": \"/bin/sleep\"", "\"from\": \"/nonexistent/sleep\"", "$.images[0].files[0].from", "does not exist"},
         Case{"\"mode\": \"0755\"", "\"mode\": \"rwx\"", "$.images[0].files[0].mode", "octal"},
+        Case{"{\"image\": \"images/demo.img\"", "{\"image\": \"images/dmeo.img\"", "$.mounts[0].image",
+             "nothing to mount (did you mean \"images/demo.img\"?)"},
         Case{"\"{work}/mnt/demo/sleep\"", "\"{wrok}/mnt/demo/sleep\"", "$.workload.argv[0]", "unknown placeholder {wrok}"},
         Case{"\"name\": \"t\"", "\"name\": \"a b\"", "$.name", "letters, digits"},
         Case{"\"name\": \"f\"", "\"name\": \"f\", \"name\": \"g\"", "$.faults[0].name", "appears twice"},

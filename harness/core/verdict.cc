@@ -310,7 +310,11 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
   Verdict v;
   count_all(r, v);
   RunFacts facts = run_facts(r, v);
-  if (!facts.baseline_clean) v.inconclusive_reasons.push_back(facts.baseline_problem);
+  // A run that stopped on an error has one reason, the error: what it
+  // did not get to do (a warm-up cut short, faults never started) is not
+  // a finding.
+  if (!r.error.empty()) facts.never_fired.clear();
+  if (!facts.baseline_clean && r.error.empty()) v.inconclusive_reasons.push_back(facts.baseline_problem);
   for (const auto& name : facts.never_fired)
     v.inconclusive_reasons.push_back(fmt::format(
         "fault \"{}\" never fired (its schedule did not start before the workload ended); mark it \"optional\": "
@@ -320,6 +324,13 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
   bool any_failed = false, any_undecided = false;
   for (const auto& e : expect) {
     ExpectationResult res = evaluate(e, r, v, facts);
+    // A run that stopped on an error (it may never have started) decides
+    // nothing: "held: abnormal <= 0 (observed 0)" would read as a result.
+    if (!r.error.empty()) {
+      res.held = false;
+      res.undecided = true;
+      res.detail = "not decided: the run stopped on an error";
+    }
     any_failed = any_failed || (!res.held && !res.undecided);
     any_undecided = any_undecided || res.undecided;
     v.results.push_back(std::move(res));

@@ -212,6 +212,21 @@ TEST(Verdict, TimeoutAndErrorOverridePass) {
   EXPECT_EQ(decide({e}, r).status, VerdictStatus::error);
 }
 
+// A run that stopped on an error judged nothing: no expectation reads as
+// held, and what it did not get to do (faults, a clean warm-up) is no reason.
+TEST(Verdict, AnErrorDecidesNoExpectation) {
+  RunRecord r = run_with({});
+  r.planned_faults = {{"redeploy", false}};
+  r.error = "gate.json:8:25: $.workload.argv[0]: ... does not exist (ENOENT)";
+  auto v = decide({count({ExecClass::sigsegv}, std::nullopt, 0)}, r);
+  EXPECT_EQ(v.status, VerdictStatus::error);
+  ASSERT_EQ(v.results.size(), 1u);
+  EXPECT_FALSE(v.results[0].held);
+  EXPECT_TRUE(v.results[0].undecided);
+  EXPECT_EQ(v.results[0].detail, "not decided: the run stopped on an error");
+  EXPECT_TRUE(v.inconclusive_reasons.empty()) << v.inconclusive_reasons.size();
+}
+
 // --- the invariant: no write while mounted -------------------------------
 
 TEST(Verdict, NoWriteWhileMountedHoldsOnCompleteEvidenceOfNoWriter) {

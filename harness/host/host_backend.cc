@@ -16,6 +16,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "core/scenario_checks.h"
 #include "host/evidence.h"
 #include "host/fault.h"
 #include "host/image.h"
@@ -89,6 +90,7 @@ class HostRun {
       if (!ok) throw RuntimeError(what);
       check_stop();
     }
+    check_mounted_images(s_, dir_);
     for (const auto& m : s_.mounts) {
       dir_.make_dirs(m.mountpoint);
       std::string fstype = "ext4";
@@ -137,8 +139,10 @@ class HostRun {
       phase("warmup");
       WorkloadLimits warm;
       warm.iterations = s_.workload.warmup;
-      push_execs(workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink()));
+      auto warm_execs = workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink());
+      push_execs(warm_execs);
       check_stop();
+      check_workload_started(s_, warm_execs);  // a missing program: exit 2 before any fault
     }
 
     // One snapshot for all faults, taken before any starts, so that
@@ -333,6 +337,7 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   } catch (const Error& e) {
     rec.error = e.what();
     rec.environment_error = e.kind() == ErrorKind::environment;
+    rec.scenario_error = e.kind() == ErrorKind::invalid_scenario;
     if (auto* se = dynamic_cast<const SystemError*>(&e); se && disk_full(se->err())) {
       rec.error += kDiskFullHint;
       rec.environment_error = true;

@@ -53,7 +53,9 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["verdict"] = std::string(to_string(v.status));
   json reasons = json::array(), expectations = json::array();
   for (const auto& res : v.results) {
-    reasons.push_back(reason_line(res));
+    // After an error the one reason is the error (every expectation is
+    // undecided, and says so in "expectations").
+    if (r.error.empty()) reasons.push_back(reason_line(res));
     expectations.push_back(expectation_to_json(res));
   }
   for (const auto& why : v.inconclusive_reasons) reasons.push_back("inconclusive: " + why);

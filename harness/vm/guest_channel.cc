@@ -46,6 +46,7 @@ json record_message(const RunRecord& r) {
               {"interrupted", r.interrupted},
               {"error", r.error},
               {"environment_error", r.environment_error},
+              {"scenario_error", r.scenario_error},
               {"environment", r.environment},
               {"harness_pid", r.harness_pid},
               {"images", images},
@@ -64,6 +65,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.interrupted = r.interrupted || m.value("interrupted", false);
   if (r.error.empty()) r.error = m.value("error", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
+  r.scenario_error = r.scenario_error || m.value("scenario_error", false);
   for (const auto& i : m.value("images", json::array())) r.images.push_back(image_record_from_json(i));
   for (const auto& x : m.value("mounts", json::array())) r.mounts.push_back(mount_record_from_json(x));
   r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);

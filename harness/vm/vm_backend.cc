@@ -385,13 +385,16 @@ GuestKernel find_guest_kernel(const std::optional<fs::path>& explicit_image) {
 
 VmBackend::VmBackend(VmOptions opts) : opts_(std::move(opts)) {}
 
-bool VmBackend::available() {
+bool VmBackend::available() { return unavailable_reason().empty(); }
+
+std::string VmBackend::unavailable_reason() {
   try {
-    if (!find_program("qemu-system-x86_64")) return false;
+    if (!find_program("qemu-system-x86_64")) return "qemu-system-x86_64 is not installed";
     find_guest_kernel(std::nullopt);
-    return find_static_busybox().has_value();
-  } catch (const Error&) {
-    return false;
+    if (!find_static_busybox()) return "no static busybox for the guest";
+    return "";
+  } catch (const Error& e) {
+    return e.what();
   }
 }
 

@@ -55,6 +55,8 @@ class VmBackend : public Backend {
   // True when qemu, a readable guest kernel with its modules, and a
   // static busybox are installed (the CLI then makes vm the default).
   static bool available();
+  // Why not, in a few words ("" when available()).
+  static std::string unavailable_reason();
 
  private:
   VmOptions opts_;
