@@ -17,6 +17,18 @@ const Watch* WriteEvidence::watch_of(const std::string& path) const {
   return nullptr;
 }
 
+void mark_inherited_truncation(std::vector<Writer>& writers) {
+  for (auto& w : writers) {
+    if (w.truncated) continue;
+    for (const auto& a : w.ancestors)
+      for (const auto& opener : writers)
+        if (opener.process.pid == a.pid && opener.path == w.path && opener.truncated_at_open &&
+            opener.t_open_ms >= 0 && opener.t_open_ms <= w.t_first_ms &&
+            (opener.t_last_ms < 0 || w.t_first_ms <= opener.t_last_ms))
+          w.truncated = true;
+  }
+}
+
 json to_json(const ProcessInfo& p) {
   return json{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe}, {"argv", p.argv}};
 }

@@ -64,7 +64,8 @@ struct Writer {
   // after the kernel let its open through.
   bool truncated_at_open = false;
   // The image was shorter than at mount while it wrote: truncated, by it
-  // or by the process whose descriptor it wrote through.
+  // or by the process whose descriptor it wrote through (see
+  // mark_inherited_truncation()).
   bool truncated = false;
   long long min_size_seen = -1;
 };
@@ -89,6 +90,14 @@ struct WriteEvidence {
   // Whether an absence of writers is proof that nothing wrote.
   bool can_prove_absence() const { return unavailable.empty() && incomplete.empty(); }
 };
+
+// `cat new > image`: the shell opens the image with O_TRUNC and cat
+// writes through that descriptor. The kernel reports cat's write only when
+// it is done (the size grown back), but cat wrote into the image its
+// ancestor had just truncated: marks as truncated every writer whose
+// ancestor truncated the same image at its open, before the writer's
+// first write and while the ancestor still held it open.
+void mark_inherited_truncation(std::vector<Writer>& writers);
 
 nlohmann::json to_json(const ProcessInfo& p);
 nlohmann::json to_json(const Watch& w);

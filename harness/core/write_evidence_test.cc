@@ -37,6 +37,36 @@ TEST(WriteEvidence, RoundTripsThroughJson) {
   EXPECT_EQ(back.watch_of("data/app.img")->loop_device, "/dev/loop3");
 }
 
+// `sh install.sh` runs `cat new > image`: the shell's open truncates, cat
+// writes through the shell's descriptor and is reported once the size has
+// grown back; it still wrote into a truncated image.
+TEST(WriteEvidence, AWriterInheritsTheTruncationOfTheAncestorWhoseDescriptorItUsed) {
+  Writer sh;
+  sh.process = ProcessInfo{300, 100, "/bin/dash", {"sh", "install.sh"}};
+  sh.path = "data/app.img";
+  sh.t_open_ms = 236;
+  sh.t_first_ms = sh.t_last_ms = 248;  // its close-after-write
+  sh.truncated = sh.truncated_at_open = true;
+  Writer cat;
+  cat.process = ProcessInfo{305, 300, "/usr/bin/cat", {"cat"}};
+  cat.ancestors = {sh.process};
+  cat.path = "data/app.img";
+  cat.t_first_ms = cat.t_last_ms = 247;
+  cat.min_size_seen = 10485760;  // read after it had rewritten everything
+  Writer later = cat;  // a child of the same pid long after the shell closed: no
+  later.process.pid = 900;
+  later.t_first_ms = later.t_last_ms = 5000;
+  Writer other_image = cat;
+  other_image.process.pid = 901;
+  other_image.path = "data/other.img";
+  std::vector<Writer> ws{sh, cat, later, other_image};
+  mark_inherited_truncation(ws);
+  EXPECT_TRUE(ws[1].truncated);
+  EXPECT_FALSE(ws[1].truncated_at_open);  // it did not open it
+  EXPECT_FALSE(ws[2].truncated);
+  EXPECT_FALSE(ws[3].truncated);
+}
+
 TEST(WriteEvidence, AnOldReportHasNoEvidenceAndSaysSo) {
   WriteEvidence e = write_evidence_from_json(nullptr, nlohmann::json::array());
   EXPECT_FALSE(e.unavailable.empty());

@@ -106,4 +106,11 @@ std::string describe_writer(const Writer& w, const RunRecord& r) {
   return fmt::format("{}{}, not started by this run", process_phrase(w.process), parent);
 }
 
+std::string writer_program(const Writer& w, const RunRecord& r) {
+  WriterOrigin o = origin_of(w, r);
+  if (o.kind == WriterOrigin::Kind::harness_action) return "the harness";
+  if (o.kind == WriterOrigin::Kind::run_action && w.process.pid == o.action->pid) return command_name(o.action->argv);
+  return process_name(w.process);
+}
+
 }  // namespace harness

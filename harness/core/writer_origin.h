@@ -33,5 +33,9 @@ std::string process_phrase(const ProcessInfo& p);
 std::string action_phrase(const FaultEvent& f);
 // The writer and where it came from, in one phrase (see the top of this file).
 std::string describe_writer(const Writer& w, const RunRecord& r);
+// The program a writer ran, as a reader knows it: the action's command
+// ("sh install.sh") for a run action's own process, else its process name
+// ("cat"). Writers of one program and one action group into one row.
+std::string writer_program(const Writer& w, const RunRecord& r);
 
 }  // namespace harness

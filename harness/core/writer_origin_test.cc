@@ -67,6 +67,9 @@ TEST(WriterOrigin, AShortLivedChildIsNamedWithTheActionThatStartedIt) {
   ASSERT_TRUE(o.action);
   EXPECT_EQ(o.action->pid, 300);
   EXPECT_EQ(describe_writer(w, r), "cat (pid 305), started by fault \"install\" (run): sh user.sh (pid 300)");
+  EXPECT_EQ(writer_program(w, r), "cat");
+  Writer shell = writer(300, 91, {}, "/bin/dash");
+  EXPECT_EQ(writer_program(shell, r), "sh user.sh");  // the action's own process: its command
 }
 
 TEST(WriterOrigin, AReusedPidBelongsToTheActionRunningAtTheTime) {

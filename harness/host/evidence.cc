@@ -341,6 +341,7 @@ void EvidenceRecorder::flush_into(RunRecord& rec) {
   auto first_seen = [](const Writer& w) { return w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms; };
   std::sort(ev.writers.begin(), ev.writers.end(),
             [&](const Writer& a, const Writer& b) { return first_seen(a) < first_seen(b); });
+  mark_inherited_truncation(ev.writers);
   ev.watches.clear();
   for (const auto& img : images_) ev.watches.push_back(img.watch);
   if (!fan_) ev.unavailable = fan_error_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "base/error.h"
 #include "report/report_command.h"
@@ -12,6 +13,7 @@
 #include "report/report_html.h"
 #include "report/report_md.h"
 #include "report/report_view.h"
+#include "report/writer_groups.h"
 
 namespace harness {
 
@@ -81,9 +83,33 @@ ImageStory image_story(const json& r, const std::string& path) {
   const json& last = *snaps.back();
   auto short_sha = [](const std::string& s) { return s.size() > 12 ? s.substr(0, 12) + "\u2026" : s; };
   std::string s0 = str_or(first, "sha256"), s1 = str_or(last, "sha256");
-  if (s0.empty() || s1.empty()) st.contents = "no digest";
-  else if (s0 == s1) st.contents = fmt::format("unchanged ({})", short_sha(s0));
-  else st.contents = fmt::format("changed ({} \u2192 {})", short_sha(s0), short_sha(s1));
+  // The digests say what the bytes were at the snapshots; the writers say
+  // whether anything wrote them in between. Identical bytes written back
+  // in place are a change (the incident's own mistake), never "unchanged".
+  std::set<std::string> digests;
+  for (const json* snap : snaps)
+    if (std::string d = str_or(*snap, "sha256"); !d.empty()) digests.insert(d);
+  unsigned long writers = 0, truncating = 0;
+  for (const auto& w : array_or_empty(r, "writers"))
+    if (str_or(w, "path") == path) {
+      ++writers;
+      truncating += writer_truncated(w);
+    }
+  std::string bytes = s0.empty() || s1.empty() ? "no digest"
+                      : s0 != s1               ? fmt::format("digest {} \u2192 {}", short_sha(s0), short_sha(s1))
+                      : digests.size() > 1     ? fmt::format("digest {} at both ends, another in between", short_sha(s0))
+                                               : fmt::format("the same digest at every snapshot ({})", short_sha(s0));
+  const json& evidence = object_or_empty(r, "write_evidence");
+  bool proof = str_or(evidence, "unavailable").empty() && str_or(evidence, "incomplete").empty() &&
+               r.contains("write_evidence");
+  if (writers)
+    st.contents = fmt::format("rewritten while mounted by {} writer{}{}; {}", writers, writers == 1 ? "" : "s",
+                              truncating ? fmt::format(" ({} truncating)", truncating) : "", bytes);
+  else if (s0 != s1 || digests.size() > 1)
+    st.contents = "changed: " + bytes;
+  else
+    st.contents = proof ? "unchanged: no writer while mounted; " + bytes
+                        : "no writer seen, but without complete write evidence; " + bytes;
   unsigned long long i0 = count_or(first, "inode"), i1 = count_or(last, "inode");
   st.inode = i0 == i1 ? "kept" : fmt::format("replaced ({} \u2192 {})", i0, i1);
   bool replaced = false;

@@ -134,6 +134,113 @@ inline nlohmann::json heroku_like_report(bool crashes = true, unsigned fault_exe
   return build_report(r, v);
 }
 
+// A gate run of an installer that rewrites the mounted image in place
+// (examples/gate/gate-in-place.json, run long enough for `fires`
+// redeploys): each redeploy is a shell that opens data/app.img with
+// O_TRUNC and a cat writing through its descriptor, so 2 x `fires`
+// writers; nothing crashes; one snapshot falls inside a redeploy (size 0),
+// and one page-cache sample counts more pages than the file's size had.
+inline RunRecord in_place_installer_record(unsigned fires = 116) {
+  RunRecord r;
+  r.scenario = "gate-in-place";
+  r.scenario_file = "examples/gate/gate-in-place.json";
+  r.run_id = "in-place";
+  r.run_dir = "/tmp/in-place";
+  r.started_at = "2026-11-29T10:00:00Z";
+  r.backend = "vm";
+  r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"backend", "vm"}};
+  r.harness_pid = 100;
+  r.planned_faults = {{"redeploy", false}, {"memory-pressure", false}};
+  r.images.push_back(ImageRecord{"app", "store/app.img", 10485760, "ext4"});
+  r.mounts.push_back(MountRecord{"data/app.img", "mnt/app", "loop,ro", "/dev/loop0", 2049, 77, true});
+  const double period = 300, first = 150;
+  r.duration_ms = first + fires * period + 400;
+  r.phases = {{"setup", 0.1}, {"warmup", 60}, {"faults", 140}, {"teardown", r.duration_ms - 100}};
+  unsigned long seq = 0;
+  for (int i = 0; i < 3; ++i) r.execs.push_back(exec_at(60 + i * 20, ExecClass::ok, seq++, ExecPhase::warmup));
+  const unsigned execs = 1500;
+  for (unsigned i = 0; i < execs; ++i) r.execs.push_back(exec_at(first + i * (fires * period / execs), ExecClass::ok, seq++));
+  for (unsigned fire = 0; fire < fires; ++fire) {
+    double t = first + fire * period;
+    FaultEvent f;
+    f.fault = "redeploy";
+    f.action = "run";
+    f.label = "install-in-place.sh";
+    f.fire = fire;
+    f.t_start_ms = t;
+    f.t_end_ms = t + 60;
+    f.outcome = "ok";
+    f.detail = "exit 0 (60 ms)";
+    f.pid = static_cast<pid_t>(2000 + fire * 10);
+    f.argv = {"/src/examples/gate/install-in-place.sh", "/tmp/in-place/work/store", "/tmp/in-place/work/data", "app"};
+    r.faults.push_back(f);
+    FaultEvent e;
+    e.fault = "memory-pressure";
+    e.action = "evict";
+    e.fire = fire;
+    e.t_start_ms = t + 100;
+    e.t_end_ms = t + 101;
+    e.outcome = "ok";
+    r.faults.push_back(e);
+    Writer sh;
+    sh.process = ProcessInfo{f.pid, r.harness_pid, "/bin/dash", {"/bin/sh", f.argv[0]}};
+    sh.identity_from = "open";
+    sh.path = "data/app.img";
+    sh.t_open_ms = t + 5;
+    sh.t_first_ms = sh.t_last_ms = t + 55;
+    sh.close_write_events = 1;
+    sh.truncated = sh.truncated_at_open = true;
+    sh.min_size_seen = 10485760;
+    Writer cat;
+    cat.process = ProcessInfo{f.pid + 3, f.pid, "/usr/bin/cat", {"cat", "/tmp/in-place/work/store/app.img"}};
+    cat.ancestors = {sh.process};
+    cat.identity_from = "exec";
+    cat.path = "data/app.img";
+    cat.t_first_ms = cat.t_last_ms = t + 50;
+    cat.modify_events = 1;
+    cat.min_size_seen = 10485760;  // read once it had rewritten everything
+    r.writes.writers.push_back(sh);
+    r.writes.writers.push_back(cat);
+  }
+  // As the backend leaves them (host/evidence.cc).
+  mark_inherited_truncation(r.writes.writers);
+  r.writes.watches = {Watch{"data/app.img", "mnt/app", "/dev/loop0", "loop,ro", 2049, 77, 100, r.duration_ms - 80}};
+  r.writes.method = "fanotify (fixture)";
+  const std::string full = "8ab65f6554f29caf38e0f8164d21ea1c00bd5042af459527b43f3a7ce59454ae";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  r.images_evidence = nlohmann::json::array();
+  auto snap = [&](const char* when, double t, long long size, const std::string& sha) {
+    r.images_evidence.push_back({{"path", "data/app.img"}, {"when", when}, {"t_ms", t}, {"size_bytes", size},
+                                 {"sha256", sha}, {"inode", 77}, {"mounted_inode", 77}, {"backing_replaced", false}});
+  };
+  snap("mounted", 50, 10485760, full);
+  snap("before faults", 130, 10485760, full);
+  snap("after memory-pressure", first + (fires - 1) * period + 20, 0, empty);  // mid-redeploy
+  snap("end", r.duration_ms - 120, 10485760, full);
+  r.page_cache = nlohmann::json::array();
+  for (unsigned i = 0; i < 20; ++i)
+    r.page_cache.push_back({{"t_ms", 100.0 + i * 100},
+                            {"path", "data/app.img"},
+                            {"resident_pages", i == 7 ? 2612 : 2560},  // 102%: read as the file grew back
+                            {"total_pages", 2560}});
+  return r;
+}
+
+inline std::vector<Expectation> gate_expectations() {
+  Expectation no_write;
+  no_write.kind = ExpectationKind::no_write_while_mounted;
+  no_write.path = "data/app.img";
+  Expectation min_execs;
+  min_execs.kind = ExpectationKind::min_execs_under_fault;
+  min_execs.at_least = 1000;
+  return {no_write, no_abnormal_expectation(), min_execs};
+}
+
+inline nlohmann::json in_place_installer_report(unsigned fires = 116) {
+  RunRecord r = in_place_installer_record(fires);
+  return build_report(r, decide(gate_expectations(), r));
+}
+
 // The smallest report the renderers must accept: only the core keys.
 inline nlohmann::json minimal_report() {
   return nlohmann::json{{"scenario", "bare"},

@@ -109,7 +109,11 @@ json build_report(const RunRecord& r, const Verdict& v) {
     j["origin"] = o.kind == WriterOrigin::Kind::harness_action ? "harness"
                   : o.kind == WriterOrigin::Kind::run_action   ? "run_action"
                                                                : "other";
-    if (o.action) j["origin_fault"] = o.action->fault;
+    if (o.action) {
+      j["origin_fault"] = o.action->fault;
+      j["origin_action"] = action_phrase(*o.action);
+    }
+    j["program"] = writer_program(w, r);
     if (const Watch* watch = r.writes.watch_of(w.path)) {
       j["image_mounted_at"] = watch->mountpoint;
       j["loop_device"] = watch->loop_device;

@@ -346,4 +346,36 @@ std::string kernel_log_prefix(const json& l) {
   return out;
 }
 
+std::string snapshot_moment(const json& report, const json& snapshot) {
+  if (!snapshot.contains("t_ms")) return "";
+  double t = num_or(snapshot, "t_ms");
+  const json* during = nullptr;
+  const json* before = nullptr;
+  for (const json* f : events_of(report, "fault")) {
+    double a = num_or(*f, "t_start_ms"), b = num_or(*f, "t_end_ms", a);
+    if (a <= t && t <= b && !during) during = f;
+    if (b < t && (!before || b >= num_or(*before, "t_end_ms"))) before = f;
+  }
+  auto name = [](const json& f) {
+    std::string fault = str_or(f, "fault", "?");
+    std::string what = str_or(f, "label");
+    if (what.empty()) what = str_or(f, "action", "?");
+    if (fault == "setup") return fmt::format("setup ({})", what);
+    return fmt::format("fault \"{}\" #{} ({})", fault, count_or(f, "fire") + 1, what);
+  };
+  if (during) return fmt::format("at {}, while {} was running", format_ms(t), name(*during));
+  if (before)
+    return fmt::format("at {}, with no action running (the last, {}, ended at {})", format_ms(t), name(*before),
+                       format_ms(num_or(*before, "t_end_ms")));
+  return fmt::format("at {}, before any action", format_ms(t));
+}
+
+double residency_fraction(const json& sample, bool* clamped) {
+  double total = static_cast<double>(count_or(sample, "total_pages"));
+  double resident = static_cast<double>(count_or(sample, "resident_pages"));
+  double f = total > 0 ? resident / total : 0;
+  if (clamped) *clamped = f > 1;
+  return std::min(f, 1.0);
+}
+
 }  // namespace harness

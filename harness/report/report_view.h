@@ -79,4 +79,21 @@ std::string statistics_sentence(const nlohmann::json& report);
 // 0.0419..0.164)"; empty when nothing ran under fault.
 std::string statistics_phrase(const nlohmann::json& statistics, std::string_view bound_note);
 
+// When a snapshot of an image was taken, against the scenario's actions,
+// so that a digest is read for the moment it describes: "at 5.23 s, while
+// fault "redeploy" #17 (run "install-in-place.sh") was running" or "at
+// 5.23 s, with no action running (the last, "redeploy" #16, ended at
+// 5.10 s)".
+std::string snapshot_moment(const nlohmann::json& report, const nlohmann::json& snapshot);
+
+// A page-cache sample's resident share of the file, in [0, 1]. The
+// resident pages and the file's size are read a moment apart; while a
+// writer grows or truncates the file the count can exceed the size it had.
+// Such a sample is clamped to 100% and *clamped set.
+double residency_fraction(const nlohmann::json& sample, bool* clamped = nullptr);
+// Said under every residency table or chart that clamped a sample.
+inline constexpr const char* kResidencyClampNote =
+    "The resident pages and the file's size are read a moment apart, so while a writer changes the file a sample "
+    "can count more pages than the size had; such samples are shown as 100%.";
+
 }  // namespace harness
