@@ -7,7 +7,9 @@
 #include <map>
 
 #include "core/scenario.h"
+#include "report/report_summary.h"
 #include "report/report_view.h"
+#include "report/writer_groups.h"
 
 namespace harness {
 
@@ -64,6 +66,8 @@ header.top h1 { font-size:22px; margin:0; font-weight:650; }
 .desc { margin:0; width:100%; }
 #writer { margin:14px 0 0; padding:12px 16px; background:#fff4f2; border:1px solid #f3c5bd; border-radius:8px; font-size:15px; }
 #writer b { color:#a31515; }
+#next { font-weight:600; }
+details > summary { cursor:pointer; color:var(--muted); margin:6px 0; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 22px; margin-top:16px; }
 h2 { font-size:16px; margin:0 0 10px; font-weight:650; }
 h3 { font-size:14px; margin:14px 0 6px; color:var(--muted); font-weight:600; }
@@ -153,6 +157,12 @@ class Table {
   std::string body_;
   std::string css_;
 };
+
+// A long table folded away behind a line that says what it holds.
+std::string collapsible(const std::string& what, size_t rows, const std::string& table_html) {
+  if (rows <= kHtmlOpenRows) return table_html;
+  return fmt::format("<details><summary>{} ({} rows)</summary>\n{}</details>\n", esc(what), rows, table_html);
+}
 
 bool is_write(const std::string& a) {
   auto k = action_kind_from_string(a);
@@ -443,10 +453,12 @@ std::string page_cache_svg(const json& report) {
   const double W = 1240, L = 150, R = 16, PW = W - L - R, top = 10, PH = 110, H = top + PH + 28;
   double dur = std::max(run_duration_ms(report), 1.0);
   std::vector<std::pair<std::string, std::string>> lines;  // path -> points
+  unsigned long clamped = 0;
   for (const auto& s : pc) {
     std::string p = str_or(s, "path", "?");
-    double total = static_cast<double>(count_or(s, "total_pages"));
-    double f = total > 0 ? static_cast<double>(count_or(s, "resident_pages")) / total : 0;
+    bool over = false;
+    double f = residency_fraction(s, &over);
+    clamped += over;
     auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == p; });
     if (it == lines.end()) {
       lines.emplace_back(p, "");
@@ -476,7 +488,9 @@ std::string page_cache_svg(const json& report) {
   for (size_t i = 0; i < lines.size(); ++i)
     out += fmt::format("<span><i class=\"swatch\" style=\"background:{}\"></i>{} (resident pages, % of file)</span>",
                        kColors[i % 6], esc(lines[i].first));
-  return out + "</div>\n";
+  out += "</div>\n";
+  if (clamped) out += fmt::format("<p>{} ({} samples.)</p>\n", esc(kResidencyClampNote), clamped);
+  return out;
 }
 
 std::string section(const char* id, const std::string& title, const std::string& inner) {
@@ -554,7 +568,7 @@ std::string faults_html(const json& report) {
               outcome, err});
   }
   if (shown) {
-    out += "<h3>Commands run by faults</h3>\n" + cmds.str();
+    out += "<h3>Commands run by faults</h3>\n" + collapsible("commands run by faults", shown, cmds.str());
     if (total > shown) out += fmt::format("<p>{} more command runs are in report.json.</p>\n", total - shown);
   }
   return out;
@@ -563,6 +577,15 @@ std::string faults_html(const json& report) {
 std::string writers_html(const json& report) {
   const json& writers = array_or_empty(report, "writers");
   if (writers.empty()) return "";
+  Table g({"writers", "program", "started by", "image", "truncating", "first", "last"}, "rllmrrr");
+  auto groups = writer_groups(report);
+  for (const auto& x : groups)
+    g.row({std::to_string(x.writers), x.program, x.started_by, fmt::format("{}", fmt::join(x.paths, ", ")),
+           std::to_string(x.truncating), x.first_ms >= 0 ? format_ms(x.first_ms) : "",
+           x.last_ms >= 0 ? format_ms(x.last_ms) : ""});
+  std::string out = "<p>One row per program and the action that started it. \"truncating\": opened the image with "
+                    "truncation, or wrote while it was shorter than when it was mounted.</p>\n" +
+                    collapsible("writer groups", groups.size(), g.str());
   Table t({"writer", "pid", "exe", "argv", "path", "access", "first write", "mounted at", "loop device", "truncated"},
           "lrmmmlrmml");
   for (const auto& w : writers) {
@@ -571,24 +594,28 @@ std::string writers_html(const json& report) {
     t.row({str_or(w, "who"), w.contains("pid") ? scalar_text(w["pid"]) : "", str_or(w, "exe"),
            fmt::format("{}", fmt::join(argv, " ")), str_or(w, "path"), str_or(w, "access"),
            w.contains("t_ms") ? fmt::format("{:.1f} ms", num_or(w, "t_ms")) : "", str_or(w, "image_mounted_at"),
-           str_or(w, "loop_device"), w.contains("truncated") ? scalar_text(w["truncated"]) : ""});
+           str_or(w, "loop_device"), writer_truncated(w) ? "yes" : "no"});
   }
-  return t.str();
+  out += "<h3>Every writer</h3>\n" + collapsible(fmt::format("all {} writers", writers.size()), writers.size(), t.str());
+  return out;
 }
 
 std::string images_evidence_html(const json& report) {
   const json& ev = array_or_empty(report, "images_evidence");
   if (ev.empty()) return "";
-  Table t({"when", "path", "size (bytes)", "inode", "sha256", "loop backing inode", "backing replaced", "backing deleted"},
-          "lmrrmrll");
+  Table t({"snapshot", "taken", "path", "size (bytes)", "inode", "sha256", "loop backing inode", "backing replaced",
+           "backing deleted"},
+          "llmrrmrll");
   for (const auto& s : ev)
-    t.row({str_or(s, "when"), str_or(s, "path"), s.contains("size_bytes") ? scalar_text(s["size_bytes"]) : "",
+    t.row({str_or(s, "when"), snapshot_moment(report, s), str_or(s, "path"), s.contains("size_bytes") ? scalar_text(s["size_bytes"]) : "",
            s.contains("inode") ? scalar_text(s["inode"]) : (bool_or(s, "missing") ? "missing" : ""),
            str_or(s, "sha256", str_or(s, "sha256_error")),
            s.contains("loop_backing_inode") ? scalar_text(s["loop_backing_inode"]) : "",
            s.contains("backing_replaced") ? scalar_text(s["backing_replaced"]) : "",
            s.contains("backing_deleted") ? scalar_text(s["backing_deleted"]) : ""});
-  return t.str();
+  return "<p>Each mounted image's size, digest and inode at named moments; a snapshot describes only the moment it "
+         "was taken, placed here against the actions.</p>\n" +
+         collapsible("snapshots", ev.size(), t.str());
 }
 
 std::string environment_html(const json& report) {
@@ -623,7 +650,9 @@ std::string images_mounts_html(const json& report) {
 std::string kernel_log_html(const json& report) {
   const json& log = array_or_empty(report, "kernel_log");
   if (log.empty()) return "";
-  std::string out = "<pre class=\"log\">";
+  std::string out = log.size() > kHtmlOpenRows
+                        ? fmt::format("<details><summary>{} kernel log lines</summary>\n<pre class=\"log\">", log.size())
+                        : std::string("<pre class=\"log\">");
   size_t n = 0;
   for (const auto& l : log) {
     if (n++ == kHtmlKernelLogLines) break;
@@ -631,6 +660,7 @@ std::string kernel_log_html(const json& report) {
     out += esc(l.is_string() ? l.get<std::string>() : str_or(l, "line")) + "\n";
   }
   out += "</pre>\n";
+  if (log.size() > kHtmlOpenRows) out += "</details>\n";
   if (log.size() > kHtmlKernelLogLines)
     out += fmt::format("<p>Showing the first {} of {} lines; report.json has them all.</p>\n", kHtmlKernelLogLines,
                        log.size());
@@ -661,6 +691,28 @@ std::string kpis_html(const json& report) {
     out += kpi(fmt::format("< {:.3g}", num_or(st, "upper95_one_sided", 1 - std::pow(0.05, 1.0 / n))),
                "crash probability (95%, one-sided)");
   return out + "</div>\n";
+}
+
+// The same summary report.md opens with (report_summary.h).
+std::string summary_html(const json& report) {
+  ReportSummary sum = summarize(report);
+  std::string out = fmt::format("<p><b>Why:</b> {}</p>\n", esc(sum.why));
+  if (!sum.reasons.empty()) {
+    out += "<ul class=\"reasons\">";
+    for (const auto& r : sum.reasons) out += "<li>" + esc(r) + "</li>";
+    out += "</ul>\n";
+  }
+  if (!sum.writer.empty()) {
+    out += fmt::format("<p id=\"writer\"><b>Who wrote the image while it was mounted:</b> {}</p>\n", esc(sum.writer));
+    if (!sum.writer_groups.empty()) {
+      out += "<ul class=\"writer-groups\">";
+      for (const auto& g : sum.writer_groups) out += "<li>" + esc(g) + "</li>";
+      out += "</ul>\n";
+    }
+  }
+  if (!sum.execs.empty()) out += fmt::format("<p><b>Execs:</b> {}<br><b>Bound:</b> {}</p>\n", esc(sum.execs), esc(sum.bound));
+  out += fmt::format("<p id=\"next\"><b>Next:</b> {}</p>\n", esc(sum.next));
+  return section("summary-top", "Summary", out);
 }
 
 }  // namespace
@@ -696,16 +748,14 @@ std::string render_html(const json& report) {
                       esc(scenario), esc(upper(verdict)));
   if (std::string d = str_or(report, "description"); !d.empty()) body += fmt::format("<p class=\"desc\">{}</p>\n", esc(d));
   body += fmt::format("<p class=\"meta\">{}</p></header>\n", esc(fmt::format("{}", fmt::join(meta, " \u00b7 "))));
-  if (std::string w = str_or(report, "writer_summary"); !w.empty())
-    body += fmt::format("<p id=\"writer\"><b>Who wrote the image:</b> {}</p>\n", esc(w));
-
+  body += summary_html(report);
   body += section("what-happened", "What happened",
                   fmt::format("<p>{}</p>\n{}", esc(what_happened(report)), kpis_html(report)));
   body += section("timeline-section", "Timeline (seconds since the run started)",
                   timeline_svg(report) + legend_html(report));
   body += section("crash-rate-section",
                   fmt::format("Abnormal exits per time window ({} windows)", kCrashRateWindows), crash_rate_svg(report));
-  body += section("summary", "Summary", summary_tables(report));
+  body += section("summary", "Exec counts", summary_tables(report));
   if (std::string e = expectations_html(report); !e.empty()) body += section("expectations", "Expectations", e);
   if (std::string f = faults_html(report); !f.empty()) body += section("faults", "Fault actions", f);
   if (std::string w = writers_html(report); !w.empty()) body += section("writers", "Write attribution", w);

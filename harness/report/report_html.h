@@ -25,5 +25,7 @@ std::string_view exec_class_color(std::string_view cls);
 // Caps that keep the page readable; report.json has everything.
 inline constexpr size_t kHtmlKernelLogLines = 500;
 inline constexpr size_t kCrashRateWindows = 20;
+// Tables longer than this are folded (<details>) under a line saying what they hold.
+inline constexpr size_t kHtmlOpenRows = 12;
 
 }  // namespace harness

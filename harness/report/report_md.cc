@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <map>
 
+#include "report/report_summary.h"
 #include "report/report_view.h"
+#include "report/writer_groups.h"
 
 namespace harness {
 
@@ -78,11 +80,6 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string sec(double ms) { return fmt::format("{:.3f} s", ms / 1000); }
 
 void section_summary(std::string& out, const json& report) {
@@ -102,7 +99,7 @@ void section_summary(std::string& out, const json& report) {
   }
   if (has_under) t.row({"total", std::to_string(total), std::to_string(total_under)});
   else t.row({"total", std::to_string(total)});
-  out += "## Summary\n\n" + t.str();
+  out += "## Exec counts\n\n" + t.str();
   const json& ex = object_or_empty(report, "execs");
   if (!ex.empty())
     out += fmt::format("{} execs in all: {} warm-up, {} under fault; the run took {}.\n\n", count_or(ex, "total", total),
@@ -139,60 +136,82 @@ void section_faults(std::string& out, const json& report) {
   for (const auto& r : rows)
     t.row({r.fault, r.action, r.label, std::to_string(r.fires), outcomes_text(r), sec(r.first_ms), sec(r.last_ms)});
   out += t.str();
-  // The commands a scenario ran (an installer under test) and how they ended.
-  Table cmds({"fault#fire", "pid", "command", "outcome", "first stderr line"}, "lrlll");
-  size_t shown = 0, total = 0;
+  // The commands a scenario ran (an installer under test) and how they
+  // ended: one row per fault and command line, however often it ran.
+  struct Command {
+    std::string fault, command, first_stderr;
+    std::vector<std::string> pids;
+    std::vector<std::pair<std::string, unsigned long>> outcomes;
+    unsigned long runs = 0;
+  };
+  std::vector<Command> cmds;
   for (const json* e : events_of(report, "fault")) {
     if (str_or(*e, "action") != "run") continue;
-    if (++total > 20) continue;
-    ++shown;
     std::vector<std::string> argv;
     for (const auto& a : array_or_empty(*e, "argv")) argv.push_back(scalar_text(a));
-    std::string err = str_or(*e, "stderr");
-    err = err.substr(0, err.find('\n'));
+    std::string fault = str_or(*e, "fault"), command = fmt::format("{}", fmt::join(argv, " "));
+    auto it = std::find_if(cmds.begin(), cmds.end(), [&](const Command& c) { return c.fault == fault && c.command == command; });
+    if (it == cmds.end()) {
+      cmds.push_back(Command{fault, command, "", {}, {}, 0});
+      it = cmds.end() - 1;
+    }
+    ++it->runs;
+    if (it->pids.size() < 3 && e->contains("pid")) it->pids.push_back(scalar_text(e->at("pid")));
     std::string outcome = str_or(*e, "outcome");
     const json& result = object_or_empty(*e, "result");
     if (!result.empty() && result.contains("decision"))
       outcome += fmt::format(" ({}: {})", str_or(result, "decision"), str_or(result, "reason"));
-    cmds.row({fmt::format("{}#{}", str_or(*e, "fault"), count_or(*e, "fire")),
-              e->contains("pid") ? scalar_text(e->at("pid")) : "", fmt::format("{}", fmt::join(argv, " ")), outcome,
-              err.substr(0, 200)});
+    auto o = std::find_if(it->outcomes.begin(), it->outcomes.end(), [&](const auto& p) { return p.first == outcome; });
+    if (o == it->outcomes.end()) it->outcomes.emplace_back(outcome, 1);
+    else ++o->second;
+    std::string err = str_or(*e, "stderr");
+    if (it->first_stderr.empty() && !err.empty()) it->first_stderr = err.substr(0, std::min(err.find('\n'), size_t{200}));
   }
-  if (shown) {
-    out += "Commands run by faults:\n\n" + cmds.str();
-    if (total > shown) out += fmt::format("({} more command runs are in report.json.)\n\n", total - shown);
+  if (cmds.empty()) return;
+  Table ct({"fault", "runs", "command", "outcomes", "pids", "first stderr line"}, "lrllll");
+  for (size_t i = 0; i < cmds.size() && i < kMarkdownCommandRows; ++i) {
+    const Command& c = cmds[i];
+    std::vector<std::string> outcomes;
+    for (const auto& [o, n] : c.outcomes) outcomes.push_back(fmt::format("{} x{}", o, n));
+    ct.row({c.fault, std::to_string(c.runs), c.command, fmt::format("{}", fmt::join(outcomes, ", ")),
+           fmt::format("{}{}", fmt::join(c.pids, ", "), c.runs > c.pids.size() ? ", \u2026" : ""), c.first_stderr});
   }
+  out += "Commands run by faults (one row per command line; report.json has every run):\n\n" + ct.str();
+  if (cmds.size() > kMarkdownCommandRows)
+    out += fmt::format("({} more command lines are in report.json.)\n\n", cmds.size() - kMarkdownCommandRows);
 }
 
 void section_writers(std::string& out, const json& report) {
   const json& writers = array_or_empty(report, "writers");
   if (writers.empty()) return;
   out += "## Write attribution\n\n";
-  Table t({"writer", "pid", "exe", "path", "access", "first write", "mounted at", "loop device", "truncated"},
-          "lrlllrlll");
-  for (const auto& w : writers) {
-    std::string who = str_or(w, "who");
-    if (who.empty()) {
-      std::vector<std::string> argv;
-      for (const auto& a : array_or_empty(w, "argv")) argv.push_back(scalar_text(a));
-      who = fmt::format("{}", fmt::join(argv, " "));
-    }
-    t.row({who, w.contains("pid") ? scalar_text(w.at("pid")) : "", str_or(w, "exe"), str_or(w, "path"),
-           str_or(w, "access"), w.contains("t_ms") ? sec(num_or(w, "t_ms")) : "", str_or(w, "image_mounted_at"),
-           str_or(w, "loop_device"), w.contains("truncated") ? scalar_text(w.at("truncated")) : ""});
+  Table t({"writers", "program", "started by", "image", "truncating", "first", "last", "pids"}, "rlllrrrl");
+  for (const auto& g : writer_groups(report)) {
+    std::vector<std::string> pids;
+    for (long long p : g.pids) pids.push_back(std::to_string(p));
+    if (g.writers > g.pids.size()) pids.push_back("\u2026");
+    t.row({std::to_string(g.writers), g.program, g.started_by, fmt::format("{}", fmt::join(g.paths, ", ")),
+           std::to_string(g.truncating), g.first_ms >= 0 ? sec(g.first_ms) : "", g.last_ms >= 0 ? sec(g.last_ms) : "",
+           fmt::format("{}", fmt::join(pids, ", "))});
   }
   out += t.str();
+  out += fmt::format("One row per program and the action that started it; report.json lists every writer ({}). "
+                     "\"truncating\": opened the image with truncation, or wrote while it was shorter than when "
+                     "it was mounted.\n\n",
+                     writers.size());
 }
 
 void section_images_evidence(std::string& out, const json& report) {
   const json& ev = array_or_empty(report, "images_evidence");
   if (ev.empty()) return;
-  out += "## Image evidence\n\n";
-  Table t({"when", "path", "size", "inode", "sha256", "loop backing inode", "backing replaced", "backing deleted"},
-          "llrrlrll");
+  out += "## Image evidence\n\nEach mounted image's size, digest and inode at named moments; a snapshot "
+         "describes only the moment it was taken, placed here against the actions.\n\n";
+  Table t({"snapshot", "taken", "path", "size", "inode", "sha256", "loop backing inode", "backing replaced",
+           "backing deleted"},
+          "lllrrlrll");
   for (const auto& s : ev) {
     std::string sha = str_or(s, "sha256", str_or(s, "sha256_error"));
-    t.row({str_or(s, "when"), str_or(s, "path"), s.contains("size_bytes") ? scalar_text(s.at("size_bytes")) : "",
+    t.row({str_or(s, "when"), snapshot_moment(report, s), str_or(s, "path"), s.contains("size_bytes") ? scalar_text(s.at("size_bytes")) : "",
            s.contains("inode") ? scalar_text(s.at("inode")) : (bool_or(s, "missing") ? "missing" : ""), sha,
            s.contains("loop_backing_inode") ? scalar_text(s.at("loop_backing_inode")) : "",
            s.contains("backing_replaced") ? scalar_text(s.at("backing_replaced")) : "",
@@ -210,6 +229,7 @@ void section_page_cache(std::string& out, const json& report) {
     unsigned long long total_pages = 0;
   };
   std::vector<std::pair<std::string, Agg>> paths;
+  unsigned long clamped = 0;
   for (const auto& s : pc) {
     std::string p = str_or(s, "path", "?");
     auto it = std::find_if(paths.begin(), paths.end(), [&](const auto& x) { return x.first == p; });
@@ -217,8 +237,9 @@ void section_page_cache(std::string& out, const json& report) {
       paths.emplace_back(p, Agg{});
       it = paths.end() - 1;
     }
-    double total = static_cast<double>(count_or(s, "total_pages"));
-    double frac = total > 0 ? static_cast<double>(count_or(s, "resident_pages")) / total : 0;
+    bool over = false;
+    double frac = residency_fraction(s, &over);
+    clamped += over;
     Agg& a = it->second;
     ++a.samples;
     a.min = std::min(a.min, frac);
@@ -234,6 +255,7 @@ void section_page_cache(std::string& out, const json& report) {
     t.row({p, std::to_string(a.total_pages), std::to_string(a.samples), pct(a.first), pct(a.min), pct(a.max),
            pct(a.last)});
   out += t.str();
+  if (clamped) out += fmt::format("{} ({} samples.)\n\n", kResidencyClampNote, clamped);
 }
 
 void section_environment(std::string& out, const json& report) {
@@ -282,24 +304,36 @@ void section_kernel_log(std::string& out, const json& report) {
 
 }  // namespace
 
-std::string render_markdown(const json& report) {
-  std::string out;
-  std::string verdict = str_or(report, "verdict", "unknown");
+void section_top(std::string& out, const json& report) {
+  ReportSummary sum = summarize(report);
   const json& run = object_or_empty(report, "run");
-  out += fmt::format("# {}: {}\n\n", md_escape(str_or(report, "scenario", "(unnamed scenario)")),
-                     md_escape(upper(verdict)));
+  out += fmt::format("# {}: {}\n\n", md_escape(str_or(report, "scenario", "(unnamed scenario)")), md_escape(sum.verdict));
   std::vector<std::string> facts;
-  facts.push_back(fmt::format("**Verdict: {}**", md_escape(upper(verdict))));
+  facts.push_back(fmt::format("**{}**", md_escape(sum.verdict)));
+  std::string backend = str_or(run, "backend", str_or(object_or_empty(report, "environment"), "backend"));
+  if (!backend.empty()) facts.push_back(fmt::format("{} backend", md_escape(backend)));
   if (run.contains("id")) facts.push_back(fmt::format("run {}", md_escape(str_or(run, "id"))));
   if (run.contains("started_at")) facts.push_back(fmt::format("started {}", md_escape(str_or(run, "started_at"))));
   facts.push_back(fmt::format("took {}", format_ms(run_duration_ms(report))));
-  std::string backend = str_or(run, "backend", str_or(object_or_empty(report, "environment"), "backend"));
-  if (!backend.empty()) facts.push_back(fmt::format("{} backend", md_escape(backend)));
-  out += fmt::format("{}\n\n", fmt::join(facts, " · "));
-  if (std::string d = str_or(report, "description"); !d.empty()) out += fmt::format("> {}\n\n", md_escape(d));
-  if (std::string w = str_or(report, "writer_summary"); !w.empty())
-    out += fmt::format("**Who wrote the image:** {}\n\n", md_escape(w));
+  out += fmt::format("{}\n\n", fmt::join(facts, " \u00b7 "));
+  out += fmt::format("**Why:** {}\n", md_escape(sum.why));
+  for (const auto& r : sum.reasons) out += fmt::format("- {}\n", md_escape(r));
+  out += "\n";
+  if (!sum.writer.empty()) {
+    out += fmt::format("**Who wrote the image while it was mounted:** {}\n", md_escape(sum.writer));
+    for (const auto& g : sum.writer_groups) out += fmt::format("- {}\n", md_escape(g));
+    out += "\n";
+  }
+  if (!sum.execs.empty()) out += fmt::format("**Execs:** {}\n", md_escape(sum.execs));
+  out += fmt::format("**Bound:** {}\n\n", md_escape(sum.bound));
+  out += fmt::format("**Next:** {}\n\n", md_escape(sum.next));
+  out += "---\n\n";
+}
 
+std::string render_markdown(const json& report) {
+  std::string out;
+  section_top(out, report);
+  if (std::string d = str_or(report, "description"); !d.empty()) out += fmt::format("> {}\n\n", md_escape(d));
   out += fmt::format("## What happened\n\n{}\n\n", md_escape(what_happened(report)));
   section_summary(out, report);
   out += fmt::format("## Statistics\n\n{}.\n\n", md_escape(statistics_sentence(report)));

@@ -1,6 +1,7 @@
-// Markdown rendering of a report.json, for pasting into a postmortem: the
-// verdict, what happened in words, the counts, the statistic, and the
-// evidence tables. It reads only the report document and renders whatever
+// Markdown rendering of a report.json, for pasting into a postmortem: a
+// summary of at most kSummaryMaxLines lines (the verdict and why, who wrote
+// the image, the counts and the bound, what to do next), then what
+// happened in words and the evidence tables. It reads only the report document and renders whatever
 // optional parts it has.
 #pragma once
 
@@ -18,7 +19,10 @@ std::string md_escape(std::string_view s);
 // A fenced code block whose fence is longer than any backtick run inside.
 std::string md_code_block(std::string_view text);
 
-// At most this many kernel log lines are rendered; report.json has them all.
-inline constexpr size_t kMarkdownKernelLogLines = 200;
+// report.md opens with the summary (report_summary.h), then the details,
+// with long lists capped so that a run of hundreds of writers and
+// installer runs stays a page one can paste; report.json has everything.
+inline constexpr size_t kMarkdownKernelLogLines = 20;
+inline constexpr size_t kMarkdownCommandRows = 10;
 
 }  // namespace harness

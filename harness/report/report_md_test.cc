@@ -37,9 +37,9 @@ TEST(ReportMarkdown, ReproductionStatesVerdictStoryAndEvidence) {
   EXPECT_TRUE(has(md, "| harness_version | 0.1.0 |")) << md;
   EXPECT_TRUE(has(md, "| images/demo.img | mnt/demo | loop,ro | /dev/loop0 | 4242 | 65024 |")) << md;
   EXPECT_TRUE(has(md, "## Write attribution")) << md;
-  EXPECT_TRUE(has(md, "**Who wrote the image:**")) << md;  // from attribution's writer_summary
+  EXPECT_TRUE(has(md, "**Who wrote the image while it was mounted:** the harness's fault")) << md;  // writer_summary
   EXPECT_TRUE(has(md, "## Image evidence")) << md;
-  EXPECT_TRUE(has(md, "| before redeploy#0 | images/demo.img | 10485760 | 4242 |")) << md;
+  EXPECT_TRUE(has(md, "| before redeploy#0 |  | images/demo.img | 10485760 | 4242 |")) << md;
   EXPECT_TRUE(has(md, "## Page cache residency")) << md;
   EXPECT_TRUE(has(md, "| images/demo.img | 2560 | 10 | 100% | 10% | 100% | 10% |")) << md;
   EXPECT_TRUE(has(md, "## Kernel log (2 lines)")) << md;
