@@ -2,10 +2,13 @@
 // harness, re-render with `harness report`, open report.html in headless
 // Chromium and check what a reader gets — every exec drawn, the writer
 // line the run itself recorded, a screenshot, and not one network request
-// from the page.
+// from the page; and, for every shipped scenario's timeline and one with
+// hundreds of writer marks, that no text label overlaps another or leaves
+// the plot, as the browser measures them.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "itests/itest_support.h"
@@ -166,7 +169,9 @@ TEST_F(ReportHtmlInBrowser, HerokuReportRendersEveryExecWithoutTouchingTheNetwor
   EXPECT_EQ(count(dom, "class=\"exec exec-sigsegv\""), report["counts"]["sigsegv"].get<size_t>());
   // (c) the writer line, as the harness summarised it.
   EXPECT_EQ(count(dom, "id=\"writer\""), 1u);
-  EXPECT_EQ(count(dom, "<p id=\"writer\"><b>Who wrote the image:</b> " + as_dom_text(writer) + "</p>"), 1u)
+  EXPECT_EQ(count(dom, "<p id=\"writer\"><b>Who wrote the image while it was mounted:</b> " + as_dom_text(writer) +
+                           "</p>"),
+            1u)
       << "writer_summary: " << writer;
   // (a) nothing fetched on behalf of the page.
   auto urls = page_requests(netlog);
@@ -181,6 +186,145 @@ TEST_F(ReportHtmlInBrowser, HerokuReportRendersEveryExecWithoutTouchingTheNetwor
   // A blank 1400x1800 page compresses to a few KiB; the report is far more.
   EXPECT_GT(png.size(), 60u * 1024) << "screenshot looks empty";
   if (const char* keep = std::getenv("HARNESS_KEEP_SCREENSHOT")) fs::copy_file(shot, keep, fs::copy_options::overwrite_existing);
+}
+
+// --- timeline labels: none overlaps another, none leaves the plot ---------
+
+// Measures every <text> of the timeline as the browser lays it out
+// (getBBox, in the SVG's own units) and writes what is wrong into the page
+// as JSON. The report's own page runs no script (its CSP forbids it), so
+// the check runs on a copy without the CSP line and with this script
+// added: same stylesheet, same SVG.
+const char* kLayoutCheck = R"js(<script>
+(function () {
+  const svg = document.getElementById('timeline');
+  const out = {texts: 0, problems: []};
+  if (!svg) { out.problems.push('no #timeline'); }
+  else {
+    const vb = svg.viewBox.baseVal;
+    const left = Number(svg.dataset.plotLeft), right = Number(svg.dataset.plotRight);
+    const inPlot = ['phase-label', 'first-crash-label', 'run-label'];
+    const boxes = Array.from(svg.querySelectorAll('text')).map(function (t) {
+      const b = t.getBBox();
+      const own = Array.from(t.childNodes).filter(function (n) { return n.nodeType === 3; })
+                      .map(function (n) { return n.textContent; }).join('');
+      return {x: b.x, y: b.y, w: b.width, h: b.height, cls: t.getAttribute('class') || '', text: own};
+    });
+    out.texts = boxes.length;
+    const name = function (b) { return '"' + b.text + '" (' + (b.cls || 'tick') + ' ' + b.x.toFixed(1) + ',' +
+                                b.y.toFixed(1) + ' ' + b.w.toFixed(1) + 'x' + b.h.toFixed(1) + ')'; };
+    boxes.forEach(function (b, i) {
+      if (b.x < vb.x || b.y < vb.y || b.x + b.w > vb.x + vb.width || b.y + b.h > vb.y + vb.height)
+        out.problems.push('leaves the picture: ' + name(b));
+      if (inPlot.indexOf(b.cls) >= 0 && (b.x < left || b.x + b.w > right))
+        out.problems.push('leaves the plot [' + left + ', ' + right + ']: ' + name(b));
+      for (let j = i + 1; j < boxes.length; ++j) {
+        const o = boxes[j];
+        if (b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h)
+          out.problems.push('overlap: ' + name(b) + ' and ' + name(o));
+      }
+    });
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'layout-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>)js";
+
+struct LayoutCheck {
+  size_t texts = 0;
+  std::vector<std::string> problems;
+};
+
+// Copies `html` (without its CSP line, plus the check) to `work`/`name`.html,
+// opens it in Chromium and reads the check's verdict from the DOM.
+LayoutCheck check_layout(const fs::path& work, const std::string& name, std::string html) {
+  size_t csp = html.find("<meta http-equiv=\"Content-Security-Policy\"");
+  if (csp != std::string::npos) html.erase(csp, html.find('>', csp) + 1 - csp);
+  size_t end = html.rfind("</body>");
+  html.insert(end == std::string::npos ? html.size() : end, kLayoutCheck);
+  fs::path page = work / (name + ".html");
+  std::ofstream(page) << html;
+  std::string dom = chromium(work, name, {"--dump-dom", "--virtual-time-budget=5000", "--window-size=1400,1800"},
+                             "file://" + page.string());
+  const std::string open = "<pre id=\"layout-check\">";
+  size_t a = dom.find(open), b = dom.find("</pre>", a);
+  LayoutCheck r;
+  if (a == std::string::npos || b == std::string::npos) {
+    r.problems.push_back("the check did not run: " + dom.substr(0, 300));
+    return r;
+  }
+  std::string text = dom.substr(a + open.size(), b - a - open.size());
+  for (auto [from, to] : {std::pair<std::string, std::string>{"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", "\u00a0"},
+                          {"&amp;", "&"}})
+    for (size_t p = text.find(from); p != std::string::npos; p = text.find(from, p + to.size()))
+      text.replace(p, from.size(), to);
+  json j = json::parse(text);
+  r.texts = j.at("texts").get<size_t>();
+  for (const auto& p : j.at("problems")) r.problems.push_back(p.get<std::string>());
+  return r;
+}
+
+// The control: the check sees labels that overlap and a label that leaves
+// the plot, as the timeline drew them before labels were laid out.
+TEST_F(ReportHtmlInBrowser, LayoutCheckSeesOverlapsAndLabelsLeavingThePlot) {
+  TempDir tmp;
+  std::string page = "<!DOCTYPE html><html><head><style>svg text { font: 11px system-ui; }</style></head><body>"
+                     "<svg id=\"timeline\" viewBox=\"0 0 400 100\" data-plot-left=\"100\" data-plot-right=\"390\">"
+                     "<text class=\"phase-label\" x=\"120\" y=\"20\">faults</text>"
+                     "<text class=\"first-crash-label\" x=\"124\" y=\"20\">first sigsegv at 1.20 s</text>"
+                     "<text class=\"run-label\" x=\"370\" y=\"60\">install-in-place.sh (ok)</text>"
+                     "<text class=\"lane-label\" x=\"140\" y=\"90\">fault redeploy</text>"
+                     "</svg></body></html>";
+  LayoutCheck c = check_layout(tmp.path(), "control-layout", page);
+  EXPECT_EQ(c.texts, 4u);
+  auto mentions = [&](const std::string& what) {
+    return std::any_of(c.problems.begin(), c.problems.end(),
+                       [&](const std::string& p) { return p.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(mentions("overlap: \"faults\"")) << ::testing::PrintToString(c.problems);
+  EXPECT_TRUE(mentions("leaves the plot [100, 390]: \"install-in-place.sh (ok)\"")) << ::testing::PrintToString(c.problems);
+  EXPECT_TRUE(mentions("leaves the picture: \"install-in-place.sh (ok)\"")) << ::testing::PrintToString(c.problems);
+  EXPECT_FALSE(mentions("fault redeploy")) << ::testing::PrintToString(c.problems);
+}
+
+// Every shipped scenario (scenarios/ and examples/gate/) run for real, and
+// an in-place installer redeploying as fast as it can, for 200+ writer
+// marks and a crowded installer lane: no label of any timeline overlaps
+// another or leaves the plot.
+TEST_F(ReportHtmlInBrowser, TimelineLabelsNeverOverlapOrLeaveThePlot) {
+  TempDir tmp;
+  std::vector<std::string> args{"run", "--backend", "host", "--out", (tmp.path() / "runs").string()};
+  for (const char* dir : {"scenarios", "examples/gate"})
+    for (const auto& e : fs::directory_iterator(source_path(dir)))
+      if (e.path().extension() == ".json" && e.path().filename() != "schema.json") args.push_back(e.path().string());
+  // The in-place gate, redeploying back to back.
+  fs::copy_file(source_path("examples/gate/install-in-place.sh"), tmp.path() / "install-in-place.sh");
+  json busy = json::parse(slurp(source_path("examples/gate/gate-in-place.json")), nullptr, true, true);
+  busy["name"] = "gate-in-place-busy";
+  busy["faults"][0]["schedule"] = {{"kind", "while_workload"}};
+  busy["workload"]["iterations"] = 3000;
+  fs::path busy_file = tmp.path() / "gate-in-place-busy.json";
+  std::ofstream(busy_file) << busy.dump(2);
+  args.push_back(busy_file.string());
+  size_t scenarios = args.size() - 5;
+  auto res = run_harness(args, tmp.path(), std::chrono::seconds(900));
+  // Verdicts vary (fail for the in-place gates): what matters is that every run left a report.
+  ASSERT_TRUE(res.exit_code == 0 || res.exit_code == 1) << res.out << res.err;
+  size_t checked = 0, most_writers = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path() / "runs")) {
+    if (!fs::exists(e.path() / "report.html")) continue;
+    ++checked;
+    json r = read_report(e.path());
+    most_writers = std::max(most_writers, r.value("writers", json::array()).size());
+    LayoutCheck c = check_layout(tmp.path(), "layout-" + e.path().filename().string(), slurp(e.path() / "report.html"));
+    SCOPED_TRACE(e.path().filename().string());
+    EXPECT_GE(c.texts, 8u);  // exec rows, lanes, ticks, phases: the check saw the labels
+    EXPECT_TRUE(c.problems.empty()) << ::testing::PrintToString(c.problems);
+  }
+  EXPECT_EQ(checked, scenarios);
+  EXPECT_GE(most_writers, 200u) << "no timeline with 200+ writer marks was checked";
 }
 
 }  // namespace

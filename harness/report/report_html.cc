@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "core/scenario.h"
+#include "report/label_layout.h"
 #include "report/report_summary.h"
 #include "report/report_view.h"
 #include "report/writer_groups.h"
@@ -204,9 +206,15 @@ std::string exec_tooltip(const json& e) {
 }
 
 // The timeline: one row per exec class present, a lane per fault, the
-// writers, phase markers, the fault window shaded behind the execs.
+// writers, phase markers, the fault window shaded behind the execs. Every
+// text label is placed by a LabelLayout: none overlaps another, none
+// leaves the plot; a label that fits nowhere is left out (its mark keeps
+// its tooltip).
 std::string timeline_svg(const json& report) {
   const double W = 1240, L = 150, R = 16, PW = W - L - R;
+  const double font = 11;             // svg text, from the stylesheet
+  const double header_row = 16;       // one row of phase / first-crash labels
+  const size_t max_header_rows = 4;
   double dur = std::max(run_duration_ms(report), 1.0);
   auto X = [&](double t) { return L + std::clamp(t, 0.0, dur) / dur * PW; };
 
@@ -229,21 +237,66 @@ std::string timeline_svg(const json& report) {
     if (std::string n = str_or(*f, "fault", "?"); std::find(lanes.begin(), lanes.end(), n) == lanes.end())
       lanes.push_back(n);
 
-  // Phase labels are staggered over up to three lines when they crowd.
-  std::vector<std::pair<double, int>> phase_pos;
-  std::vector<double> last_x = {-1e9, -1e9, -1e9};
-  for (const json* p : phases) {
-    double x = X(num_or(*p, "t_ms"));
-    int line = 0;
-    while (line < 2 && x - last_x[line] < 70) ++line;
-    last_x[line] = x;
-    phase_pos.emplace_back(x, line);
+  // Fault window (first start .. last end of any non-setup fault).
+  double fw0 = -1, fw1 = -1;
+  for (const json* f : faults) {
+    if (str_or(*f, "fault") == "setup") continue;
+    double a = num_or(*f, "t_start_ms"), b = num_or(*f, "t_end_ms", a);
+    fw0 = fw0 < 0 ? a : std::min(fw0, a);
+    fw1 = std::max(fw1, b);
   }
-  const double phase_h = 14.0 * 3 + 4;
+  const json* first_crash = nullptr;
+  for (const json* e : execs)
+    if (fw0 >= 0 && num_or(*e, "t_ms") >= fw0 && is_crash_class(str_or(*e, "class"))) {
+      first_crash = e;
+      break;
+    }
+
+  // Header labels (the first crash, then the phases) in rows above the
+  // plot, beside their lines; every marker line is reserved first, so no
+  // label is drawn across one.
+  struct HeaderLabel {
+    double x;
+    std::string text, css, title;
+    std::optional<Box> box;
+    bool right = true;
+  };
+  std::vector<HeaderLabel> header;
+  if (first_crash)
+    header.push_back({X(num_or(*first_crash, "t_ms")),
+                      fmt::format("first {} at {:.2f} s, {} after the first fault action", str_or(*first_crash, "class"),
+                                  num_or(*first_crash, "t_ms") / 1000, format_ms(num_or(*first_crash, "t_ms") - fw0)),
+                      "first-crash-label", "", std::nullopt});
+  for (const json* p : phases)
+    header.push_back({X(num_or(*p, "t_ms")), str_or(*p, "name", "?"), "phase-label",
+                      fmt::format("phase {} at {:.1f} ms", str_or(*p, "name", "?"), num_or(*p, "t_ms")), std::nullopt});
+  // A label goes beside its line in the first row where neither it nor
+  // its line (drawn from the label down) crosses what is already placed:
+  // lines of later labels start lower, like a staircase.
+  const double header_h = header_row * max_header_rows + 6;
+  LabelLayout head(L, L + PW, 0, header_h);
+  size_t rows_used = 0;
+  for (auto& h : header) {
+    std::vector<std::vector<Box>> candidates;
+    std::vector<Box> boxes;
+    for (size_t row = 0; row < max_header_rows; ++row) {
+      double base = header_row * (row + 1) - 3;
+      for (Box b : {text_box(h.text, h.x + 4, base, "start", font, true),
+                    text_box(h.text, h.x - 4, base, "end", font, true)}) {
+        double lx = std::clamp(h.x - 0.5, L, L + PW - 1);  // the line, kept inside the bounds at the edges
+        candidates.push_back({b, Box{lx, b.y, 1, header_h - b.y}});
+        boxes.push_back(b);
+      }
+    }
+    auto i = head.place_group(candidates);
+    if (!i) continue;
+    h.box = boxes[*i];
+    h.right = h.box->x > h.x;
+    rows_used = std::max(rows_used, static_cast<size_t>((h.box->bottom() - 1) / header_row) + 1);
+  }
+  const double phase_h = header_row * std::max<size_t>(rows_used, 1) + 6;
   const double row_h = 18, row_gap = 4, lane_h = 22;
   double y = phase_h;
-  std::string body;
-
   double plot_top = y;
   double exec_top = y;
   double exec_h = rows.size() * (row_h + row_gap);
@@ -255,38 +308,47 @@ std::string timeline_svg(const json& report) {
   double plot_bottom = y;
   double H = y + 28;
 
+  // Everything below the header: lane labels left of the plot, run labels
+  // inside their lanes, tick labels under the axis.
+  LabelLayout below(0, W, phase_h, H);
   std::string out = fmt::format(
-      "<svg id=\"timeline\" viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" aria-label=\"Timeline of the run\">\n", W, H);
-  // Fault window (first start .. last end of any non-setup fault), behind everything.
-  double fw0 = -1, fw1 = -1;
-  for (const json* f : faults) {
-    if (str_or(*f, "fault") == "setup") continue;
-    double a = num_or(*f, "t_start_ms"), b = num_or(*f, "t_end_ms", a);
-    fw0 = fw0 < 0 ? a : std::min(fw0, a);
-    fw1 = std::max(fw1, b);
-  }
+      "<svg id=\"timeline\" viewBox=\"0 0 {:.0f} {:.0f}\" data-plot-left=\"{:.0f}\" data-plot-right=\"{:.0f}\" "
+      "role=\"img\" aria-label=\"Timeline of the run\">\n",
+      W, H, L, L + PW);
   if (fw0 >= 0)
     out += fmt::format("<rect class=\"fault-window\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"><title>"
                        "faults active {:.0f}..{:.0f} ms</title></rect>\n",
                        X(fw0), plot_top, std::max(X(fw1) - X(fw0), 1.0), exec_h, fw0, fw1);
-  // Grid and axis.
+  // A label left of the plot, cut to fit its margin; the full text is its tooltip.
+  auto left_label = [&](const std::string& text, double baseline) {
+    std::string shown = fit_text(text, L - 12, font, true);
+    auto box = below.place({text_box(shown, L - 8, baseline, "end", font, true)});
+    if (!box) return std::string();
+    return fmt::format("<text class=\"lane-label\" x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{}{}</text>\n", L - 8,
+                       baseline, shown == text ? "" : "<title>" + esc(text) + "</title>", esc(shown));
+  };
+  // Grid and axis; a tick label that would leave the picture is moved in, or left out.
   double step = nice_step(dur, 10);
   for (double t = 0; t <= dur + 1e-9; t += step) {
     out += fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>", X(t),
                        plot_top, plot_bottom);
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", X(t), plot_bottom + 16,
-                       seconds_label(t, step));
+    std::string label = seconds_label(t, step);
+    double base = plot_bottom + 16;
+    auto box = below.place({text_box(label, X(t), base, "middle", font), text_box(label, X(t), base, "end", font),
+                            text_box(label, X(t), base, "start", font)});
+    if (!box) continue;
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", box->x, base, label);
   }
   out += fmt::format("<line class=\"axis\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>\n", L, L + PW,
                      plot_bottom + 2, plot_bottom + 2);
   // Exec rows.
+  std::map<std::string, double> row_y;
   for (size_t i = 0; i < rows.size(); ++i) {
     double ry = exec_top + i * (row_h + row_gap);
-    out += fmt::format("<text class=\"lane-label\" x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{} ({})</text>\n",
-                       L - 8, ry + row_h - 5, esc(rows[i]), per_class[rows[i]]);
+    row_y[rows[i]] = ry;
+    out += left_label(fmt::format("{} ({})", rows[i], per_class[rows[i]]), ry + row_h - 5);
   }
-  std::map<std::string, double> row_y;
-  for (size_t i = 0; i < rows.size(); ++i) row_y[rows[i]] = exec_top + i * (row_h + row_gap);
+  std::string body;
   for (const json* e : execs) {
     std::string cls = str_or(*e, "class", "?");
     double x = X(num_or(*e, "t_ms"));
@@ -297,14 +359,13 @@ std::string timeline_svg(const json& report) {
         esc(cls), x, row_y[cls], w, row_h, esc(exec_tooltip(*e)));
   }
   out += "<g class=\"execs\">\n" + body + "</g>\n";
-  // Fault lanes: translucent bands, `run` actions in their own colour and labelled.
+  // Fault lanes: translucent bands, `run` actions in their own colour and
+  // labelled where the label has room.
   for (size_t i = 0; i < lanes.size(); ++i) {
     double ly = lanes_top + i * (lane_h + row_gap);
     out += fmt::format("<rect class=\"lane-bg\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\"/>", L, ly,
                        PW, lane_h);
-    out += fmt::format("<text class=\"lane-label\" x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">fault {}</text>\n",
-                       L - 8, ly + lane_h - 7, esc(lanes[i]));
-    double last_label = -1e9;
+    out += left_label("fault " + lanes[i], ly + lane_h - 7);
     for (const json* f : faults) {
       if (str_or(*f, "fault", "?") != lanes[i]) continue;
       std::string action = str_or(*f, "action", "?");
@@ -318,18 +379,18 @@ std::string timeline_svg(const json& report) {
           "<rect class=\"fault-band {}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\"><title>{}</title>"
           "</rect>\n",
           band_class(action), X(a), ly + 2, std::max(X(b) - X(a), 0.8), lane_h - 4, esc(tip));
-      if (action == "run" && X(a) - last_label > 140) {
-        std::string text = label.size() > 28 ? label.substr(0, 27) + "\u2026" : label;
-        out += fmt::format("<text class=\"run-label\" x=\"{:.1f}\" y=\"{:.1f}\">\u25B6 {} ({})</text>\n", X(a) + 3,
-                           ly + lane_h - 7, esc(text), esc(str_or(*f, "outcome", "?")));
-        last_label = X(a);
-      }
+      if (action != "run") continue;
+      std::string text = fmt::format("\u25B6 {} ({})", fit_text(label, 180, font, true), str_or(*f, "outcome", "?"));
+      double base = ly + lane_h - 7;
+      Box box = text_box(text, X(a) + 3, base, "start", font, true);
+      if (box.right() > L + PW) continue;  // past the plot's right edge
+      if (!below.place({box})) continue;
+      out += fmt::format("<text class=\"run-label\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", X(a) + 3, base, esc(text));
     }
   }
   // Writers seen by fanotify: a diamond at the first write.
   if (!writers.empty()) {
-    out += fmt::format("<text class=\"lane-label\" x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">image writers</text>\n",
-                       L - 8, writer_y + lane_h - 7);
+    out += left_label("image writers", writer_y + lane_h - 7);
     for (const auto& w : writers) {
       double x = X(num_or(w, "t_ms")), cy = writer_y + lane_h / 2;
       std::string tip = fmt::format("{} wrote {} at {:.1f} ms ({})", str_or(w, "who", str_or(w, "exe", "?")),
@@ -338,31 +399,18 @@ std::string timeline_svg(const json& report) {
                          x, cy - 6, esc(tip));
     }
   }
-  // The first crash after the fault window opened: the moment a reader looks for.
-  for (const json* e : execs) {
-    if (fw0 < 0 || num_or(*e, "t_ms") < fw0 || !is_crash_class(str_or(*e, "class"))) continue;
-    double x = X(num_or(*e, "t_ms"));
-    out += fmt::format("<line class=\"first-crash\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>", x,
-                       exec_top - 4, exec_top + exec_h);
-    bool right = x < L + PW * 0.75;
-    out += fmt::format("<text class=\"first-crash-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">first {} at "
-                       "{:.2f} s, {} after the first fault action</text>\n",
-                       right ? x + 4 : x - 4, exec_top - 6, right ? "start" : "end", esc(str_or(*e, "class")),
-                       num_or(*e, "t_ms") / 1000, format_ms(num_or(*e, "t_ms") - fw0));
-    break;
-  }
-  // Phase markers on top.
-  for (size_t i = 0; i < phases.size(); ++i) {
-    auto [x, line] = phase_pos[i];
-    out += fmt::format("<line class=\"phase\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>", x,
-                       line * 14.0 + 4, plot_bottom);
-    // Near the right edge the label goes to the left of its line.
-    bool left = x > W - 80;
-    out += fmt::format("<text class=\"phase-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\"><title>phase {} at "
-                       "{:.1f} ms</title>{}</text>\n",
-                       left ? x - 3 : x + 3, line * 14.0 + 12, left ? "end" : "start",
-                       esc(str_or(*phases[i], "name", "?")), num_or(*phases[i], "t_ms"),
-                       esc(str_or(*phases[i], "name", "?")));
+  // The header's lines (from their label down; an unlabelled one from the
+  // plot's top) and labels on top.
+  for (const auto& h : header) {
+    bool crash = h.css == "first-crash-label";
+    out += fmt::format("<line class=\"{}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>",
+                       crash ? "first-crash" : "phase", h.x, h.x, h.box ? h.box->y : plot_top,
+                       crash ? exec_top + exec_h : plot_bottom);
+    if (!h.box) continue;
+    double base = text_baseline(*h.box, font);
+    out += fmt::format("<text class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}{}</text>\n", h.css,
+                       h.right ? h.x + 4 : h.x - 4, base, h.right ? "start" : "end",
+                       h.title.empty() ? "" : "<title>" + esc(h.title) + "</title>", esc(h.text));
   }
   out += "</svg>\n";
   return out;
