@@ -17,12 +17,13 @@ namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
 
 bool ChildResult::succeeded() const {
-  return !timed_out && !interrupted && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  return !timed_out && !interrupted && !stopped && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
 }
 
 std::string ChildResult::describe() const {
   if (timed_out) return "timeout";
   if (interrupted) return "interrupted";
+  if (stopped) return "stopped";
   // Boost's exit_code() says 11 both for SIGSEGV and for `exit 11`; decode
   // the raw status instead.
   if (WIFEXITED(wait_status)) return fmt::format("exit {}", WEXITSTATUS(wait_status));
@@ -107,9 +108,11 @@ ChildResult Child::wait() {
   auto pause = std::chrono::milliseconds(1);
   std::error_code ec;
   while (impl_->child.running(ec)) {
-    if (Clock::now() >= deadline || interrupted()) {
-      r.timed_out = !interrupted();
+    bool stop = impl_->opts.stop && impl_->opts.stop->load();
+    if (Clock::now() >= deadline || interrupted() || stop) {
       r.interrupted = interrupted() != 0;
+      r.stopped = !r.interrupted && stop;
+      r.timed_out = !r.interrupted && !r.stopped;
       kill_and_reap(impl_->child);
       break;
     }

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -21,10 +22,11 @@ struct ChildResult {
   pid_t pid = 0;
   bool timed_out = false;
   bool interrupted = false;
+  bool stopped = false;  // killed because the run was stopped (opts.stop)
   std::chrono::milliseconds elapsed{0};
 
   bool succeeded() const;
-  // "exit 0", "exit 3", "signal SIGSEGV", "timeout", "interrupted".
+  // "exit 0", "exit 3", "signal SIGSEGV", "timeout", "interrupted", "stopped".
   std::string describe() const;
 };
 
@@ -36,6 +38,9 @@ struct ChildOptions {
   // Variables removed from the inherited environment (e.g. a CI's
   // GTEST_SHARD_INDEX, which would make a child harness shard its input).
   std::vector<std::string> unset_env;
+  // When it becomes true the child is killed: the run it belongs to was
+  // stopped (its verdict was decided, or it timed out).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class Child {

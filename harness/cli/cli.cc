@@ -37,7 +37,7 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
+    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                  [--vm-cache DIR]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
@@ -45,7 +45,8 @@ const char* kUsage =
     "                      --repeat K runs each K times and pools them per scenario\n"
     "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
     "                      (initramfs, accelerator choice) is .cache beside the runs\n"
-    "                      unless --vm-cache DIR\n"
+    "                      unless --vm-cache DIR; a run stops as soon as its verdict is\n"
+    "                      decided unless --no-early-stop\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
@@ -77,6 +78,7 @@ struct RunArgs {
   std::optional<fs::path> out;
   std::string backend;  // empty: vm when VmBackend::available(), else host
   bool keep_work = false;
+  bool no_early_stop = false;  // run every scenario to the end of its workload
   bool json = false;  // the final summaries as one JSON array on stdout
   unsigned jobs = 1;    // -j N: runs at once (vm backend only)
   unsigned repeat = 1;  // --repeat K: runs of each scenario
@@ -226,6 +228,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (a == "--out") ra.out = value("--out");
     else if (a == "--backend") ra.backend = value("--backend");
     else if (a == "--keep-work") ra.keep_work = true;
+    else if (a == "--no-early-stop") ra.no_early_stop = true;
     else if (a == "--json") ra.json = true;
     else if (a == "--help") {
       fmt::print("{}", kUsage);
@@ -262,7 +265,10 @@ int cmd_run(const std::vector<std::string>& args) {
 
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
-  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+  for (const auto& f : ra.scenarios) {
+    scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+    if (ra.no_early_stop) scenarios.back().early_stop = false;
+  }
   std::unique_ptr<Backend> backend;
   if (ra.backend == "vm")
     backend = std::make_unique<VmBackend>(ra.vm);
@@ -308,8 +314,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (batch.summary) fmt::print("summary   {}\n", batch.summary->string());
   }
   // Interrupted before (or between) runs: say so in the exit code too.
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
+  if (interrupted()) rc = kExitInterrupted;
   return rc;
 }
 

@@ -47,6 +47,10 @@ struct RunRecord {
   std::string backend = "host";
   bool interrupted = false;  // SIGINT/SIGTERM
   bool timed_out = false;    // scenario wall-clock timeout
+  // Why the run stopped before its workload's end because its verdict was
+  // already decided (core/early_stop.h); empty: it ran to completion.
+  std::string stopped_early;
+  double stopped_early_ms = -1;
   std::string error;         // set when the run stopped on an error
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
   nlohmann::json environment = nlohmann::json::object();

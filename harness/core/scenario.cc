@@ -60,7 +60,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect", "vm"}},
+        "workload", "faults", "expect", "vm", "early_stop"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
@@ -662,6 +662,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   }
   if (s.expect.empty()) expect.fail("a scenario needs at least one expectation");
   if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
+  if (auto es = root.optional("early_stop")) s.early_stop = es->boolean();
   return s;
 }
 

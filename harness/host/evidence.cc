@@ -49,6 +49,7 @@ EvidenceRecorder::EvidenceRecorder(const RunClock& clock) : clock_(clock), self_
     fan_error_ = e.what();  // the verdict says what it cannot prove without it
   }
   procs_.emplace(self_);
+  self_exe_ = procs_->info(self_).exe;
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -117,6 +118,24 @@ void EvidenceRecorder::sample_file(const std::string& label, const std::filesyst
   if (!fd.is_open()) return;
   std::lock_guard<std::mutex> lock(mu_);
   sampled_.push_back(Sampled{label, std::move(fd)});
+}
+
+// A child the harness forked (a workload exec, a run action) inherits the
+// descriptor of a write action running at that moment in another thread,
+// and closes it at exec: a close-after-write with no write and no open of
+// its own. Any open or modification by it still counts.
+bool EvidenceRecorder::inherited_close(const Writer& w) const {
+  if (w.modify_events != 0 || w.process.ppid != self_) return false;
+  if (fan_ && fan_->holds_opens()) return w.t_open_ms < 0;
+  return w.process.exe.empty() || w.process.exe == self_exe_;
+}
+
+std::set<std::string> EvidenceRecorder::images_written() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [key, w] : writers_)
+    if (!inherited_close(w)) out.insert(w.path);
+  return out;
 }
 
 void EvidenceRecorder::stop_sampling_mounted_files() {
@@ -324,16 +343,8 @@ void EvidenceRecorder::flush_into(RunRecord& rec) {
   for (const auto& e : rec.execs) workload_pids.insert(e.pid);
   WriteEvidence& ev = rec.writes;
   ev.writers.clear();
-  const std::string self_exe = procs_->info(self_).exe;
   for (auto& [key, w] : writers_) {
-    // A child the harness forked (a workload exec, a run action) inherits
-    // the descriptor of a write action running at that moment in another
-    // thread, and closes it at exec: a close-after-write with no write and
-    // no open of its own. Any open or modification by it still counts.
-    bool harness_child = w.process.ppid == self_ || workload_pids.count(w.process.pid);
-    if (w.modify_events == 0 && harness_child &&
-        (fan_ && fan_->holds_opens() ? w.t_open_ms < 0 : w.process.exe.empty() || w.process.exe == self_exe))
-      continue;
+    if (inherited_close(w) || (w.modify_events == 0 && workload_pids.count(w.process.pid))) continue;
     ev.writers.push_back(std::move(w));
   }
   // In the order they first touched the image: an opener (the shell doing

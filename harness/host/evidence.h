@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +60,8 @@ class EvidenceRecorder {
   // Size, SHA-256 and inode of every watched image, now; `when` names the
   // moment ("mounted", "before redeploy", "after redeploy", "end").
   void snapshot(const std::string& when);
+  // The watched images some process has written so far (while mounted).
+  std::set<std::string> images_written();
   // Joins the thread, drains the last events, closes every held file.
   void stop();
   // Moves everything gathered into the record (call after stop()). Uses
@@ -91,12 +94,14 @@ class EvidenceRecorder {
   void drain();
   void on_file_event(const FileEvent& e);
   Image* image_of(dev_t dev, ino_t inode);
+  bool inherited_close(const Writer& w) const;
   void check_truncation(Opener& o);
   // Fills a process's program from the exec events when /proc had none.
   void complete(ProcessInfo& p) const;
 
   const RunClock& clock_;
   const pid_t self_;
+  std::string self_exe_;
   std::optional<FanotifyWatch> fan_;
   std::string fan_error_;
   std::optional<ProcessTracker> procs_;

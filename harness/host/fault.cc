@@ -133,7 +133,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
   ev.action = std::string(to_string(a.kind));
   ev.label = a.label;
   ev.t_start_ms = ctx.clock.now_ms();
-  if (ctx.acted) ctx.acted->store(true);
+  if (ctx.on_start) ctx.on_start();
   static std::atomic<unsigned long> serial_counter{0};
   const unsigned long serial = ++serial_counter;  // unique helper log and temp names
   try {
@@ -145,7 +145,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
       case ActionKind::drop_caches: ev.detail = drop_caches(a); break;
       case ActionKind::evict: ev.detail = evict(a, ctx); break;
       case ActionKind::sleep:
-        interruptible_sleep(a.duration);
+        interruptible_sleep(a.duration, ctx.stop);
         ev.detail = fmt::format("slept {} ms", a.duration.count());
         break;
       case ActionKind::run: {
@@ -156,6 +156,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
         opts.stdout_file = ctx.run.absolute(base + ".out");
         opts.stderr_file = ctx.run.absolute(base + ".err");
         opts.timeout = a.timeout;
+        opts.stop = ctx.stop;
         Child child(a.argv, opts);
         ev.pid = child.pid();
         ev.argv = a.argv;

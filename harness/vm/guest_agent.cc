@@ -37,6 +37,7 @@ struct AgentArgs {
   std::optional<fs::path> fixtures_bin;
   fs::path events_path = "/dev/hvc0";
   std::string marker;
+  bool no_early_stop = false;
 };
 
 AgentArgs parse_args(const std::vector<std::string>& args) {
@@ -52,6 +53,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--fixtures-bin") a.fixtures_bin = value();
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
+    else if (k == "--no-early-stop") a.no_early_stop = true;
     else throw Error(ErrorKind::invalid_scenario, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
@@ -182,6 +184,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   try {
     // The agent runs in a VM by definition: the scenario's vm sizing.
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
+    if (a.no_early_stop) s.early_stop = false;
     HostBackend backend;
     backend.preflight(s);
     RunDir dir(a.run_dir);

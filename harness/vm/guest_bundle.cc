@@ -66,7 +66,7 @@ std::vector<fs::path> scenario_host_files(const Plan& plan) {
 }
 
 std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Plan& plan) {
-  return {spec.harness_exe.string(),
+  std::vector<std::string> argv = {spec.harness_exe.string(),
           "agent",
           "--scenario",
           fs::absolute(plan.scenario.file).lexically_normal().string(),
@@ -76,6 +76,10 @@ std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Pla
           plan.paths.fixtures_bin.string(),
           "--events",
           "/dev/hvc0"};
+  // The file inside the guest says what it says; the host's command line
+  // (--no-early-stop) travels with the agent.
+  if (!plan.scenario.early_stop) argv.push_back("--no-early-stop");
+  return argv;
 }
 
 std::string guest_init_script(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv) {

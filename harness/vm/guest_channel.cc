@@ -44,6 +44,8 @@ json record_message(const RunRecord& r) {
               {"duration_ms", r.duration_ms},
               {"timed_out", r.timed_out},
               {"interrupted", r.interrupted},
+              {"stopped_early", r.stopped_early},
+              {"stopped_early_ms", r.stopped_early_ms},
               {"error", r.error},
               {"environment_error", r.environment_error},
               {"environment", r.environment},
@@ -62,6 +64,8 @@ json record_message(const RunRecord& r) {
 void apply_record_message(const json& m, RunRecord& r) {
   r.timed_out = r.timed_out || m.value("timed_out", false);
   r.interrupted = r.interrupted || m.value("interrupted", false);
+  r.stopped_early = m.value("stopped_early", "");
+  r.stopped_early_ms = m.value("stopped_early_ms", -1.0);
   if (r.error.empty()) r.error = m.value("error", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
   for (const auto& i : m.value("images", json::array())) r.images.push_back(image_record_from_json(i));

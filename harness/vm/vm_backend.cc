@@ -580,12 +580,9 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
   } catch (const std::exception& e) {
     if (rec.error.empty()) rec.error = e.what();
   }
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) {
+  if (int sig = interrupted()) {
     rec.interrupted = true;
-    if (rec.error.empty())
-      rec.error = fmt::format("interrupted by signal {}",
-                              sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+    if (rec.error.empty()) rec.error = interrupted_message(sig);
   }
   // The host backend returns execs in start order; the stream arrives in
   // completion order.
