@@ -20,9 +20,8 @@
 #include "core/sizing.h"
 #include "host/host_backend.h"
 #include "host/mount_namespace.h"
-#include "report/compare.h"
+#include "cli/report_commands.h"
 #include "report/merge.h"
-#include "report/report_command.h"
 #include "report/report_json.h"
 #include "vm/guest_agent.h"
 #include "vm/vm_backend.h"
@@ -213,7 +212,7 @@ int cmd_gc(const std::vector<std::string>& args) {
 unsigned count(const std::string& flag, const std::string& v, unsigned long lo, unsigned long hi, const char* what) {
   bool digits = !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || std::stoul(v) < lo || std::stoul(v) > hi)
-    throw Error(ErrorKind::invalid_scenario, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
+    throw Error(ErrorKind::usage, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
   return static_cast<unsigned>(std::stoul(v));
 }
 
@@ -222,7 +221,7 @@ int cmd_run(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, fmt::format("{} needs a value", flag));
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, fmt::format("{} needs a value", flag));
       return args[++i];
     };
     if (a == "--out") ra.out = value("--out");

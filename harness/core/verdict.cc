@@ -19,6 +19,13 @@ std::string_view to_string(VerdictStatus s) {
   return "?";
 }
 
+VerdictStatus verdict_status_from_string(std::string_view s) {
+  for (VerdictStatus v : {VerdictStatus::pass, VerdictStatus::fail, VerdictStatus::inconclusive,
+                          VerdictStatus::timeout, VerdictStatus::error})
+    if (to_string(v) == s) return v;
+  return VerdictStatus::error;
+}
+
 std::string_view to_string(EvidenceBasis b) {
   switch (b) {
     case EvidenceBasis::invariant: return "invariant";

@@ -243,7 +243,7 @@ TEST(VmGate, InPlaceFailsAndRenamePassesInEveryRun) {
       EXPECT_EQ(invariant_failed, in_place) << r.at("expectations").dump();
       if (in_place) {
         // Named in the guest, with the action that started it.
-        EXPECT_NE(r.at("writer_summary").get<std::string>().find("the fault \"redeploy\""), std::string::npos)
+        EXPECT_NE(r.at("writer_summary").get<std::string>().find("fault \"redeploy\""), std::string::npos)
             << r.at("writer_summary");
       }
     }

@@ -44,7 +44,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
   AgentArgs a;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, args[i] + " needs a value");
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, args[i] + " needs a value");
       return args[++i];
     };
     const std::string& k = args[i];
@@ -54,10 +54,10 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
     else if (k == "--no-early-stop") a.no_early_stop = true;
-    else throw Error(ErrorKind::invalid_scenario, "agent: unknown option " + k);
+    else throw Error(ErrorKind::usage, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
-    throw Error(ErrorKind::invalid_scenario, "agent needs --scenario and --run-dir");
+    throw Error(ErrorKind::usage, "agent needs --scenario and --run-dir");
   return a;
 }
 
