@@ -618,6 +618,7 @@ TEST(Hostile, ValidationRefusalsThroughTheCliTouchNothing) {
       {"NUL in a path", R"("faults": [{"name": "f", "schedule": {"kind": "once"},
           "actions": [{"action": "truncate", "to": "x\u0000/../../passwd"}]}])"},
       {"deep nesting", R"("description": )" + std::string(100000, '[') + std::string(100000, ']')},
+      {"duplicate key spelled with an escape", R"("\u0077orkload": {"argv": ["/bin/false"], "iterations": 1})"},
   };
   int n = 0;
   for (const auto& [what, body] : cases) {
