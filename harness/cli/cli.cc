@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/interrupt.h"
+#include "base/process_group.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
@@ -252,6 +253,10 @@ int cmd_run(const std::vector<std::string>& args) {
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
   // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
   InterruptGuard guard;
+  // Whatever a run action starts and leaves (a background job, a daemon
+  // that left its group) is re-parented to us, and killed at the latest
+  // when this command ends.
+  SubreaperScope reaper;
   if (!ra.shard) ra.shard = shard_from_environment();
   if (ra.shard) {
     size_t all = ra.scenarios.size();
@@ -336,6 +341,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
   const std::string& cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  reset_sigchld();  // inherited as ignored, no child's exit status could be read
   try {
     if (cmd == "--version" || cmd == "version") {
       if (rest.size() == 1 && rest[0] == "--json")

@@ -1,0 +1,90 @@
+// The threats of the README's "Security" section, each closed and proven
+// closed through the real CLI as root: another local user who can write
+// in a shared parent of --out (here a sticky, world-writable folder and
+// files owned by `nobody`), and what a scenario can reach without a `run`
+// action. Victims are files this test creates; nothing real is at risk.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "itests/itest_support.h"
+
+namespace harness::itest {
+namespace {
+
+using nlohmann::json;
+
+fs::path write_scenario(const fs::path& dir, const json& s) {
+  fs::path p = dir / (s.at("name").get<std::string>() + ".json");
+  std::ofstream(p) << s.dump(2) << "\n";
+  return p;
+}
+
+// A scenario that needs nothing but a few execs of /bin/true.
+json quick_scenario(const std::string& name) {
+  return {{"name", name},
+          {"timeout_s", 60},
+          {"workload", {{"argv", {"/bin/true"}}, {"iterations", 3}}},
+          {"expect", json::array({{{"classes", {"ok"}}, {"at_least", 1}}})}};
+}
+
+std::string hang() { return std::string(TESTPROGS_DIR) + "/hang"; }
+
+// -------------------------------------------------------------- processes
+
+TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  const std::string token = unique_token("outlive");
+  json s = quick_scenario("outlive");
+  s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 1500}};
+  s["faults"] = json::array(
+      {{{"name", "spawn"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 0}}},
+        {"actions",
+         {// A background child left behind by a command that ends at once;
+          // it reports its own pid and process group on its last line.
+          {{"action", "run"},
+           {"argv", {"/bin/sh", "-c",
+                     hang() + " " + token + "-bg & printf '\\173\"pid\": %s, \"pgid\": %s\\175\\n' $$ $(cut -d' ' -f5 /proc/$$/stat)"}}},
+          // A command killed at its timeout, with a child of its own.
+          {{"action", "run"}, {"argv", {"/bin/sh", "-c", hang() + " " + token + "-timeout & exec " + hang()}}, {"timeout_ms", 300}},
+          // A daemon that left the command's process group and session.
+          {{"action", "run"}, {"argv", {"/bin/sh", "-c", "setsid " + hang() + " " + token + "-daemon & sleep 0.3"}}}}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  auto left = survivors(token);
+  EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left) << " outlived the run";
+  json first, report = read_report(run);
+  for (const auto& e : report.at("events"))
+    if (e.at("type") == "fault" && first.is_null()) first = e;
+  ASSERT_TRUE(first.is_object());
+  // The command leads its own process group (writes are attributed to an
+  // action by the group of the writer).
+  EXPECT_EQ(first.at("result").at("pid"), first.at("result").at("pgid")) << first.dump();
+  EXPECT_EQ(first.at("pid"), first.at("result").at("pid")) << first.dump();
+}
+
+TEST(SecurityProcesses, AnIgnoredSigchldInheritedFromTheCallerChangesNothing) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  json s = quick_scenario("sigchld");
+  s["workload"] = {{"argv", {std::string(TESTPROGS_DIR) + "/segv"}}, {"iterations", 5}};
+  s["expect"] = json::array({{{"classes", {"sigsegv"}}, {"at_least", 5}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  // An ignored signal stays ignored across exec: the harness starts so
+  // (bash sets SIG_IGN for trap ''; dash does not).
+  auto res = run_argv({"/bin/bash", "-c", "trap '' CHLD; exec \"$0\" \"$@\"", HARNESS_BIN, "run", "--backend", "host",
+                       sc.string(), "--out", run.string()},
+                      tmp.path(), std::chrono::seconds(120));
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+}
+
+}  // namespace
+}  // namespace harness::itest
