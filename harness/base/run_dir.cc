@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
@@ -35,19 +36,55 @@ static std::string escape_hint(int err) {
   return "";
 }
 
+// The run folder is ours alone: owned by us (root) and writable by nobody
+// else. In a shared parent such as /tmp, a folder that another user made
+// or may write to lets them swap what the run writes for a symlink.
+static void check_ours_alone(const struct stat& st, const fs::path& dir) {
+  if (st.st_uid != geteuid())
+    throw EnvironmentError(fmt::format("{}: the run directory is owned by uid {}, not by us (uid {}); a run "
+                                       "never writes into a folder another user controls: pick a new --out",
+                                       dir.string(), st.st_uid, geteuid()));
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    throw EnvironmentError(fmt::format("{}: the run directory is writable by its group or by others (mode "
+                                       "{:o}); a run never writes where someone else could swap its files: "
+                                       "pick a new --out, or chmod go-w it",
+                                       dir.string(), st.st_mode & 07777));
+}
+
+static bool is_empty_dir(int dirfd) {
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return false;
+  }
+  bool empty = true;
+  while (dirent* e = readdir(d))
+    if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") empty = false;
+  closedir(d);
+  return empty;
+}
+
 RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_(dir_ / "work") {
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec)
+  if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path(), ec);
+  bool created = !ec && mkdir(dir_.c_str(), 0755) == 0;
+  if (ec || (!created && errno != EEXIST))
     throw EnvironmentError(fmt::format("{}: cannot create the run directory: {}; choose another "
                                        "place with --out",
-                                       dir_.string(), ec.message()));
-  if (!fs::is_empty(dir_, ec))
+                                       dir_.string(), ec ? ec.message() : std::strerror(errno)));
+  // Never through a symlink; then every check is on what we hold open.
+  dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
+  struct stat st {};
+  if (fstat(dir_fd_.get(), &st) != 0) throw EnvironmentError(errno_message(dir_.string() + ": cannot stat", errno));
+  if (created && fchmod(dir_fd_.get(), 0755) != 0)  // whatever the umask
+    throw EnvironmentError(errno_message(dir_.string() + ": cannot chmod", errno));
+  if (!created) check_ours_alone(st, dir_);
+  if (!is_empty_dir(dir_fd_.get()))
     throw EnvironmentError(fmt::format("{}: the run directory is not empty; runs never reuse a "
                                        "directory, pick a new --out",
                                        dir_.string()));
-  dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
   // The marker first: a run killed at any later point has one, so gc
   // recognises whatever it left (an unmarked work/ would be nobody's).
   nlohmann::json marker = {{"tool", "harness"}, {"pid", getpid()}, {"work", work_.string()}};
@@ -60,7 +97,7 @@ RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_
                            (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
   };
   if (mkdirat(dir_fd_.get(), "work", 0755) != 0) fail("cannot create");
-  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!work_fd_.is_open()) fail("cannot open");
 }
 

@@ -16,7 +16,8 @@ namespace harness {
 
 class RunDir {
  public:
-  // Creates `dir` (which must not exist yet, or be empty) and dir/work.
+  // Creates `dir` (which must not exist yet, or be empty, owned by us and
+  // not group- or world-writable: EnvironmentError otherwise) and dir/work.
   explicit RunDir(std::filesystem::path dir);
   ~RunDir();  // removes work/ (never crossing into a mount) and the marker
   RunDir(const RunDir&) = delete;

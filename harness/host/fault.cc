@@ -148,20 +148,24 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
         ev.detail = fmt::format("slept {} ms", a.duration.count());
         break;
       case ActionKind::run: {
+        // Fresh log files beneath work/ (never through a link a setup
+        // step planted at a predictable name), handed over as descriptors.
         ctx.run.make_dirs("logs");
         std::string base = fmt::format("logs/run-{}-{}", getpid(), serial);
+        ScopedFd out = ctx.run.open(base + ".out", O_RDWR | O_CREAT | O_EXCL);
+        ScopedFd err = ctx.run.open(base + ".err", O_RDWR | O_CREAT | O_EXCL);
         ChildOptions opts;
         opts.cwd = ctx.run.work();
-        opts.stdout_file = ctx.run.absolute(base + ".out");
-        opts.stderr_file = ctx.run.absolute(base + ".err");
+        opts.stdout_fd = out.get();
+        opts.stderr_fd = err.get();
         opts.timeout = a.timeout;
         Child child(a.argv, opts);
         ev.pid = child.pid();
         ev.argv = a.argv;
         ChildResult r = child.wait();
-        ev.stdout_text = read_file_capped(opts.stdout_file, 16 * 1024);
+        ev.stdout_text = read_fd_capped(out.get(), 16 * 1024);
         ev.result = last_json_line(ev.stdout_text);
-        ev.stderr_text = read_file_capped(opts.stderr_file, 16 * 1024);
+        ev.stderr_text = read_fd_capped(err.get(), 16 * 1024);
         ev.outcome = r.succeeded() ? "ok" : r.describe();
         ev.ok = r.succeeded();
         ev.detail = fmt::format("{} ({} ms)", r.describe(), r.elapsed.count());

@@ -19,7 +19,6 @@
 #include <thread>
 #include <fmt/format.h>
 
-#include "base/digest.h"
 #include "itests/itest_support.h"
 
 namespace harness::itest {
@@ -30,9 +29,8 @@ using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------- helpers
 
-// A new, empty folder for one command's stdout/stderr. Child opens its
-// output files without O_TRUNC, so reusing one would mix a new, shorter
-// output with the tail of an old one.
+// A new, empty folder for one command's stdout/stderr, so that a log
+// read after a run is that command's and no earlier one's.
 fs::path fresh_logs(const fs::path& dir, const std::string& tag) {
   fs::path p = dir / ("logs-" + tag);
   fs::remove_all(p);
@@ -132,25 +130,6 @@ unsigned env_unsigned(const char* name, unsigned def) {
 unsigned seed() {
   static const unsigned s = env_unsigned("HARNESS_ROBUSTNESS_SEED", static_cast<unsigned>(std::random_device{}()));
   return s;
-}
-
-std::string sha256_hex(const fs::path& p) { return file_digest_hex(DigestAlgo::sha256, p); }
-
-// What a file outside the run directory looks like; hostile scenarios
-// must leave it exactly so.
-struct FileState {
-  std::string sha;
-  off_t size = 0;
-  timespec mtime{};
-  bool operator==(const FileState& o) const {
-    return sha == o.sha && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
-  }
-};
-
-FileState state_of(const fs::path& p) {
-  struct stat st {};
-  lstat(p.c_str(), &st);
-  return FileState{sha256_hex(p), st.st_size, st.st_mtim};
 }
 
 // ------------------------------------------------------------------ kills
@@ -566,22 +545,6 @@ TEST(EnvironmentFault, NoFreeLoopDeviceExits3) {
 }
 
 // ------------------------------------------------------ hostile scenarios
-
-// A file outside the run directory that hostile scenarios aim at (we
-// create it; the real /etc/passwd is never put at risk).
-struct Victim {
-  fs::path path;
-  FileState before;
-  explicit Victim(const fs::path& p) : path(p) {
-    std::ofstream(p) << "root:x:0:0:root:/root:/bin/bash\nthis file must never change\n";
-    before = state_of(p);
-  }
-  void expect_untouched() const {
-    ASSERT_TRUE(fs::exists(path)) << path << " was removed";
-    FileState now = state_of(path);
-    EXPECT_TRUE(now == before) << path << " changed: size " << before.size << " -> " << now.size;
-  }
-};
 
 std::string scenario_text(const std::string& body) {
   return R"({"name": "hostile", "timeout_s": 30,

@@ -17,6 +17,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr uid_t kNobody = 65534;
+
 fs::path write_scenario(const fs::path& dir, const json& s) {
   fs::path p = dir / (s.at("name").get<std::string>() + ".json");
   std::ofstream(p) << s.dump(2) << "\n";
@@ -32,6 +34,54 @@ json quick_scenario(const std::string& name) {
 }
 
 std::string hang() { return std::string(TESTPROGS_DIR) + "/hang"; }
+
+// chown -R, without following links.
+void chown_tree(const fs::path& p, uid_t uid) {
+  ASSERT_EQ(lchown(p.c_str(), uid, uid), 0) << p;
+  if (fs::is_directory(fs::symlink_status(p)))
+    for (const auto& e : fs::directory_iterator(p)) chown_tree(e.path(), uid);
+}
+
+fs::path shared_folder(const TempDir& tmp) {
+  fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  chmod(shared.c_str(), 01777);  // like /tmp
+  return shared;
+}
+
+// ---------------------------------------------------- confinement of writes
+
+TEST(SecurityConfinement, ARunFolderOwnedByAnotherUserIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path out = shared_folder(tmp) / "out";
+  fs::create_directories(out);
+  chown_tree(out, kNobody);
+  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", out.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
+  EXPECT_NE(res.err.find("owned by"), std::string::npos) << res.err;
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+// A setup step predicts the name of the next `run` action's log and plants
+// a link there; the log must not be written through it.
+TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  Victim victim(tmp.path() / "passwd");
+  const std::string v = victim.path.string();
+  json s = quick_scenario("log-link");
+  s["setup"] = json::array(
+      {{{"action", "run"},
+        {"argv", {"/bin/sh", "-c", "ln -s " + v + " {work}/logs/run-$PPID-2.out; ln -s " + v + " {work}/logs/run-$PPID-2.err"}}},
+       {{"action", "run"}, {"argv", {"/bin/echo", "this must not reach the victim"}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  victim.expect_untouched();
+  EXPECT_NE(res.exit_code, 0) << "the second setup action cannot have its log: " << res.out << res.err;
+}
 
 // -------------------------------------------------------------- processes
 
