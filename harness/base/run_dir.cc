@@ -22,15 +22,16 @@ namespace harness {
 
 namespace fs = std::filesystem;
 
-static int openat2_beneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
+static int openat2_beneath(int dirfd, const std::string& rel, int flags, mode_t mode, unsigned long long resolve = 0) {
   struct open_how how {};
   how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
   how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | resolve;
   return static_cast<int>(syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
 }
 
-static std::string escape_hint(int err) {
+static std::string escape_hint(int err, bool same_filesystem) {
+  if (err == EXDEV && same_filesystem) return " (it lies on another mounted filesystem, such as an image mounted by the run)";
   if (err == EXDEV) return " (the path escapes the run directory)";
   if (err == ELOOP) return " (a symlink in the path was refused)";
   return "";
@@ -121,9 +122,37 @@ ScopedFd RunDir::open(const std::string& rel, int flags, mode_t mode) const {
   int fd = openat2_beneath(work_fd_.get(), rel, flags, mode);
   if (fd < 0) {
     int err = errno;
-    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err), err);
+    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, false), err);
   }
   return ScopedFd(fd);
+}
+
+ScopedFd RunDir::open_without_crossing_mounts(const std::string& rel, int flags) const {
+  int fd = openat2_beneath(work_fd_.get(), rel, flags, 0, RESOLVE_NO_XDEV);
+  if (fd < 0) {
+    int err = errno;
+    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, true), err);
+  }
+  return ScopedFd(fd);
+}
+
+ScopedFd RunDir::open_regular(const std::string& rel, int flags, mode_t mode) const {
+  // O_NONBLOCK: opening a FIFO must not wait for its other end; O_NOCTTY:
+  // a terminal must not become ours. Neither matters for a regular file.
+  ScopedFd fd = open(rel, flags | O_NONBLOCK | O_NOCTTY, mode);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) throw SystemError(errno_message(rel + ": cannot stat", errno), errno);
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISBLK(st.st_mode)   ? "a block device"
+                       : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                                              : "not a regular file";
+    throw SystemError(fmt::format("{}: {}, not a regular file; refused", rel, what), EINVAL);
+  }
+  if (!(flags & O_NONBLOCK)) fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  return fd;
 }
 
 void RunDir::make_dirs(const std::string& rel) const {

@@ -33,6 +33,14 @@ class RunDir {
   // Opens a work path beneath work/. Throws RuntimeError with the path and
   // errno on failure; EXDEV/ELOOP name the escape attempt.
   ScopedFd open(const std::string& rel, int flags, mode_t mode = 0644) const;
+  // The same, for a file that must be a regular one (a fault's source or
+  // target): opened without side effects a device, FIFO or terminal would
+  // have, checked with fstat, refused (SystemError, EINVAL) unless regular.
+  // Pass no O_TRUNC: truncate with ftruncate once it has been checked.
+  ScopedFd open_regular(const std::string& rel, int flags, mode_t mode = 0644) const;
+  // Like open(), but refusing (EXDEV) a path that crosses into a mount, such
+  // as an image file inside an image the run mounted.
+  ScopedFd open_without_crossing_mounts(const std::string& rel, int flags) const;
   // mkdir -p beneath work/, refusing symlinks.
   void make_dirs(const std::string& rel) const;
   // The absolute host path of a work path, after checking it stays beneath.

@@ -35,12 +35,19 @@ struct ActionFailed {
   std::string what;
 };
 
-ScopedFd open_or_fail(const RunDir& run, const std::string& rel, int flags, mode_t mode = 0644) {
+template <typename F>
+auto or_fail(F&& f) {
   try {
-    return run.open(rel, flags, mode);
+    return f();
   } catch (const SystemError& e) {
     throw ActionFailed{e.err(), e.what()};
   }
+}
+
+// Every file an action reads or writes must be a regular file: a device
+// node (made by a run action, or on a crafted image) or a FIFO is refused.
+ScopedFd open_or_fail(const RunDir& run, const std::string& rel, int flags, mode_t mode = 0644) {
+  return or_fail([&] { return run.open_regular(rel, flags, mode); });
 }
 
 uint64_t copy_or_fail(int src, int dst, const std::string& what) {
@@ -53,10 +60,11 @@ uint64_t copy_or_fail(int src, int dst, const std::string& what) {
 
 std::string overwrite(const Action& a, FaultContext& ctx, bool truncate) {
   ScopedFd src = open_or_fail(ctx.run, a.from, O_RDONLY);
-  // `cat src > dst`: O_CREAT|O_TRUNC. Without truncation the old bytes stay
-  // in place until overwritten.
-  int flags = O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0);
-  ScopedFd dst = open_or_fail(ctx.run, a.to, flags);
+  // `cat src > dst` is O_CREAT|O_TRUNC; the truncation waits until the
+  // target is known to be a regular file. Without truncation the old bytes
+  // stay in place until overwritten.
+  ScopedFd dst = open_or_fail(ctx.run, a.to, O_WRONLY | O_CREAT);
+  if (truncate && ftruncate(dst.get(), 0) != 0) throw ActionFailed{errno, a.to + ": ftruncate"};
   uint64_t n = copy_or_fail(src.get(), dst.get(), a.to);
   return fmt::format("wrote {} bytes from {} into {}{}", n, a.from, a.to,
                      truncate ? " after truncating it" : " in place, without truncating");
@@ -78,7 +86,7 @@ std::string atomic_replace(const Action& a, FaultContext& ctx, unsigned long ser
     throw;
   }
   std::string parent = to.has_parent_path() ? to.parent_path().string() : ".";
-  ScopedFd dir = open_or_fail(ctx.run, parent, O_DIRECTORY | O_RDONLY);
+  ScopedFd dir = or_fail([&] { return ctx.run.open(parent, O_DIRECTORY | O_RDONLY); });
   if (renameat(dir.get(), fs::path(tmp).filename().c_str(), dir.get(), to.filename().c_str()) != 0) {
     int err = errno;
     unlink(ctx.run.absolute(tmp).c_str());

@@ -91,11 +91,13 @@ class HostRun {
       for (const auto& img : s_.images)
         if (img.path == m.image) fstype = img.fs;
       // libmount opens the image by path and follows symlinks; a setup step
-      // may have planted one. Open it beneath work/ first (refusing links)
-      // and check afterwards that the loop device holds that very file.
+      // may have planted one. Open it beneath work/ first (refusing links,
+      // and an image inside a mounted image: it could be crafted by anyone
+      // who made the outer one) and check afterwards that the loop device
+      // holds that very file.
       struct stat img_st {};
       {
-        ScopedFd img = dir_.open(m.image, O_RDONLY);
+        ScopedFd img = dir_.open_without_crossing_mounts(m.image, O_RDONLY);
         fstat(img.get(), &img_st);
       }
       try {
@@ -120,7 +122,7 @@ class HostRun {
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
-                                        st.autoclear});
+                                        st.autoclear, mounts_.back().effective_options()});
     }
     start_evidence();
     check_stop();

@@ -93,7 +93,7 @@ BuiltImage build_image(const ImageSpec& spec, const RunDir& run) {
 }
 
 void copy_work_file(const RunDir& run, const std::string& from, const std::string& to) {
-  ScopedFd src = run.open(from, O_RDONLY);
+  ScopedFd src = run.open_regular(from, O_RDONLY);
   fs::path parent = fs::path(to).parent_path();
   if (!parent.empty()) run.make_dirs(parent.string());
   ScopedFd dst = run.open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);

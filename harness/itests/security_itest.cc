@@ -83,6 +83,104 @@ TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
   EXPECT_NE(res.exit_code, 0) << "the second setup action cannot have its log: " << res.out << res.err;
 }
 
+// ------------------------------------------------ mounts and fault targets
+
+// losetup --find --show FILE: the device, or "" (and a test failure).
+std::string attach(const fs::path& file, const fs::path& logs) {
+  auto res = run_argv({"losetup", "--find", "--show", file.string()}, logs, std::chrono::seconds(30));
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  std::string dev = res.out.substr(0, res.out.find('\n'));
+  return dev;
+}
+
+
+TEST(SecurityMounts, AreNodevAndNosuidAndTheReportSaysSo) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", source_path("scenarios/control-drop-caches.json"), "--out",
+                          run.string()},
+                         tmp.path());
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+  json m = read_report(run).at("mounts").at(0);
+  EXPECT_EQ(m.at("options"), "loop,ro") << "the options as the scenario wrote them";
+  std::string effective = m.value("effective_options", "");
+  for (const char* o : {"nodev", "nosuid", "ro"})
+    EXPECT_NE(("," + effective + ",").find(std::string(",") + o + ","), std::string::npos) << o << " in " << m.dump();
+}
+
+TEST(SecurityMounts, AnImageInsideAMountedImageIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  // A crafted filesystem image, carried inside an ordinary one.
+  fs::path inner = tmp.path() / "inner.img";
+  std::ofstream(inner).flush();
+  fs::resize_file(inner, 2 << 20);
+  ASSERT_EQ(run_argv({"mkfs.ext4", "-q", "-F", inner.string()}, tmp.path(), std::chrono::seconds(60)).exit_code, 0);
+  json s = quick_scenario("nested-image");
+  s["images"] = json::array({{{"name", "outer"}, {"size_mib", 8}, {"files", {{{"from", inner.string()}, {"to", "inner.img"}}}}}});
+  s["mounts"] = json::array({{{"image", "images/outer.img"}, {"mountpoint", "mnt/outer"}, {"options", "loop,ro"}},
+                             {{"image", "mnt/outer/inner.img"}, {"mountpoint", "mnt/inner"}, {"options", "loop,ro"}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_NE(res.exit_code, 0) << res.out << res.err;
+  std::string said = res.out + res.err + slurp(run / "report.json");
+  EXPECT_NE(said.find("EXDEV"), std::string::npos) << said;
+  expect_nothing_left(tmp.path());
+}
+
+// Device nodes made by a `run` action, in work/ and on a mounted image,
+// point at a loop device over a victim file: no fault may write it.
+TEST(SecurityFaults, ADeviceNodeIsNeverAFaultTarget) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path victim_file = tmp.path() / "victim.img";
+  {
+    std::ofstream out(victim_file, std::ios::binary);
+    out << std::string(1 << 20, 'v');
+  }
+  FileState before = state_of(victim_file);
+  std::string dev = attach(victim_file, tmp.path());
+  ASSERT_FALSE(dev.empty());
+  struct stat st {};
+  ASSERT_EQ(stat(dev.c_str(), &st), 0);
+  std::string mknod = fmt::format("b {} {}", major(st.st_rdev), minor(st.st_rdev));
+  json s = quick_scenario("device-targets");
+  s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 1500}};
+  s["images"] = json::array({{{"name", "d"}, {"size_mib", 4}}});
+  s["copies"] = json::array({{{"from", "images/d.img"}, {"to", "src.img"}}});
+  s["mounts"] = json::array({{{"image", "images/d.img"}, {"mountpoint", "mnt/d"}, {"options", "loop,rw"}}});
+  s["faults"] = json::array(
+      {{{"name", "plant"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 0}}},
+        {"actions", {{{"action", "run"},
+                      {"argv", {"/bin/sh", "-c", "mknod {work}/disk " + mknod + " && mknod {work}/mnt/d/disk " + mknod}}}}}},
+       {{"name", "write"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 500}}},
+        {"actions", {{{"action", "overwrite_truncate"}, {"from", "src.img"}, {"to", "disk"}},
+                     {{"action", "overwrite"}, {"from", "src.img"}, {"to", "disk"}},
+                     {{"action", "truncate"}, {"to", "disk"}, {"size_bytes", 0}},
+                     {{"action", "overwrite_truncate"}, {"from", "disk"}, {"to", "src.img"}},
+                     {{"action", "overwrite_truncate"}, {"from", "src.img"}, {"to", "mnt/d/disk"}},
+                     {{"action", "overwrite"}, {"from", "src.img"}, {"to", "mnt/d/disk"}}}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  run_argv({"losetup", "-d", dev}, tmp.path(), std::chrono::seconds(30));
+  EXPECT_TRUE(before == state_of(victim_file)) << "a fault wrote through a device node";
+  ASSERT_TRUE(fs::exists(run / "report.json")) << res.out << res.err;
+  int refused = 0;
+  json report = read_report(run);
+  for (const auto& e : report.at("events"))
+    if (e.at("type") == "fault" && e.value("fault", "") == "write") {
+      EXPECT_NE(e.at("outcome"), "ok") << e.dump();
+      ++refused;
+    }
+  EXPECT_EQ(refused, 6) << res.out << res.err;
+  expect_nothing_left(tmp.path());
+}
+
 // -------------------------------------------------------------- processes
 
 TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {

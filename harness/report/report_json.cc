@@ -70,7 +70,8 @@ json build_report(const RunRecord& r, const Verdict& v) {
                       {"loop_device", m.loop_device},
                       {"backing_dev", m.backing_dev},
                       {"backing_inode", m.backing_inode},
-                      {"autoclear", m.autoclear}});
+                      {"autoclear", m.autoclear},
+                      {"effective_options", m.effective_options}});
   report["mounts"] = mounts;
   report["kernel_log"] = r.kernel_log;
   report["writers"] = r.writers;
@@ -104,7 +105,7 @@ RunRecord record_from_report(const json& report) {
     r.mounts.push_back(MountRecord{m.at("image").get<std::string>(), m.at("mountpoint").get<std::string>(),
                                    m.value("options", ""), m.value("loop_device", ""),
                                    m.value("backing_dev", 0ULL), m.value("backing_inode", 0ULL),
-                                   m.value("autoclear", false)});
+                                   m.value("autoclear", false), m.value("effective_options", "")});
   r.kernel_log = report.value("kernel_log", json::array());
   r.writers = report.value("writers", json::array());
   r.images_evidence = report.value("images_evidence", json::array());

@@ -43,7 +43,8 @@ json record_message(const RunRecord& r) {
   for (const auto& m : r.mounts)
     mounts.push_back({{"image", m.image}, {"mountpoint", m.mountpoint}, {"options", m.options},
                       {"loop_device", m.loop_device}, {"backing_dev", m.backing_dev},
-                      {"backing_inode", m.backing_inode}, {"autoclear", m.autoclear}});
+                      {"backing_inode", m.backing_inode}, {"autoclear", m.autoclear},
+                      {"effective_options", m.effective_options}});
   return json{{"msg", "record"},
               {"duration_ms", r.duration_ms},
               {"timed_out", r.timed_out},
@@ -73,7 +74,8 @@ void apply_record_message(const json& m, RunRecord& r) {
     r.mounts.push_back(MountRecord{x.at("image").get<std::string>(), x.at("mountpoint").get<std::string>(),
                                    x.at("options").get<std::string>(), x.at("loop_device").get<std::string>(),
                                    x.at("backing_dev").get<unsigned long long>(),
-                                   x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false)});
+                                   x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false),
+                                   x.value("effective_options", "")});
   r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);
   // The evidence the guest gathered. Its pids are the guest's, like the
   // pids of the exec events, and harness_pid says which one was the agent.

@@ -34,7 +34,7 @@ TEST(GuestChannel, InvalidUtf8IsReplacedNotThrown) {
 TEST(GuestChannel, RecordMessageRoundTrips) {
   RunRecord g;
   g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
-  g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true});
+  g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true, "ro,nosuid,nodev"});
   g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"harness_pid", 57}};
   g.writers = json::array({{{"pid", 81}, {"comm", "stack-install"}, {"path", "data/cedar-14.img"}}});
   g.images_evidence = json::array({{{"path", "data/cedar-14.img"}, {"moment", "mounted"}, {"sha256", "ab"}}});
@@ -55,6 +55,7 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   ASSERT_EQ(h.mounts.size(), 1u);
   EXPECT_EQ(h.mounts[0].loop_device, "/dev/loop0");
   EXPECT_TRUE(h.mounts[0].autoclear);
+  EXPECT_EQ(h.mounts[0].effective_options, "ro,nosuid,nodev");
   EXPECT_TRUE(h.timed_out);
   EXPECT_EQ(h.environment.at("guest_kernel"), "6.1.0-guest");
   EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
