@@ -10,15 +10,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fmt/format.h>
 #include <thread>
 #include <vector>
 
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "base/system_info.h"
 
 namespace harness {
 
@@ -36,15 +35,9 @@ bool exited_without_reaping(pid_t pid) {
   return info.si_pid != 0;
 }
 
-struct ProcStat {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  pid_t pgid = 0;
-};
-
-// Our children, as /proc says (a zombie included), with their groups.
-std::vector<ProcStat> our_children() {
-  std::vector<ProcStat> out;
+// Our children, as /proc says (zombies included), with their groups.
+std::vector<ProcessStat> our_children() {
+  std::vector<ProcessStat> out;
   const pid_t self = getpid();
   DIR* d = opendir("/proc");
   if (!d) return out;
@@ -52,20 +45,8 @@ std::vector<ProcStat> our_children() {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end) continue;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    ScopedFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-    if (!fd.is_open()) continue;
-    char buf[512];
-    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-    if (n <= 0) continue;
-    buf[n] = '\0';
-    // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens.
-    const char* close = std::strrchr(buf, ')');
-    char state = 0;
-    int ppid = 0, pgid = 0;
-    if (!close || std::sscanf(close + 1, " %c %d %d", &state, &ppid, &pgid) != 3) continue;
-    if (ppid == self) out.push_back(ProcStat{static_cast<pid_t>(pid), ppid, pgid});
+    auto st = process_stat(static_cast<pid_t>(pid));
+    if (st && st->ppid == self) out.push_back(*st);
   }
   closedir(d);
   return out;
@@ -116,6 +97,17 @@ void kill_process_group(pid_t pgid, milliseconds grace) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, milliseconds(20));
   }
+}
+
+bool kill_if_same_process(pid_t pid, unsigned long long start_time) {
+  if (pid <= 1) return false;
+  ScopedFd pidfd(open_pidfd(pid));
+  if (!pidfd.is_open()) return false;
+  // The pidfd holds the process that had `pid` when it was opened; if the
+  // pid still shows that start time, that process is this one.
+  auto st = process_stat(pid);
+  if (!st || st->start_time != start_time) return false;
+  return syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0) == 0;
 }
 
 void reset_sigchld() {

@@ -38,6 +38,12 @@ int reap(pid_t pid);
 // status is its owner's to read.
 void kill_process_group(pid_t pgid, std::chrono::milliseconds grace = std::chrono::seconds(2));
 
+// SIGKILLs process `pid` only if it is still the process that started at
+// `start_time` (see process_stat), never one that reused its pid: through
+// a pidfd, so the check and the kill concern the same process. Returns
+// whether it signalled.
+bool kill_if_same_process(pid_t pid, unsigned long long start_time);
+
 // SIGCHLD back to its default. Ignored (inherited so from whoever started
 // us), the kernel would reap our children itself and no exit status could
 // ever be read.

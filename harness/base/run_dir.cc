@@ -14,9 +14,9 @@
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/system_info.h"
 
 namespace harness {
 
@@ -88,12 +88,14 @@ RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_
                                        dir_.string()));
   // The marker first: a run killed at any later point has one, so gc
   // recognises whatever it left (an unmarked work/ would be nobody's).
-  nlohmann::json marker = {{"tool", "harness"}, {"pid", getpid()}, {"work", work_.string()}};
-  write_file_atomic("harness-run.json", marker.dump() + "\n");
+  MarkerContents initial;
+  initial.pid = getpid();
+  initial.work = work_.string();
+  marker_.emplace(dir_fd_.get(), dir_, std::move(initial));
   auto fail = [&](const std::string& what) {
     int err = errno;
     unlinkat(dir_fd_.get(), "work", AT_REMOVEDIR);
-    unlinkat(dir_fd_.get(), "harness-run.json", 0);
+    marker_.reset();
     throw EnvironmentError(errno_message(work_.string() + ": " + what, err) +
                            (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
   };
@@ -104,7 +106,18 @@ RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_
 
 RunDir::~RunDir() {
   remove_work();
-  unlinkat(dir_fd_.get(), "harness-run.json", 0);
+  marker_.reset();  // removed, then unlocked
+}
+
+void RunDir::record_process(const std::string& what, pid_t pid) {
+  auto st = process_stat(pid);
+  if (!st) return;  // already gone: nothing to undo
+  marker_->add(MarkedProcess{what, pid, st->start_time});
+}
+
+void RunDir::record_loop_device(const std::string& device, dev_t backing_dev, ino_t backing_inode) {
+  marker_->add(MarkedLoopDevice{device, static_cast<unsigned long long>(backing_dev),
+                                static_cast<unsigned long long>(backing_inode)});
 }
 
 void RunDir::remove_work() noexcept {
@@ -261,18 +274,20 @@ static void remove_below(int dirfd, dev_t dev, const std::string& shown) {
   closedir(d);
 }
 
-void remove_tree_one_fs(const fs::path& root) {
+void remove_tree_one_fs_at(int dirfd, const std::string& name) {
   struct stat st {};
-  if (lstat(root.c_str(), &st) != 0) return;
+  if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (!S_ISDIR(st.st_mode)) {
-    unlink(root.c_str());
+    unlinkat(dirfd, name.c_str(), 0);
     return;
   }
-  int fd = ::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = openat(dirfd, name.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return;
-  remove_below(fd, st.st_dev, root.string());
+  remove_below(fd, st.st_dev, name);
   close(fd);
-  rmdir(root.c_str());
+  unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
+
+void remove_tree_one_fs(const fs::path& root) { remove_tree_one_fs_at(AT_FDCWD, root.string()); }
 
 }  // namespace harness

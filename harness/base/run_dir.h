@@ -1,6 +1,7 @@
 // RunDir is the one place a run may write. It creates a fresh directory,
-// leaves a marker (`harness-run.json`, with our pid) that `harness gc`
-// recognises, and resolves every scenario path beneath its work/ folder
+// leaves a marker (`harness-run.json`, locked while the run lives, see
+// run_marker.h) that `harness gc` recognises, and resolves every scenario
+// path beneath its work/ folder
 // with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so neither "..",
 // an absolute path nor a planted symlink can reach the rest of the machine.
 #pragma once
@@ -8,8 +9,10 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "base/run_marker.h"
 #include "base/scoped_fd.h"
 
 namespace harness {
@@ -47,6 +50,10 @@ class RunDir {
   std::filesystem::path absolute(const std::string& rel) const;
   // Writes a file in the run directory atomically (temp + rename).
   void write_file_atomic(const std::string& name, const std::string& content) const;
+  // Records in the marker what the run holds outside its directory, so
+  // that gc can undo exactly that after a crash. Thread-safe.
+  void record_process(const std::string& what, pid_t pid);
+  void record_loop_device(const std::string& device, dev_t backing_dev, ino_t backing_inode);
 
   static std::filesystem::path default_for(const std::string& scenario_name);
 
@@ -55,6 +62,7 @@ class RunDir {
   std::filesystem::path work_;
   ScopedFd dir_fd_;
   ScopedFd work_fd_;
+  std::optional<RunMarker> marker_;
   bool keep_work_ = false;
   bool work_removed_ = false;
 };
@@ -62,5 +70,7 @@ class RunDir {
 // rm -rf that stays on one filesystem: it never descends into a mount
 // point, so a mount left behind by accident keeps its contents.
 void remove_tree_one_fs(const std::filesystem::path& root);
+// The same for `name` in `dirfd`, following no link.
+void remove_tree_one_fs_at(int dirfd, const std::string& name);
 
 }  // namespace harness

@@ -119,6 +119,8 @@ class HostRun {
         throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
                                        "(replaced during mount?); refusing it",
                                        m.image));
+      // Should we die here, gc detaches this device, and no other.
+      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),

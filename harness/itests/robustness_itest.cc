@@ -289,39 +289,40 @@ INSTANTIATE_TEST_SUITE_P(Signals, Kill, ::testing::Values(SIGINT, SIGTERM, SIGKI
   return p.param == SIGINT ? "SIGINT" : p.param == SIGTERM ? "SIGTERM" : "SIGKILL";
 });
 
-// A run killed with SIGKILL is cleaned by the next run beside it, without
-// anyone calling `harness gc`.
+// A run killed with SIGKILL is cleaned by the next run in the same runs
+// folder (the default, reports/runs), without anyone calling `harness gc`.
 TEST(Kill, TheNextRunCleansAKilledSibling) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   fs::path heroku = shortened("heroku-2017-truncation", tmp.path(), 3000);
   fs::path control = shortened("control-drop-caches", tmp.path(), 50);
-  fs::path parent = tmp.path() / "runs";
-  fs::create_directories(parent);
-  fs::path killed = parent / "killed";
-  Proc p = start({HARNESS_BIN, "run", "--backend", "host", heroku.string(), "--out", killed.string()}, tmp.path(),
-                 "killed");
+  fs::path parent = tmp.path() / "reports" / "runs";
+  Proc p = start({HARNESS_BIN, "run", "--backend", "host", heroku.string()}, tmp.path(), "killed", tmp.path());
   bool in_faults = false;
   for (int i = 0; i < 600 && !in_faults; ++i) {
     in_faults = last_phase(p.err) == "faults";
     if (!in_faults) usleep(20 * 1000);
   }
   ASSERT_TRUE(in_faults) << slurp(p.err);
+  ASSERT_TRUE(fs::is_directory(parent));
+  ASSERT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
+  fs::path killed = fs::directory_iterator(parent)->path();
   ASSERT_FALSE(loop_devices_under(killed).empty());
   ASSERT_EQ(kill(p.child->pid(), SIGKILL), 0);
   p.child->wait();
   ASSERT_TRUE(fs::exists(killed / "harness-run.json"));
   ASSERT_TRUE(fs::exists(killed / "work"));
 
-  auto res = run_harness({"run", "--backend", "host", control.string(), "--out", (parent / "next").string()},
-                         tmp.path());
-  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
-  EXPECT_NE(res.err.find("gc: " + killed.string()), std::string::npos) << res.err;
+  Proc next = start({HARNESS_BIN, "run", "--backend", "host", control.string()}, tmp.path(), "next", tmp.path());
+  Exit e = decode(next.child->wait());
+  std::string err = slurp(next.err);
+  EXPECT_EQ(e.code, 0) << slurp(next.out) << err;
+  EXPECT_NE(err.find("gc: " + killed.string()), std::string::npos) << err;
   EXPECT_TRUE(fs::exists(killed / "gc.json"));
   EXPECT_FALSE(json::parse(slurp(killed / "gc.json"), nullptr, false).is_discarded());
   auto left = leftovers(killed);
   EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left);
-  EXPECT_TRUE(leftovers(parent / "next").empty());
+  for (const auto& run : fs::directory_iterator(parent)) EXPECT_TRUE(leftovers(run.path()).empty()) << run.path();
   expect_all_json_complete(parent);
   expect_nothing_left(tmp.path());
 }

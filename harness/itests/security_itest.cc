@@ -42,11 +42,99 @@ void chown_tree(const fs::path& p, uid_t uid) {
     for (const auto& e : fs::directory_iterator(p)) chown_tree(e.path(), uid);
 }
 
+// What another user plants in a shared folder: a run folder of their own
+// with a marker that claims a dead run (pid 0), and gc's temporary file
+// name as a link to a file they want overwritten.
+fs::path plant_fake_dead_run(const fs::path& shared, const fs::path& victim) {
+  fs::path e = shared / "e";
+  fs::create_directories(e / "work");
+  std::ofstream(e / "harness-run.json") << R"({"tool": "harness", "pid": 0})" << "\n";
+  fs::create_symlink(victim, e / ".gc.json.tmp");
+  chown_tree(e, kNobody);
+  return e;
+}
+
 fs::path shared_folder(const TempDir& tmp) {
   fs::path shared = tmp.path() / "shared";
   fs::create_directories(shared);
   chmod(shared.c_str(), 01777);  // like /tmp
   return shared;
+}
+
+// ------------------------------------------------------------------- gc
+
+TEST(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  Victim victim(tmp.path() / "shadow");
+  fs::path shared = shared_folder(tmp);
+  fs::path planted = plant_fake_dead_run(shared, victim.path);
+  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (shared / "x").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  victim.expect_untouched();
+  EXPECT_TRUE(fs::exists(planted / "work")) << "run --out swept a folder the user never named";
+  EXPECT_FALSE(fs::exists(planted / "gc.json"));
+}
+
+TEST(SecurityGc, ARunFolderOwnedByAnotherUserIsLeftAlone) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  Victim victim(tmp.path() / "shadow");
+  fs::path shared = shared_folder(tmp);
+  fs::path planted = plant_fake_dead_run(shared, victim.path);
+  auto res = run_harness({"gc", shared.string(), "--json"}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  json r = json::parse(res.out, nullptr, false);
+  ASSERT_FALSE(r.is_discarded()) << res.out;
+  EXPECT_TRUE(r.at("dead_runs").empty()) << res.out;
+  victim.expect_untouched();
+  EXPECT_TRUE(fs::exists(planted / "work"));
+}
+
+// losetup --find --show FILE: the device, or "" (and a test failure).
+std::string attach(const fs::path& file, const fs::path& logs) {
+  auto res = run_argv({"losetup", "--find", "--show", file.string()}, logs, std::chrono::seconds(30));
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  std::string dev = res.out.substr(0, res.out.find('\n'));
+  return dev;
+}
+
+bool attached_to(const std::string& dev, const fs::path& file) {
+  std::string name = dev.substr(dev.rfind('/') + 1);
+  std::string backing = slurp(fs::path("/sys/block") / name / "loop" / "backing_file");
+  return backing.rfind(file.string(), 0) == 0;
+}
+
+TEST(SecurityGc, DetachesOnlyTheLoopDevicesItsMarkerRecords) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path run = tmp.path() / "runs" / "dead";
+  fs::create_directories(run / "work");
+  fs::path ours = run / "work" / "ours.img", other = run / "work" / "other.img";
+  for (const auto& f : {ours, other}) {
+    std::ofstream(f).flush();
+    fs::resize_file(f, 1 << 20);
+  }
+  std::string ours_dev = attach(ours, tmp.path()), other_dev = attach(other, tmp.path());
+  ASSERT_FALSE(ours_dev.empty() || other_dev.empty());
+  struct stat st {};
+  ASSERT_EQ(stat(ours.c_str(), &st), 0);
+  // The run recorded the device it attached (by its backing file's device
+  // and inode); "other" merely has a backing path inside the run folder.
+  std::ofstream(run / "harness-run.json")
+      << json{{"tool", "harness"},
+              {"pid", 0},
+              {"loop_devices", {{{"device", ours_dev}, {"backing_dev", st.st_dev}, {"backing_inode", st.st_ino}}}}}
+             .dump()
+      << "\n";
+  auto res = run_harness({"gc", (tmp.path() / "runs").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  for (int i = 0; i < 50 && attached_to(ours_dev, ours); ++i) usleep(20 * 1000);
+  EXPECT_FALSE(attached_to(ours_dev, ours)) << res.out;
+  EXPECT_TRUE(attached_to(other_dev, other)) << "gc detached a loop device by its backing path\n" << res.out;
+  run_argv({"losetup", "-d", other_dev}, tmp.path(), std::chrono::seconds(30));
+  run_argv({"losetup", "-d", ours_dev}, tmp.path(), std::chrono::seconds(30));
 }
 
 // ---------------------------------------------------- confinement of writes
@@ -84,15 +172,6 @@ TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
 }
 
 // ------------------------------------------------ mounts and fault targets
-
-// losetup --find --show FILE: the device, or "" (and a test failure).
-std::string attach(const fs::path& file, const fs::path& logs) {
-  auto res = run_argv({"losetup", "--find", "--show", file.string()}, logs, std::chrono::seconds(30));
-  EXPECT_EQ(res.exit_code, 0) << res.err;
-  std::string dev = res.out.substr(0, res.out.find('\n'));
-  return dev;
-}
-
 
 TEST(SecurityMounts, AreNodevAndNosuidAndTheReportSaysSo) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();

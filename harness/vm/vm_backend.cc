@@ -226,14 +226,15 @@ struct BootResult {
 // One VM from start to power-off, collecting into `rec`.
 class VmSession {
  public:
-  VmSession(const VmConfig& cfg, std::string marker, const RunObserver& obs, RunRecord& rec)
-      : cfg_(cfg), marker_(std::move(marker)), obs_(obs), rec_(rec) {}
+  VmSession(const VmConfig& cfg, std::string marker, const RunObserver& obs, RunRecord& rec, RunDir& dir)
+      : cfg_(cfg), marker_(std::move(marker)), obs_(obs), rec_(rec), dir_(dir) {}
 
   // `ready_within`: how long to wait for the agent's ready line; after it,
   // `run_within` for the end line.
   BootResult run(milliseconds ready_within, milliseconds run_within, bool watch_for_kvm_errors) {
     BootResult res;
     Vm vm(cfg_);
+    dir_.record_process("qemu", vm.pid());  // should we die, gc kills this qemu and no other
     auto t0 = MonoClock::now();
     auto deadline = t0 + ready_within;
     auto next_stderr_check = t0;
@@ -328,6 +329,7 @@ class VmSession {
   std::string marker_;
   const RunObserver& obs_;
   RunRecord& rec_;
+  RunDir& dir_;
 };
 
 }  // namespace
@@ -500,7 +502,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
       rec.environment["vm_cpus"] = cpus;
       rec.environment["accelerator"] = std::string(to_string(decision.accel));
       phase(decision.probe ? "boot (kvm probe)" : "boot");
-      VmSession session(cfg, marker, observer, rec);
+      VmSession session(cfg, marker, observer, rec, run_dir);
       milliseconds ready_within = decision.probe ? opts_.kvm_probe_deadline : opts_.boot_deadline;
       br = session.run(ready_within, run_within, decision.probe);
       if (decision.probe) {
