@@ -47,7 +47,7 @@ struct ChildOptions {
   int stderr_fd = -1;
   std::filesystem::path stdout_file;
   std::filesystem::path stderr_file;
-  // Descriptors the program gets at the same numbers (for "/dev/fd/N"
+  // Descriptors the program gets at the same numbers (for "/proc/self/fd/N"
   // arguments); the caller keeps owning them.
   std::vector<int> pass_fds;
   std::chrono::milliseconds timeout{60000};

@@ -74,11 +74,12 @@ BuiltImage build_image(const ImageSpec& spec, const RunDir& run) {
   opts.stdout_fd = log.get();
   opts.stderr_fd = log.get();
   // mkfs gets the image and the staging folder as descriptors opened
-  // beneath work/, so no path is resolved again between the check and it.
+  // beneath work/, so no path is resolved again between the check and it
+  // (/proc/self/fd, not /dev/fd: a guest's devtmpfs has no /dev/fd).
   opts.pass_fds = {img.get(), staged.get()};
   opts.timeout = std::chrono::seconds(120);
-  auto r = run_child({mkfs->string(), "-q", "-F", "-E", "nodiscard", "-d", fmt::format("/dev/fd/{}", staged.get()),
-                      fmt::format("/dev/fd/{}", img.get())},
+  auto r = run_child({mkfs->string(), "-q", "-F", "-E", "nodiscard", "-d", fmt::format("/proc/self/fd/{}", staged.get()),
+                      fmt::format("/proc/self/fd/{}", img.get())},
                      opts);
   if (!r.succeeded()) {
     std::string text = read_fd_capped(log.get(), 4096);
