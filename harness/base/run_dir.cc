@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/private_dir.h"
 #include "base/system_info.h"
 
 namespace harness {
@@ -37,19 +38,14 @@ static std::string escape_hint(int err, bool same_filesystem) {
   return "";
 }
 
-// The run folder is ours alone: owned by us (root) and writable by nobody
-// else. In a shared parent such as /tmp, a folder that another user made
-// or may write to lets them swap what the run writes for a symlink.
+// The run folder is ours alone: in a shared parent such as /tmp, a folder
+// that another user made or may write to lets them swap what the run
+// writes for a symlink.
 static void check_ours_alone(const struct stat& st, const fs::path& dir) {
-  if (st.st_uid != geteuid())
-    throw EnvironmentError(fmt::format("{}: the run directory is owned by uid {}, not by us (uid {}); a run "
-                                       "never writes into a folder another user controls: pick a new --out",
-                                       dir.string(), st.st_uid, geteuid()));
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    throw EnvironmentError(fmt::format("{}: the run directory is writable by its group or by others (mode "
-                                       "{:o}); a run never writes where someone else could swap its files: "
-                                       "pick a new --out, or chmod go-w it",
-                                       dir.string(), st.st_mode & 07777));
+  if (auto why = why_not_ours_alone(st))
+    throw EnvironmentError(fmt::format("{}: the run directory is {}; a run never writes where someone else "
+                                       "could swap its files: pick a new --out",
+                                       dir.string(), *why));
 }
 
 static bool is_empty_dir(int dirfd) {

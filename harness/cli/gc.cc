@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/private_dir.h"
 #include "base/process_group.h"
 #include "base/run_dir.h"
 #include "base/run_marker.h"
@@ -38,7 +39,7 @@ bool path_is_under(const std::string& path, const fs::path& dir) {
 // its contents could be anyone's doing).
 bool ours_alone(int dirfd) {
   struct stat st {};
-  return fstat(dirfd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+  return fstat(dirfd, &st) == 0 && S_ISDIR(st.st_mode) && !why_not_ours_alone(st);
 }
 
 std::string read_all(int fd) {

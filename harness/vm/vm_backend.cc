@@ -16,6 +16,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "base/private_dir.h"
 #include "base/system_info.h"
 #include "vm/accelerator.h"
 #include "vm/elf_deps.h"
@@ -437,6 +438,8 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     spec.harness_exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) throw RuntimeError("cannot find the harness binary through /proc/self/exe: " + ec.message());
     fs::path cache_dir = opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache";
+    // What the cache holds decides what runs in the guest: ours alone, 0700.
+    ensure_private_dir(cache_dir, "the VM cache");
     spec.harness_copy = stripped_agent(spec.harness_exe, cache_dir);
     spec.busybox = *busybox;
     spec.busybox_applets = busybox_applets(*busybox);
