@@ -88,6 +88,56 @@ void apply_record_message(const json& m, RunRecord& r) {
     if (env.contains(k)) r.environment[k] = env.at(k);
 }
 
+ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs)
+    : marker_(std::move(marker)), rec_(rec), obs_(obs) {}
+
+ChannelReceiver::Step ChannelReceiver::take(std::string_view line) {
+  auto msg = parse_channel_line(marker_, line);
+  if (!msg) return Step::none;  // not ours
+  std::string kind = msg->value("msg", "");
+  if (kind == "ready") {
+    if (msg->contains("guest_kernel")) rec_.environment["guest_kernel"] = msg->at("guest_kernel");
+    // How much of the boot was the guest kernel and /init (the rest is
+    // qemu starting and loading kernel and initramfs).
+    if (msg->contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg->at("uptime_ms");
+    return Step::ready;
+  }
+  if (kind == "event") {
+    on_event(msg->at("event"));
+  } else if (kind == "kmsg") {
+    json kline = {{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}};
+    if (msg->contains("kernel_s")) kline["kernel_s"] = msg->at("kernel_s");
+    rec_.kernel_log.push_back(std::move(kline));
+  } else if (kind == "record") {
+    got_record_ = true;
+    record_execs_ = msg->value("execs", 0UL);
+    apply_record_message(*msg, rec_);
+  } else if (kind == "error") {
+    if (rec_.error.empty()) rec_.error = "guest agent: " + msg->value("message", "");
+    rec_.environment_error = rec_.environment_error || msg->value("kind", "") == "environment";
+  } else if (kind == "end") {
+    return Step::end;
+  }
+  return Step::none;
+}
+
+void ChannelReceiver::on_event(const json& ev) {
+  std::string type = ev.value("type", "");
+  if (type == "exec") {
+    ExecEvent e = exec_event_from_json(ev);
+    if (obs_.progress) obs_.progress->count(e);
+    rec_.execs.push_back(e);
+  } else if (type == "fault") {
+    rec_.faults.push_back(fault_event_from_json(ev));
+  } else if (type == "phase") {
+    rec_.phases.push_back(phase_event_from_json(ev));
+    if (obs_.on_phase) obs_.on_phase(rec_.phases.back().name);
+  } else {
+    return;
+  }
+  if (obs_.on_event) obs_.on_event(ev);
+}
+
 std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key) {
   size_t pos = 0;
   while (pos < cmdline.size()) {

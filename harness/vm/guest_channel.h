@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/backend.h"
 #include "core/run_record.h"
 
 namespace harness {
@@ -34,6 +35,32 @@ nlohmann::json record_message(const RunRecord& r);
 // Fills images, mounts, error, timed_out, interrupted and the guest's
 // environment (into r.environment under "guest_*" keys) from a record message.
 void apply_record_message(const nlohmann::json& msg, RunRecord& r);
+
+// What the host makes of the lines that come from its guest, one at a
+// time: a line carrying this run's marker is a message; events go into
+// the run record (and to the observer) as they arrive, kernel messages
+// into its kernel log, the final record and an agent's error into the
+// record. take() says which messages steer the VM's life.
+class ChannelReceiver {
+ public:
+  enum class Step {
+    none,   // nothing for the caller to do
+    ready,  // the agent is up: the run's deadline starts now
+    end,    // the agent is done; nothing follows
+  };
+  ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs);
+  Step take(std::string_view line);
+  bool got_record() const { return got_record_; }
+  unsigned long record_execs() const { return record_execs_; }
+
+ private:
+  void on_event(const nlohmann::json& ev);
+  std::string marker_;
+  RunRecord& rec_;
+  const RunObserver& obs_;
+  bool got_record_ = false;
+  unsigned long record_execs_ = 0;
+};
 
 // The value of `key=` in a kernel command line.
 std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key);

@@ -239,6 +239,7 @@ class VmSession {
     auto t0 = MonoClock::now();
     auto deadline = t0 + ready_within;
     auto next_stderr_check = t0;
+    ChannelReceiver receiver(marker_, rec_, obs_);
     std::string line;
     for (;;) {
       if (interrupted()) {
@@ -249,32 +250,13 @@ class VmSession {
       auto r = vm.read_line(line, deadline);
       auto now = MonoClock::now();
       if (r == Vm::Read::line) {
-        auto msg = parse_channel_line(marker_, line);
-        if (!msg) continue;  // not ours
-        std::string kind = msg->value("msg", "");
-        if (kind == "ready") {
+        ChannelReceiver::Step step = receiver.take(line);
+        if (step == ChannelReceiver::Step::ready) {
           res.ready = true;
           res.boot_ms = std::chrono::duration<double, std::milli>(now - t0).count();
-          if (msg->contains("guest_kernel")) rec_.environment["guest_kernel"] = msg->at("guest_kernel");
-          // How much of the boot was the guest kernel and /init (the rest
-          // is qemu starting and loading kernel and initramfs).
-          if (msg->contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg->at("uptime_ms");
           deadline = now + run_within;
           if (obs_.on_phase) obs_.on_phase("guest ready");
-        } else if (kind == "event") {
-          on_event(msg->at("event"));
-        } else if (kind == "kmsg") {
-          json kline = {{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}};
-          if (msg->contains("kernel_s")) kline["kernel_s"] = msg->at("kernel_s");
-          rec_.kernel_log.push_back(std::move(kline));
-        } else if (kind == "record") {
-          res.got_record = true;
-          res.record_execs = msg->value("execs", 0UL);
-          apply_record_message(*msg, rec_);
-        } else if (kind == "error") {
-          if (rec_.error.empty()) rec_.error = "guest agent: " + msg->value("message", "");
-          rec_.environment_error = rec_.environment_error || msg->value("kind", "") == "environment";
-        } else if (kind == "end") {
+        } else if (step == ChannelReceiver::Step::end) {
           // /init powers off next; give it a moment, then make sure.
           if (!vm.wait_exit(MonoClock::now() + milliseconds(5000))) vm.kill();
           res.end = BootEnd::finished;
@@ -303,29 +285,14 @@ class VmSession {
       }
     }
     vm.kill();
+    res.got_record = receiver.got_record();
+    res.record_execs = receiver.record_execs();
     res.qemu_exit = vm.describe_exit();
     res.qemu_stderr = read_file_capped(cfg_.stderr_log, 64 * 1024);
     return res;
   }
 
  private:
-  void on_event(const json& ev) {
-    std::string type = ev.value("type", "");
-    if (type == "exec") {
-      ExecEvent e = exec_event_from_json(ev);
-      if (obs_.progress) obs_.progress->count(e);
-      rec_.execs.push_back(e);
-    } else if (type == "fault") {
-      rec_.faults.push_back(fault_event_from_json(ev));
-    } else if (type == "phase") {
-      rec_.phases.push_back(phase_event_from_json(ev));
-      if (obs_.on_phase) obs_.on_phase(rec_.phases.back().name);
-    } else {
-      return;
-    }
-    if (obs_.on_event) obs_.on_event(ev);
-  }
-
   const VmConfig& cfg_;
   std::string marker_;
   const RunObserver& obs_;
