@@ -18,10 +18,24 @@
 
 #include "core/backend.h"
 #include "core/run_record.h"
+#include "core/scenario.h"
 
 namespace harness {
 
 inline constexpr std::string_view kMarkerCmdlineKey = "harness.marker";
+
+// What a guest may make the host hold. The code in the guest is the
+// scenario's, so it is not trusted: past these bounds the rest is dropped
+// and the run records a guest error.
+// A line: the largest a sane agent sends is its final record (evidence
+// samples), a few MiB at most.
+inline constexpr size_t kMaxChannelLineBytes = 32u << 20;
+// Execs: a workload runs at most kMaxIterations plus its warm-up.
+inline constexpr size_t kMaxGuestExecEvents = kMaxIterations + 100'000;
+inline constexpr size_t kMaxGuestOtherEvents = 1'000'000;  // faults and phases
+// Kernel lines: the agent reports at most 2000 (and one saying how many
+// more it dropped).
+inline constexpr size_t kMaxGuestKernelLines = 4000;
 
 std::string new_channel_marker();
 std::string channel_line(std::string_view marker, const nlohmann::json& msg);
@@ -40,7 +54,10 @@ void apply_record_message(const nlohmann::json& msg, RunRecord& r);
 // time: a line carrying this run's marker is a message; events go into
 // the run record (and to the observer) as they arrive, kernel messages
 // into its kernel log, the final record and an agent's error into the
-// record. take() says which messages steer the VM's life.
+// record. take() says which messages steer the VM's life: only the first
+// "ready" starts the run's deadline (a guest repeating it must not keep
+// the host waiting). A malformed message or one past the bounds above is
+// a guest error in the record, never an exception.
 class ChannelReceiver {
  public:
   enum class Step {
@@ -52,14 +69,19 @@ class ChannelReceiver {
   Step take(std::string_view line);
   bool got_record() const { return got_record_; }
   unsigned long record_execs() const { return record_execs_; }
+  // Records a guest error (the first error of a run is the one it keeps).
+  void guest_error(const std::string& what);
 
  private:
+  Step handle(const nlohmann::json& msg);
   void on_event(const nlohmann::json& ev);
   std::string marker_;
   RunRecord& rec_;
   const RunObserver& obs_;
+  bool ready_ = false;
   bool got_record_ = false;
   unsigned long record_execs_ = 0;
+  unsigned long kernel_lines_dropped_ = 0;
 };
 
 // The value of `key=` in a kernel command line.

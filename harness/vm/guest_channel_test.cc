@@ -75,5 +75,53 @@ TEST(GuestChannel, CmdlineValues) {
   EXPECT_FALSE(cmdline_value(c, "harness"));
 }
 
+struct Receiving {
+  std::string marker = "@@m@@";
+  RunRecord rec;
+  RunObserver obs;
+  ChannelReceiver rx{marker, rec, obs};
+  ChannelReceiver::Step take(const json& msg) {
+    std::string line = channel_line(marker, msg);
+    line.pop_back();
+    return rx.take(line);
+  }
+};
+
+// A guest that says "ready" again and again must not push the host's
+// deadline out each time: only the first one starts the run's clock.
+TEST(ChannelReceiver, OnlyTheFirstReadyCounts) {
+  Receiving g;
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::ready);
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::none);
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::none);
+}
+
+TEST(ChannelReceiver, KeepsABoundedNumberOfKernelLines) {
+  Receiving g;
+  for (int i = 0; i < 20000; ++i) g.take({{"msg", "kmsg"}, {"t_ms", i}, {"line", "EXT4-fs error"}});
+  EXPECT_LE(g.rec.kernel_log.size(), 10000u);
+  EXPECT_GT(g.rec.kernel_log.size(), 1000u);
+}
+
+TEST(ChannelReceiver, KeepsABoundedNumberOfFaultAndPhaseEvents) {
+  Receiving g;
+  json phase = {{"msg", "event"}, {"event", {{"type", "phase"}, {"name", "x"}, {"t_ms", 1.0}}}};
+  for (int i = 0; i < 1100000; ++i) g.take(phase);
+  EXPECT_LE(g.rec.phases.size(), 1000000u);
+  EXPECT_FALSE(g.rec.error.empty()) << "a guest flooding the host is a guest error";
+}
+
+TEST(ChannelReceiver, AMalformedMessageIsAGuestErrorNotACrash) {
+  for (const json& bad : {json{{"msg", "event"}}, json{{"msg", 0}},
+                          json{{"msg", "event"}, {"event", {{"type", "exec"}, {"t_ms", "soon"}}}},
+                          json{{"msg", "record"}, {"images", {{{"name", 3}}}}},
+                          json{{"msg", "event"}, {"event", 7}},
+                          json{{"msg", "event"}, {"event", {{"type", "exec"}, {"t_ms", 1}, {"class", "sAigsegv"}}}}}) {
+    Receiving g;
+    EXPECT_NO_THROW(g.take(bad)) << bad.dump();
+    EXPECT_NE(g.rec.error.find("guest"), std::string::npos) << bad.dump() << " -> " << g.rec.error;
+  }
+}
+
 }  // namespace
 }  // namespace harness

@@ -212,7 +212,7 @@ std::mutex& accel_probe_mutex() {
 }
 
 // How one boot ended.
-enum class BootEnd { finished, qemu_exited, not_ready, timed_out, interrupted };
+enum class BootEnd { finished, qemu_exited, not_ready, timed_out, interrupted, guest_error };
 
 struct BootResult {
   BootEnd end = BootEnd::qemu_exited;
@@ -263,6 +263,13 @@ class VmSession {
           break;
         }
         continue;
+      }
+      if (r == Vm::Read::too_long) {
+        receiver.guest_error(fmt::format("a line of more than {} bytes on the event channel; the VM was stopped",
+                                         kMaxChannelLineBytes));
+        vm.kill();
+        res.end = BootEnd::guest_error;
+        break;
       }
       if (r == Vm::Read::closed) {
         vm.wait_exit(MonoClock::now() + milliseconds(5000));
@@ -527,6 +534,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
         rec.timed_out = true;
         break;
       case BootEnd::interrupted:
+      case BootEnd::guest_error:  // the error is in the record already
         break;
       case BootEnd::not_ready:
         throw RuntimeError(fmt::format("the guest did not become ready within {} ms (qemu {}); console: {}; qemu: {}",
