@@ -63,12 +63,21 @@ fs::path shared_folder(const TempDir& tmp) {
 
 // ------------------------------------------------------------------- gc
 
-TEST(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched) {
-  HARNESS_REQUIRE_ROOT_AND_LOOP();
+// A shared folder like /tmp, in which another user planted a fake dead run
+// aimed at `victim`.
+class SecurityGc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HARNESS_REQUIRE_ROOT_AND_LOOP();
+    shared = shared_folder(tmp);
+    planted = plant_fake_dead_run(shared, victim.path);
+  }
   TempDir tmp;
-  Victim victim(tmp.path() / "shadow");
-  fs::path shared = shared_folder(tmp);
-  fs::path planted = plant_fake_dead_run(shared, victim.path);
+  Victim victim{tmp.path() / "shadow"};
+  fs::path shared, planted;
+};
+
+TEST_F(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched) {
   fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (shared / "x").string()}, tmp.path());
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
@@ -77,12 +86,7 @@ TEST(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched
   EXPECT_FALSE(fs::exists(planted / "gc.json"));
 }
 
-TEST(SecurityGc, ARunFolderOwnedByAnotherUserIsLeftAlone) {
-  HARNESS_REQUIRE_ROOT_AND_LOOP();
-  TempDir tmp;
-  Victim victim(tmp.path() / "shadow");
-  fs::path shared = shared_folder(tmp);
-  fs::path planted = plant_fake_dead_run(shared, victim.path);
+TEST_F(SecurityGc, ARunFolderOwnedByAnotherUserIsLeftAlone) {
   auto res = run_harness({"gc", shared.string(), "--json"}, tmp.path());
   EXPECT_EQ(res.exit_code, 0) << res.err;
   json r = json::parse(res.out, nullptr, false);
@@ -106,9 +110,7 @@ bool attached_to(const std::string& dev, const fs::path& file) {
   return backing.rfind(file.string(), 0) == 0;
 }
 
-TEST(SecurityGc, DetachesOnlyTheLoopDevicesItsMarkerRecords) {
-  HARNESS_REQUIRE_ROOT_AND_LOOP();
-  TempDir tmp;
+TEST_F(SecurityGc, DetachesOnlyTheLoopDevicesItsMarkerRecords) {
   fs::path run = tmp.path() / "runs" / "dead";
   fs::create_directories(run / "work");
   fs::path ours = run / "work" / "ours.img", other = run / "work" / "other.img";
