@@ -103,7 +103,8 @@ struct ExecPlan {
 
 // In the forked child, up to execve.
 [[noreturn]] void exec_in_child(const ExecPlan& p, pid_t parent, int report_fd) {
-  setpgid(0, 0);
+  // Its own group, or it does not run: teardown kills by group.
+  if (setpgid(0, 0) != 0) child_fail(report_fd, errno);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the parent died before prctl
   // Dispositions a program expects: nothing ignored, nothing blocked

@@ -88,8 +88,8 @@ void apply_record_message(const json& m, RunRecord& r) {
     if (env.contains(k)) r.environment[k] = env.at(k);
 }
 
-ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs)
-    : marker_(std::move(marker)), rec_(rec), obs_(obs) {}
+ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs, ChannelLimits limits)
+    : marker_(std::move(marker)), rec_(rec), obs_(obs), limits_(limits) {}
 
 ChannelReceiver::Step ChannelReceiver::take(std::string_view line) {
   auto msg = parse_channel_line(marker_, line);
@@ -122,7 +122,7 @@ ChannelReceiver::Step ChannelReceiver::handle(const json& msg) {
   if (kind == "event") {
     on_event(msg.at("event"));
   } else if (kind == "kmsg") {
-    if (rec_.kernel_log.size() >= kMaxGuestKernelLines) {
+    if (rec_.kernel_log.size() >= limits_.kernel_lines) {
       rec_.environment["guest_kernel_log_dropped"] = ++kernel_lines_dropped_;
       return Step::none;
     }
@@ -148,16 +148,16 @@ ChannelReceiver::Step ChannelReceiver::handle(const json& msg) {
 void ChannelReceiver::on_event(const json& ev) {
   std::string type = ev.at("type").get<std::string>();
   if (type == "exec") {
-    if (rec_.execs.size() >= kMaxGuestExecEvents) {
-      guest_error(fmt::format("more than {} exec events; the rest were dropped", kMaxGuestExecEvents));
+    if (rec_.execs.size() >= limits_.exec_events) {
+      guest_error(fmt::format("more than {} exec events; the rest were dropped", limits_.exec_events));
       return;
     }
     ExecEvent e = exec_event_from_json(ev);
     if (obs_.progress) obs_.progress->count(e);
     rec_.execs.push_back(e);
   } else if (type == "fault" || type == "phase") {
-    if (rec_.faults.size() + rec_.phases.size() >= kMaxGuestOtherEvents) {
-      guest_error(fmt::format("more than {} fault and phase events; the rest were dropped", kMaxGuestOtherEvents));
+    if (rec_.faults.size() + rec_.phases.size() >= limits_.other_events) {
+      guest_error(fmt::format("more than {} fault and phase events; the rest were dropped", limits_.other_events));
       return;
     }
     if (type == "fault") {

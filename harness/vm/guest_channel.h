@@ -37,6 +37,12 @@ inline constexpr size_t kMaxGuestOtherEvents = 1'000'000;  // faults and phases
 // more it dropped).
 inline constexpr size_t kMaxGuestKernelLines = 4000;
 
+struct ChannelLimits {
+  size_t exec_events = kMaxGuestExecEvents;
+  size_t other_events = kMaxGuestOtherEvents;
+  size_t kernel_lines = kMaxGuestKernelLines;
+};
+
 std::string new_channel_marker();
 std::string channel_line(std::string_view marker, const nlohmann::json& msg);
 // The message of a line carrying `marker`; nullopt for any other line
@@ -65,7 +71,7 @@ class ChannelReceiver {
     ready,  // the agent is up: the run's deadline starts now
     end,    // the agent is done; nothing follows
   };
-  ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs);
+  ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs, ChannelLimits limits = {});
   Step take(std::string_view line);
   bool got_record() const { return got_record_; }
   unsigned long record_execs() const { return record_execs_; }
@@ -78,6 +84,7 @@ class ChannelReceiver {
   std::string marker_;
   RunRecord& rec_;
   const RunObserver& obs_;
+  ChannelLimits limits_;
   bool ready_ = false;
   bool got_record_ = false;
   unsigned long record_execs_ = 0;
