@@ -1,7 +1,6 @@
 #include "base/child.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -93,6 +92,7 @@ struct ExecPlan {
   ScopedFd cwd, in, out_owned, err_owned;
   int out = -1, err = -1;
   std::vector<int> pass;
+  std::vector<int> keep;  // pass, the working directory and the report pipe, sorted
 };
 
 [[noreturn]] void child_fail(int report_fd, int err) {
@@ -123,8 +123,16 @@ struct ExecPlan {
       err = fcntl(p.err, F_DUPFD_CLOEXEC, 3);
   if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
     child_fail(report_fd, errno);
-  // Nothing of ours leaks into the program but what it is given.
-  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Nothing of ours reaches the program but what it is given, and nothing
+  // stays open here until exec: a descriptor held on (the run's locked
+  // marker, say) would outlive a SIGKILLed harness for as long as the exec
+  // takes. `keep` is sorted; the report pipe closes itself at exec.
+  unsigned from = 3;
+  for (int fd : p.keep) {
+    if (static_cast<unsigned>(fd) > from) syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0U);
+    from = std::max(from, static_cast<unsigned>(fd) + 1);
+  }
+  syscall(SYS_close_range, from, ~0U, 0U);
   for (int fd : p.pass)
     if (fcntl(fd, F_SETFD, 0) != 0) child_fail(report_fd, errno);
   if (p.cwd.is_open() && fchdir(p.cwd.get()) != 0) child_fail(report_fd, errno);
@@ -190,6 +198,10 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for starting a child", errno));
   ScopedFd report_rd(report[0]), report_wr(report[1]);
+  p.keep = p.pass;
+  p.keep.push_back(report_wr.get());
+  if (p.cwd.is_open()) p.keep.push_back(p.cwd.get());
+  std::sort(p.keep.begin(), p.keep.end());
 
   impl_ = std::make_unique<Impl>();
   impl_->timeout = opts.timeout;

@@ -48,6 +48,9 @@ class SpawnSetup {
     posix_spawn_file_actions_addopen(&fa_, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa_, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa_, 2, "/dev/null", O_WRONLY, 0);
+    // Closed before exec, not at it: a descriptor of ours held through a
+    // slow exec (the run's locked marker) would outlive a killed harness.
+    posix_spawn_file_actions_addclosefrom_np(&fa_, 3);
   }
   ~SpawnSetup() {
     posix_spawnattr_destroy(&attr_);
