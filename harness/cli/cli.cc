@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/interrupt.h"
+#include "base/process_group.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
@@ -163,12 +164,18 @@ void print_gc(const GcResult& r, bool json) {
   if (json) {
     nlohmann::json actions = nlohmann::json::array();
     for (const auto& a : r.actions) actions.push_back({{"run_dir", a.run_dir}, {"action", a.what}});
-    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs}, {"dead_runs", r.dead_runs}, {"actions", actions}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs},
+                                      {"dead_runs", r.dead_runs},
+                                      {"not_ours", r.not_ours},
+                                      {"actions", actions}}
+                           .dump(2));
     return;
   }
   for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
   for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
   for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
+  for (const auto& n : r.not_ours)
+    fmt::print("gc: not ours (another user's, or writable by others), left alone: {}\n", n);
   if (r.dead_runs.empty()) fmt::print("gc: nothing to clean\n");
 }
 
@@ -246,6 +253,10 @@ int cmd_run(const std::vector<std::string>& args) {
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
   // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
   InterruptGuard guard;
+  // Whatever a run action starts and leaves (a background job, a daemon
+  // that left its group) is re-parented to us, and killed at the latest
+  // when this command ends.
+  SubreaperScope reaper;
   if (!ra.shard) ra.shard = shard_from_environment();
   if (ra.shard) {
     size_t all = ra.scenarios.size();
@@ -275,11 +286,10 @@ int cmd_run(const std::vector<std::string>& args) {
     backend = std::make_unique<HostBackend>();
   for (const auto& s : scenarios) backend->preflight(s);
 
-  // Whatever a killed earlier run left next to ours goes first.
+  // Whatever a killed earlier run left in our runs folder goes first.
   {
     bool one_run = scenarios.size() * ra.repeat == 1;
-    fs::path root = !ra.out ? fs::path("reports/runs") : one_run ? fs::absolute(*ra.out).parent_path() : fs::absolute(*ra.out);
-    GcResult gc = collect_garbage({root}, false);
+    GcResult gc = collect_garbage(runs_folders_to_sweep(ra.out, one_run, "reports/runs"), false);
     for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
   }
 
@@ -326,6 +336,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
   const std::string& cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  reset_sigchld();  // inherited as ignored, no child's exit status could be read
   try {
     if (cmd == "--version" || cmd == "version") {
       if (rest.size() == 1 && rest[0] == "--json")

@@ -358,6 +358,16 @@ TEST(HostileScenario, DuplicateKeysAreRefused) {
   EXPECT_REFUSED(parse(text), "$.timeout_s", "twice");
 }
 
+TEST(HostileScenario, DuplicateKeysSpelledWithEscapesAreRefused) {
+  // "\u0061rgv" is "argv" once decoded: the reviewer reads one argv, the
+  // parser runs the other.
+  std::string text = valid().dump(2);
+  size_t at = text.find("\"argv\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"\\u0061rgv\": [\"/bin/rm\", \"-rf\", \"/\"], ");
+  EXPECT_REFUSED(parse(text), "$.workload.argv", "twice");
+}
+
 // ------------------------------------------------------- shapes
 
 TEST(HostileScenario, DeeplyNestedJsonIsRefusedAtTheDepthLimit) {

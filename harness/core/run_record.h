@@ -20,6 +20,9 @@ struct MountRecord {
   unsigned long long backing_dev = 0;
   unsigned long long backing_inode = 0;
   bool autoclear = false;
+  // The options in effect as the kernel reports them ("ro,nosuid,nodev,
+  // relatime"): nodev,nosuid always, whatever `options` says.
+  std::string effective_options;
 };
 
 struct ImageRecord {

@@ -96,10 +96,12 @@ class HostRun {
       for (const auto& img : s_.images)
         if (img.path == m.image) fstype = img.fs;
       // libmount opens the image by path and follows symlinks; a setup step
-      // may have planted one. Open it beneath work/ first (refusing links)
-      // and check afterwards that the loop device holds that very file.
+      // may have planted one. Open it beneath work/ first (refusing links,
+      // and an image inside a mounted image: it could be crafted by anyone
+      // who made the outer one) and check afterwards that the loop device
+      // holds that very file.
       struct stat img_st {};
-      ScopedFd img = dir_.open(m.image, O_RDONLY);
+      ScopedFd img = dir_.open_without_crossing_mounts(m.image, O_RDONLY);
       fstat(img.get(), &img_st);
       // Watched before it is mounted, so that no write while mounted can
       // slip past.
@@ -123,10 +125,12 @@ class HostRun {
         throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
                                        "(replaced during mount?); refusing it",
                                        m.image));
+      // Should we die here, gc detaches this device, and no other.
+      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
-                                        st.autoclear});
+                                        st.autoclear, mounts_.back().effective_options()});
       evidence_->mounted(m.image, rec_.mounts.back());
     }
     sample_workload_binary();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/process_group.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
@@ -177,6 +178,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     if (!m) throw EnvironmentError("agent: no --marker and no harness.marker= on the kernel command line");
     a.marker = *m;
   }
+  // In the guest too, nothing a run action starts outlives the agent.
+  SubreaperScope reaper;
   ChannelWriter out(open_channel(a.events_path), a.marker);
   out.send({{"msg", "ready"}, {"guest_kernel", kernel_release()}, {"uptime_ms", uptime_ms()}});
 
