@@ -25,11 +25,16 @@ fs::path write_scenario(const fs::path& dir, const json& s) {
   return p;
 }
 
-// A scenario that needs nothing but a few execs of /bin/true.
+// A scenario that needs nothing but a few execs of /bin/true, with a fault
+// that does nothing (a verdict needs every fault to act), run to its end.
 json quick_scenario(const std::string& name) {
   return {{"name", name},
           {"timeout_s", 60},
+          {"early_stop", false},
           {"workload", {{"argv", {"/bin/true"}}, {"iterations", 3}}},
+          {"faults", json::array({{{"name", "idle"},
+                                   {"schedule", {{"kind", "once"}}},
+                                   {"actions", json::array({{{"action", "sleep"}, {"ms", 1}}})}}})},
           {"expect", json::array({{{"classes", {"ok"}}, {"at_least", 1}}})}};
 }
 
@@ -179,8 +184,10 @@ TEST(SecurityMounts, AreNodevAndNosuidAndTheReportSaysSo) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   fs::path run = tmp.path() / "run";
-  auto res = run_harness({"run", "--backend", "host", source_path("scenarios/control-drop-caches.json"), "--out",
-                          run.string()},
+  json s = quick_scenario("mounted");
+  s["images"] = json::array({{{"name", "d"}, {"size_mib", 4}}});
+  s["mounts"] = json::array({{{"image", "images/d.img"}, {"mountpoint", "mnt/d"}, {"options", "loop,ro"}}});
+  auto res = run_harness({"run", "--backend", "host", write_scenario(tmp.path(), s).string(), "--out", run.string()},
                          tmp.path());
   ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
   json m = read_report(run).at("mounts").at(0);
@@ -303,7 +310,11 @@ TEST(SecurityProcesses, AnIgnoredSigchldInheritedFromTheCallerChangesNothing) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   json s = quick_scenario("sigchld");
-  s["workload"] = {{"argv", {std::string(TESTPROGS_DIR) + "/segv"}}, {"iterations", 5}};
+  // The workload crashes once its fault has made it: every status must be
+  // read, the warm-up's ok and the SIGSEGVs after.
+  s["workload"] = {{"argv", {"/bin/sh", "-c", "[ -e {work}/crash ] && exec " + std::string(TESTPROGS_DIR) + "/segv; true"}},
+                   {"iterations", 20}};
+  s["faults"][0]["actions"] = json::array({{{"action", "run"}, {"argv", {"/bin/touch", "{work}/crash"}}}});
   s["expect"] = json::array({{{"classes", {"sigsegv"}}, {"at_least", 5}}});
   fs::path sc = write_scenario(tmp.path(), s);
   fs::path run = tmp.path() / "run";

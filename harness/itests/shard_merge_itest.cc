@@ -13,10 +13,12 @@ namespace {
 
 // The workload exits 0 until its fault has created {work}/flag, then
 // `exit_code`: a clean baseline, and the behaviour under fault chosen.
+// Early stop ends each run once its expectation is decided; the many
+// iterations leave room for the execs that start before the flag exists.
 void write_scenario(const fs::path& dir, const std::string& name, int exit_code, const std::string& expect) {
   std::ofstream(dir / (name + ".json")) << R"({"name": ")" << name << R"(", "timeout_s": 30,
     "workload": {"argv": ["/bin/sh", "-c", "[ -e {work}/flag ] && exit )" << exit_code << R"(; exit 0"],
-                 "iterations": 8, "warmup": 2},
+                 "iterations": 200, "warmup": 2},
     "faults": [{"name": "flag", "schedule": {"kind": "once"},
                 "actions": [{"action": "run", "argv": ["/bin/touch", "{work}/flag"]}]}],
     "expect": [)" << expect << "]}";

@@ -324,6 +324,7 @@ TEST(VmBackend, TheCacheFolderIsPrivate) {
   chmod(cache.c_str(), 0755);
   fs::path scenario = write_scenario(VmItestDir::path_, "vm-cache", R"({"name": "vm-cache", "timeout_s": 120,
     "workload": {"argv": ["/bin/true"], "iterations": 3},
+    "faults": [{"name": "idle", "schedule": {"kind": "once"}, "actions": [{"action": "sleep", "ms": 1}]}],
     "expect": [{"classes": ["ok"], "at_least": 1}]})");
   auto res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", d.run.string(), "--vm-cache",
                           cache.string()},
