@@ -11,6 +11,7 @@
 
 #include "base/interrupt.h"
 #include "base/process_group.h"
+#include "cli/ablate.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
@@ -58,6 +59,10 @@ const char* kUsage =
     "                      DIR/compare.html, or prints markdown without --out\n"
     "  merge DIR... [--out DIR]\n"
     "                      join shard run directories into summary.json + junit.xml\n"
+    "                      (or the shards of one ablation into ablation.json/md/html)\n"
+    "  ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
+    "                      which ingredients of an incident are necessary: runs variants\n"
+    "                      without each one K times (default 5) beside the original\n"
     "  doctor [--json]     check root, loop devices, drop_caches, qemu, guest kernel,\n"
     "                      KVM, disk; say how to fix what is missing\n"
     "  gc [DIR...] [--dry-run] [--json]\n"
@@ -356,6 +361,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "compare") return cmd_compare(rest);
     if (cmd == "gc") return cmd_gc(rest);
     if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "ablate") return cmd_ablate(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
     return usage_error(fmt::format("unknown command \"{}\"", cmd));

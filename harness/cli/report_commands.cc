@@ -7,7 +7,9 @@
 
 #include "base/atomic_write.h"
 #include "base/error.h"
+#include "cli/ablate.h"
 #include "cli/exit_code.h"
+#include "report/ablation_report.h"
 #include "report/compare.h"
 #include "report/merge.h"
 #include "report/report_files.h"
@@ -103,6 +105,18 @@ int cmd_merge(const std::vector<std::string>& args) {
     }
   }
   if (dirs.empty()) throw Error(ErrorKind::usage, "merge needs at least one directory");
+  // The shards of one ablation (harness ablate --shard I/N).
+  std::vector<fs::path> ablations;
+  for (const auto& d : dirs)
+    if (fs::exists(d / "ablation.json")) ablations.push_back(d / "ablation.json");
+  if (!ablations.empty()) {
+    if (ablations.size() != dirs.size())
+      throw Error(ErrorKind::usage, "merge: some directories hold an ablation and some do not");
+    json a = merge_ablations(ablations, out);
+    fmt::print("{}\nmerged {} ablation shards into {}\n", ablation_sentence(a), ablations.size(),
+               (out / "ablation.json").string());
+    return kExitPass;
+  }
   auto files = find_reports(dirs);
   if (files.empty()) throw Error(ErrorKind::usage, "merge: no report.json found in the given directories");
   Merged m = merge_reports(files);

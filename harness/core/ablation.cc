@@ -62,9 +62,39 @@ std::string action_word(const json& a) {
 
 }  // namespace
 
-std::vector<Variant> derive_variants(const json& original) {
+// {scenario_dir} in argv strings and relative images[].files[].from are
+// relative to the original file; the variants live elsewhere.
+void rebase(json& s, const std::string& dir) {
+  if (dir.empty()) return;
+  auto fix_argv = [&](json& action_or_workload) {
+    if (!action_or_workload.contains("argv") || !action_or_workload["argv"].is_array()) return;
+    for (auto& a : action_or_workload["argv"]) {
+      if (!a.is_string()) continue;
+      std::string v = a.get<std::string>();
+      for (size_t at; (at = v.find("{scenario_dir}")) != std::string::npos;) v.replace(at, 14, dir);
+      a = v;
+    }
+  };
+  if (s.contains("workload")) fix_argv(s["workload"]);
+  for (const char* list : {"setup"})
+    if (s.contains(list) && s[list].is_array())
+      for (auto& a : s[list]) fix_argv(a);
+  for (auto& f : faults_of(s))
+    if (f.contains("actions") && f["actions"].is_array())
+      for (auto& a : f["actions"]) fix_argv(a);
+  if (s.contains("images") && s["images"].is_array())
+    for (auto& img : s["images"])
+      if (img.contains("files") && img["files"].is_array())
+        for (auto& f : img["files"])
+          if (f.contains("from") && f["from"].is_string() && !f["from"].get<std::string>().empty() &&
+              f["from"].get<std::string>().front() != '/')
+            f["from"] = dir + "/" + f["from"].get<std::string>();
+}
+
+std::vector<Variant> derive_variants(const json& original, const std::string& scenario_dir) {
   json base = original;
   base.erase("$schema");
+  rebase(base, scenario_dir);
   // Rates compare only over runs of full length.
   base["early_stop"] = false;
   std::vector<Variant> out;

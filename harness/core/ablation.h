@@ -28,11 +28,13 @@ struct Variant {
   nlohmann::json scenario;  // a complete scenario document
 };
 
-// The original (renamed NAME, early stop off so rates compare) first, then
-// one variant per ingredient. Every document is a valid scenario; a
-// variant that would not be (it removes the only action of a fault) is
-// left out. `original` is the scenario file's JSON (comments stripped).
-std::vector<Variant> derive_variants(const nlohmann::json& original);
+// The original (early stop off so rates compare) first, then one variant
+// per ingredient. Every document is a valid scenario; a variant that would
+// not be (it removes the only action of a fault) is left out. `original` is
+// the scenario file's JSON (comments stripped); `scenario_dir` its folder:
+// {scenario_dir} and relative host paths are made absolute, so that the
+// variants run from wherever they are written.
+std::vector<Variant> derive_variants(const nlohmann::json& original, const std::string& scenario_dir = "");
 
 // The pooled outcome of the runs of one variant.
 struct VariantRuns {
