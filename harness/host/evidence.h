@@ -30,6 +30,7 @@
 #include "host/fanotify_watch.h"
 #include "host/kernel_log.h"
 #include "host/process_tracker.h"
+#include "host/writer_log.h"
 
 namespace harness {
 
@@ -80,28 +81,12 @@ class EvidenceRecorder {
     std::string label;
     ScopedFd fd;
   };
-  // An opener the kernel held at its open of an image (permission event).
-  struct Opener {
-    ProcessInfo process;
-    std::vector<ProcessInfo> ancestors;
-    double t_ms = 0;
-    size_t image = SIZE_MAX;  // index into images_
-    long long size_at_open = -1;
-    bool truncated = false;  // the size fell right after its open: O_TRUNC
-  };
-
   void loop();
   void drain();
-  void on_file_event(const FileEvent& e);
-  Image* image_of(dev_t dev, ino_t inode);
-  bool inherited_close(const Writer& w) const;
-  void check_truncation(Opener& o);
-  // Fills a process's program from the exec events when /proc had none.
-  void complete(ProcessInfo& p) const;
+  void check_truncation(const WriterLog::FreshOpener& o);
 
   const RunClock& clock_;
   const pid_t self_;
-  std::string self_exe_;
   std::optional<FanotifyWatch> fan_;
   std::string fan_error_;
   std::optional<ProcessTracker> procs_;
@@ -109,12 +94,8 @@ class EvidenceRecorder {
   std::mutex mu_;  // guards everything below that the thread and callers share
   std::vector<Image> images_;
   std::vector<Sampled> sampled_;
-  std::map<pid_t, Opener> openers_;
-  std::vector<pid_t> fresh_openers_;  // opened in the batch being read
-  std::map<pid_t, std::string> programs_;  // the first program each pid executed (exec events)
+  std::optional<WriterLog> writers_;  // after procs_: it asks it about processes
   std::string exec_watch_error_;
-  std::map<std::pair<pid_t, unsigned long long>, Writer> writers_;
-  std::string incomplete_;
   nlohmann::json snapshots_ = nlohmann::json::array();
   nlohmann::json page_cache_ = nlohmann::json::array();
   nlohmann::json kernel_log_ = nlohmann::json::array();
