@@ -16,6 +16,7 @@
 #include "cli/doctor.h"
 #include "cli/gc.h"
 #include "cli/progress.h"
+#include "cli/run_options.h"
 #include "cli/runner.h"
 #include "core/scenario.h"
 #include "core/shard.h"
@@ -38,7 +39,7 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
+    "  run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                  [--vm-cache DIR]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
@@ -110,6 +111,11 @@ int cmd_validate(const std::vector<std::string>& args) {
     else files.push_back(a);
   }
   if (files.empty()) return usage_error("validate needs at least one scenario file");
+  {
+    std::vector<fs::path> paths(files.begin(), files.end());
+    files.clear();
+    for (const auto& p : scenario_files(paths)) files.push_back(p.string());
+  }
   int rc = kExitPass;
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
@@ -256,6 +262,7 @@ int cmd_run(const std::vector<std::string>& args) {
     else ra.scenarios.emplace_back(a);
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  ra.scenarios = scenario_files(ra.scenarios);
   // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
   InterruptGuard guard;
   // Whatever a run action starts and leaves (a background job, a daemon

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "host/host_backend.h"
 
@@ -43,6 +45,26 @@ RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned 
     else ra.scenarios.emplace_back(a);
   }
   return ra;
+}
+
+std::vector<fs::path> scenario_files(const std::vector<fs::path>& args) {
+  std::vector<fs::path> out;
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (!fs::is_directory(a, ec)) {
+      out.push_back(a);  // a missing file is the parser's to report, located
+      continue;
+    }
+    std::vector<fs::path> in_dir;
+    for (const auto& e : fs::directory_iterator(a, ec))
+      if (e.path().extension() == ".json" && e.path().filename() != "schema.json" && e.is_regular_file(ec))
+        in_dir.push_back(e.path());
+    if (ec) throw Error(ErrorKind::usage, fmt::format("{}: cannot list: {}", a.string(), ec.message()));
+    if (in_dir.empty()) throw Error(ErrorKind::usage, fmt::format("{}: no scenario files (*.json) in it", a.string()));
+    std::sort(in_dir.begin(), in_dir.end());
+    out.insert(out.end(), in_dir.begin(), in_dir.end());
+  }
+  return out;
 }
 
 void settle_run_options(RunOptionsArgs& ra) {

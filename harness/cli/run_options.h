@@ -38,6 +38,11 @@ unsigned parse_count(const std::string& flag, const std::string& v, unsigned lon
 // Throws Error(usage) for an unknown option or a bad value.
 RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned repeat_default = 1);
 
+// The scenario files the arguments name: a file as it is, a folder as
+// every *.json in it but schema.json, in name order. A missing path is a
+// usage error (exit 2).
+std::vector<std::filesystem::path> scenario_files(const std::vector<std::filesystem::path>& args);
+
 // Fills in the backend (vm when it can run here, else host) and the shard
 // from the environment, and refuses impossible combinations (usage).
 void settle_run_options(RunOptionsArgs& ra);
