@@ -21,6 +21,11 @@ class RunClock {
   }
   double now_ms() const { return ms_since_start(now()); }
   MonoClock::time_point start() const { return start_; }
+  // A clock on the real monotonic time, for code that is not given one.
+  static const RunClock& real() {
+    static const RunClock c;
+    return c;
+  }
 
  private:
   Source now_;

@@ -61,6 +61,26 @@ TEST(JsonLocator, DeepNestingIsScannedOnlyUpToTheLimit) {
   EXPECT_EQ(ok.values_scanned(), JsonLocator::kMaxDepth);
 }
 
+// nlohmann decodes escapes in keys, so "\u0061rgv" is "argv" to the
+// parser: the duplicate check must see the same key, or the second value
+// silently replaces the first.
+TEST(JsonLocator, DuplicateKeysSpelledWithEscapesAreDuplicates) {
+  JsonLocator loc(R"({"w": {"argv": 1, "\u0061rgv": 2}})");
+  ASSERT_TRUE(loc.duplicate_key());
+  EXPECT_EQ(*loc.duplicate_key(), "$.w.argv");
+  // A surrogate pair is one character, and an escaped quote is a quote.
+  JsonLocator pair(R"({"\ud83d\ude00": 1, "\u00e9": 2, "\"": 3, "\u00E9": 4})");
+  ASSERT_TRUE(pair.duplicate_key());
+  EXPECT_EQ(*pair.duplicate_key(), "$[\"\u00e9\"]");
+  EXPECT_FALSE(JsonLocator(R"({"\u0061": 1, "b": 2})").duplicate_key());
+}
+
+TEST(JsonLocator, EscapedKeysAreLocatedUnderTheirDecodedName) {
+  JsonLocator loc("{\n  \"\\u0061\": 1}");
+  EXPECT_EQ(loc.key("$.a").line, 2);
+  EXPECT_EQ(loc.key("$.a").col, 3);
+}
+
 TEST(JsonLocator, OffsetToLineAndColumn) {
   auto l = location_of_offset("ab\ncd\nef", 7);
   EXPECT_EQ(l.line, 3);

@@ -1,10 +1,15 @@
 #include "base/procfs.h"
 
-#include <fmt/format.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
-#include <sstream>
+
+#include "base/scoped_fd.h"
 
 namespace harness {
 
@@ -21,19 +26,29 @@ std::vector<std::string> process_argv(pid_t pid) {
   return argv;
 }
 
-pid_t process_ppid(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat;
-  if (!std::getline(in, stat)) return 0;
-  // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so
-  // parse from the last ')'.
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 1));
-  std::string state;
-  pid_t ppid = 0;
-  rest >> state >> ppid;
-  return ppid;
+std::optional<ProcessStat> process_stat(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  ScopedFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.is_open()) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // "pid (comm) state ppid pgrp ... starttime(22) ..."; comm may hold
+  // spaces and parentheses, so fields are counted from the last ')'.
+  const char* close = std::strrchr(buf, ')');
+  ProcessStat s;
+  s.pid = pid;
+  char state = 0;
+  int ppid = 0, pgid = 0;
+  if (!close || std::sscanf(close + 1,
+                            " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                            &state, &ppid, &pgid, &s.start_time) != 4)
+    return std::nullopt;
+  s.ppid = ppid;
+  s.pgid = pgid;
+  return s;
 }
 
 }  // namespace harness

@@ -83,15 +83,15 @@ ProgramLookup lookup_program(const std::string& name) {
   }
   std::vector<std::string> dirs;
   const char* env = std::getenv("PATH");
-  std::string path = env ? env : "";
+  std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin";
   for (size_t b = 0; b <= path.size();) {
     size_t e = path.find(':', b);
     if (e == std::string::npos) e = path.size();
-    // An empty entry is the current directory, as execvp(3) has it.
-    dirs.push_back(e > b ? path.substr(b, e - b) : ".");
+    // An empty entry would be the current directory: never searched, a
+    // root tool must not run what a directory it stands in holds.
+    if (e > b) dirs.push_back(path.substr(b, e - b));
     b = e + 1;
   }
-  if (path.empty()) dirs.clear();
   dirs.emplace_back("/usr/sbin");
   dirs.emplace_back("/sbin");
   // As execvp(3): the first usable one runs; one that cannot run is
@@ -110,8 +110,7 @@ ProgramLookup lookup_program(const std::string& name) {
   }
   if (!first_unusable.found()) return first_unusable;
   r.err = ENOENT;
-  r.why = fmt::format("{} was not found in PATH ({}) or in /usr/sbin, /sbin (ENOENT)", name,
-                      path.empty() ? "unset" : path);
+  r.why = fmt::format("{} was not found in PATH ({}) or in /usr/sbin, /sbin (ENOENT)", name, path);
   return r;
 }
 

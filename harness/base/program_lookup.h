@@ -20,8 +20,9 @@ struct ProgramLookup {
 };
 
 // A name with a '/' is that file (relative to the current directory); a
-// bare name is looked for in PATH, then in /usr/sbin and /sbin (root's PATH
-// may lack them; mkfs lives there). A file that exists must be a regular,
+// bare name is looked for in PATH (its empty entries, the current
+// directory, never), then in /usr/sbin and /sbin (root's PATH may lack
+// them; mkfs lives there). A file that exists must be a regular,
 // executable file that the kernel can run: an ELF binary or a script
 // starting with "#!" (unless binfmt_misc registers other formats).
 ProgramLookup lookup_program(const std::string& name);

@@ -35,13 +35,13 @@ void check_batch_dirs(const std::vector<Scenario>& scenarios, const BatchOptions
     for (unsigned k = 1; k <= std::max(1u, opts.repeat); ++k) {
       BatchSlot slot = batch_slot(s.name, k, opts, total);
       if (total > 1 && opts.out && !dir_names.insert(slot.dir_name).second)
-        throw Error(ErrorKind::invalid_scenario,
+        throw Error(ErrorKind::usage,
                     fmt::format("two scenarios are named \"{}\": their run directories in {} would collide; "
                                 "rename one or run them separately",
                                 s.name, opts.out->string()));
       std::error_code ec;
       if (slot.run_dir && fs::exists(*slot.run_dir, ec) && !fs::is_empty(*slot.run_dir, ec))
-        throw Error(ErrorKind::invalid_scenario,
+        throw Error(ErrorKind::usage,
                     fmt::format("--out {}: {} already holds a run (runs never reuse a directory); choose a new "
                                 "--out, or remove the old run",
                                 opts.out->string(), slot.run_dir->string()));

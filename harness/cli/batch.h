@@ -42,7 +42,7 @@ struct BatchResult {
   std::optional<std::filesystem::path> summary;  // summary.json, when written
 };
 
-// Refuses (invalid_scenario: a usage mistake, exit 2) a batch whose run
+// Refuses (ErrorKind::usage, exit 2) a batch whose run
 // directories would collide, or would reuse a directory that already holds
 // something (runs never reuse one). Called before anything is created.
 void check_batch_dirs(const std::vector<Scenario>& scenarios, const BatchOptions& opts);

@@ -53,7 +53,7 @@ TEST(Batch, AnOutThatHoldsARunIsAUsageMistakeRefusedBeforeAnythingIsCreated) {
     check_batch_dirs({s}, o);
     ADD_FAILURE() << "expected a usage error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::invalid_scenario);
+    EXPECT_EQ(e.kind(), ErrorKind::usage);
     EXPECT_NE(std::string(e.what()).find("already holds a run"), std::string::npos) << e.what();
   }
   // Several runs: DIR may exist; DIR/NAME-01 must not hold a run.

@@ -10,12 +10,15 @@
 #include <thread>
 
 #include "base/interrupt.h"
+#include "base/process_group.h"
+#include "cli/ablate.h"
 #include "cli/backend_choice.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
 #include "cli/list.h"
 #include "cli/progress.h"
+#include "cli/run_options.h"
 #include "cli/runner.h"
 #include "core/scenario.h"
 #include "core/scenario_checks.h"
@@ -23,9 +26,8 @@
 #include "core/sizing.h"
 #include "host/host_backend.h"
 #include "host/mount_namespace.h"
-#include "report/compare.h"
+#include "cli/report_commands.h"
 #include "report/merge.h"
-#include "report/report_command.h"
 #include "report/report_json.h"
 #include "vm/guest_agent.h"
 #include "vm/vm_backend.h"
@@ -40,7 +42,7 @@ const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
+    "  run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                  [--vm-cache DIR]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
@@ -48,7 +50,8 @@ const char* kUsage =
     "                      --repeat K runs each K times and pools them per scenario\n"
     "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
     "                      (initramfs, accelerator choice) is .cache beside the runs\n"
-    "                      unless --vm-cache DIR\n"
+    "                      unless --vm-cache DIR; a run stops as soon as its verdict is\n"
+    "                      decided unless --no-early-stop\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/), or the runs\n"
@@ -61,6 +64,10 @@ const char* kUsage =
     "                      DIR/compare.html, or prints markdown without --out\n"
     "  merge DIR... [--out DIR]\n"
     "                      join shard run directories into summary.json + junit.xml\n"
+    "                      (or the shards of one ablation into ablation.json/md/html)\n"
+    "  ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
+    "                      which ingredients of an incident are necessary: runs variants\n"
+    "                      without each one K times (default 5) beside the original\n"
     "  doctor [--runs DIR] [--json]\n"
     "                      check root, loop devices, drop_caches, qemu, guest kernel,\n"
     "                      KVM (and the accelerator choice cached in DIR/.cache), disk;\n"
@@ -77,18 +84,6 @@ const char* kUsage =
     "            evidence a verdict needs), 130 interrupted\n";
 
 bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
-
-struct RunArgs {
-  std::vector<fs::path> scenarios;
-  std::optional<fs::path> out;
-  std::string backend;  // empty: vm when VmBackend::available(), else host
-  bool keep_work = false;
-  bool json = false;  // the final summaries as one JSON array on stdout
-  unsigned jobs = 1;    // -j N: runs at once (vm backend only)
-  unsigned repeat = 1;  // --repeat K: runs of each scenario
-  std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
-  VmOptions vm;
-};
 
 // Everything `validate` promises before a run creates anything: the file
 // parses and validates, and every program it names (outside {work}) is one
@@ -118,6 +113,11 @@ int cmd_validate(const std::vector<std::string>& args) {
     else files.push_back(a);
   }
   if (files.empty()) return usage_error("validate needs at least one scenario file");
+  {
+    std::vector<fs::path> paths(files.begin(), files.end());
+    files.clear();
+    for (const auto& p : scenario_files(paths)) files.push_back(p.string());
+  }
   int rc = kExitPass;
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
@@ -141,12 +141,18 @@ void print_gc(const GcResult& r, bool json) {
   if (json) {
     nlohmann::json actions = nlohmann::json::array();
     for (const auto& a : r.actions) actions.push_back({{"run_dir", a.run_dir}, {"action", a.what}});
-    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs}, {"dead_runs", r.dead_runs}, {"actions", actions}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs},
+                                      {"dead_runs", r.dead_runs},
+                                      {"not_ours", r.not_ours},
+                                      {"actions", actions}}
+                           .dump(2));
     return;
   }
   for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
   for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
   for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
+  for (const auto& n : r.not_ours)
+    fmt::print("gc: not ours (another user's, or writable by others), left alone: {}\n", n);
   if (r.dead_runs.empty()) fmt::print("gc: nothing to clean\n");
 }
 
@@ -188,63 +194,34 @@ int cmd_gc(const std::vector<std::string>& args) {
   return kExitPass;
 }
 
-// A decimal count for `flag` within [lo, hi], else a usage error (exit 2).
-unsigned count(const std::string& flag, const std::string& v, unsigned long lo, unsigned long hi, const char* what) {
-  bool digits = !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || std::stoul(v) < lo || std::stoul(v) > hi)
-    throw Error(ErrorKind::invalid_scenario, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
-  return static_cast<unsigned>(std::stoul(v));
-}
-
 int cmd_run(const std::vector<std::string>& args) {
-  RunArgs ra;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, fmt::format("{} needs a value", flag));
-      return args[++i];
-    };
-    if (a == "--out") ra.out = value("--out");
-    else if (a == "--backend") ra.backend = value("--backend");
-    else if (a == "--keep-work") ra.keep_work = true;
-    else if (a == "--json") ra.json = true;
-    else if (a == "--help") {
-      fmt::print("{}", kUsage);
-      return kExitPass;
-    }
-    else if (a == "--shard") ra.shard = parse_shard(value("--shard"));
-    else if (a == "-j" || a == "--jobs") ra.jobs = count(a, value(a.c_str()), 1, 9999, "a count");
-    else if (a == "--repeat") ra.repeat = count(a, value("--repeat"), 1, 9999, "a count");
-    else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
-    else if (a == "--vm-cache") ra.vm.cache_dir = fs::absolute(value("--vm-cache"));
-    else if (a == "--accel") ra.vm.accel = value("--accel");
-    else if (a == "--memory") ra.vm.memory_mib = count(a, value("--memory"), 0, 999999, "a size in MiB");
-    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
-    else ra.scenarios.emplace_back(a);
+  RunOptionsArgs ra = parse_run_options(args);
+  if (ra.help) {
+    fmt::print("{}", kUsage);
+    return kExitPass;
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  ra.scenarios = scenario_files(ra.scenarios);
   // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
   InterruptGuard guard;
-  if (!ra.shard) ra.shard = shard_from_environment();
+  // Whatever a run action starts and leaves (a background job, a daemon
+  // that left its group) is re-parented to us, and killed at the latest
+  // when this command ends.
+  SubreaperScope reaper;
+  BackendChoice choice = settle_run_options(ra);
   if (ra.shard) {
     size_t all = ra.scenarios.size();
     ra.scenarios = select_shard(ra.scenarios, *ra.shard);
     fmt::print(stderr, "shard {}/{}: {} of {} scenarios\n", ra.shard->index, ra.shard->total, ra.scenarios.size(), all);
     if (ra.scenarios.empty()) return kExitPass;
   }
-  BackendChoice choice = choose_backend(ra.backend);
-  ra.backend = choice.name;
-  if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
-    return usage_error(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
-  if (ra.backend != "host" && ra.backend != "vm")
-    return usage_error(fmt::format("unknown backend \"{}\" (expected host or vm)", ra.backend));
-  if (ra.jobs > 1 && ra.backend == "host")
-    return usage_error("-j runs VMs in parallel; host runs share one page cache and drop_caches is machine-wide, "
-                       "so concurrent host runs would disturb each other's results: use --backend vm, or -j 1");
 
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
-  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_checked(f), ra.backend));
+  for (const auto& f : ra.scenarios) {
+    scenarios.push_back(sized_for_backend(load_checked(f), ra.backend));
+    if (ra.no_early_stop) scenarios.back().early_stop = false;
+  }
   BatchOptions bo;
   bo.jobs = ra.jobs;
   bo.repeat = ra.repeat;
@@ -254,18 +231,13 @@ int cmd_run(const std::vector<std::string>& args) {
   // The first thing a run prints: where it runs and why (stdout stays JSON with --json).
   fmt::print(ra.json ? stderr : stdout, "{}", backend_lines(choice, scenarios));
   std::fflush(stdout);
-  std::unique_ptr<Backend> backend;
-  if (ra.backend == "vm")
-    backend = std::make_unique<VmBackend>(ra.vm);
-  else
-    backend = std::make_unique<HostBackend>();
+  std::unique_ptr<Backend> backend = make_backend(ra);
   for (const auto& s : scenarios) backend->preflight(s);
 
-  // Whatever a killed earlier run left next to ours goes first.
+  // Whatever a killed earlier run left in our runs folder goes first.
   {
     bool one_run = scenarios.size() * ra.repeat == 1;
-    fs::path root = !ra.out ? fs::path("reports/runs") : one_run ? fs::absolute(*ra.out).parent_path() : fs::absolute(*ra.out);
-    GcResult gc = collect_garbage({root}, false);
+    GcResult gc = collect_garbage(runs_folders_to_sweep(ra.out, one_run, "reports/runs"), false);
     for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
   }
 
@@ -294,8 +266,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (batch.summary) fmt::print("summary   {}\n", batch.summary->string());
   }
   // Interrupted before (or between) runs: say so in the exit code too.
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
+  if (interrupted()) rc = kExitInterrupted;
   return rc;
 }
 
@@ -308,6 +279,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
   const std::string& cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  reset_sigchld();  // inherited as ignored, no child's exit status could be read
   try {
     if (cmd == "--version" || cmd == "version") {
       if (rest.size() == 1 && rest[0] == "--json")
@@ -327,6 +299,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "compare") return cmd_compare(rest);
     if (cmd == "gc") return cmd_gc(rest);
     if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "ablate") return cmd_ablate(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
     return usage_error(fmt::format("unknown command \"{}\"", cmd));

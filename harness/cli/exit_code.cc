@@ -6,7 +6,8 @@ namespace harness {
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::invalid_scenario: return kExitInvalid;
+    case ErrorKind::invalid_scenario:
+    case ErrorKind::usage: return kExitInvalid;
     case ErrorKind::environment: return kExitEnvironment;
     case ErrorKind::runtime: return kExitRuntime;
   }

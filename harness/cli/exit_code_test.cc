@@ -21,5 +21,13 @@ TEST(ExitCode, AFinishedRunExitsWithItsVerdict) {
   EXPECT_EQ(exit_code_for(VerdictStatus::inconclusive, false, std::nullopt), kExitInconclusive);
 }
 
+TEST(ExitCode, MoreSeriousOrder) {
+  EXPECT_EQ(more_serious(kExitPass, kExitInconclusive), kExitInconclusive);
+  EXPECT_EQ(more_serious(kExitInconclusive, kExitFail), kExitFail);
+  EXPECT_EQ(more_serious(kExitFail, kExitRuntime), kExitRuntime);
+  EXPECT_EQ(more_serious(kExitEnvironment, kExitRuntime), kExitEnvironment);
+  EXPECT_EQ(more_serious(kExitInterrupted, kExitEnvironment), kExitInterrupted);
+}
+
 }  // namespace
 }  // namespace harness

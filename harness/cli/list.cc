@@ -7,7 +7,7 @@
 #include "base/error.h"
 #include "cli/exit_code.h"
 #include "core/scenario.h"
-#include "report/report_command.h"
+#include "report/report_load.h"
 #include "report/report_view.h"
 
 namespace harness {
@@ -119,18 +119,18 @@ int cmd_list(const std::vector<std::string>& args) {
       return kExitPass;
     }
     if (a == "--json") as_json = true;
-    else if (a.rfind("--", 0) == 0) throw Error(ErrorKind::invalid_scenario, fmt::format("list: unknown option {}", a));
-    else if (dir) throw Error(ErrorKind::invalid_scenario, "list takes one folder");
+    else if (a.rfind("--", 0) == 0) throw Error(ErrorKind::usage, fmt::format("list: unknown option {}", a));
+    else if (dir) throw Error(ErrorKind::usage, "list takes one folder");
     else dir = a;
   }
   if (!dir) dir = default_scenarios_dir();
   std::error_code ec;
   if (!dir)
-    throw Error(ErrorKind::invalid_scenario,
+    throw Error(ErrorKind::usage,
                 "list: there is no scenarios/ folder here and no installed one; run it from the project folder, "
                 "or name a folder: harness list DIR");
   if (!fs::is_directory(*dir, ec))
-    throw Error(ErrorKind::invalid_scenario,
+    throw Error(ErrorKind::usage,
                 fmt::format("list: {} is not a folder{}; name a folder of scenarios or of runs: harness list DIR",
                             dir->string(), fs::exists(*dir, ec) ? "" : " (it does not exist here)"));
   json runs = runs_in(*dir);

@@ -313,6 +313,13 @@ TEST(HostileScenario, DuplicateAndNestedMountpointsAreRefused) {
   EXPECT_REFUSED(parse(doc), "$.mounts[1].mountpoint", "inside");
 }
 
+TEST(HostileScenario, AnImageInsideAnotherMountIsRefused) {
+  json doc = valid();
+  doc["setup"] = json::array({{{"action", "run"}, {"argv", {"/bin/true"}}}});
+  doc["mounts"].push_back({{"image", "mnt/demo/inner.img"}, {"mountpoint", "mnt/inner"}, {"options", "loop,ro"}});
+  EXPECT_REFUSED(parse(doc), "$.mounts[1].image", "lies inside mountpoint mnt/demo");
+}
+
 TEST(HostileScenario, MountOptionsAreAnAllowList) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"loop,ro,exec,suid", "mount option \"exec\" is not supported"},
@@ -356,6 +363,16 @@ TEST(HostileScenario, DuplicateKeysAreRefused) {
   std::string text = valid().dump(2);
   text.insert(1, "\"timeout_s\": 1,\n");
   EXPECT_REFUSED(parse(text), "$.timeout_s", "twice");
+}
+
+TEST(HostileScenario, DuplicateKeysSpelledWithEscapesAreRefused) {
+  // "\u0061rgv" is "argv" once decoded: the reviewer reads one argv, the
+  // parser runs the other.
+  std::string text = valid().dump(2);
+  size_t at = text.find("\"argv\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"\\u0061rgv\": [\"/bin/rm\", \"-rf\", \"/\"], ");
+  EXPECT_REFUSED(parse(text), "$.workload.argv", "twice");
 }
 
 // ------------------------------------------------------- shapes

@@ -17,7 +17,8 @@ json to_json(const MountRecord& m) {
               {"loop_device", m.loop_device},
               {"backing_dev", m.backing_dev},
               {"backing_inode", m.backing_inode},
-              {"autoclear", m.autoclear}};
+              {"autoclear", m.autoclear},
+              {"effective_options", m.effective_options}};
 }
 
 json to_json(const PlannedFault& f) { return json{{"name", f.name}, {"optional", f.optional}}; }
@@ -31,7 +32,7 @@ MountRecord mount_record_from_json(const json& j) {
   return MountRecord{j.at("image").get<std::string>(),       j.at("mountpoint").get<std::string>(),
                      j.value("options", ""),                 j.value("loop_device", ""),
                      j.value("backing_dev", 0ULL),           j.value("backing_inode", 0ULL),
-                     j.value("autoclear", false)};
+                     j.value("autoclear", false),                 j.value("effective_options", "")};
 }
 
 PlannedFault planned_fault_from_json(const json& j) {

@@ -20,6 +20,9 @@ struct MountRecord {
   unsigned long long backing_dev = 0;
   unsigned long long backing_inode = 0;
   bool autoclear = false;
+  // The options in effect as the kernel reports them ("ro,nosuid,nodev,
+  // relatime"): nodev,nosuid always, whatever `options` says.
+  std::string effective_options;
 };
 
 struct ImageRecord {
@@ -47,6 +50,10 @@ struct RunRecord {
   std::string backend = "host";
   bool interrupted = false;  // SIGINT/SIGTERM
   bool timed_out = false;    // scenario wall-clock timeout
+  // Why the run stopped before its workload's end because its verdict was
+  // already decided (core/early_stop.h); empty: it ran to completion.
+  std::string stopped_early;
+  double stopped_early_ms = -1;
   std::string error;         // set when the run stopped on an error
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
   bool scenario_error = false;     // ... and the scenario was (a missing program, exit 2)

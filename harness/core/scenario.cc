@@ -60,7 +60,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect", "vm"}},
+        "workload", "faults", "expect", "vm", "early_stop"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
@@ -502,6 +502,12 @@ std::optional<std::pair<size_t, std::string>> bad_bytes(const std::string& text)
 
 constexpr unsigned long long kMaxTotalImageMiB = 4ULL * kMaxImageMiB;
 
+// `path` is `dir` or below it (lexically: both are clean work paths).
+bool lies_inside(const WorkPath& path, const WorkPath& dir) {
+  auto rel = std::filesystem::path(path).lexically_relative(std::filesystem::path(dir));
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::filesystem::path& file) {
@@ -641,13 +647,17 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
         n.at_key("options").fail("images are files: the options must include \"loop\"");
       if (opts.count("ro") && opts.count("rw")) n.at_key("options").fail("both \"ro\" and \"rw\"");
       for (const auto& other : mountpoints) {
-        auto a = std::filesystem::path(other), b = std::filesystem::path(m.mountpoint);
         if (other == m.mountpoint)
           n.at_key("mountpoint").fail(fmt::format("mountpoint {} is used twice", m.mountpoint));
-        auto rel = b.lexically_relative(a);
-        if (!rel.empty() && *rel.begin() != "..")
+        if (lies_inside(m.mountpoint, other))
           n.at_key("mountpoint").fail(fmt::format("mountpoint {} lies inside mountpoint {}",
                                                   m.mountpoint, other));
+        if (lies_inside(m.image, other))
+          n.at_key("image").fail(fmt::format(
+              "{} lies inside mountpoint {}: an image on another mounted filesystem is refused (images are "
+              "opened beneath the work directory without crossing a mount, RESOLVE_NO_XDEV, so the run would "
+              "stop with EXDEV)",
+              m.image, other));
       }
       mountpoints.insert(m.mountpoint);
       s.mounts.push_back(std::move(m));
@@ -690,6 +700,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   }
   if (s.expect.empty()) expect.fail("a scenario needs at least one expectation");
   if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
+  if (auto es = root.optional("early_stop")) s.early_stop = es->boolean();
   return s;
 }
 

@@ -142,6 +142,9 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expect;
   std::optional<VmSizing> vm;
+  // Stop as soon as the verdict is decided (core/early_stop.h); false in
+  // the file ("early_stop": false) or --no-early-stop runs to completion.
+  bool early_stop = true;
   // Empty: run as written. Otherwise what sized_for_backend() changed,
   // said in the report ("vm sizing: iterations 100 (as written: 1000)").
   std::string sizing;

@@ -19,6 +19,13 @@ std::string_view to_string(VerdictStatus s) {
   return "?";
 }
 
+VerdictStatus verdict_status_from_string(std::string_view s) {
+  for (VerdictStatus v : {VerdictStatus::pass, VerdictStatus::fail, VerdictStatus::inconclusive,
+                          VerdictStatus::timeout, VerdictStatus::error})
+    if (to_string(v) == s) return v;
+  return VerdictStatus::error;
+}
+
 std::string_view to_string(EvidenceBasis b) {
   switch (b) {
     case EvidenceBasis::invariant: return "invariant";
@@ -315,8 +322,10 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
   // a finding.
   if (!r.error.empty()) facts.never_fired.clear();
   if (!facts.baseline_clean && r.error.empty()) v.inconclusive_reasons.push_back(facts.baseline_problem);
-  for (const auto& name : facts.never_fired)
-    v.inconclusive_reasons.push_back(fmt::format(
+  // With a dirty baseline the faults need not have run: that is the reason.
+  if (facts.baseline_clean)
+    for (const auto& name : facts.never_fired)
+      v.inconclusive_reasons.push_back(fmt::format(
         "fault \"{}\" never fired (its schedule did not start before the workload ended); mark it \"optional\": "
         "true if that is expected",
         name));

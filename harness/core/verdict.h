@@ -25,6 +25,8 @@ namespace harness {
 
 enum class VerdictStatus { pass, fail, inconclusive, timeout, error };
 std::string_view to_string(VerdictStatus s);
+// A verdict as a report records it; an unknown word is `error`.
+VerdictStatus verdict_status_from_string(std::string_view s);
 
 enum class EvidenceBasis { invariant, statistical, outcome };
 std::string_view to_string(EvidenceBasis b);

@@ -20,12 +20,6 @@ namespace {
 constexpr auto kSampleEvery = std::chrono::milliseconds(100);
 constexpr size_t kMaxSamplesPerFile = 3000;
 constexpr size_t kMaxKernelLines = 2000;
-// Writers kept per run; a loop rewriting an image from a new process each
-// time could otherwise grow without end. Past it the evidence says so.
-constexpr size_t kMaxWriters = 10000;
-// Programs remembered from exec events, machine-wide on the watched
-// filesystems; past this, a writer that exited at once may go unnamed.
-constexpr size_t kMaxPrograms = 200000;
 
 long long mtime_ns(const struct stat& st) {
   return static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec;
@@ -49,6 +43,7 @@ EvidenceRecorder::EvidenceRecorder(const RunClock& clock) : clock_(clock), self_
     fan_error_ = e.what();  // the verdict says what it cannot prove without it
   }
   procs_.emplace(self_);
+  writers_.emplace(self_, *procs_);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -76,6 +71,7 @@ void EvidenceRecorder::watch_image(const std::string& work_path, const std::file
   }
   img.watch.t_watch_ms = clock_.now_ms();
   std::lock_guard<std::mutex> lock(mu_);
+  writers_->watch(WatchedInode{img.watch.path, img.watch.dev, img.watch.inode, img.watch.size_at_watch});
   images_.push_back(std::move(img));
 }
 
@@ -117,6 +113,11 @@ void EvidenceRecorder::sample_file(const std::string& label, const std::filesyst
   if (!fd.is_open()) return;
   std::lock_guard<std::mutex> lock(mu_);
   sampled_.push_back(Sampled{label, std::move(fd)});
+}
+
+std::set<std::string> EvidenceRecorder::images_written() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return writers_->images_written(fan_ && fan_->holds_opens());
 }
 
 void EvidenceRecorder::stop_sampling_mounted_files() {
@@ -165,105 +166,27 @@ void EvidenceRecorder::snapshot(const std::string& when) {
   }
 }
 
-EvidenceRecorder::Image* EvidenceRecorder::image_of(dev_t dev, ino_t inode) {
-  for (auto& img : images_)
-    if (img.watch.inode == static_cast<unsigned long long>(inode) && img.watch.dev == static_cast<unsigned long long>(dev))
-      return &img;
-  return nullptr;
-}
-
-// Runs on the evidence thread (or in stop(), after it was joined), with
-// mu_ held; a held opener waits in open(2) until this returns.
-void EvidenceRecorder::on_file_event(const FileEvent& e) {
-  double now = clock_.now_ms();
-  if (e.overflow) {
-    incomplete_ = "the kernel's fanotify queue overflowed and dropped events";
-    return;
-  }
-  if (e.exec) {
-    // The program, not its #! interpreter or ELF loader, which come after.
-    if (programs_.size() < kMaxPrograms && !programs_.count(e.pid)) programs_[e.pid] = e.path;
-    return;
-  }
-  Image* img = image_of(e.dev, e.inode);
-  if (!img) return;
-  if (e.open) {
-    // The harness's own opens (digests, its fault actions) need no lookup.
-    if (e.pid == self_ || openers_.count(e.pid)) return;
-    Opener o;
-    o.process = procs_->info(e.pid);
-    o.ancestors = procs_->ancestors(e.pid);
-    o.t_ms = now;
-    o.image = static_cast<size_t>(img - images_.data());
-    o.size_at_open = e.size;
-    openers_[e.pid] = std::move(o);
-    fresh_openers_.push_back(e.pid);
-    return;
-  }
-  if (!e.modify && !e.close_write) return;
-  auto key = std::make_pair(e.pid, static_cast<unsigned long long>(e.inode));
-  auto it = writers_.find(key);
-  if (it == writers_.end()) {
-    if (writers_.size() >= kMaxWriters) {
-      incomplete_ = fmt::format("more than {} writers; the rest were not recorded", kMaxWriters);
-      return;
-    }
-    // Once per writer: a loop rewriting the image yields thousands of
-    // events from the same process.
-    Writer w;
-    w.path = img->watch.path;
-    w.t_first_ms = now;
-    auto op = openers_.find(e.pid);
-    if (e.pid == self_) {
-      w.process = ProcessInfo{self_, 0, "", {}};
-      w.identity_from = "open";
-    } else if (op != openers_.end() && !procs_->executed(e.pid)) {
-      // The kernel held it at its open: exact, whatever happened since.
-      w.process = op->second.process;
-      w.ancestors = op->second.ancestors;
-      w.identity_from = "open";
-    } else {
-      w.process = procs_->info(e.pid);
-      w.ancestors = procs_->ancestors(e.pid);
-      w.identity_from = procs_->executed(e.pid) ? "exec" : (w.process.exe.empty() ? "none" : "write");
-    }
-    if (op != openers_.end()) {
-      w.t_open_ms = op->second.t_ms;
-      w.truncated = w.truncated_at_open = op->second.truncated;
-    }
-    complete(w.process);
-    for (auto& a : w.ancestors) complete(a);
-    it = writers_.emplace(key, std::move(w)).first;
-  }
-  Writer& w = it->second;
-  w.t_last_ms = now;
-  if (e.modify) ++w.modify_events;
-  if (e.close_write) ++w.close_write_events;
-  if (e.size >= 0 && (w.min_size_seen < 0 || e.size < w.min_size_seen)) w.min_size_seen = e.size;
-  if (e.size >= 0 && (e.size == 0 || e.size < img->watch.size_at_watch)) w.truncated = true;
-}
-
-void EvidenceRecorder::complete(ProcessInfo& p) const {
-  if (!p.exe.empty()) return;
-  if (auto it = programs_.find(p.pid); it != programs_.end()) p.exe = it->second;
-}
-
 // An open with O_TRUNC truncates right after the permission was granted,
 // and the kernel reports no modify event for it: look at the size at once,
 // briefly, before the opener (or a child it starts) writes again.
-void EvidenceRecorder::check_truncation(Opener& o) {
-  if (o.image >= images_.size() || o.size_at_open <= 0) return;
-  for (int i = 0; i < 100; ++i) {
-    struct stat st {};
-    if (fstat(images_[o.image].fd.get(), &st) != 0) return;
-    if (st.st_size < o.size_at_open) {
-      o.truncated = true;
-      return;
+void EvidenceRecorder::check_truncation(const WriterLog::FreshOpener& o) {
+  if (o.size_at_open <= 0) return;
+  for (const auto& img : images_) {
+    if (img.watch.inode != o.image.inode || img.watch.dev != o.image.dev) continue;
+    for (int i = 0; i < 100; ++i) {
+      struct stat st {};
+      if (fstat(img.fd.get(), &st) != 0) return;
+      if (st.st_size < o.size_at_open) {
+        writers_->opener_truncated(o.pid);
+        return;
+      }
+      usleep(20);
     }
-    usleep(20);
   }
 }
 
+// Runs on the evidence thread (or in stop(), after it was joined); a held
+// opener waits in open(2) until its event has been handled.
 void EvidenceRecorder::drain() {
   std::lock_guard<std::mutex> lock(mu_);
   // Process events first: a writer's fork is then known when its write is read.
@@ -271,10 +194,9 @@ void EvidenceRecorder::drain() {
   if (!fan_) return;
   fan_->read_events([this](const FileEvent& e) {
     if (!e.exec) procs_->read_events();
-    on_file_event(e);
+    writers_->on_event(e, clock_.now_ms());
   });
-  for (pid_t pid : fresh_openers_) check_truncation(openers_.at(pid));
-  fresh_openers_.clear();
+  for (const auto& o : writers_->take_fresh_openers()) check_truncation(o);
 }
 
 void EvidenceRecorder::loop() {
@@ -323,31 +245,13 @@ void EvidenceRecorder::flush_into(RunRecord& rec) {
   std::set<pid_t> workload_pids;
   for (const auto& e : rec.execs) workload_pids.insert(e.pid);
   WriteEvidence& ev = rec.writes;
-  ev.writers.clear();
-  const std::string self_exe = procs_->info(self_).exe;
-  for (auto& [key, w] : writers_) {
-    // A child the harness forked (a workload exec, a run action) inherits
-    // the descriptor of a write action running at that moment in another
-    // thread, and closes it at exec: a close-after-write with no write and
-    // no open of its own. Any open or modification by it still counts.
-    bool harness_child = w.process.ppid == self_ || workload_pids.count(w.process.pid);
-    if (w.modify_events == 0 && harness_child &&
-        (fan_ && fan_->holds_opens() ? w.t_open_ms < 0 : w.process.exe.empty() || w.process.exe == self_exe))
-      continue;
-    ev.writers.push_back(std::move(w));
-  }
-  // In the order they first touched the image: an opener (the shell doing
-  // `>`) before the child that writes through its descriptor.
-  auto first_seen = [](const Writer& w) { return w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms; };
-  std::sort(ev.writers.begin(), ev.writers.end(),
-            [&](const Writer& a, const Writer& b) { return first_seen(a) < first_seen(b); });
-  mark_inherited_truncation(ev.writers);
+  ev.writers = writers_->writers(workload_pids, fan_ && fan_->holds_opens());
   ev.watches.clear();
   for (const auto& img : images_) ev.watches.push_back(img.watch);
   if (!fan_) ev.unavailable = fan_error_;
   else if (!fan_error_.empty()) ev.unavailable = fan_error_;  // a mark could not be placed
   std::vector<std::string> gaps;
-  if (!incomplete_.empty()) gaps.push_back(incomplete_);
+  if (!writers_->incomplete().empty()) gaps.push_back(writers_->incomplete());
   if (!procs_->lost().empty()) gaps.push_back(procs_->lost());
   ev.incomplete = fmt::format("{}", fmt::join(gaps, "; "));
   ev.method = fmt::format("fanotify marks on each image's inode from before its mount to after its unmount ({}); "

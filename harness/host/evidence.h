@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "host/fanotify_watch.h"
 #include "host/kernel_log.h"
 #include "host/process_tracker.h"
+#include "host/writer_log.h"
 
 namespace harness {
 
@@ -59,6 +61,8 @@ class EvidenceRecorder {
   // Size, SHA-256 and inode of every watched image, now; `when` names the
   // moment ("mounted", "before redeploy", "after redeploy", "end").
   void snapshot(const std::string& when);
+  // The watched images some process has written so far (while mounted).
+  std::set<std::string> images_written();
   // Joins the thread, drains the last events, closes every held file.
   void stop();
   // Moves everything gathered into the record (call after stop()). Uses
@@ -77,23 +81,9 @@ class EvidenceRecorder {
     std::string label;
     ScopedFd fd;
   };
-  // An opener the kernel held at its open of an image (permission event).
-  struct Opener {
-    ProcessInfo process;
-    std::vector<ProcessInfo> ancestors;
-    double t_ms = 0;
-    size_t image = SIZE_MAX;  // index into images_
-    long long size_at_open = -1;
-    bool truncated = false;  // the size fell right after its open: O_TRUNC
-  };
-
   void loop();
   void drain();
-  void on_file_event(const FileEvent& e);
-  Image* image_of(dev_t dev, ino_t inode);
-  void check_truncation(Opener& o);
-  // Fills a process's program from the exec events when /proc had none.
-  void complete(ProcessInfo& p) const;
+  void check_truncation(const WriterLog::FreshOpener& o);
 
   const RunClock& clock_;
   const pid_t self_;
@@ -104,12 +94,8 @@ class EvidenceRecorder {
   std::mutex mu_;  // guards everything below that the thread and callers share
   std::vector<Image> images_;
   std::vector<Sampled> sampled_;
-  std::map<pid_t, Opener> openers_;
-  std::vector<pid_t> fresh_openers_;  // opened in the batch being read
-  std::map<pid_t, std::string> programs_;  // the first program each pid executed (exec events)
+  std::optional<WriterLog> writers_;  // after procs_: it asks it about processes
   std::string exec_watch_error_;
-  std::map<std::pair<pid_t, unsigned long long>, Writer> writers_;
-  std::string incomplete_;
   nlohmann::json snapshots_ = nlohmann::json::array();
   nlohmann::json page_cache_ = nlohmann::json::array();
   nlohmann::json kernel_log_ = nlohmann::json::array();

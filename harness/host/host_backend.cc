@@ -16,6 +16,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "core/early_stop.h"
 #include "core/scenario_checks.h"
 #include "host/evidence.h"
 #include "host/fault.h"
@@ -80,7 +81,7 @@ class HostRun {
       check_stop();
     }
     for (const auto& c : s_.copies) copy_work_file(dir_, c.from, c.to);
-    FaultContext ctx{dir_, clock_};
+    FaultContext ctx{dir_, clock_, {}, &stop_};
     for (const auto& a : s_.setup) {
       FaultEvent ev = perform(a, ctx);
       ev.fault = "setup";
@@ -97,10 +98,12 @@ class HostRun {
       for (const auto& img : s_.images)
         if (img.path == m.image) fstype = img.fs;
       // libmount opens the image by path and follows symlinks; a setup step
-      // may have planted one. Open it beneath work/ first (refusing links)
-      // and check afterwards that the loop device holds that very file.
+      // may have planted one. Open it beneath work/ first (refusing links,
+      // and an image inside a mounted image: it could be crafted by anyone
+      // who made the outer one) and check afterwards that the loop device
+      // holds that very file.
       struct stat img_st {};
-      ScopedFd img = dir_.open(m.image, O_RDONLY);
+      ScopedFd img = dir_.open_without_crossing_mounts(m.image, O_RDONLY);
       fstat(img.get(), &img_st);
       // Watched before it is mounted, so that no write while mounted can
       // slip past.
@@ -124,10 +127,12 @@ class HostRun {
         throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
                                        "(replaced during mount?); refusing it",
                                        m.image));
+      // Should we die here, gc detaches this device, and no other.
+      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
-                                        st.autoclear});
+                                        st.autoclear, mounts_.back().effective_options()});
       evidence_->mounted(m.image, rec_.mounts.back());
     }
     sample_workload_binary();
@@ -143,6 +148,14 @@ class HostRun {
       push_execs(warm_execs);
       check_stop();
       check_workload_started(s_, warm_execs);  // a missing program: exit 2 before any fault
+      // A workload that fails by itself makes any verdict inconclusive:
+      // running the faults would only add noise.
+      if (s_.early_stop && std::any_of(warm_execs.begin(), warm_execs.end(),
+                                       [](const ExecEvent& e) { return is_abnormal(e.outcome.cls); })) {
+        record_early_stop("the workload fails without any fault, so the faults were not run");
+        teardown();
+        return;
+      }
     }
 
     // One snapshot for all faults, taken before any starts, so that
@@ -172,6 +185,10 @@ class HostRun {
     workload_done = true;
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
+    teardown();
+  }
+
+  void teardown() {
     phase("teardown");
     evidence_->snapshot("end");
     // The sampler holds files inside the mounts; the image watches end
@@ -191,7 +208,13 @@ class HostRun {
     evidence_.reset();
   }
 
-  void stop() { stop_ = true; }
+  // The scenario's wall-clock limit passed: stop everything; the verdict
+  // will be `timeout`.
+  void stop_for_timeout() {
+    timed_out_ = true;
+    stop_ = true;
+  }
+  bool timed_out() const { return timed_out_; }
   const RunClock& clock() const { return clock_; }
 
  private:
@@ -233,6 +256,12 @@ class HostRun {
   void push_fault(FaultEvent ev) {
     std::lock_guard<std::mutex> lock(mu_);
     if (obs_.on_event) obs_.on_event(to_json(ev));
+    if (ev.fault != "setup") {
+      ++live_.outcomes[{ev.fault, ev.action, ev.outcome}];
+      rec_.faults.push_back(std::move(ev));
+      decide_early_locked();
+      return;
+    }
     rec_.faults.push_back(std::move(ev));
   }
 
@@ -241,23 +270,54 @@ class HostRun {
     rec_.execs.insert(rec_.execs.end(), execs.begin(), execs.end());
   }
 
-  // Streams each exec as it completes (workers call this).
+  // Each exec as it completes (workers call this): streamed, and counted
+  // toward deciding the verdict early.
   std::function<void(const ExecEvent&)> exec_sink() {
-    if (!obs_.on_event) return {};
     return [this](const ExecEvent& e) {
       std::lock_guard<std::mutex> lock(mu_);
-      obs_.on_event(to_json(e));
+      if (obs_.on_event) obs_.on_event(to_json(e));
+      if (e.phase == ExecPhase::fault && first_action_ms_ >= 0 && e.t_ms >= first_action_ms_) {
+        live_.under_fault.add(e.outcome.cls);
+        decide_early_locked();
+      }
     };
+  }
+
+  // A fault action started: from the first one on, execs are under fault.
+  void action_started(const std::string& fault) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (first_action_ms_ < 0) first_action_ms_ = clock_.now_ms();
+    live_.faults_fired.insert(fault);
+    fault_acted_ = true;
+  }
+
+  // Stops the run as soon as its verdict is decided (core/early_stop.h).
+  void decide_early_locked() {
+    if (!s_.early_stop || stop_) return;
+    live_.images_written = evidence_->images_written();
+    StopDecision d = decided(s_, live_);
+    if (!d.stop) return;
+    rec_.stopped_early = d.why;
+    rec_.stopped_early_ms = clock_.now_ms();
+    stop_ = true;
+  }
+
+  void record_early_stop(const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.stopped_early = why;
+    rec_.stopped_early_ms = clock_.now_ms();
   }
 
   WorkloadProgress& progress() { return obs_.progress ? *obs_.progress : own_progress_; }
 
   void check_stop() {
-    if (interrupted()) throw Interrupted{};
+    if (interrupted() || timed_out_) throw Interrupted{};
   }
 
+  bool stopping(const std::atomic<bool>& done) const { return done || stop_ || interrupted(); }
+
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_, &fault_acted_};
+    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -266,11 +326,11 @@ class HostRun {
     for (unsigned fire = 0;; ++fire) {
       auto next = f.schedule.next_start(fire, prev_start, prev_end);
       if (!next) break;
-      while (since() < *next && !done && !interrupted()) {
+      while (since() < *next && !stopping(done)) {
         auto left = *next - since();
         std::this_thread::sleep_for(std::min(left, milliseconds(5)));
       }
-      if (done || interrupted()) break;
+      if (stopping(done)) break;
       fired = true;
       prev_start = since();
       for (const auto& a : f.actions) {
@@ -278,11 +338,11 @@ class HostRun {
         ev.fault = f.name;
         ev.fire = fire;
         push_fault(std::move(ev));
-        if (interrupted()) break;
+        if (interrupted() || stop_) break;
       }
       prev_end = since();
     }
-    if (fired && !interrupted()) evidence_->snapshot("after " + f.name);
+    if (fired && !interrupted() && !timed_out_) evidence_->snapshot("after " + f.name);
   }
 
  public:
@@ -296,8 +356,13 @@ class HostRun {
   RunRecord& rec_;
   RunClock clock_;
   std::mutex mu_;
+  // Set when the run must stop early: its verdict is decided, or it timed out.
   std::atomic<bool> stop_{false};
+  std::atomic<bool> timed_out_{false};
   std::atomic<bool> fault_acted_{false};
+  // Under mu_: what the early-stop decision sees.
+  LiveEvidence live_;
+  double first_action_ms_ = -1;
   WorkloadProgress own_progress_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: destroyed first, releasing its files in them.
@@ -322,13 +387,9 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   std::mutex m;
   std::condition_variable cv;
   bool finished = false;
-  std::atomic<bool> timed_out{false};
   std::thread watchdog([&] {
     std::unique_lock<std::mutex> lock(m);
-    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) {
-      timed_out = true;
-      request_interrupt(kTimeoutSignal);
-    }
+    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) hr.stop_for_timeout();
   });
   try {
     hr.execute();
@@ -363,13 +424,11 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   }
   cv.notify_all();
   watchdog.join();
-  rec.timed_out = timed_out;
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) {
+  rec.timed_out = hr.timed_out();
+  if (int sig = interrupted()) {
     rec.interrupted = true;
-    if (rec.error.empty()) rec.error = fmt::format("interrupted by signal {}", sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+    if (rec.error.empty()) rec.error = interrupted_message(sig);
   }
-  if (timed_out) clear_interrupt();
   rec.duration_ms = hr.clock().now_ms();
   return rec;
 }

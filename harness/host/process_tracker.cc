@@ -41,6 +41,11 @@ bool subscribe(int sock) {
   return ::send(sock, hdr, hdr->nlmsg_len, 0) == static_cast<ssize_t>(hdr->nlmsg_len);
 }
 
+pid_t ppid_of(pid_t pid) {
+  auto st = process_stat(pid);
+  return st ? st->ppid : 0;
+}
+
 }  // namespace
 
 ProcessTracker::ProcessTracker(pid_t root) : root_(root) {
@@ -64,7 +69,7 @@ ProcessTracker::ProcessTracker(pid_t root) : root_(root) {
     return;
   }
   sock_ = std::move(s);
-  procs_[root_].info = ProcessInfo{root_, process_ppid(root_), process_exe(root_), {}};
+  procs_[root_].info = ProcessInfo{root_, ppid_of(root_), process_exe(root_), {}};
 }
 
 std::string ProcessTracker::method() const {
@@ -145,7 +150,7 @@ bool ProcessTracker::executed(pid_t pid) const {
 
 ProcessInfo ProcessTracker::info(pid_t pid) {
   auto it = procs_.find(pid);
-  if (it == procs_.end()) return ProcessInfo{pid, process_ppid(pid), process_exe(pid), process_argv(pid)};
+  if (it == procs_.end()) return ProcessInfo{pid, ppid_of(pid), process_exe(pid), process_argv(pid)};
   Proc& p = it->second;
   if (!p.exited) {
     // Still running: what /proc says now is the most current.

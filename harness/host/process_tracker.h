@@ -21,10 +21,11 @@
 
 #include "base/scoped_fd.h"
 #include "core/write_evidence.h"
+#include "host/writer_log.h"
 
 namespace harness {
 
-class ProcessTracker {
+class ProcessTracker : public ProcessLookup {
  public:
   explicit ProcessTracker(pid_t root);
   ProcessTracker(const ProcessTracker&) = delete;
@@ -37,11 +38,11 @@ class ProcessTracker {
 
   // What is known of `pid`: from the events (exact ancestry, the program
   // it last executed), completed from /proc while it is alive.
-  ProcessInfo info(pid_t pid);
+  ProcessInfo info(pid_t pid) override;
   // Its parent, grandparent ... up to (not including) the root.
-  std::vector<ProcessInfo> ancestors(pid_t pid);
+  std::vector<ProcessInfo> ancestors(pid_t pid) override;
   // Whether `pid` executed a program since the tracker first saw it.
-  bool executed(pid_t pid) const;
+  bool executed(pid_t pid) const override;
 
   std::string method() const;
   // Non-empty when the kernel dropped process events (a full socket buffer).

@@ -2,14 +2,20 @@
 // run through the same exec loop the runner uses.
 #include "host/workload.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+
+#include "base/error.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -111,6 +117,52 @@ TEST(Workload, HangIsKilledAtTheTimeout) {
   EXPECT_LE(e.dur_ms, 300.0);
   // Reaped: the pid is gone.
   EXPECT_EQ(kill(e.pid, 0), -1);
+}
+
+TEST(Workload, AHungExecTakesItsWholeProcessGroupWithIt) {
+  std::string token = testing::unique_token("workload");
+  auto e = run_one({"/bin/sh", "-c", prog("hang") + " " + token + " & exec " + prog("hang")},
+                   std::chrono::milliseconds(200));
+  EXPECT_EQ(e.outcome.cls, ExecClass::hung);
+  EXPECT_TRUE(testing::survivors(token).empty()) << "a hung exec's background child survived it";
+}
+
+TEST(Workload, KeepsItsTimeoutWhenNoPidfdCanBeOpened) {
+  // With no descriptor left to give, pidfd_open fails (EMFILE); the exec
+  // still must not outlast its timeout. The fillers are close-on-exec, so
+  // the exec itself (and its dynamic loader) has descriptors to spare.
+  int lowest_free = dup(0);
+  ASSERT_GE(lowest_free, 0);
+  close(lowest_free);
+  rlimit old{};
+  getrlimit(RLIMIT_NOFILE, &old);
+  rlimit tight = old;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free + 64);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> fillers;
+  for (int fd; (fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers.push_back(fd);
+  RunClock clock;
+  Workload w({prog("sleep_ms"), "4000"}, std::chrono::milliseconds(200), clock);
+  ExecEvent e;
+  bool done = w.exec_once(0, 0, ExecPhase::fault, e);
+  for (int fd : fillers) close(fd);
+  setrlimit(RLIMIT_NOFILE, &old);
+  EXPECT_TRUE(done);
+  EXPECT_EQ(e.outcome.cls, ExecClass::hung);
+  EXPECT_LT(e.dur_ms, 2000.0);
+}
+
+TEST(Workload, AFailedWaitIsAHarnessErrorNeverOk) {
+  // SIGCHLD ignored (inherited that way, say): the kernel reaps the exec
+  // itself, waitpid() fails with ECHILD and there is no status to classify.
+  struct sigaction ign {}, old {};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ign, &old);
+  RunClock clock;
+  Workload w({prog("segv")}, std::chrono::seconds(5), clock);
+  ExecEvent e;
+  EXPECT_THROW(w.exec_once(0, 0, ExecPhase::fault, e), RuntimeError);
+  sigaction(SIGCHLD, &old, nullptr);
 }
 
 TEST(Workload, LoopHonoursIterationsAcrossWorkers) {

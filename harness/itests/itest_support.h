@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/digest.h"
 #include "testing/test_support.h"
 
 namespace harness::itest {
@@ -137,5 +139,38 @@ inline void expect_nothing_left(const fs::path& dir) {
 inline unsigned long count_of(const nlohmann::json& report, const std::string& cls) {
   return report.at("counts").at(cls).get<unsigned long>();
 }
+
+// What a file outside the run directory looks like; hostile scenarios
+// must leave it exactly so.
+struct FileState {
+  std::string sha;
+  off_t size = 0;
+  timespec mtime{};
+  bool operator==(const FileState& o) const {
+    return sha == o.sha && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+inline FileState state_of(const fs::path& p) {
+  struct stat st {};
+  lstat(p.c_str(), &st);
+  return FileState{file_digest_hex(DigestAlgo::sha256, p), st.st_size, st.st_mtim};
+}
+
+// A file outside the run directory that hostile scenarios aim at (we
+// create it; the real /etc/passwd is never put at risk).
+struct Victim {
+  fs::path path;
+  FileState before;
+  explicit Victim(const fs::path& p) : path(p) {
+    std::ofstream(p) << "root:x:0:0:root:/root:/bin/bash\nthis file must never change\n";
+    before = state_of(p);
+  }
+  void expect_untouched() const {
+    ASSERT_TRUE(fs::exists(path)) << path << " was removed";
+    FileState now = state_of(path);
+    EXPECT_TRUE(now == before) << path << " changed: size " << before.size << " -> " << now.size;
+  }
+};
 
 }  // namespace harness::itest

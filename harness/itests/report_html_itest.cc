@@ -305,6 +305,7 @@ TEST_F(ReportHtmlInBrowser, TimelineLabelsNeverOverlapOrLeaveThePlot) {
   busy["name"] = "gate-in-place-busy";
   busy["faults"][0]["schedule"] = {{"kind", "while_workload"}};
   busy["workload"]["iterations"] = 3000;
+  busy["early_stop"] = false;  // the first write decides the verdict; the timeline needs them all
   fs::path busy_file = tmp.path() / "gate-in-place-busy.json";
   std::ofstream(busy_file) << busy.dump(2);
   args.push_back(busy_file.string());

@@ -145,7 +145,7 @@ TEST(Cli, HungExecIsClassified) {
   auto sc = tmp.path() / "hung.json";
   std::ofstream(sc) << R"({"name": "hung", "timeout_s": 30,
     "workload": {"argv": ["/bin/sh", "-c", "[ -e {work}/hang-now ] && exec )" << TESTPROGS_DIR << R"(/hang; true"],
-                 "iterations": 4, "exec_timeout_ms": 1500, "warmup": 2},
+                 "iterations": 200, "exec_timeout_ms": 1500, "warmup": 2},
     "faults": [{"name": "make-it-hang", "schedule": {"kind": "once"},
                 "actions": [{"action": "run", "argv": ["/bin/touch", "{work}/hang-now"]}]}],
     "expect": [{"classes": ["hung"], "at_least": 2}]})";
@@ -214,8 +214,9 @@ TEST_P(Interrupt, MidWorkloadLeavesNothingBehind) {
   o.stdout_file = tmp.path() / "stdout.txt";
   o.stderr_file = tmp.path() / "stderr.txt";
   o.timeout = std::chrono::seconds(120);
-  Child c({HARNESS_BIN, "run", "--backend", "host", source_path("scenarios/heroku-2017-truncation.json"), "--out",
-           run.string()},
+  // --no-early-stop: the run must still be going when the signal comes.
+  Child c({HARNESS_BIN, "run", "--backend", "host", "--no-early-stop",
+           source_path("scenarios/heroku-2017-truncation.json"), "--out", run.string()},
           o);
   // Wait for the fault phase (the plain log line on a non-terminal), then
   // a little longer so execs and overwrites are in flight.

@@ -5,6 +5,8 @@
 // may be left, and no host loop device may be backed by a file there.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fmt/format.h>
@@ -243,7 +245,7 @@ TEST(VmGate, InPlaceFailsAndRenamePassesInEveryRun) {
       EXPECT_EQ(invariant_failed, in_place) << r.at("expectations").dump();
       if (in_place) {
         // Named in the guest, with the action that started it.
-        EXPECT_NE(r.at("writer_summary").get<std::string>().find("the fault \"redeploy\""), std::string::npos)
+        EXPECT_NE(r.at("writer_summary").get<std::string>().find("fault \"redeploy\""), std::string::npos)
             << r.at("writer_summary");
       }
     }
@@ -309,6 +311,38 @@ TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
   EXPECT_EQ(r.at("verdict"), "timeout") << r.dump(1).substr(0, 3000);
   EXPECT_TRUE(r.at("run").at("timed_out").get<bool>());
   expect_vm_gone(d.run);
+}
+
+// The VM cache decides what runs in the guest (the initramfs): it is made
+// private even when it existed open to others, and another user's is
+// refused.
+TEST(VmBackend, TheCacheFolderIsPrivate) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("cache");
+  fs::path cache = VmItestDir::path_ / "private-cache";
+  fs::create_directories(cache);
+  chmod(cache.c_str(), 0755);
+  fs::path scenario = write_scenario(VmItestDir::path_, "vm-cache", R"({"name": "vm-cache", "timeout_s": 120,
+    "workload": {"argv": ["/bin/true"], "iterations": 3},
+    "faults": [{"name": "idle", "schedule": {"kind": "once"}, "actions": [{"action": "sleep", "ms": 1}]}],
+    "expect": [{"classes": ["ok"], "at_least": 1}]})");
+  auto res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", d.run.string(), "--vm-cache",
+                          cache.string()},
+                         d.logs, seconds(300));
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  struct stat st {};
+  ASSERT_EQ(stat(cache.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  expect_vm_gone(d.run);
+
+  ASSERT_EQ(chown(cache.c_str(), 65534, 65534), 0);
+  VmRunDirs other("cache-of-another-user");
+  res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", other.run.string(), "--vm-cache",
+                     cache.string()},
+                    other.logs, seconds(300));
+  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
+  EXPECT_NE((res.out + res.err).find("owned by uid 65534"), std::string::npos) << res.out << res.err;
+  expect_vm_gone(other.run);
 }
 
 // Ctrl-C (SIGINT to the harness) stops the run at once: the VM is killed,

@@ -18,7 +18,10 @@ std::string writer_summary(const RunRecord& r) {
   WriterOrigin o = origin_of(w, r);
   if (o.kind == WriterOrigin::Kind::harness_action && o.action)
     truncated = truncated || o.action->action == "overwrite_truncate" || o.action->action == "truncate";
-  std::string verb = truncated ? "truncated and rewrote" : "wrote to";
+  // Truncated by this writer's own open (or the harness's truncating
+  // action), or rewritten after another process's truncation.
+  bool truncated_it = w.truncated_at_open || (o.kind == WriterOrigin::Kind::harness_action && truncated);
+  std::string verb = truncated_it ? "truncated and rewrote" : truncated ? "rewrote the truncated" : "wrote to";
   std::string where;
   if (const Watch* watch = r.writes.watch_of(w.path); watch && !watch->loop_device.empty()) {
     bool ro = ("," + watch->mount_options + ",").find(",ro,") != std::string::npos;

@@ -68,7 +68,7 @@ inline RunRecord heroku_like_record(bool crashes = true, unsigned fault_execs = 
   r.harness_pid = 812;
   r.planned_faults = {{"redeploy", false}};
   r.images.push_back(ImageRecord{"demo", "images/demo.img", 10485760, "ext4"});
-  r.mounts.push_back(MountRecord{"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 65024, 4242, true});
+  r.mounts.push_back(MountRecord{"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 65024, 4242, true, "ro,nosuid,nodev,relatime"});
   r.phases = {{"setup", 0.1}, {"warmup", 50}, {"faults", 100}, {"teardown", 2400}};
   unsigned long seq = 0;
   for (int i = 0; i < 3; ++i) r.execs.push_back(exec_at(50 + i * 10, ExecClass::ok, seq++, ExecPhase::warmup));
@@ -152,7 +152,7 @@ inline RunRecord in_place_installer_record(unsigned fires = 116) {
   r.harness_pid = 100;
   r.planned_faults = {{"redeploy", false}, {"memory-pressure", false}};
   r.images.push_back(ImageRecord{"app", "store/app.img", 10485760, "ext4"});
-  r.mounts.push_back(MountRecord{"data/app.img", "mnt/app", "loop,ro", "/dev/loop0", 2049, 77, true});
+  r.mounts.push_back(MountRecord{"data/app.img", "mnt/app", "loop,ro", "/dev/loop0", 2049, 77, true, "ro,nosuid,nodev,relatime"});
   const double period = 300, first = 150;
   r.duration_ms = first + fires * period + 400;
   r.phases = {{"setup", 0.1}, {"warmup", 60}, {"faults", 140}, {"teardown", r.duration_ms - 100}};

@@ -82,6 +82,8 @@ json build_report(const RunRecord& r, const Verdict& v) {
                    {"harness_pid", r.harness_pid},
                    {"interrupted", r.interrupted},
                    {"timed_out", r.timed_out},
+                   {"stopped_early", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early)},
+                   {"stopped_early_ms", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early_ms)},
                    {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
   report["environment"] = r.environment;
   json faults = json::array();
@@ -142,6 +144,10 @@ RunRecord record_from_report(const json& report) {
   r.backend = run.value("backend", "host");
   r.interrupted = run.value("interrupted", false);
   r.timed_out = run.value("timed_out", false);
+  if (run.contains("stopped_early") && run["stopped_early"].is_string()) {
+    r.stopped_early = run["stopped_early"].get<std::string>();
+    r.stopped_early_ms = run.value("stopped_early_ms", -1.0);
+  }
   if (run.contains("error") && run["error"].is_string()) r.error = run["error"].get<std::string>();
   r.environment = report.value("environment", json::object());
   // Reports before format 2 kept the harness's pid in the environment.
@@ -181,6 +187,8 @@ std::string summary_text(const json& report, bool color) {
     counts += fmt::format("{}={} ", name, c.value(name, 0UL));
   }
   out += fmt::format("counts    {}\n", counts);
+  if (const json& why = report.at("run").value("stopped_early", json()); why.is_string())
+    out += fmt::format("decided   {}; stopped early (--no-early-stop runs to the end)\n", why.get<std::string>());
   const json& st = report.at("statistics");
   if (std::string p = statistics_phrase(st, " (95% one-sided Clopper-Pearson)"); !p.empty())
     out += fmt::format("{}{}\n", count_or(st, "abnormal") == 0 ? "bound     " : "rate      ", p);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/process_group.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
@@ -37,13 +38,14 @@ struct AgentArgs {
   std::optional<fs::path> fixtures_bin;
   fs::path events_path = "/dev/hvc0";
   std::string marker;
+  bool no_early_stop = false;
 };
 
 AgentArgs parse_args(const std::vector<std::string>& args) {
   AgentArgs a;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, args[i] + " needs a value");
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, args[i] + " needs a value");
       return args[++i];
     };
     const std::string& k = args[i];
@@ -52,10 +54,11 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--fixtures-bin") a.fixtures_bin = value();
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
-    else throw Error(ErrorKind::invalid_scenario, "agent: unknown option " + k);
+    else if (k == "--no-early-stop") a.no_early_stop = true;
+    else throw Error(ErrorKind::usage, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
-    throw Error(ErrorKind::invalid_scenario, "agent needs --scenario and --run-dir");
+    throw Error(ErrorKind::usage, "agent needs --scenario and --run-dir");
   return a;
 }
 
@@ -175,6 +178,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     if (!m) throw EnvironmentError("agent: no --marker and no harness.marker= on the kernel command line");
     a.marker = *m;
   }
+  // In the guest too, nothing a run action starts outlives the agent.
+  SubreaperScope reaper;
   ChannelWriter out(open_channel(a.events_path), a.marker);
   out.send({{"msg", "ready"}, {"guest_kernel", kernel_release()}, {"uptime_ms", uptime_ms()}});
 
@@ -182,6 +187,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   try {
     // The agent runs in a VM by definition: the scenario's vm sizing.
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
+    if (a.no_early_stop) s.early_stop = false;
     HostBackend backend;
     backend.preflight(s);
     RunDir dir(a.run_dir);

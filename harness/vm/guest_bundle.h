@@ -4,7 +4,7 @@
 // harness binary as the agent, the scenario file, every host file the
 // scenario names (image contents, programs its workload and run actions
 // start, the mkfs it needs) at the same absolute paths as on the host,
-// plus their shared libraries. The generated /init mounts the scratch
+// plus their shared libraries (read from the files, see elf_deps.h). The generated /init mounts the scratch
 // disk (/dev/vda, ext4) at /scratch, runs the agent there and powers off.
 #pragma once
 
@@ -31,9 +31,10 @@ struct GuestBundleSpec {
 };
 
 // Host files a plan needs in the guest: images[].files[].from, and the
-// program and any absolute-path file arguments of the workload and of run
-// actions, except those inside the run's work directory (the guest makes
-// its own). Programs named without a '/' are resolved through PATH.
+// program (argv[0], never another argument) of the workload and of run
+// actions, except one inside the run's work directory (the guest makes its
+// own), and the mkfs the images need. Programs named without a '/' are
+// resolved through PATH.
 std::vector<std::filesystem::path> scenario_host_files(const Plan& host_plan);
 
 // The /init script (a busybox sh script).

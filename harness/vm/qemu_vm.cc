@@ -18,6 +18,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "vm/guest_channel.h"
 
 namespace harness {
 
@@ -169,8 +170,18 @@ Vm::Read Vm::read_line(std::string& line, MonoClock::time_point deadline) {
       if (errno == EINTR || errno == EAGAIN) continue;
       throw RuntimeError(errno_message("read from the VM event channel", errno));
     }
-    if (n == 0) impl_->eof = true;
-    else impl_->buf.append(chunk, static_cast<size_t>(n));
+    if (n == 0) {
+      impl_->eof = true;
+    } else {
+      impl_->buf.append(chunk, static_cast<size_t>(n));
+      // The buffer held no newline before this chunk; a guest that never
+      // ends its line must not make us hold all it sends.
+      if (impl_->buf.size() > kMaxChannelLineBytes &&
+          impl_->buf.find('\n', impl_->buf.size() - static_cast<size_t>(n)) == std::string::npos) {
+        impl_->buf.clear();
+        return Read::too_long;
+      }
+    }
   }
 }
 

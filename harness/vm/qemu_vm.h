@@ -56,11 +56,13 @@ class Vm {
 
   pid_t pid() const;
 
-  enum class Read { line, timeout, closed };
+  enum class Read { line, timeout, closed, too_long };
   // The next complete line from the event channel (without "\r\n"),
   // waiting at most until `deadline` but returning `timeout` at least
   // every 100 ms so the caller can check for interrupts. `closed` once
   // qemu closed its stdout (it exited) and every buffered line was returned.
+  // `too_long` once a line grows past kMaxChannelLineBytes (guest_channel.h)
+  // without ending: what the guest sent is not buffered further.
   Read read_line(std::string& line, MonoClock::time_point deadline);
 
   // Writes one line to the guest over the event channel's other direction
