@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ cmake make pkg-config git
-  libmount-dev libboost-dev libboost-filesystem-dev libfmt-dev nlohmann-json3-dev
+  libmount-dev libboost-dev libboost-filesystem-dev libfmt-dev nlohmann-json3-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run: images, loop devices, VMs
   e2fsprogs util-linux kmod qemu-system-x86 linux-image-cloud-amd64 busybox-static

@@ -21,6 +21,7 @@
 #include "vm/elf_deps.h"
 #include "vm/guest_bundle.h"
 #include "vm/guest_channel.h"
+#include "vm/bzimage.h"
 #include "vm/kernel_modules.h"
 #include "vm/qemu_vm.h"
 
