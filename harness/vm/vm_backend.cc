@@ -1,7 +1,6 @@
 #include "vm/vm_backend.h"
 
 #include <fcntl.h>
-#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "vm/bzimage.h"
 #include "vm/kernel_modules.h"
 #include "vm/qemu_vm.h"
+#include "vm/vm_cache.h"
 
 namespace harness {
 
@@ -121,50 +121,26 @@ void make_scratch_disk(const fs::path& file, const Scenario& s) {
                                    r.describe(), err));
 }
 
-// Keeps the `keep` most recently used cache files starting with `prefix`.
-void prune_cache(const fs::path& dir, const std::string& prefix, size_t keep) {
-  std::error_code ec;
-  std::vector<std::pair<fs::file_time_type, fs::path>> all;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::string n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0 && n.find(".tmp.") == std::string::npos)
-      all.emplace_back(fs::last_write_time(e.path(), ec), e.path());
-  }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (size_t i = keep; i < all.size(); ++i) fs::remove(all[i].second, ec);
-}
-
 // Writes the archive into the cache unless an identical one is there.
-fs::path ensure_initramfs(const Initramfs& ir, const fs::path& cache_dir, bool& hit) {
+fs::path ensure_initramfs(const Initramfs& ir, const VmCache& cache, bool& hit) {
+  fs::path file = cache.path("initramfs-" + ir.manifest_digest().substr(0, 24) + ".cpio");
   std::error_code ec;
-  fs::create_directories(cache_dir, ec);
-  if (ec)
-    throw EnvironmentError(fmt::format("{}: cannot create the VM cache directory: {}; choose another --out",
-                                       cache_dir.string(), ec.message()));
-  fs::path file = cache_dir / ("initramfs-" + ir.manifest_digest().substr(0, 24) + ".cpio");
   hit = fs::exists(file, ec);
   if (hit) {
     fs::last_write_time(file, fs::file_time_type::clock::now(), ec);  // most recently used
     return file;
   }
-  fs::path tmp = file;
-  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
+  CacheFile out(file);
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw EnvironmentError(fmt::format("{}: cannot write the guest initramfs", tmp.string()));
-    ir.write(out);
-    out.flush();
-    if (!out) {
-      fs::remove(tmp, ec);
-      throw EnvironmentError(fmt::format("{}: writing the guest initramfs failed (disk full?)", tmp.string()));
-    }
+    std::ofstream os(out.temp(), std::ios::binary | std::ios::trunc);
+    if (!os) throw EnvironmentError(fmt::format("{}: cannot write the guest initramfs", out.temp().string()));
+    ir.write(os);
+    os.flush();
+    if (!os)
+      throw EnvironmentError(fmt::format("{}: writing the guest initramfs failed (disk full?)", out.temp().string()));
   }
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw EnvironmentError(fmt::format("{}: cannot move the initramfs into the cache", file.string()));
-  }
-  prune_cache(cache_dir, "initramfs-", kInitramfsCacheKeep);
+  out.commit();
+  cache.prune("initramfs-", kInitramfsCacheKeep);
   return file;
 }
 
@@ -173,7 +149,7 @@ fs::path ensure_initramfs(const Initramfs& ir, const fs::path& cache_dir, bool& 
 // is copied and unpacked by an emulated CPU at boot). Made with objcopy
 // when binutils is installed and kept in the cache; otherwise the binary
 // itself.
-fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
+fs::path stripped_agent(const fs::path& exe, const VmCache& cache) {
   auto objcopy = find_program("objcopy");
   if (!objcopy) return exe;
   struct stat st {};
@@ -181,28 +157,23 @@ fs::path stripped_agent(const fs::path& exe, const fs::path& cache_dir) {
   Sha256 h;
   h.update(fmt::format("{}\t{}\t{}.{}\t{}", exe.string(), st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
                        st.st_ino));
+  fs::path out = cache.path("agent-" + h.hex_final().substr(0, 24));
   std::error_code ec;
-  fs::create_directories(cache_dir, ec);
-  fs::path out = cache_dir / ("agent-" + h.hex_final().substr(0, 24));
   // Not touched on a hit: its mtime is part of the initramfs cache key.
   if (fs::exists(out, ec)) return out;
-  fs::path tmp = out;
-  tmp += fmt::format(".tmp.{}.{}", getpid(), gettid());  // runs may build it at once (-j)
+  CacheFile tmp(out);
   ChildOptions o;
   o.timeout = milliseconds(60000);
-  auto r = run_child({objcopy->string(), "--strip-debug", exe.string(), tmp.string()}, o);
-  if (!r.succeeded()) {
-    fs::remove(tmp, ec);
-    return exe;
-  }
+  auto r = run_child({objcopy->string(), "--strip-debug", exe.string(), tmp.temp().string()}, o);
+  if (!r.succeeded()) return exe;
   // Not over a copy another run (-j) made meanwhile: replacing it would
   // change the mtime that keys that run's initramfs.
-  if (renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0) {
-    int err = errno;
-    fs::remove(tmp, ec);
-    return err == EEXIST ? out : exe;
+  try {
+    tmp.commit(CacheFile::Commit::keep_existing);
+  } catch (const EnvironmentError&) {
+    return exe;
   }
-  prune_cache(cache_dir, "agent-", kInitramfsCacheKeep);
+  cache.prune("agent-", kInitramfsCacheKeep);
   return out;
 }
 
@@ -435,21 +406,21 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     std::error_code ec;
     spec.harness_exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) throw RuntimeError("cannot find the harness binary through /proc/self/exe: " + ec.message());
-    fs::path cache_dir = opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache";
-    spec.harness_copy = stripped_agent(spec.harness_exe, cache_dir);
+    VmCache cache(opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache");
+    spec.harness_copy = stripped_agent(spec.harness_exe, cache);
     spec.busybox = *busybox;
     spec.busybox_applets = busybox_applets(*busybox);
     spec.modules = ModuleIndex::load(kernel.modules_dir).load_order(kGuestModules);
 
     bool hit = false;
-    fs::path initrd = ensure_initramfs(build_guest_initramfs(spec, plan), cache_dir, hit);
+    fs::path initrd = ensure_initramfs(build_guest_initramfs(spec, plan), cache, hit);
     rec.environment["initramfs"] = initrd.string();
     rec.environment["initramfs_cache"] = hit ? "hit" : "miss";
 
     fs::path scratch = run_dir.work() / "vm-scratch.img";
     make_scratch_disk(scratch, s);
 
-    AccelCache accel_cache(cache_dir / "accelerator.json");
+    AccelCache accel_cache(cache.path("accelerator.json"));
     std::string cache_key = accel_cache_key(kernel_release(), qver);
     AccelFacts facts;
     facts.requested = opts_.accel;
