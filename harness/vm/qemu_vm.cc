@@ -30,16 +30,18 @@ std::vector<std::string> qemu_argv(const VmConfig& c) {
   add({"-M", "microvm", "-m", std::to_string(c.memory_mib), "-nodefaults", "-no-user-config",
        "-nographic", "-no-reboot", "-monitor", "none", "-kernel", c.kernel.string(), "-initrd",
        c.initrd.string(), "-append", c.append});
-  // ttyS0: the kernel console and /init's messages, to a file.
-  add({"-serial", "file:" + c.console_log.string()});
-  // The event channel: a virtio console (hvc0 in the guest) whose host end
-  // is qemu's stdout. A console port, not a plain virtserialport: a plain
-  // port only accepts guest writes once qemu reports the host end open,
-  // which a stdio chardev never does, so the guest would block forever.
-  add({"-chardev", "stdio,id=events,signal=off", "-device", "virtio-serial-device", "-device",
-       "virtconsole,chardev=events,name=" + c.event_port});
-  // Entropy from the host, so getrandom() does not block in a fresh guest.
-  add({"-device", "virtio-rng-device"});
+  if (c.serial_is_channel) {
+    add({"-chardev", "stdio,id=events,signal=off", "-serial", "chardev:events"});
+  } else {
+    // ttyS0: the kernel console and /init's messages, to a file.
+    add({"-serial", "file:" + c.console_log.string()});
+    // The event channel: a virtio console (hvc0 in the guest) whose host end
+    // is qemu's stdout. A console port, not a plain virtserialport: a plain
+    // port only accepts guest writes once qemu reports the host end open,
+    // which a stdio chardev never does, so the guest would block forever.
+    add({"-chardev", "stdio,id=events,signal=off", "-device", "virtio-serial-device", "-device",
+         "virtconsole,chardev=events,name=" + c.event_port});
+  }
   for (size_t i = 0; i < c.disks.size(); ++i) {
     std::string id = fmt::format("disk{}", i);
     // cache=unsafe: the disk is thrown away with the VM, so host fsyncs buy nothing.

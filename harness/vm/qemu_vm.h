@@ -36,6 +36,9 @@ struct VmConfig {
   std::filesystem::path console_log;   // serial console (ttyS0) output
   std::filesystem::path stderr_log;    // qemu's own messages
   std::string event_port = "harness.events";  // virtio console port name
+  // No agent: the serial console itself is the channel read_line() reads,
+  // and console_log is not written (the floor benchmark boots a bare /init).
+  bool serial_is_channel = false;
 };
 
 // The full argv (argv[0] = qemu). Pure, for tests and for the report.

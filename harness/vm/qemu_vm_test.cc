@@ -19,7 +19,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-TEST(QemuVm, ArgvDescribesAMicrovmWithConsoleDisksAndRng) {
+TEST(QemuVm, ArgvDescribesAMicrovmWithConsoleAndDisks) {
   VmConfig c;
   c.kernel = "/boot/vmlinuz-x";
   c.initrd = "/c/initramfs.cpio";
@@ -33,7 +33,7 @@ TEST(QemuVm, ArgvDescribesAMicrovmWithConsoleDisksAndRng) {
   EXPECT_EQ(a[0], "qemu-system-x86_64");
   for (const char* must : {"microvm", "384", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
                            "/boot/vmlinuz-x", "/c/initramfs.cpio", "console=ttyS0 quiet", "tcg,thread=multi",
-                           "file:/r/vm-console.log", "virtio-rng-device", "virtio-blk-device,drive=disk0"})
+                           "file:/r/vm-console.log", "virtio-blk-device,drive=disk0"})
     EXPECT_TRUE(contains(a, must)) << must;
   bool drive = false, console = false;
   for (const auto& x : a) {
@@ -42,6 +42,16 @@ TEST(QemuVm, ArgvDescribesAMicrovmWithConsoleDisksAndRng) {
   }
   EXPECT_TRUE(drive);
   EXPECT_TRUE(console);
+}
+
+TEST(QemuVm, ASerialChannelReplacesTheVirtioConsole) {
+  VmConfig c;
+  c.serial_is_channel = true;
+  auto a = qemu_argv(c);
+  EXPECT_TRUE(contains(a, "chardev:events"));
+  EXPECT_TRUE(contains(a, "stdio,id=events,signal=off"));
+  EXPECT_FALSE(contains(a, "virtio-serial-device"));
+  for (const auto& x : a) EXPECT_EQ(x.rfind("file:", 0), std::string::npos) << x;
 }
 
 // A real qemu that fails at once (no such kernel): the Vm sees its stdout

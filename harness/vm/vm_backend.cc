@@ -20,7 +20,9 @@
 #include "vm/elf_deps.h"
 #include "vm/guest_bundle.h"
 #include "vm/guest_channel.h"
+#include "vm/guest_init.h"
 #include "vm/bzimage.h"
+#include "vm/kernel_boot.h"
 #include "vm/kernel_modules.h"
 #include "vm/qemu_vm.h"
 #include "vm/vm_cache.h"
@@ -35,24 +37,13 @@ using std::chrono::milliseconds;
 namespace {
 
 // The drivers the guest loads: the virtio-mmio transport of microvm, its
-// block disk, console and entropy source, and loop for the scenario's
-// mounts. Without virtio-rng the guest's CRNG takes seconds to initialise
-// and mkfs.ext4 (which wants random UUIDs) blocks on getrandom() meanwhile.
-const std::vector<std::string> kGuestModules = {"virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng",
-                                                "loop"};
+// block disk and console, and loop for the scenario's mounts. No
+// virtio-rng: the guest CPU has RDRAND (accel_qemu_args) and the kernel
+// trusts it (kFastBootCmdline), so its CRNG is ready at boot and
+// mkfs.ext4's getrandom() never waits; the driver cost ~80 ms of boot.
+const std::vector<std::string> kGuestModules = {"virtio_mmio", "virtio_blk", "virtio_console", "loop"};
 constexpr size_t kInitramfsCacheKeep = 8;
 constexpr unsigned kBootRetries = 1;
-
-std::optional<fs::path> find_static_busybox() {
-  for (const char* cand : {"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"}) {
-    if (access(cand, X_OK) != 0) continue;
-    try {
-      if (!elf_interpreter(cand)) return fs::path(cand);
-    } catch (const Error&) {
-    }
-  }
-  return std::nullopt;
-}
 
 std::vector<std::string> busybox_applets(const fs::path& busybox) {
   static std::mutex m;
@@ -70,6 +61,11 @@ std::vector<std::string> busybox_applets(const fs::path& busybox) {
   c.wait(ec);
   memo[busybox] = applets;
   return applets;
+}
+
+std::string first_line(const std::string& s) {
+  std::string l = s.substr(0, s.find('\n'));
+  return l.empty() ? "no message" : l;
 }
 
 std::string tail_of_file(const fs::path& p, size_t max_lines) {
@@ -304,6 +300,17 @@ class VmSession {
 
 }  // namespace
 
+std::optional<fs::path> find_static_busybox() {
+  for (const char* cand : {"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"}) {
+    if (access(cand, X_OK) != 0) continue;
+    try {
+      if (!elf_interpreter(cand)) return fs::path(cand);
+    } catch (const Error&) {
+    }
+  }
+  return std::nullopt;
+}
+
 GuestKernel find_guest_kernel(const std::optional<fs::path>& explicit_image) {
   auto complete = [](const fs::path& image) -> std::optional<GuestKernel> {
     auto rel = kernel_release_of_image(image);
@@ -435,21 +442,17 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     std::string marker = new_channel_marker();
     VmConfig cfg;
     cfg.qemu = *qemu;
-    cfg.kernel = kernel.image;
+    KernelBoot kboot = choose_kernel_boot(kernel.image, cache);
+    cfg.kernel = kboot.image;
     cfg.initrd = initrd;
     cfg.memory_mib = opts_.memory_mib;
     cfg.disks = {scratch};
     cfg.console_log = run_dir.path() / "vm-console.log";
     cfg.stderr_log = run_dir.path() / "vm-qemu.log";
-    // loglevel=1: only emergencies reach the (slow, serial) console; the
-    // agent reads everything else from /dev/kmsg.
-    cfg.append = fmt::format("console=ttyS0 quiet loglevel=1 panic=-1 {}={}",
-                             kMarkerCmdlineKey, marker);
     milliseconds run_within = std::chrono::duration_cast<milliseconds>(s.timeout) + opts_.finish_grace;
 
     BootResult br;
     unsigned boot_retries = 0;
-    std::string base_append = cfg.append;
     fs::path config = fs::path("/boot") / ("config-" + kernel.release);
     // Before booting again: what the failed boot logged is not this run's,
     // and it may have mounted the scratch disk.
@@ -459,11 +462,13 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     };
     for (;;) {
       cfg.accel_args = accel_qemu_args(decision.accel, opts_.cpus);
-      cfg.append = base_append;
-      if (decision.accel == Accel::tcg) {
-        std::string timing = tcg_timing_cmdline(measure_host_tsc_khz(), kernel_config_hz(config));
-        if (!timing.empty()) cfg.append += " " + timing;
-      }
+      std::string timing;
+      if (decision.accel == Accel::tcg) timing = tcg_timing_cmdline(measure_host_tsc_khz(), kernel_config_hz(config));
+      // /init is the harness as PID 1 (guest_init.h).
+      cfg.append = guest_kernel_cmdline({fmt::format("{}={}", kMarkerCmdlineKey, marker), timing}, kGuestInitCommand);
+      cfg.kernel = kboot.image;
+      rec.environment["guest_kernel_form"] = std::string(to_string(kboot.form));
+      rec.environment["guest_kernel_form_reason"] = kboot.why;
       // Fresh logs per boot (a KVM probe's are folded into the reason).
       std::error_code rm_ec;
       fs::remove(cfg.console_log, rm_ec);
@@ -494,6 +499,20 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
           decision.reason = fmt::format("KVM probe: the guest was ready in {:.0f} ms", br.boot_ms);
           accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false});
         }
+      }
+      // A PVH vmlinux that did not bring the guest to /init: boot the
+      // bzImage instead. Remembered only when qemu itself refused the
+      // kernel (it exits non-zero at once); a guest that hung may have met
+      // the rare TCG hang below, which is no fault of the vmlinux.
+      if (kboot.form == KernelForm::pvh_vmlinux && !br.ready && br.end != BootEnd::interrupted &&
+          read_file_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) == std::string::npos) {
+        bool qemu_refused = br.end == BootEnd::qemu_exited && br.qemu_exit != "exit 0";
+        std::string why = qemu_refused ? fmt::format("qemu {}: {}", br.qemu_exit, first_line(br.qemu_stderr))
+                                       : fmt::format("the guest did not reach /init (qemu {})", br.qemu_exit);
+        kboot = fall_back_to_bzimage(kboot, cache, why, qemu_refused);
+        if (observer.on_phase) observer.on_phase("boot (the PVH vmlinux did not boot; booting the bzImage)");
+        reset_for_next_boot();
+        continue;
       }
       // A TCG guest very rarely hangs before its agent is up (seen once in
       // some 200 boots here, with an empty console). Nothing of the scenario
