@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
@@ -37,9 +39,13 @@ T field(const json& j, const char* key) {
   }
 }
 
-// stdout is /dev/console (ttyS0): the kernel opened it for init.
+// stdout is /dev/console (ttyS0): the kernel opened it for init. Each
+// line carries the guest's uptime, as the kernel's own lines do, so a slow
+// boot shows where its time went.
 void say(const std::string& line) {
-  fmt::print("{}{}\n", kGuestInitConsolePrefix, line);
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  fmt::print("{}[{}.{:03}] {}\n", kGuestInitConsolePrefix, ts.tv_sec, ts.tv_nsec / 1000000, line);
   std::fflush(stdout);
 }
 
@@ -140,7 +146,7 @@ int run_guest_init(const std::vector<std::string>& args) {
   }
   ::setenv("PATH", cfg.path_env.c_str(), 1);
 
-  say("loading modules");
+  say("started; loading modules");
   for (const auto& m : cfg.modules) load_module(m);
   wait_for_block_device(cfg.scratch_device);
   mount_or_die(cfg.scratch_device, cfg.scratch_dir, cfg.scratch_fs);
