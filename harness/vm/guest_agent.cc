@@ -36,6 +36,7 @@ struct AgentArgs {
   std::optional<fs::path> fixtures_bin;
   fs::path events_path = "/dev/hvc0";
   std::string marker;
+  std::optional<fs::path> prebuilt;
 };
 
 AgentArgs parse_args(const std::vector<std::string>& args) {
@@ -51,6 +52,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--fixtures-bin") a.fixtures_bin = value();
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
+    else if (k == "--prebuilt") a.prebuilt = value();
     else throw Error(ErrorKind::invalid_scenario, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
@@ -160,7 +162,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   try {
     // The agent runs in a VM by definition: the scenario's vm sizing.
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
-    HostBackend backend;
+    HostBackend backend(a.prebuilt);
     backend.preflight(s);
     RunDir dir(a.run_dir);
     dir.keep_work(true);  // the scratch disk is thrown away with the VM

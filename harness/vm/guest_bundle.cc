@@ -66,7 +66,9 @@ std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Pla
           "--fixtures-bin",
           plan.paths.fixtures_bin.string(),
           "--events",
-          "/dev/hvc0"};
+          "/dev/hvc0",
+          "--prebuilt",
+          kGuestPrebuiltDir};
 }
 
 GuestInitConfig guest_init_config(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv) {

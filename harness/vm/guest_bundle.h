@@ -22,6 +22,9 @@ namespace harness {
 
 inline constexpr const char* kGuestScratch = "/scratch";
 inline constexpr const char* kGuestRunDir = "/scratch/run";
+// Images and copies the host built, at their work paths beneath this, on
+// the scratch disk (see host/scenario_images.h).
+inline constexpr const char* kGuestPrebuiltDir = "/scratch/prebuilt/work";
 inline constexpr const char* kGuestBusyboxDir = "/.hb";
 
 struct GuestBundleSpec {
