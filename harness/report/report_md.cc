@@ -78,11 +78,6 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string sec(double ms) { return fmt::format("{:.3f} s", ms / 1000); }
 
 void section_summary(std::string& out, const json& report) {
