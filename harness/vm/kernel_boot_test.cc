@@ -25,13 +25,23 @@ std::optional<fs::path> installed_lz4_bzimage() {
   return std::nullopt;
 }
 
-TEST(KernelBoot, TheInstalledKernelBootsAsPvhExtractedOnceIntoTheCache) {
-  auto bz = installed_lz4_bzimage();
-  if (!bz) GTEST_SKIP() << "no readable /boot/vmlinuz-*-cloud-amd64 (install linux-image-cloud-amd64, run as root)";
+// The installed kernel, booted once into a fresh cache.
+class InstalledKernel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto found = installed_lz4_bzimage();
+    if (!found) GTEST_SKIP() << "no readable /boot/vmlinuz-*-cloud-amd64 (install linux-image-cloud-amd64, run as root)";
+    bz = *found;
+    first = choose_kernel_boot(bz, cache);
+    ASSERT_EQ(first.form, KernelForm::pvh_vmlinux) << first.why;
+  }
   TempDir t;
-  VmCache cache(t.path() / "cache");
-  KernelBoot first = choose_kernel_boot(*bz, cache);
-  ASSERT_EQ(first.form, KernelForm::pvh_vmlinux) << first.why;
+  VmCache cache{t.path() / "cache"};
+  fs::path bz;
+  KernelBoot first;
+};
+
+TEST_F(InstalledKernel, BootsAsPvhExtractedOnceIntoTheCache) {
   EXPECT_EQ(first.image.parent_path(), cache.dir());
   EXPECT_EQ(first.image.filename().string(), "vmlinux-" + first.key);
   EXPECT_EQ(first.key.size(), 24u);
@@ -40,7 +50,7 @@ TEST(KernelBoot, TheInstalledKernelBootsAsPvhExtractedOnceIntoTheCache) {
   // Nothing half-written is left beside it.
   EXPECT_EQ(std::distance(fs::directory_iterator(cache.dir()), fs::directory_iterator()), 1);
 
-  KernelBoot again = choose_kernel_boot(*bz, cache);
+  KernelBoot again = choose_kernel_boot(bz, cache);
   EXPECT_EQ(again.form, KernelForm::pvh_vmlinux);
   EXPECT_EQ(again.image, first.image);
   EXPECT_NE(again.why.find("from the VM cache"), std::string::npos) << again.why;
@@ -62,24 +72,19 @@ TEST(KernelBoot, AKernelThatCannotBeExtractedBootsAsBzImageSayingWhy) {
   EXPECT_NE(missing.why.find("/none"), std::string::npos) << missing.why;
 }
 
-TEST(KernelBoot, ARefusedVmlinuxIsRememberedOnlyWhenAsked) {
-  auto bz = installed_lz4_bzimage();
-  if (!bz) GTEST_SKIP() << "no readable /boot/vmlinuz-*-cloud-amd64";
-  TempDir t;
-  VmCache cache(t.path() / "cache");
-  KernelBoot pvh = choose_kernel_boot(*bz, cache);
-  ASSERT_EQ(pvh.form, KernelForm::pvh_vmlinux) << pvh.why;
+TEST_F(InstalledKernel, ARefusedVmlinuxIsRememberedOnlyWhenAsked) {
+  const KernelBoot& pvh = first;
 
   KernelBoot once = fall_back_to_bzimage(pvh, cache, "the guest hung", false);
   EXPECT_EQ(once.form, KernelForm::bzimage);
-  EXPECT_EQ(once.image, *bz);
+  EXPECT_EQ(once.image, bz);
   EXPECT_NE(once.why.find("the guest hung"), std::string::npos);
-  EXPECT_EQ(choose_kernel_boot(*bz, cache).form, KernelForm::pvh_vmlinux);
+  EXPECT_EQ(choose_kernel_boot(bz, cache).form, KernelForm::pvh_vmlinux);
 
   fall_back_to_bzimage(pvh, cache, "qemu: Error loading uncompressed kernel", true);
-  KernelBoot later = choose_kernel_boot(*bz, cache);
+  KernelBoot later = choose_kernel_boot(bz, cache);
   EXPECT_EQ(later.form, KernelForm::bzimage);
-  EXPECT_EQ(later.image, *bz);
+  EXPECT_EQ(later.image, bz);
   EXPECT_NE(later.why.find("an earlier PVH boot"), std::string::npos) << later.why;
   EXPECT_NE(later.why.find("Error loading uncompressed kernel"), std::string::npos) << later.why;
 }
