@@ -67,6 +67,9 @@ std::string qemu_version(const fs::path& qemu) {
 
 namespace {
 
+// The event pipe's capacity (as root; else the system's pipe-max-size).
+constexpr int kEventPipeBytes = 8 << 20;
+
 // Runs in the forked child before exec: only async-signal-safe calls.
 struct QemuChildSetup : bp::extend::handler {
   int out_fd;
@@ -106,6 +109,13 @@ Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for the VM event channel", errno));
   ScopedFd rd(p[0]), wr(p[1]);
+  // qemu makes its stdout non-blocking and, for a console port, drops what
+  // it cannot write at once ("XXX we should be queuing data", virtio-console.c):
+  // when this process falls behind for a moment on a busy machine, a 64 KiB
+  // pipe loses the end of the stream (a record message alone is ~70 KB). A
+  // pipe that holds a whole run's stream (~330 KB for 1000 execs) does not.
+  for (int size : {kEventPipeBytes, 1 << 20})
+    if (fcntl(rd.get(), F_SETPIPE_SZ, size) >= 0) break;
   std::vector<std::string> args(impl_->argv.begin() + 1, impl_->argv.end());
   std::error_code ec;
   impl_->child = bp::child(exe->string(), bp::args(args), bp::std_in < bp::null,

@@ -5,7 +5,8 @@
 // reaches only the harness, which then decides to kill the VM.
 //
 // The guest's event channel (a virtio console, hvc0) is qemu's stdout, read
-// here line by line; the serial console (kernel messages, /init's own
+// here line by line through a pipe large enough for a whole run's stream
+// (qemu drops console output it cannot write at once); the serial console (kernel messages, /init's own
 // output) goes to a file for diagnosis, and qemu's stderr to another.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that started qemu exits: start

@@ -1,14 +1,18 @@
 #include "vm/qemu_vm.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
 #include <fstream>
 
 #include "base/child.h"
 #include "base/error.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -52,6 +56,28 @@ TEST(QemuVm, ASerialChannelReplacesTheVirtioConsole) {
   EXPECT_TRUE(contains(a, "stdio,id=events,signal=off"));
   EXPECT_FALSE(contains(a, "virtio-serial-device"));
   for (const auto& x : a) EXPECT_EQ(x.rfind("file:", 0), std::string::npos) << x;
+}
+
+// qemu drops console output that does not fit in its stdout at once, so
+// the event pipe must hold a whole run's stream even if the harness falls
+// behind. A stand-in "qemu" that just sleeps shows the pipe it was given.
+TEST(QemuVm, TheEventPipeHoldsAWholeRunsStream) {
+  testing::TempDir tmp;
+  const fs::path& dir = tmp.path();
+  fs::path fake = dir / "qemu";
+  std::ofstream(fake) << "#!/bin/sh\nexec sleep 30\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  VmConfig c;
+  c.qemu = fake;
+  c.stderr_log = dir / "qemu.log";
+  {
+    Vm vm(c);
+    int fd = ::open(fmt::format("/proc/{}/fd/1", vm.pid()).c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << strerror(errno);
+    int size = fcntl(fd, F_GETPIPE_SZ);
+    ::close(fd);
+    EXPECT_GE(size, 1 << 20);
+  }
 }
 
 // A real qemu that fails at once (no such kernel): the Vm sees its stdout

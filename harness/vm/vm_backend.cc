@@ -453,7 +453,6 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     VmConfig cfg;
     cfg.qemu = *qemu;
     KernelBoot kboot = choose_kernel_boot(kernel.image, cache);
-    cfg.kernel = kboot.image;
     cfg.initrd = initrd;
     cfg.memory_mib = opts_.memory_mib;
     cfg.disks = {scratch};
