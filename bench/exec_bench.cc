@@ -146,9 +146,33 @@ int main(int argc, char** argv) {
     fmt::print("  incident run {}: first SIGSEGV/SIGBUS {:.0f} ms after the faults started; counts {}\n", i,
                crash >= 0 ? crash - fault_start : -1.0, report.at("counts").dump());
   }
-  std::filesystem::remove_all(dir);
   if (!first.empty())
     fmt::print("time to first SIGSEGV/SIGBUS, heroku-2017-truncation, host backend: median {:.0f} ms of {} runs\n",
                median(first), first.size());
+
+  // Early stop against running to the end, interleaved, whole command wall
+  // time (setup and teardown included).
+  std::vector<double> early, full;
+  auto wall = [&](const std::string& out, bool early_stop) {
+    std::vector<std::string> cmd{HARNESS_BIN, "run", "--backend", "host",
+                                  std::string(HARNESS_SOURCE_DIR) + "/scenarios/heroku-2017-truncation.json", "--out",
+                                  out};
+    if (!early_stop) cmd.push_back("--no-early-stop");
+    ChildOptions o;
+    o.timeout = std::chrono::seconds(300);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = run_child(cmd, o);
+    (void)r;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  for (int i = 0; i < 3; ++i) {
+    early.push_back(wall(fmt::format("{}/early{}", dir, i), true));
+    full.push_back(wall(fmt::format("{}/full{}", dir, i), false));
+    fmt::print("  round {}: early stop {:.2f} s, --no-early-stop {:.2f} s\n", i, early.back(), full.back());
+  }
+  fmt::print("heroku-2017-truncation wall time, median of 3: early stop {:.2f} s, --no-early-stop {:.2f} s, "
+             "early/full {:.2f}\n",
+             median(early), median(full), median(early) / median(full));
+  std::filesystem::remove_all(dir);
   return 0;
 }

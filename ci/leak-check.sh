@@ -2,8 +2,8 @@
 # After the suite: nothing of the harness may be left on the host. Looks
 # (and only looks) for qemu processes booted by the harness (their kernel
 # command line carries harness.marker=), loop devices whose backing file is
-# in a harness test or run directory, and mounts there. Exit 1 with a list
-# when anything is found.
+# in a harness test or run directory, and mounts there (in any mount
+# namespace). Exit 1 with a list when anything is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -11,7 +11,7 @@ patterns=("/tmp/harness-" "$REPO/reports/runs/" "$REPO/build/")
 found=0
 
 for p in /proc/[0-9]*; do
-  cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null || true)
+  cmd=$({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null || true)
   case "$cmd" in
     *qemu-system*harness.marker=*) echo "leak-check: qemu still running: pid ${p#/proc/}: ${cmd:0:200}"; found=1 ;;
   esac
@@ -21,17 +21,29 @@ for b in /sys/block/loop*/loop/backing_file; do
   [ -r "$b" ] || continue
   backing=$(cat "$b" 2>/dev/null || true)
   for pat in "${patterns[@]}"; do
-    if [[ "$backing" == *"$pat"* ]]; then
+    if [[ "$backing" == "$pat"* ]]; then
       dev=${b#/sys/block/}; echo "leak-check: loop device /dev/${dev%%/*} still backed by $backing"; found=1
     fi
   done
 done
 
-while read -r _ _ _ _ mnt _; do
-  for pat in "${patterns[@]}"; do
-    if [[ "$mnt" == *"$pat"* ]]; then echo "leak-check: still mounted: $mnt"; found=1; fi
-  done
-done < /proc/self/mountinfo
+# Every mount namespace, not only this one: the harness mounts in a private
+# namespace, and a process it left behind keeps that namespace and its
+# mounts alive. Each namespace is read once, through the first process in it.
+declare -A namespaces_read=()
+for p in /proc/[0-9]*; do
+  ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+  [[ -z "${namespaces_read[$ns]:-}" ]] || continue
+  namespaces_read[$ns]=1
+  mountinfo=$(cat "$p/mountinfo" 2>/dev/null) || continue
+  while read -r _ _ _ _ mnt _; do
+    for pat in "${patterns[@]}"; do
+      if [[ "$mnt" == "$pat"* ]]; then
+        echo "leak-check: still mounted: $mnt (in $ns, held by pid ${p#/proc/} $(cat "$p/comm" 2>/dev/null))"; found=1
+      fi
+    done
+  done <<< "$mountinfo"
+done
 
 if ((found)); then
   echo "leak-check: the suite left the above behind" >&2

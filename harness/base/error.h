@@ -1,5 +1,5 @@
 // Errors that carry their context. Each kind maps to one CLI exit code, in
-// exactly one place (cli.cc: exit_code_for).
+// exactly one place (cli/exit_code.cc).
 #pragma once
 
 #include <stdexcept>
@@ -9,6 +9,7 @@ namespace harness {
 
 enum class ErrorKind {
   invalid_scenario,  // exit 2: the scenario file is malformed or invalid
+  usage,             // exit 2: the command line is wrong (an unknown option, a missing argument)
   environment,       // exit 3: the machine cannot run it; the message says what to do
   runtime,           // exit 4: something failed mid-run
 };

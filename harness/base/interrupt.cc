@@ -1,5 +1,7 @@
 #include "base/interrupt.h"
 
+#include <string.h>
+
 #include <atomic>
 #include <thread>
 
@@ -29,11 +31,16 @@ int interrupted() { return g_signal.load(std::memory_order_relaxed); }
 void request_interrupt(int sig) { g_signal.store(sig, std::memory_order_relaxed); }
 void clear_interrupt() { g_signal.store(0, std::memory_order_relaxed); }
 
-bool interruptible_sleep(std::chrono::milliseconds d) {
+std::string interrupted_message(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return "interrupted by signal " + (abbrev ? std::string("SIG") + abbrev : std::to_string(sig));
+}
+
+bool interruptible_sleep(std::chrono::milliseconds d, const std::atomic<bool>* stop) {
   using clock = std::chrono::steady_clock;
   auto end = clock::now() + d;
   while (clock::now() < end) {
-    if (interrupted()) return false;
+    if (interrupted() || (stop && stop->load())) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - clock::now());
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
   }

@@ -5,7 +5,9 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
+#include <string>
 
 namespace harness {
 
@@ -22,17 +24,19 @@ class InterruptGuard {
   struct sigaction old_hup_ {};
 };
 
-// The stored "signal" for a scenario's wall-clock timeout, which stops a
-// run the same way Ctrl-C does but is reported as a `timeout` verdict.
-inline constexpr int kTimeoutSignal = SIGALRM;
-
-// The signal that interrupted the run, or 0.
+// The signal that interrupted the run, or 0. Only signals set it: a run's
+// own reasons to stop (a timeout, a decided verdict) are the run's flag,
+// so that a Ctrl-C is never mistaken for one of them, or lost.
 int interrupted();
-// For tests and for an internal stop (scenario timeout).
+// For tests.
 void request_interrupt(int sig);
 void clear_interrupt();
 
-// Sleeps up to `d`, returning early (false) when interrupted.
-bool interruptible_sleep(std::chrono::milliseconds d);
+// "interrupted by signal SIGINT", as a run's error says it.
+std::string interrupted_message(int sig);
+
+// Sleeps up to `d`, returning early (false) when interrupted or when
+// `stop` becomes true.
+bool interruptible_sleep(std::chrono::milliseconds d, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace harness

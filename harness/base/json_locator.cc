@@ -1,6 +1,7 @@
 #include "base/json_locator.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <set>
@@ -84,34 +85,32 @@ class JsonScanner {
     return loc_;
   }
 
+  // The decoded string, as nlohmann's parser sees it: a key spelled with
+  // escapes ("\u0061rgv") must be the same key as its plain spelling, or
+  // the duplicate check misses a value that silently replaces another.
   std::string string_token() {
     if (peek() != '"') throw Stop{};
-    ++pos_;
-    std::string s;
+    const size_t start = pos_++;
+    bool escaped = false;
     while (true) {
       char c = peek();
       ++pos_;
       if (c == '"') break;
       if (c == '\\') {
-        char e = peek();
+        peek();
         ++pos_;
-        switch (e) {
-          case 'n': s += '\n'; break;
-          case 't': s += '\t'; break;
-          case 'r': s += '\r'; break;
-          case 'b': s += '\b'; break;
-          case 'f': s += '\f'; break;
-          case 'u': pos_ += 4; s += '?'; break;  // paths only need an approximation
-          default: s += e; break;
-        }
-      } else {
-        s += c;
+        escaped = true;
       }
     }
-    return s;
+    std::string_view raw = text_.substr(start, pos_ - start);
+    if (!escaped) return std::string(raw.substr(1, raw.size() - 2));
+    auto decoded = nlohmann::json::parse(raw, nullptr, false);
+    if (!decoded.is_string()) throw Stop{};
+    return decoded.get<std::string>();
   }
 
   void value(const std::string& path) {
+    ++out_.values_scanned_;
     out_.values_.emplace(path, here());
     char c = peek();
     if ((c == '{' || c == '[') && ++depth_ > JsonLocator::kMaxDepth) {

@@ -39,6 +39,9 @@ class JsonLocator {
   static constexpr size_t kMaxItems = 1000;
   const std::optional<std::string>& too_deep() const { return too_deep_; }
   const std::optional<std::string>& too_many() const { return too_many_; }
+  // How many values the scan entered: what makes "costs no more than a sane
+  // document" checkable without timing it.
+  size_t values_scanned() const { return values_scanned_; }
 
  private:
   std::map<std::string, TextLocation> values_;
@@ -46,6 +49,7 @@ class JsonLocator {
   std::optional<std::string> duplicate_key_;
   std::optional<std::string> too_deep_;
   std::optional<std::string> too_many_;
+  size_t values_scanned_ = 0;
   friend class JsonScanner;
 };
 

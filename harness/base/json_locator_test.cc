@@ -25,6 +25,62 @@ TEST(JsonLocator, ReportsDuplicateKeys) {
   EXPECT_EQ(*loc.duplicate_key(), "$.a.x");
 }
 
+// Hostile shapes cost a bounded scan, whatever their size: the scan stops
+// at the first container over the limit. Counted, not timed.
+TEST(JsonLocator, AHugeArrayIsScannedOnlyUpToTheLimit) {
+  std::string text = "{\"a\": 1, \"big\": [";
+  for (int i = 0; i < 500'000; ++i) text += "0,";
+  text += "0]}";
+  JsonLocator loc(text);
+  ASSERT_TRUE(loc.too_many());
+  EXPECT_EQ(*loc.too_many(), "$.big");
+  // $, $.a, $.big and its first kMaxItems members.
+  EXPECT_EQ(loc.values_scanned(), 3 + JsonLocator::kMaxItems);
+}
+
+TEST(JsonLocator, AHugeObjectIsScannedOnlyUpToTheLimit) {
+  std::string text = "{";
+  for (int i = 0; i < 200'000; ++i) text += "\"k" + std::to_string(i) + "\": 0,";
+  text += "\"end\": 0}";
+  JsonLocator loc(text);
+  ASSERT_TRUE(loc.too_many());
+  EXPECT_EQ(*loc.too_many(), "$");
+  EXPECT_EQ(loc.values_scanned(), 1 + JsonLocator::kMaxItems);
+}
+
+TEST(JsonLocator, DeepNestingIsScannedOnlyUpToTheLimit) {
+  for (size_t depth : {JsonLocator::kMaxDepth + 1, size_t{200'000}}) {
+    SCOPED_TRACE(depth);
+    JsonLocator loc(std::string(depth, '[') + std::string(depth, ']'));
+    ASSERT_TRUE(loc.too_deep());
+    EXPECT_EQ(loc.values_scanned(), JsonLocator::kMaxDepth + 1);
+  }
+  // At the limit itself, everything is scanned.
+  JsonLocator ok(std::string(JsonLocator::kMaxDepth, '[') + std::string(JsonLocator::kMaxDepth, ']'));
+  EXPECT_FALSE(ok.too_deep());
+  EXPECT_EQ(ok.values_scanned(), JsonLocator::kMaxDepth);
+}
+
+// nlohmann decodes escapes in keys, so "\u0061rgv" is "argv" to the
+// parser: the duplicate check must see the same key, or the second value
+// silently replaces the first.
+TEST(JsonLocator, DuplicateKeysSpelledWithEscapesAreDuplicates) {
+  JsonLocator loc(R"({"w": {"argv": 1, "\u0061rgv": 2}})");
+  ASSERT_TRUE(loc.duplicate_key());
+  EXPECT_EQ(*loc.duplicate_key(), "$.w.argv");
+  // A surrogate pair is one character, and an escaped quote is a quote.
+  JsonLocator pair(R"({"\ud83d\ude00": 1, "\u00e9": 2, "\"": 3, "\u00E9": 4})");
+  ASSERT_TRUE(pair.duplicate_key());
+  EXPECT_EQ(*pair.duplicate_key(), "$[\"\u00e9\"]");
+  EXPECT_FALSE(JsonLocator(R"({"\u0061": 1, "b": 2})").duplicate_key());
+}
+
+TEST(JsonLocator, EscapedKeysAreLocatedUnderTheirDecodedName) {
+  JsonLocator loc("{\n  \"\\u0061\": 1}");
+  EXPECT_EQ(loc.key("$.a").line, 2);
+  EXPECT_EQ(loc.key("$.a").col, 3);
+}
+
 TEST(JsonLocator, OffsetToLineAndColumn) {
   auto l = location_of_offset("ab\ncd\nef", 7);
   EXPECT_EQ(l.line, 3);

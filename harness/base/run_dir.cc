@@ -10,63 +10,111 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "base/procfs.h"
 #include "base/error.h"
+#include "base/private_dir.h"
+#include "base/system_info.h"
 
 namespace harness {
 
 namespace fs = std::filesystem;
 
-static int openat2_beneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
+static int openat2_beneath(int dirfd, const std::string& rel, int flags, mode_t mode, unsigned long long resolve = 0) {
   struct open_how how {};
   how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
   how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | resolve;
   return static_cast<int>(syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
 }
 
-static std::string escape_hint(int err) {
+static std::string escape_hint(int err, bool same_filesystem) {
+  if (err == EXDEV && same_filesystem) return " (it lies on another mounted filesystem, such as an image mounted by the run)";
   if (err == EXDEV) return " (the path escapes the run directory)";
   if (err == ELOOP) return " (a symlink in the path was refused)";
   return "";
 }
 
+// The run folder is ours alone: in a shared parent such as /tmp, a folder
+// that another user made or may write to lets them swap what the run
+// writes for a symlink.
+static void check_ours_alone(const struct stat& st, const fs::path& dir) {
+  if (auto why = why_not_ours_alone(st))
+    throw EnvironmentError(fmt::format("{}: the run directory is {}; a run never writes where someone else "
+                                       "could swap its files: pick a new --out",
+                                       dir.string(), *why));
+}
+
+static bool is_empty_dir(int dirfd) {
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return false;
+  }
+  bool empty = true;
+  while (dirent* e = readdir(d))
+    if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") empty = false;
+  closedir(d);
+  return empty;
+}
+
 RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_(dir_ / "work") {
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec)
+  if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path(), ec);
+  bool created = !ec && mkdir(dir_.c_str(), 0755) == 0;
+  if (ec || (!created && errno != EEXIST))
     throw EnvironmentError(fmt::format("{}: cannot create the run directory: {}; choose another "
                                        "place with --out",
-                                       dir_.string(), ec.message()));
-  if (!fs::is_empty(dir_, ec))
+                                       dir_.string(), ec ? ec.message() : std::strerror(errno)));
+  // Never through a symlink; then every check is on what we hold open.
+  dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
+  struct stat st {};
+  if (fstat(dir_fd_.get(), &st) != 0) throw EnvironmentError(errno_message(dir_.string() + ": cannot stat", errno));
+  if (created && fchmod(dir_fd_.get(), 0755) != 0)  // whatever the umask
+    throw EnvironmentError(errno_message(dir_.string() + ": cannot chmod", errno));
+  if (!created) check_ours_alone(st, dir_);
+  if (!is_empty_dir(dir_fd_.get()))
     throw EnvironmentError(fmt::format("{}: the run directory is not empty; runs never reuse a "
                                        "directory, pick a new --out",
                                        dir_.string()));
-  dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
   // The marker first: a run killed at any later point has one, so gc
   // recognises whatever it left (an unmarked work/ would be nobody's).
-  nlohmann::json marker = {{"tool", "harness"}, {"pid", getpid()}, {"work", work_.string()}};
-  write_file_atomic("harness-run.json", marker.dump() + "\n");
+  MarkerContents initial;
+  initial.pid = getpid();
+  initial.work = work_.string();
+  marker_.emplace(dir_fd_.get(), dir_, std::move(initial));
   auto fail = [&](const std::string& what) {
     int err = errno;
     unlinkat(dir_fd_.get(), "work", AT_REMOVEDIR);
-    unlinkat(dir_fd_.get(), "harness-run.json", 0);
+    marker_.reset();
     throw EnvironmentError(errno_message(work_.string() + ": " + what, err) +
                            (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
   };
   if (mkdirat(dir_fd_.get(), "work", 0755) != 0) fail("cannot create");
-  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  work_fd_ = ScopedFd(openat(dir_fd_.get(), "work", O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!work_fd_.is_open()) fail("cannot open");
 }
 
 RunDir::~RunDir() {
   remove_work();
-  unlinkat(dir_fd_.get(), "harness-run.json", 0);
+  marker_.reset();  // removed, then unlocked
+}
+
+void RunDir::record_process(const std::string& what, pid_t pid) {
+  auto st = process_stat(pid);
+  if (!st) return;  // already gone: nothing to undo
+  marker_->add(MarkedProcess{what, pid, st->start_time});
+}
+
+void RunDir::record_loop_device(const std::string& device, dev_t backing_dev, ino_t backing_inode) {
+  marker_->add(MarkedLoopDevice{device, static_cast<unsigned long long>(backing_dev),
+                                static_cast<unsigned long long>(backing_inode)});
 }
 
 void RunDir::remove_work() noexcept {
@@ -84,9 +132,37 @@ ScopedFd RunDir::open(const std::string& rel, int flags, mode_t mode) const {
   int fd = openat2_beneath(work_fd_.get(), rel, flags, mode);
   if (fd < 0) {
     int err = errno;
-    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err), err);
+    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, false), err);
   }
   return ScopedFd(fd);
+}
+
+ScopedFd RunDir::open_without_crossing_mounts(const std::string& rel, int flags) const {
+  int fd = openat2_beneath(work_fd_.get(), rel, flags, 0, RESOLVE_NO_XDEV);
+  if (fd < 0) {
+    int err = errno;
+    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, true), err);
+  }
+  return ScopedFd(fd);
+}
+
+ScopedFd RunDir::open_regular(const std::string& rel, int flags, mode_t mode) const {
+  // O_NONBLOCK: opening a FIFO must not wait for its other end; O_NOCTTY:
+  // a terminal must not become ours. Neither matters for a regular file.
+  ScopedFd fd = open(rel, flags | O_NONBLOCK | O_NOCTTY, mode);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) throw SystemError(errno_message(rel + ": cannot stat", errno), errno);
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISBLK(st.st_mode)   ? "a block device"
+                       : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                                              : "not a regular file";
+    throw SystemError(fmt::format("{}: {}, not a regular file; refused", rel, what), EINVAL);
+  }
+  if (!(flags & O_NONBLOCK)) fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  return fd;
 }
 
 void RunDir::make_dirs(const std::string& rel) const {
@@ -195,18 +271,20 @@ static void remove_below(int dirfd, dev_t dev, const std::string& shown) {
   closedir(d);
 }
 
-void remove_tree_one_fs(const fs::path& root) {
+void remove_tree_one_fs_at(int dirfd, const std::string& name) {
   struct stat st {};
-  if (lstat(root.c_str(), &st) != 0) return;
+  if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (!S_ISDIR(st.st_mode)) {
-    unlink(root.c_str());
+    unlinkat(dirfd, name.c_str(), 0);
     return;
   }
-  int fd = ::open(root.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = openat(dirfd, name.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return;
-  remove_below(fd, st.st_dev, root.string());
+  remove_below(fd, st.st_dev, name);
   close(fd);
-  rmdir(root.c_str());
+  unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
+
+void remove_tree_one_fs(const fs::path& root) { remove_tree_one_fs_at(AT_FDCWD, root.string()); }
 
 }  // namespace harness

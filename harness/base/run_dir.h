@@ -1,6 +1,7 @@
 // RunDir is the one place a run may write. It creates a fresh directory,
-// leaves a marker (`harness-run.json`, with our pid) that `harness gc`
-// recognises, and resolves every scenario path beneath its work/ folder
+// leaves a marker (`harness-run.json`, locked while the run lives, see
+// run_marker.h) that `harness gc` recognises, and resolves every scenario
+// path beneath its work/ folder
 // with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so neither "..",
 // an absolute path nor a planted symlink can reach the rest of the machine.
 #pragma once
@@ -8,15 +9,18 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "base/run_marker.h"
 #include "base/scoped_fd.h"
 
 namespace harness {
 
 class RunDir {
  public:
-  // Creates `dir` (which must not exist yet, or be empty) and dir/work.
+  // Creates `dir` (which must not exist yet, or be empty, owned by us and
+  // not group- or world-writable: EnvironmentError otherwise) and dir/work.
   explicit RunDir(std::filesystem::path dir);
   ~RunDir();  // removes work/ (never crossing into a mount) and the marker
   RunDir(const RunDir&) = delete;
@@ -32,12 +36,24 @@ class RunDir {
   // Opens a work path beneath work/. Throws RuntimeError with the path and
   // errno on failure; EXDEV/ELOOP name the escape attempt.
   ScopedFd open(const std::string& rel, int flags, mode_t mode = 0644) const;
+  // The same, for a file that must be a regular one (a fault's source or
+  // target): opened without side effects a device, FIFO or terminal would
+  // have, checked with fstat, refused (SystemError, EINVAL) unless regular.
+  // Pass no O_TRUNC: truncate with ftruncate once it has been checked.
+  ScopedFd open_regular(const std::string& rel, int flags, mode_t mode = 0644) const;
+  // Like open(), but refusing (EXDEV) a path that crosses into a mount, such
+  // as an image file inside an image the run mounted.
+  ScopedFd open_without_crossing_mounts(const std::string& rel, int flags) const;
   // mkdir -p beneath work/, refusing symlinks.
   void make_dirs(const std::string& rel) const;
   // The absolute host path of a work path, after checking it stays beneath.
   std::filesystem::path absolute(const std::string& rel) const;
   // Writes a file in the run directory atomically (temp + rename).
   void write_file_atomic(const std::string& name, const std::string& content) const;
+  // Records in the marker what the run holds outside its directory, so
+  // that gc can undo exactly that after a crash. Thread-safe.
+  void record_process(const std::string& what, pid_t pid);
+  void record_loop_device(const std::string& device, dev_t backing_dev, ino_t backing_inode);
 
   static std::filesystem::path default_for(const std::string& scenario_name);
 
@@ -46,6 +62,7 @@ class RunDir {
   std::filesystem::path work_;
   ScopedFd dir_fd_;
   ScopedFd work_fd_;
+  std::optional<RunMarker> marker_;
   bool keep_work_ = false;
   bool work_removed_ = false;
 };
@@ -53,5 +70,7 @@ class RunDir {
 // rm -rf that stays on one filesystem: it never descends into a mount
 // point, so a mount left behind by accident keeps its contents.
 void remove_tree_one_fs(const std::filesystem::path& root);
+// The same for `name` in `dirfd`, following no link.
+void remove_tree_one_fs_at(int dirfd, const std::string& name);
 
 }  // namespace harness

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 
 #include "base/error.h"
@@ -44,6 +45,36 @@ TEST_F(RunDirTest, RefusesANonEmptyDirectory) {
   fs::create_directories(root_ / "used");
   { std::ofstream(root_ / "used" / "x") << "x"; }
   EXPECT_THROW(RunDir(root_ / "used"), EnvironmentError);
+}
+
+TEST_F(RunDirTest, RefusesAnExistingFolderOthersMayWriteTo) {
+  // In a shared parent such as /tmp, a folder someone else can write to
+  // lets them swap what the run writes for a symlink.
+  for (mode_t mode : {0777, 0775, 0757, 01777}) {
+    fs::path d = root_ / fmt::format("open-{:o}", mode);
+    fs::create_directories(d);
+    ASSERT_EQ(chmod(d.c_str(), mode), 0);
+    try {
+      RunDir r(d);
+      ADD_FAILURE() << fmt::format("accepted a run folder of mode {:o}", mode);
+    } catch (const EnvironmentError& e) {
+      EXPECT_NE(std::string(e.what()).find("writable"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(fs::is_empty(d));
+  }
+}
+
+TEST_F(RunDirTest, ANewRunFolderIsNotGroupOrWorldWritableWhateverTheUmask) {
+  mode_t old = umask(0);
+  {
+    RunDir d(root_ / "run");
+    struct stat st {};
+    ASSERT_EQ(stat(d.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 022, 0u) << std::oct << st.st_mode;
+    ASSERT_EQ(stat(d.work().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 022, 0u) << std::oct << st.st_mode;
+  }
+  umask(old);
 }
 
 TEST_F(RunDirTest, RefusesEscapes) {

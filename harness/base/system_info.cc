@@ -23,4 +23,5 @@ std::string iso8601_utc_now() {
   return buf;
 }
 
+
 }  // namespace harness

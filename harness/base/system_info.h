@@ -10,4 +10,5 @@ std::string kernel_release();
 // Now, as "2026-11-29T21:11:48Z".
 std::string iso8601_utc_now();
 
+
 }  // namespace harness

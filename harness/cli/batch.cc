@@ -41,7 +41,7 @@ BatchResult run_batch(const std::vector<Scenario>& scenarios, Backend& backend, 
     for (unsigned k = 1; k <= std::max(1u, opts.repeat); ++k) {
       Job j{&s, batch_slot(s.name, k, opts, total)};
       if (total > 1 && opts.out && !dir_names.insert(j.slot.dir_name).second)
-        throw Error(ErrorKind::invalid_scenario,
+        throw Error(ErrorKind::usage,
                     fmt::format("two scenarios are named \"{}\": their run directories in {} would collide; "
                                 "rename one or run them separately",
                                 s.name, opts.out->string()));

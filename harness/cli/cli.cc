@@ -10,19 +10,21 @@
 #include <thread>
 
 #include "base/interrupt.h"
+#include "base/process_group.h"
+#include "cli/ablate.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
 #include "cli/progress.h"
+#include "cli/run_options.h"
 #include "cli/runner.h"
 #include "core/scenario.h"
 #include "core/shard.h"
 #include "core/sizing.h"
 #include "host/host_backend.h"
 #include "host/mount_namespace.h"
-#include "report/compare.h"
+#include "cli/report_commands.h"
 #include "report/merge.h"
-#include "report/report_command.h"
 #include "report/report_json.h"
 #include "vm/guest_agent.h"
 #include "vm/guest_init.h"
@@ -32,22 +34,13 @@ namespace harness {
 
 namespace fs = std::filesystem;
 
-int exit_code_for(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::invalid_scenario: return kExitInvalid;
-    case ErrorKind::environment: return kExitEnvironment;
-    case ErrorKind::runtime: return kExitRuntime;
-  }
-  return kExitRuntime;
-}
-
 namespace {
 
 const char* kUsage =
     "usage: harness <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
+    "  run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
     "                  [--vm-cache DIR]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
@@ -55,7 +48,8 @@ const char* kUsage =
     "                      --repeat K runs each K times and pools them per scenario\n"
     "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
     "                      (initramfs, accelerator choice) is .cache beside the runs\n"
-    "                      unless --vm-cache DIR\n"
+    "                      unless --vm-cache DIR; a run stops as soon as its verdict is\n"
+    "                      decided unless --no-early-stop\n"
     "  validate SCENARIO... [--json]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/)\n"
@@ -67,6 +61,10 @@ const char* kUsage =
     "                      DIR/compare.html, or prints markdown without --out\n"
     "  merge DIR... [--out DIR]\n"
     "                      join shard run directories into summary.json + junit.xml\n"
+    "                      (or the shards of one ablation into ablation.json/md/html)\n"
+    "  ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
+    "                      which ingredients of an incident are necessary: runs variants\n"
+    "                      without each one K times (default 5) beside the original\n"
     "  doctor [--json]     check root, loop devices, drop_caches, qemu, guest kernel,\n"
     "                      KVM, disk; say how to fix what is missing\n"
     "  gc [DIR...] [--dry-run] [--json]\n"
@@ -77,7 +75,8 @@ const char* kUsage =
     "\n"
     "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
     "            2 invalid scenario or usage, 3 this machine cannot run it,\n"
-    "            4 unexpected error, 130 interrupted\n";
+    "            4 unexpected error, 5 inconclusive (the run could not gather the\n"
+    "            evidence a verdict needs), 130 interrupted\n";
 
 bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 
@@ -86,6 +85,7 @@ struct RunArgs {
   std::optional<fs::path> out;
   std::string backend;  // empty: vm when VmBackend::available(), else host
   bool keep_work = false;
+  bool no_early_stop = false;  // run every scenario to the end of its workload
   bool json = false;  // the final summaries as one JSON array on stdout
   unsigned jobs = 1;    // -j N: runs at once (vm backend only)
   unsigned repeat = 1;  // --repeat K: runs of each scenario
@@ -112,6 +112,11 @@ int cmd_validate(const std::vector<std::string>& args) {
     else files.push_back(a);
   }
   if (files.empty()) return usage_error("validate needs at least one scenario file");
+  {
+    std::vector<fs::path> paths(files.begin(), files.end());
+    files.clear();
+    for (const auto& p : scenario_files(paths)) files.push_back(p.string());
+  }
   int rc = kExitPass;
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
@@ -171,12 +176,18 @@ void print_gc(const GcResult& r, bool json) {
   if (json) {
     nlohmann::json actions = nlohmann::json::array();
     for (const auto& a : r.actions) actions.push_back({{"run_dir", a.run_dir}, {"action", a.what}});
-    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs}, {"dead_runs", r.dead_runs}, {"actions", actions}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"live_runs", r.live_runs},
+                                      {"dead_runs", r.dead_runs},
+                                      {"not_ours", r.not_ours},
+                                      {"actions", actions}}
+                           .dump(2));
     return;
   }
   for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
   for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
   for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
+  for (const auto& n : r.not_ours)
+    fmt::print("gc: not ours (another user's, or writable by others), left alone: {}\n", n);
   if (r.dead_runs.empty()) fmt::print("gc: nothing to clean\n");
 }
 
@@ -220,7 +231,7 @@ int cmd_gc(const std::vector<std::string>& args) {
 unsigned count(const std::string& flag, const std::string& v, unsigned long lo, unsigned long hi, const char* what) {
   bool digits = !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || std::stoul(v) < lo || std::stoul(v) > hi)
-    throw Error(ErrorKind::invalid_scenario, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
+    throw Error(ErrorKind::usage, fmt::format("{} takes {} from {} to {}, got \"{}\"", flag, what, lo, hi, v));
   return static_cast<unsigned>(std::stoul(v));
 }
 
@@ -229,12 +240,13 @@ int cmd_run(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, fmt::format("{} needs a value", flag));
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, fmt::format("{} needs a value", flag));
       return args[++i];
     };
     if (a == "--out") ra.out = value("--out");
     else if (a == "--backend") ra.backend = value("--backend");
     else if (a == "--keep-work") ra.keep_work = true;
+    else if (a == "--no-early-stop") ra.no_early_stop = true;
     else if (a == "--json") ra.json = true;
     else if (a == "--help") {
       fmt::print("{}", kUsage);
@@ -251,8 +263,13 @@ int cmd_run(const std::vector<std::string>& args) {
     else ra.scenarios.emplace_back(a);
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
+  ra.scenarios = scenario_files(ra.scenarios);
   // From here on Ctrl-C is a flag: nothing half-made is left by a signal.
   InterruptGuard guard;
+  // Whatever a run action starts and leaves (a background job, a daemon
+  // that left its group) is re-parented to us, and killed at the latest
+  // when this command ends.
+  SubreaperScope reaper;
   if (!ra.shard) ra.shard = shard_from_environment();
   if (ra.shard) {
     size_t all = ra.scenarios.size();
@@ -271,7 +288,10 @@ int cmd_run(const std::vector<std::string>& args) {
 
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
-  for (const auto& f : ra.scenarios) scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+  for (const auto& f : ra.scenarios) {
+    scenarios.push_back(sized_for_backend(load_scenario(f), ra.backend));
+    if (ra.no_early_stop) scenarios.back().early_stop = false;
+  }
   std::unique_ptr<Backend> backend;
   if (ra.backend == "vm")
     backend = std::make_unique<VmBackend>(ra.vm);
@@ -279,11 +299,10 @@ int cmd_run(const std::vector<std::string>& args) {
     backend = std::make_unique<HostBackend>();
   for (const auto& s : scenarios) backend->preflight(s);
 
-  // Whatever a killed earlier run left next to ours goes first.
+  // Whatever a killed earlier run left in our runs folder goes first.
   {
     bool one_run = scenarios.size() * ra.repeat == 1;
-    fs::path root = !ra.out ? fs::path("reports/runs") : one_run ? fs::absolute(*ra.out).parent_path() : fs::absolute(*ra.out);
-    GcResult gc = collect_garbage({root}, false);
+    GcResult gc = collect_garbage(runs_folders_to_sweep(ra.out, one_run, "reports/runs"), false);
     for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
   }
 
@@ -307,13 +326,7 @@ int cmd_run(const std::vector<std::string>& args) {
     else
       fmt::print("{}\n", summary_text(outcome.report, use_color()));
     std::fflush(stdout);
-    int this_rc = kExitPass;
-    if (outcome.interrupted) this_rc = kExitInterrupted;
-    else if (outcome.environment_error) this_rc = kExitEnvironment;
-    else if (outcome.status == VerdictStatus::error) this_rc = kExitRuntime;
-    else if (outcome.status != VerdictStatus::pass) this_rc = kExitFail;
-    // The most serious outcome wins: interrupted > environment > error > fail.
-    if (this_rc == kExitInterrupted || (rc != kExitInterrupted && this_rc > rc)) rc = this_rc;
+    rc = more_serious(rc, exit_code_for(outcome.status, outcome.interrupted, outcome.environment_error));
   });
   if (ra.json) {
     fmt::print("{}\n", summaries.dump(2));
@@ -323,8 +336,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (batch.summary) fmt::print("summary   {}\n", batch.summary->string());
   }
   // Interrupted before (or between) runs: say so in the exit code too.
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) rc = kExitInterrupted;
+  if (interrupted()) rc = kExitInterrupted;
   return rc;
 }
 
@@ -337,6 +349,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
   const std::string& cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  reset_sigchld();  // inherited as ignored, no child's exit status could be read
   try {
     if (cmd == "--version" || cmd == "version") {
       if (rest.size() == 1 && rest[0] == "--json")
@@ -356,6 +369,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "compare") return cmd_compare(rest);
     if (cmd == "gc") return cmd_gc(rest);
     if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "ablate") return cmd_ablate(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
     if (cmd == kGuestInitCommand) return run_guest_init(rest);

@@ -22,6 +22,7 @@ RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& 
                      {"hostname", host},
                      {"backend", backend}};
   if (!s.sizing.empty()) rec.environment["sizing"] = s.sizing;
+  for (const auto& f : s.faults) rec.planned_faults.push_back(PlannedFault{f.name, f.optional});
   return rec;
 }
 

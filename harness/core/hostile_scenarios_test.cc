@@ -1,23 +1,30 @@
 // Scenario files written to hurt: paths that escape the run directory,
 // absurd sizes, unbounded work, hostile bytes and shapes. The harness runs
 // as root and truncates files, so every one of them must be refused by
-// parse_scenario with a located ScenarioError (exit 2) — before anything
-// is created — and quickly. robustness_itest.cc drives a few of them
-// through the real CLI and checks that nothing was touched.
+// parse_scenario with a located ScenarioError (exit 2), for the right
+// reason, before anything is created, and at bounded cost: a size limit
+// stops the scan before the walk (json_locator_test counts the values the
+// scan visits; nothing here is timed). robustness_itest.cc drives a few of
+// them through the real CLI and checks that nothing was touched.
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "core/scenario.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 // A valid scenario; each test breaks exactly one thing in it.
 json valid() {
@@ -42,14 +49,12 @@ struct Refusal {
   bool refused = false;
   std::string what, path, message;
   int line = 0, col = 0;
-  double seconds = 0;
 };
 
 // Parses `text`; anything but ScenarioError (another exception, a crash)
-// fails the test. Hostile input must also be refused fast.
+// fails the test.
 Refusal parse(const std::string& text) {
   Refusal r;
-  auto t0 = std::chrono::steady_clock::now();
   try {
     parse_scenario(text, "hostile.json");
   } catch (const ScenarioError& e) {
@@ -62,8 +67,6 @@ Refusal parse(const std::string& text) {
   } catch (const std::exception& e) {
     ADD_FAILURE() << "parse_scenario threw something other than ScenarioError: " << e.what();
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(r.seconds, 5.0) << "refusing hostile input took too long";
   return r;
 }
 
@@ -93,6 +96,13 @@ const std::vector<std::string> kEscapes = {
     "//etc/passwd", "/",                  ".",             "a/..",
 };
 
+// Why a path from kEscapes is refused.
+std::string escape_reason(const std::string& bad) {
+  if (bad.front() == '/') return "is an absolute path";
+  if (bad == ".") return "names the work directory itself";
+  return "escapes the run's work directory";
+}
+
 // Every field that names a file the harness creates, writes, truncates,
 // mounts or watches. {json pointer, JSON path in the message}.
 const std::vector<std::pair<std::string, std::string>> kWorkPathFields = {
@@ -112,30 +122,29 @@ TEST(HostileScenario, EveryWorkPathThatEscapesIsRefused) {
       SCOPED_TRACE(pointer + " = " + bad);
       json doc = valid();
       doc[json::json_pointer(pointer)] = bad;
-      Refusal r = parse(doc);
-      EXPECT_TRUE(r.refused);
-      EXPECT_EQ(r.path, path) << r.what;
+      EXPECT_REFUSED(parse(doc), path, escape_reason(bad));
       ++tried;
     }
   }
   // The same through fields that only some scenarios have.
   for (const auto& bad : kEscapes) {
     SCOPED_TRACE(bad);
+    const std::string why = escape_reason(bad);
     json doc = valid();
     doc["images"][0]["path"] = bad;
-    EXPECT_REFUSED(parse(doc), "$.images[0].path", "");
+    EXPECT_REFUSED(parse(doc), "$.images[0].path", why);
     doc = valid();
     doc["faults"][0]["actions"].push_back({{"action", "atomic_replace"}, {"from", "backup.img"}, {"to", bad}});
-    EXPECT_REFUSED(parse(doc), "$.faults[0].actions[3].to", "");
+    EXPECT_REFUSED(parse(doc), "$.faults[0].actions[3].to", why);
     doc = valid();
     doc["faults"][0]["actions"].push_back({{"action", "evict"}, {"path", bad}});
-    EXPECT_REFUSED(parse(doc), "$.faults[0].actions[3].path", "");
+    EXPECT_REFUSED(parse(doc), "$.faults[0].actions[3].path", why);
     doc = valid();
     doc["setup"][0] = {{"action", "truncate"}, {"to", bad}, {"size_bytes", 0}};
-    EXPECT_REFUSED(parse(doc), "$.setup[0].to", "");
+    EXPECT_REFUSED(parse(doc), "$.setup[0].to", why);
     doc = valid();
     doc["expect"].push_back({{"image_unchanged", bad}});
-    EXPECT_REFUSED(parse(doc), "$.expect[1].image_unchanged", "");
+    EXPECT_REFUSED(parse(doc), "$.expect[1].image_unchanged", why);
     tried += 5;
   }
   RecordProperty("escaping_paths_tried", tried);
@@ -158,33 +167,59 @@ TEST(HostileScenario, AbsurdSizesAreRefused) {
     std::string pointer;
     json value;
     std::string path;
+    std::string why;
   };
   const std::vector<Case> cases = {
-      {"/images/0/size_mib", 1048576, "$.images[0].size_mib"},             // 1 TiB
-      {"/images/0/size_mib", 0, "$.images[0].size_mib"},
-      {"/images/0/size_mib", -1, "$.images[0].size_mib"},
-      {"/images/0/size_mib", 4.5, "$.images[0].size_mib"},
-      {"/images/0/size_mib", "10", "$.images[0].size_mib"},
-      {"/images/0/size_mib", 18446744073709551615ULL, "$.images[0].size_mib"},
-      {"/faults/0/actions/1/size_bytes", 1099511627776ULL, "$.faults[0].actions[1].size_bytes"},  // 1 TiB
-      {"/faults/0/actions/1/size_bytes", 18446744073709551615ULL, "$.faults[0].actions[1].size_bytes"},
-      {"/faults/0/actions/1/size_bytes", -4096, "$.faults[0].actions[1].size_bytes"},
-      {"/workload/iterations", 18446744073709551615ULL, "$.workload.iterations"},
-      {"/workload/concurrency", 100000, "$.workload.concurrency"},
-      {"/workload/concurrency", 0, "$.workload.concurrency"},
-      {"/workload/exec_timeout_ms", 0, "$.workload.exec_timeout_ms"},
-      {"/workload/warmup", 4294967296ULL, "$.workload.warmup"},
-      {"/timeout_s", 0, "$.timeout_s"},
-      {"/timeout_s", 315360000, "$.timeout_s"},  // ten years
-      {"/faults/0/schedule", json{{"kind", "every"}, {"interval_ms", 0}}, "$.faults[0].schedule.interval_ms"},
-      {"/faults/0/schedule", json{{"kind", "times"}, {"count", 4294967296ULL}}, "$.faults[0].schedule.count"},
-      {"/faults/0/actions/2/level", 4, "$.faults[0].actions[2].level"},
+      {"/images/0/size_mib", 1048576, "$.images[0].size_mib", "must be at most 4096"},  // 1 TiB
+      {"/images/0/size_mib", 0, "$.images[0].size_mib", "must be at least 1"},
+      {"/images/0/size_mib", -1, "$.images[0].size_mib", "must be at least 1"},
+      {"/images/0/size_mib", 4.5, "$.images[0].size_mib", "expected a non-negative integer"},
+      {"/images/0/size_mib", "10", "$.images[0].size_mib", "expected a non-negative integer"},
+      {"/images/0/size_mib", 18446744073709551615ULL, "$.images[0].size_mib", "must be at most 4096"},
+      {"/faults/0/actions/1/size_bytes", 1099511627776ULL, "$.faults[0].actions[1].size_bytes",  // 1 TiB
+       "must be at most 4294967296"},
+      {"/faults/0/actions/1/size_bytes", 18446744073709551615ULL, "$.faults[0].actions[1].size_bytes",
+       "must be at most 4294967296"},
+      {"/faults/0/actions/1/size_bytes", -4096, "$.faults[0].actions[1].size_bytes", "must be at least 0"},
+      {"/workload/iterations", 18446744073709551615ULL, "$.workload.iterations", "must be at most 10000000"},
+      {"/workload/concurrency", 100000, "$.workload.concurrency", "must be at most 64"},
+      {"/workload/concurrency", 0, "$.workload.concurrency", "must be at least 1"},
+      {"/workload/exec_timeout_ms", 0, "$.workload.exec_timeout_ms", "must be at least 1"},
+      {"/workload/warmup", 4294967296ULL, "$.workload.warmup", "must be at most 100000"},
+      {"/timeout_s", 0, "$.timeout_s", "must be at least 1"},
+      {"/timeout_s", 315360000, "$.timeout_s", "must be at most 21600"},  // ten years
+      {"/faults/0/schedule", json{{"kind", "every"}, {"interval_ms", 0}}, "$.faults[0].schedule.interval_ms",
+       "must be at least 1"},
+      {"/faults/0/schedule", json{{"kind", "times"}, {"count", 4294967296ULL}}, "$.faults[0].schedule.count",
+       "must be at most 1000000"},
+      {"/faults/0/actions/2/level", 4, "$.faults[0].actions[2].level", "must be at most 3"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.pointer + " = " + c.value.dump());
     json doc = valid();
     doc[json::json_pointer(c.pointer)] = c.value;
-    EXPECT_REFUSED(parse(doc), c.path, "");
+    EXPECT_REFUSED(parse(doc), c.path, c.why);
+  }
+}
+
+// The largest value of each limit is accepted: the limits are where the
+// messages say they are.
+TEST(HostileScenario, ValuesAtTheLimitsAreAccepted) {
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"/images/0/size_mib", kMaxImageMiB},
+      {"/faults/0/actions/1/size_bytes", static_cast<unsigned long long>(kMaxImageMiB) << 20},
+      {"/workload/concurrency", kMaxConcurrency},
+      {"/timeout_s", kMaxTimeoutSeconds},
+      {"/faults/0/actions/2", json{{"action", "sleep"}, {"ms", 1000ULL * kMaxTimeoutSeconds}}},
+      {"/faults/0/actions/2", json{{"action", "run"}, {"argv", {"/bin/true"}}, {"timeout_ms", 1000ULL * kMaxTimeoutSeconds}}},
+      {"/faults/0/actions/2/level", 3},
+  };
+  for (const auto& [pointer, value] : cases) {
+    SCOPED_TRACE(pointer + " = " + value.dump());
+    json doc = valid();
+    doc[json::json_pointer(pointer)] = value;
+    Refusal r = parse(doc);
+    EXPECT_FALSE(r.refused) << r.what;
   }
 }
 
@@ -201,11 +236,19 @@ TEST(HostileScenario, NumbersThatOverflowADoubleAreRefused) {
 }
 
 // A host file bigger than the image it goes into would be copied into the
-// run directory until the disk is full (/proc/kcore claims 128 TiB).
+// run directory until the disk is full (/proc/kcore claims 128 TiB). A
+// sparse file one byte over the 4 MiB image, not /proc/kcore: that one
+// does not exist on every machine, and "does not exist" is another reason.
 TEST(HostileScenario, HostFileLargerThanItsImageIsRefused) {
+  testing::TempDir tmp;
+  const fs::path big = tmp.path() / "big";
+  std::ofstream(big).close();
+  fs::resize_file(big, (4u << 20) + 1);
   json doc = valid();
-  doc["images"][0]["files"][0]["from"] = "/proc/kcore";
-  EXPECT_REFUSED(parse(doc), "$.images[0].files[0].from", "");
+  doc["images"][0]["files"][0]["from"] = big.string();
+  EXPECT_REFUSED(parse(doc), "$.images[0].files[0].from", "is larger than the whole image (4 MiB)");
+  fs::resize_file(big, 4u << 20);
+  EXPECT_FALSE(parse(doc).refused);
 }
 
 TEST(HostileScenario, TooMuchImageInTotalIsRefused) {
@@ -236,13 +279,22 @@ TEST(HostileScenario, UnboundedWorkIsRefused) {
   doc["faults"][0]["schedule"] = {{"kind", "every"}};
   EXPECT_REFUSED(parse(doc), "$.faults[0].schedule", "interval_ms");
 
+  // 1e12 is a double in JSON, refused as such; one millisecond over the
+  // limit is what tests the limit (the limit itself is accepted above).
   doc = valid();
   doc["faults"][0]["actions"][2] = {{"action", "sleep"}, {"ms", 1e12}};
-  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].ms", "");
+  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].ms", "expected a non-negative integer");
+  doc = valid();
+  doc["faults"][0]["actions"][2] = {{"action", "sleep"}, {"ms", 1000ULL * kMaxTimeoutSeconds + 1}};
+  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].ms", "must be at most 21600000");
 
   doc = valid();
   doc["faults"][0]["actions"][2] = {{"action", "run"}, {"argv", {"/bin/true"}}, {"timeout_ms", 0}};
-  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].timeout_ms", "");
+  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].timeout_ms", "must be at least 1");
+  doc = valid();
+  doc["faults"][0]["actions"][2] = {{"action", "run"}, {"argv", {"/bin/true"}},
+                                    {"timeout_ms", 1000ULL * kMaxTimeoutSeconds + 1}};
+  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[2].timeout_ms", "must be at most 21600000");
 }
 
 // ------------------------------------------------------- mounts
@@ -262,12 +314,19 @@ TEST(HostileScenario, DuplicateAndNestedMountpointsAreRefused) {
 }
 
 TEST(HostileScenario, MountOptionsAreAnAllowList) {
-  for (const char* opts : {"loop,ro,exec,suid", "loop,remount", "loop,ro,rw", "ro", "loop,ro,x-mount.mkdir",
-                           "loop,offset=0"}) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"loop,ro,exec,suid", "mount option \"exec\" is not supported"},
+      {"loop,remount", "mount option \"remount\" is not supported"},
+      {"loop,ro,rw", "both \"ro\" and \"rw\""},
+      {"ro", "the options must include \"loop\""},
+      {"loop,ro,x-mount.mkdir", "mount option \"x-mount.mkdir\" is not supported"},
+      {"loop,offset=0", "mount option \"offset=0\" is not supported"},
+  };
+  for (const auto& [opts, why] : cases) {
     SCOPED_TRACE(opts);
     json doc = valid();
     doc["mounts"][0]["options"] = opts;
-    EXPECT_REFUSED(parse(doc), "$.mounts[0].options", "");
+    EXPECT_REFUSED(parse(doc), "$.mounts[0].options", why);
   }
 }
 
@@ -299,9 +358,19 @@ TEST(HostileScenario, DuplicateKeysAreRefused) {
   EXPECT_REFUSED(parse(text), "$.timeout_s", "twice");
 }
 
+TEST(HostileScenario, DuplicateKeysSpelledWithEscapesAreRefused) {
+  // "\u0061rgv" is "argv" once decoded: the reviewer reads one argv, the
+  // parser runs the other.
+  std::string text = valid().dump(2);
+  size_t at = text.find("\"argv\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"\\u0061rgv\": [\"/bin/rm\", \"-rf\", \"/\"], ");
+  EXPECT_REFUSED(parse(text), "$.workload.argv", "twice");
+}
+
 // ------------------------------------------------------- shapes
 
-TEST(HostileScenario, DeeplyNestedJsonIsRefusedQuickly) {
+TEST(HostileScenario, DeeplyNestedJsonIsRefusedAtTheDepthLimit) {
   for (size_t depth : {100, 10'000, 200'000}) {
     SCOPED_TRACE(depth);
     std::string nested = std::string(depth, '[') + std::string(depth, ']');
@@ -323,55 +392,64 @@ TEST(HostileScenario, DeeplyNestedJsonIsRefusedQuickly) {
   }
 }
 
-TEST(HostileScenario, HugeArraysAreRefusedQuickly) {
+// Refused by the scan's member limit, before the walk builds anything: the
+// message is the scan's ("has more than 1000 members"), and the path is
+// the array itself, not one of its members.
+TEST(HostileScenario, HugeArraysAreRefusedAtTheMemberLimit) {
+  const std::string scan_limit = "has more than 1000 members";
   json doc = valid();
   doc["workload"]["argv"] = json::array();
   doc["workload"]["argv"].push_back("/bin/true");
   for (int i = 0; i < 200'000; ++i) doc["workload"]["argv"].push_back("x");
-  EXPECT_REFUSED(parse(doc), "$.workload.argv", "at most");
+  EXPECT_REFUSED(parse(doc), "$.workload.argv", scan_limit);
 
   doc = valid();
   for (int i = 0; i < 100'000; ++i) doc["expect"].push_back({{"classes", {"ok"}}, {"at_least", 0}});
-  EXPECT_REFUSED(parse(doc), "$.expect", "at most");
-
-  // Each fault is a thread and each mount a loop device.
-  doc = valid();
-  for (int i = 0; i < 1000; ++i)
-    doc["faults"].push_back({{"name", "f" + std::to_string(i)},
-                             {"schedule", {{"kind", "once"}}},
-                             {"actions", {{{"action", "drop_caches"}}}}});
-  EXPECT_REFUSED(parse(doc), "$.faults", "at most");
-
-  doc = valid();
-  doc["mounts"] = json::array();
-  for (int i = 0; i < 1000; ++i)
-    doc["mounts"].push_back({{"image", "images/demo.img"}, {"mountpoint", "mnt/" + std::to_string(i)}});
-  EXPECT_REFUSED(parse(doc), "$.mounts", "at most");
+  EXPECT_REFUSED(parse(doc), "$.expect", scan_limit);
 
   // A huge array where the scenario ignores it (the description) is still
-  // refused before the locator walks it.
+  // refused before the walk.
   std::string text = valid().dump();
   std::string big = "[";
   for (int i = 0; i < 500'000; ++i) big += "0,";
   big += "0]";
   text.insert(text.size() - 1, ",\"description\":" + big);
-  EXPECT_TRUE(parse(text).refused);
+  EXPECT_REFUSED(parse(text), "$.description", scan_limit);
 }
 
-TEST(HostileScenario, HugeStringsAreRefusedOrHandledQuickly) {
+// Each fault is a thread and each mount a loop device: far lower limits
+// than the scan's, checked one over each.
+TEST(HostileScenario, TooManyFaultsOrMountsAreRefused) {
+  json doc = valid();
+  for (size_t i = 0; i < kMaxFaults; ++i)
+    doc["faults"].push_back({{"name", "f" + std::to_string(i)},
+                             {"schedule", {{"kind", "once"}}},
+                             {"actions", {{{"action", "drop_caches"}}}}});
+  EXPECT_REFUSED(parse(doc), "$.faults", fmt::format("{} faults; at most {}", kMaxFaults + 1, kMaxFaults));
+  doc["faults"].erase(doc["faults"].size() - 1);
+  EXPECT_FALSE(parse(doc).refused);
+
+  doc = valid();
+  doc["mounts"] = json::array();
+  for (size_t i = 0; i <= kMaxMounts; ++i)
+    doc["mounts"].push_back({{"image", "images/demo.img"}, {"mountpoint", "mnt/" + std::to_string(i)}});
+  EXPECT_REFUSED(parse(doc), "$.mounts", fmt::format("{} mounts; at most {}", kMaxMounts + 1, kMaxMounts));
+}
+
+TEST(HostileScenario, HugeStringsAreRefused) {
   // std::regex recurses per character: a long image name must not be able
   // to overflow the stack.
   json doc = valid();
   doc["images"][0]["name"] = std::string(1'000'000, 'a');
-  EXPECT_REFUSED(parse(doc), "$.images[0].name", "");
+  EXPECT_REFUSED(parse(doc), "$.images[0].name", "(at most 80)");
 
   doc = valid();
   doc["name"] = std::string(1'000'000, 'a');
-  EXPECT_REFUSED(parse(doc), "$.name", "");
+  EXPECT_REFUSED(parse(doc), "$.name", "(at most 80)");
 
   doc = valid();
   doc["faults"][0]["actions"][1]["to"] = std::string(1'000'000, 'a');
-  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[1].to", "");
+  EXPECT_REFUSED(parse(doc), "$.faults[0].actions[1].to", "the path is 1000000 bytes long; at most 4095");
 }
 
 TEST(HostileScenario, DocumentsThatAreNotAScenarioAreRefused) {
@@ -419,7 +497,7 @@ TEST(HostileScenario, NulBytesAreRefused) {
     SCOPED_TRACE(pointer);
     json doc = valid();
     doc[json::json_pointer(pointer)] = std::string("images/demo.img\0/../../../etc/passwd", 36);
-    EXPECT_REFUSED(parse(doc), path, "");
+    EXPECT_REFUSED(parse(doc), path, "NUL");
     doc = valid();
     doc[json::json_pointer(pointer)] = std::string("x\0/etc/passwd", 13);
     EXPECT_REFUSED(parse(doc), path, "NUL");

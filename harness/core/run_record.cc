@@ -6,6 +6,39 @@ namespace harness {
 
 using nlohmann::json;
 
+json to_json(const ImageRecord& i) {
+  return json{{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}};
+}
+
+json to_json(const MountRecord& m) {
+  return json{{"image", m.image},
+              {"mountpoint", m.mountpoint},
+              {"options", m.options},
+              {"loop_device", m.loop_device},
+              {"backing_dev", m.backing_dev},
+              {"backing_inode", m.backing_inode},
+              {"autoclear", m.autoclear},
+              {"effective_options", m.effective_options}};
+}
+
+json to_json(const PlannedFault& f) { return json{{"name", f.name}, {"optional", f.optional}}; }
+
+ImageRecord image_record_from_json(const json& j) {
+  return ImageRecord{j.at("name").get<std::string>(), j.at("path").get<std::string>(),
+                     j.at("size_bytes").get<unsigned long long>(), j.value("fs", "")};
+}
+
+MountRecord mount_record_from_json(const json& j) {
+  return MountRecord{j.at("image").get<std::string>(),       j.at("mountpoint").get<std::string>(),
+                     j.value("options", ""),                 j.value("loop_device", ""),
+                     j.value("backing_dev", 0ULL),           j.value("backing_inode", 0ULL),
+                     j.value("autoclear", false),                 j.value("effective_options", "")};
+}
+
+PlannedFault planned_fault_from_json(const json& j) {
+  return PlannedFault{j.at("name").get<std::string>(), j.value("optional", false)};
+}
+
 json events_to_json(const RunRecord& r) {
   std::vector<std::pair<double, json>> all;
   all.reserve(r.execs.size() + r.faults.size() + r.phases.size());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/write_evidence.h"
 
 namespace harness {
 
@@ -19,6 +20,9 @@ struct MountRecord {
   unsigned long long backing_dev = 0;
   unsigned long long backing_inode = 0;
   bool autoclear = false;
+  // The options in effect as the kernel reports them ("ro,nosuid,nodev,
+  // relatime"): nodev,nosuid always, whatever `options` says.
+  std::string effective_options;
 };
 
 struct ImageRecord {
@@ -26,6 +30,13 @@ struct ImageRecord {
   std::string path;
   unsigned long long size_bytes = 0;
   std::string fs;
+};
+
+// A fault as the scenario planned it, so that the verdict can tell a
+// fault that never fired from one that was never there.
+struct PlannedFault {
+  std::string name;
+  bool optional = false;  // may never fire without making the run inconclusive
 };
 
 struct RunRecord {
@@ -39,21 +50,41 @@ struct RunRecord {
   std::string backend = "host";
   bool interrupted = false;  // SIGINT/SIGTERM
   bool timed_out = false;    // scenario wall-clock timeout
+  // Why the run stopped before its workload's end because its verdict was
+  // already decided (core/early_stop.h); empty: it ran to completion.
+  std::string stopped_early;
+  double stopped_early_ms = -1;
   std::string error;         // set when the run stopped on an error
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
   nlohmann::json environment = nlohmann::json::object();
+  // The process that ran the scenario (the guest agent, in a VM): a write
+  // by this pid is one of the harness's own fault actions.
+  pid_t harness_pid = 0;
+  std::vector<PlannedFault> planned_faults;
   std::vector<ImageRecord> images;
   std::vector<MountRecord> mounts;
   std::vector<ExecEvent> execs;
   std::vector<FaultEvent> faults;
   std::vector<PhaseEvent> phases;
   nlohmann::json kernel_log = nlohmann::json::array();
-  // Evidence (see evidence.h): who wrote a watched image, image states at
-  // named moments, page-cache residency samples.
-  nlohmann::json writers = nlohmann::json::array();
+  // Who wrote a mounted image while it was mounted (the cause), from the
+  // kernel; see write_evidence.h.
+  WriteEvidence writes;
+  // Further evidence (see host/evidence.h): image states at named moments,
+  // page-cache residency samples.
   nlohmann::json images_evidence = nlohmann::json::array();
   nlohmann::json page_cache = nlohmann::json::array();
 };
+
+// The one JSON form of each part of a record, shared by report.json and
+// the guest channel. The *_from_json functions throw nlohmann's
+// out_of_range/type_error for a missing or mistyped required field.
+nlohmann::json to_json(const ImageRecord& i);
+nlohmann::json to_json(const MountRecord& m);
+nlohmann::json to_json(const PlannedFault& f);
+ImageRecord image_record_from_json(const nlohmann::json& j);
+MountRecord mount_record_from_json(const nlohmann::json& j);
+PlannedFault planned_fault_from_json(const nlohmann::json& j);
 
 // The "events" array of report.json: phases, faults and execs merged in
 // time order.

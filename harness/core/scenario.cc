@@ -43,11 +43,24 @@ static const std::map<std::string, ActionKind> kActionKinds = {
     {"evict", ActionKind::evict},
 };
 
+std::optional<ActionKind> action_kind_from_string(std::string_view name) {
+  auto it = kActionKinds.find(std::string(name));
+  if (it == kActionKinds.end()) return std::nullopt;
+  return it->second;
+}
+
+bool is_write_action(ActionKind k) {
+  return k == ActionKind::overwrite_truncate || k == ActionKind::overwrite || k == ActionKind::atomic_replace ||
+         k == ActionKind::truncate;
+}
+
+bool may_write(ActionKind k) { return is_write_action(k) || k == ActionKind::run; }
+
 const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect", "vm"}},
+        "workload", "faults", "expect", "vm", "early_stop"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
@@ -55,7 +68,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"mount", {"image", "mountpoint", "options"}},
       {"workload",
        {"argv", "iterations", "duration_ms", "concurrency", "exec_timeout_ms", "warmup"}},
-      {"fault", {"name", "schedule", "actions"}},
+      {"fault", {"name", "schedule", "actions", "optional"}},
       {"schedule_while_workload", {"kind", "pause_ms"}},
       {"schedule_every", {"kind", "interval_ms", "after_ms", "times"}},
       {"schedule_once", {"kind", "after_ms"}},
@@ -72,6 +85,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"expectation_fault_outcome", {"fault_outcome", "fault", "action", "at_least", "at_most"}},
       {"expectation_min_execs_under_fault", {"min_execs_under_fault"}},
       {"expectation_image_unchanged", {"image_unchanged"}},
+      {"expectation_no_write_while_mounted", {"no_write_while_mounted"}},
   };
   return fields;
 }
@@ -141,6 +155,10 @@ class Node {
     return out;
   }
 
+  bool boolean() const {
+    if (!v_.is_boolean()) fail(fmt::format("expected true or false, got {}", v_.type_name()));
+    return v_.get<bool>();
+  }
   std::string string() const {
     if (!v_.is_string()) fail(fmt::format("expected a string, got {}", v_.type_name()));
     std::string s = v_.get<std::string>();
@@ -308,6 +326,12 @@ Expectation parse_expectation(const Node& n) {
     e.path = work_path(n.at_key("image_unchanged"));
     return e;
   }
+  if (n.has("no_write_while_mounted")) {
+    n.expect_object("expectation_no_write_while_mounted");
+    e.kind = ExpectationKind::no_write_while_mounted;
+    e.path = work_path(n.at_key("no_write_while_mounted"));
+    return e;
+  }
   if (n.has("fault_outcome")) {
     n.expect_object("expectation_fault_outcome");
     e.kind = ExpectationKind::fault_outcome;
@@ -414,7 +438,11 @@ WorkloadSpec parse_workload(const Node& n, std::chrono::seconds timeout) {
     n.fail("an unbounded workload: give \"iterations\", \"duration_ms\" or both");
   if (auto c = n.optional("concurrency")) w.concurrency = static_cast<unsigned>(c->integer(1, kMaxConcurrency));
   w.exec_timeout = ms_field(n, "exec_timeout_ms", 5000, 1, kMaxMs);
-  if (auto wu = n.optional("warmup")) w.warmup = static_cast<unsigned>(wu->integer(0, 100000));
+  if (auto wu = n.optional("warmup")) {
+    if (wu->raw().is_number_integer() && wu->raw().get<long long>() == 0)
+      wu->fail("warmup is at least 1: a verdict needs a baseline, execs that succeed before any fault");
+    w.warmup = static_cast<unsigned>(wu->integer(1, 100000));
+  }
   return w;
 }
 
@@ -616,15 +644,17 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       auto actions = n.require("actions");
       for (const auto& a : actions.array()) f.actions.push_back(parse_action(a));
       if (f.actions.empty()) actions.fail("a fault needs at least one action");
+      if (auto o = n.optional("optional")) f.optional = o->boolean();
       s.faults.push_back(std::move(f));
     }
   }
   auto expect = root.require("expect");
   for (const auto& n : expect.array()) {
     Expectation e = parse_expectation(n);
-    if (e.kind == ExpectationKind::image_unchanged &&
+    if ((e.kind == ExpectationKind::image_unchanged || e.kind == ExpectationKind::no_write_while_mounted) &&
         std::none_of(s.mounts.begin(), s.mounts.end(), [&](const MountSpec& m) { return m.image == e.path; }))
-      n.at_key("image_unchanged").fail(fmt::format("{} is not a mounted image (only those are watched)", e.path));
+      n.at_key(e.kind == ExpectationKind::image_unchanged ? "image_unchanged" : "no_write_while_mounted")
+          .fail(fmt::format("{} is not a mounted image (only those are watched)", e.path));
     if (e.kind == ExpectationKind::fault_outcome && !e.fault.empty() && !
         std::any_of(s.faults.begin(), s.faults.end(), [&](const FaultSpec& f) { return f.name == e.fault; }))
       n.at_key("fault").fail(fmt::format("no fault is named \"{}\"", e.fault));
@@ -632,6 +662,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   }
   if (s.expect.empty()) expect.fail("a scenario needs at least one expectation");
   if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
+  if (auto es = root.optional("early_stop")) s.early_stop = es->boolean();
   return s;
 }
 

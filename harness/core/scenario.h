@@ -55,7 +55,7 @@ struct WorkloadSpec {
   std::optional<std::chrono::milliseconds> duration;
   unsigned concurrency = 1;
   std::chrono::milliseconds exec_timeout{5000};
-  unsigned warmup = 0;
+  unsigned warmup = 3;  // at least 1: the baseline every verdict needs
 };
 
 enum class ActionKind {
@@ -70,6 +70,13 @@ enum class ActionKind {
 };
 
 std::string_view to_string(ActionKind k);
+std::optional<ActionKind> action_kind_from_string(std::string_view name);
+// The one definition of a write action: an action the harness itself
+// performs that writes its target file (the incident's mistake and its
+// remedies). A `run` action is not one, but may write (an installer): the
+// write evidence shows whether it did.
+bool is_write_action(ActionKind k);
+bool may_write(ActionKind k);
 
 struct Action {
   ActionKind kind = ActionKind::sleep;
@@ -89,13 +96,15 @@ struct FaultSpec {
   std::string name;
   Schedule schedule;
   std::vector<Action> actions;
+  bool optional = false;  // may never fire; otherwise never firing makes the verdict inconclusive
 };
 
 enum class ExpectationKind {
   exec_count,             // count of execs in `classes` within [at_least, at_most]
   fault_outcome,          // count of fault actions ending with `outcome`
   min_execs_under_fault,  // the statistical bound needs enough trials
-  image_unchanged,        // a mounted image's digest and inode never changed
+  image_unchanged,        // a mounted image's digest and inode never changed, and nothing wrote it
+  no_write_while_mounted, // no process wrote the inode a loop device served, while it was mounted
 };
 
 struct Expectation {
@@ -104,7 +113,7 @@ struct Expectation {
   std::string outcome;          // fault_outcome: "ok", "EPERM", "exit 5", ...
   std::string fault;            // fault_outcome: restrict to one fault (empty: any)
   std::string action;           // fault_outcome: restrict to one action kind (empty: any)
-  WorkPath path;                // image_unchanged
+  WorkPath path;                // image_unchanged, no_write_while_mounted
   std::optional<unsigned long> at_least;
   std::optional<unsigned long> at_most;
   std::string text;             // how the user wrote it, for reports
@@ -131,6 +140,9 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expect;
   std::optional<VmSizing> vm;
+  // Stop as soon as the verdict is decided (core/early_stop.h); false in
+  // the file ("early_stop": false) or --no-early-stop runs to completion.
+  bool early_stop = true;
   // Empty: run as written. Otherwise what sized_for_backend() changed,
   // said in the report ("vm sizing: iterations 100 (as written: 1000)").
   std::string sizing;

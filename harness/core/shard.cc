@@ -10,18 +10,18 @@ namespace harness {
 
 static unsigned parse_unsigned(const std::string& s, const std::string& what) {
   if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(ErrorKind::invalid_scenario, fmt::format("{}: expected a whole number, got \"{}\"", what, s));
+    throw Error(ErrorKind::usage, fmt::format("{}: expected a whole number, got \"{}\"", what, s));
   return static_cast<unsigned>(std::stoul(s));
 }
 
 Shard parse_shard(const std::string& spec) {
   size_t slash = spec.find('/');
   if (slash == std::string::npos)
-    throw Error(ErrorKind::invalid_scenario, fmt::format("--shard takes I/N (for example 0/2), got \"{}\"", spec));
+    throw Error(ErrorKind::usage, fmt::format("--shard takes I/N (for example 0/2), got \"{}\"", spec));
   Shard s{parse_unsigned(spec.substr(0, slash), "--shard index"),
           parse_unsigned(spec.substr(slash + 1), "--shard total")};
   if (s.total == 0 || s.index >= s.total)
-    throw Error(ErrorKind::invalid_scenario,
+    throw Error(ErrorKind::usage,
                 fmt::format("--shard {}: the index must be below the total (0 <= I < N)", spec));
   return s;
 }

@@ -4,14 +4,33 @@
 
 #include <set>
 
+#include "core/writer_origin.h"
+
 namespace harness {
 
 std::string_view to_string(VerdictStatus s) {
   switch (s) {
     case VerdictStatus::pass: return "pass";
     case VerdictStatus::fail: return "fail";
+    case VerdictStatus::inconclusive: return "inconclusive";
     case VerdictStatus::timeout: return "timeout";
     case VerdictStatus::error: return "error";
+  }
+  return "?";
+}
+
+VerdictStatus verdict_status_from_string(std::string_view s) {
+  for (VerdictStatus v : {VerdictStatus::pass, VerdictStatus::fail, VerdictStatus::inconclusive,
+                          VerdictStatus::timeout, VerdictStatus::error})
+    if (to_string(v) == s) return v;
+  return VerdictStatus::error;
+}
+
+std::string_view to_string(EvidenceBasis b) {
+  switch (b) {
+    case EvidenceBasis::invariant: return "invariant";
+    case EvidenceBasis::statistical: return "statistical";
+    case EvidenceBasis::outcome: return "outcome";
   }
   return "?";
 }
@@ -23,14 +42,14 @@ unsigned long ExecCounts::abnormal() const {
   return n;
 }
 
-ExecCounts count_execs(const std::vector<ExecEvent>& execs, bool under_fault_only) {
+void ExecCounts::add(ExecClass c) {
+  ++by_class[c];
+  ++total;
+}
+
+ExecCounts empty_counts() {
   ExecCounts c;
   for (ExecClass k : kAllExecClasses) c.by_class[k] = 0;
-  for (const auto& e : execs) {
-    if (under_fault_only && e.phase != ExecPhase::fault) continue;
-    ++c.by_class[e.outcome.cls];
-    ++c.total;
-  }
   return c;
 }
 
@@ -58,16 +77,94 @@ std::string describe(const Expectation& e) {
     case ExpectationKind::min_execs_under_fault:
       return fmt::format("execs under fault >= {}", e.at_least.value_or(0));
     case ExpectationKind::image_unchanged:
-      return fmt::format("{} unchanged (digest and inode)", e.path);
+      return fmt::format("{} unchanged (digest, inode, no write)", e.path);
+    case ExpectationKind::no_write_while_mounted:
+      return fmt::format("no write to {} while mounted", e.path);
   }
   if (e.at_least && e.at_most) return fmt::format("{} <= {} <= {}", *e.at_least, subject, *e.at_most);
   if (e.at_least) return fmt::format("{} >= {}", subject, *e.at_least);
   return fmt::format("{} <= {}", subject, e.at_most.value_or(0));
 }
 
-// Every snapshot of `path` (mounted, before/after each fault, end) must
-// show one digest and one inode; observed = how many distinct states.
-static void image_unchanged(const std::string& path, const RunRecord& r, ExpectationResult& res) {
+namespace {
+
+// What the verdict knows about the run before it looks at an expectation.
+struct RunFacts {
+  bool baseline_clean = false;
+  std::string baseline_problem;             // why it is not
+  std::set<std::string> never_fired;        // planned, not optional, no action started
+  bool all_required_faults_fired() const { return never_fired.empty(); }
+};
+
+std::string class_list(const ExecCounts& c) {
+  std::vector<std::string> parts;
+  for (const auto& [cls, n] : c.by_class)
+    if (n && is_abnormal(cls)) parts.push_back(fmt::format("{} {}", n, to_string(cls)));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string ms_text(double ms) {
+  return ms < 1000 ? fmt::format("{:.0f} ms", ms) : fmt::format("{:.2f} s", ms / 1000);
+}
+
+// The writers of one image, each named with where it came from and when.
+std::string writers_text(const std::vector<const Writer*>& ws, const RunRecord& r) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < ws.size() && i < 3; ++i) {
+    const Writer& w = *ws[i];
+    double t = w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms;
+    parts.push_back(fmt::format("{} at {}{}", describe_writer(w, r), ms_text(t),
+                                w.truncated_at_open ? " (opened it with truncation)" : ""));
+  }
+  std::string more = ws.size() > 3 ? fmt::format("; and {} more writers", ws.size() - 3) : "";
+  return fmt::format("{}{}", fmt::join(parts, "; "), more);
+}
+
+// Fails on any write the kernel reported while `path` was mounted; can
+// hold only if the evidence could have shown one.
+void no_write_while_mounted(const std::string& path, const RunRecord& r, ExpectationResult& res) {
+  res.basis = EvidenceBasis::invariant;
+  const WriteEvidence& ev = r.writes;
+  auto ws = ev.writers_of(path);
+  const Watch* watch = ev.watch_of(path);
+  res.observed = ws.size();
+  if (!ws.empty()) {
+    std::string where = watch ? fmt::format(" while it was mounted on {} ({})", watch->loop_device, watch->mountpoint)
+                              : std::string(" while it was mounted");
+    res.detail = fmt::format("{} process{} wrote {}{}: {}", ws.size(), ws.size() == 1 ? "" : "es", path, where,
+                             writers_text(ws, r));
+    return;
+  }
+  if (watch && watch->modified_per_mtime() && ("," + watch->mount_options + ",").find(",ro,") != std::string::npos) {
+    res.observed = 1;
+    res.detail = fmt::format("{}'s modification time changed while it was mounted read-only, though no writer was "
+                             "reported",
+                             path);
+    return;
+  }
+  if (!ev.unavailable.empty()) {
+    res.undecided = true;
+    res.detail = "no write evidence: " + ev.unavailable;
+  } else if (!ev.incomplete.empty()) {
+    res.undecided = true;
+    res.detail = "the write evidence is incomplete (" + ev.incomplete + "), so it cannot show that nothing wrote";
+  } else if (!watch) {
+    res.undecided = true;
+    res.detail = fmt::format("{} was never watched (the run did not get as far as mounting it)", path);
+  } else {
+    res.held = true;
+    res.detail = fmt::format("no process wrote {} while it was mounted on {} ({:.1f} s watched by fanotify)", path,
+                             watch->loop_device, (watch->t_unwatch_ms - watch->t_watch_ms) / 1000);
+  }
+}
+
+// Same digest and inode in every snapshot of `path`, and no write to it
+// while it was mounted (an identical-bytes rewrite in place is a change:
+// it is what the incident did).
+void image_unchanged(const std::string& path, const RunRecord& r, ExpectationResult& res) {
+  ExpectationResult writes;
+  no_write_while_mounted(path, r, writes);
+  res.basis = EvidenceBasis::invariant;
   std::set<std::string> states;
   std::string first, last;
   unsigned long snapshots = 0;
@@ -81,54 +178,172 @@ static void image_unchanged(const std::string& path, const RunRecord& r, Expecta
     states.insert(state);
   }
   res.observed = states.size();
-  res.held = snapshots >= 2 && states.size() == 1;
-  res.detail = snapshots < 2 ? fmt::format("only {} snapshots of {}", snapshots, path)
-                             : fmt::format("{} snapshots, {} distinct: first {}, last {}", snapshots, states.size(),
-                                           first, last);
+  std::string snaps = fmt::format("{} snapshots, {} distinct", snapshots, states.size());
+  if (states.size() > 1) {
+    res.detail = fmt::format("{}: first {}, last {}", snaps, first, last);
+  } else if (!writes.held && !writes.undecided) {
+    res.detail = fmt::format("{} (same bytes), but {}", snaps, writes.detail);
+  } else if (snapshots < 2) {
+    res.undecided = true;
+    res.detail = fmt::format("only {} snapshots of {}", snapshots, path);
+  } else if (writes.undecided) {
+    res.undecided = true;
+    res.detail = fmt::format("{}; {}", snaps, writes.detail);
+  } else {
+    res.held = true;
+    res.detail = fmt::format("{}; {}", snaps, writes.detail);
+  }
 }
 
-Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
-  Verdict v;
-  v.counts = count_execs(r.execs, false);
-  v.counts_under_fault = count_execs(r.execs, true);
-  v.warmup_execs = v.counts.total - v.counts_under_fault.total;
+RunFacts run_facts(const RunRecord& r, const Verdict& v) {
+  RunFacts f;
+  if (v.counts_warmup.total == 0) {
+    f.baseline_problem = "no warm-up exec ran, so the workload was never seen to succeed without a fault";
+  } else if (v.counts_warmup.abnormal() > 0) {
+    f.baseline_problem = fmt::format("the workload fails without any fault: {} of {} warm-up execs were abnormal ({})",
+                                     v.counts_warmup.abnormal(), v.counts_warmup.total, class_list(v.counts_warmup));
+  } else {
+    f.baseline_clean = true;
+  }
+  for (const auto& p : r.planned_faults) {
+    if (p.optional) continue;
+    bool fired = false;
+    for (const auto& e : r.faults) fired = fired || e.fault == p.name;
+    if (!fired) f.never_fired.insert(p.name);
+  }
+  return f;
+}
+
+void count_all(const RunRecord& r, Verdict& v) {
+  v.counts = v.counts_warmup = v.counts_under_fault = empty_counts();
+  for (const auto& f : r.faults)
+    if (f.fault != "setup" && (v.first_fault_ms < 0 || f.t_start_ms < v.first_fault_ms)) v.first_fault_ms = f.t_start_ms;
+  for (const auto& e : r.execs) {
+    v.counts.add(e.outcome.cls);
+    if (e.phase == ExecPhase::warmup)
+      v.counts_warmup.add(e.outcome.cls);
+    else if (v.first_fault_ms >= 0 && e.t_ms >= v.first_fault_ms)
+      v.counts_under_fault.add(e.outcome.cls);
+    else
+      ++v.before_fault_execs;
+  }
+  v.warmup_execs = v.counts_warmup.total;
   v.n = v.counts_under_fault.total;
   v.k = v.counts_under_fault.abnormal();
   v.ci95 = clopper_pearson(v.k, v.n, 0.95);
   v.upper95_one_sided = clopper_pearson_upper(v.k, v.n, 0.95);
+}
 
-  bool all_held = true;
-  for (const auto& e : expect) {
-    ExpectationResult res;
-    res.text = describe(e);
-    switch (e.kind) {
-      case ExpectationKind::exec_count:
-        for (ExecClass c : e.classes) res.observed += v.counts.of(c);
-        break;
-      case ExpectationKind::fault_outcome:
-        for (const auto& f : r.faults)
-          if ((e.fault.empty() || f.fault == e.fault) && (e.action.empty() || f.action == e.action) &&
-              f.outcome == e.outcome)
-            ++res.observed;
-        break;
-      case ExpectationKind::min_execs_under_fault:
-        res.observed = v.n;
-        break;
-      case ExpectationKind::image_unchanged:
-        break;
+bool within(const Expectation& e, unsigned long observed) {
+  return (!e.at_least || observed >= *e.at_least) && (!e.at_most || observed <= *e.at_most);
+}
+
+ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdict& v, const RunFacts& facts) {
+  ExpectationResult res;
+  res.text = describe(e);
+  switch (e.kind) {
+    case ExpectationKind::exec_count: {
+      res.basis = EvidenceBasis::statistical;
+      for (ExecClass c : e.classes) res.observed += v.counts_under_fault.of(c);
+      res.detail = fmt::format("observed {} in {} execs under fault", res.observed, v.n);
+      if (!facts.baseline_clean) {
+        res.undecided = true;
+        res.detail += "; undecided: " + facts.baseline_problem;
+      } else if (e.at_most && res.observed > *e.at_most) {
+        // A symptom under fault with a clean baseline: the system misbehaved.
+      } else if (e.at_least && res.observed < *e.at_least && (v.n == 0 || !facts.all_required_faults_fired())) {
+        res.undecided = true;
+        res.detail += v.n == 0 ? "; undecided: no exec ran after a fault acted" : "; undecided: a fault never fired";
+      } else {
+        res.held = within(e, res.observed);
+      }
+      break;
     }
-    res.held = (!e.at_least || res.observed >= *e.at_least) && (!e.at_most || res.observed <= *e.at_most);
-    res.detail = fmt::format("observed {}", res.observed);
-    if (e.kind == ExpectationKind::image_unchanged) image_unchanged(e.path, r, res);
-    all_held = all_held && res.held;
+    case ExpectationKind::fault_outcome: {
+      res.basis = EvidenceBasis::outcome;
+      bool fired = false;
+      for (const auto& f : r.faults) {
+        if ((e.fault.empty() ? f.fault != "setup" : f.fault == e.fault) && (e.action.empty() || f.action == e.action)) {
+          fired = true;
+          if (f.outcome == e.outcome) ++res.observed;
+        }
+      }
+      res.held = within(e, res.observed);
+      res.detail = fmt::format("observed {}", res.observed);
+      if (!res.held && !fired) {
+        res.undecided = true;
+        res.detail += e.fault.empty() ? "; undecided: no fault action ran"
+                                      : fmt::format("; undecided: fault \"{}\" never ran that action", e.fault);
+      }
+      break;
+    }
+    case ExpectationKind::min_execs_under_fault:
+      res.basis = EvidenceBasis::statistical;
+      res.observed = v.n;
+      res.held = within(e, res.observed);
+      res.detail = fmt::format("observed {}", res.observed);
+      if (!res.held) {
+        res.undecided = true;
+        res.detail = fmt::format("{} execs ran after the first fault acted, fewer than the {} the bound needs", v.n,
+                                 e.at_least.value_or(0));
+      }
+      break;
+    case ExpectationKind::image_unchanged:
+      image_unchanged(e.path, r, res);
+      break;
+    case ExpectationKind::no_write_while_mounted:
+      no_write_while_mounted(e.path, r, res);
+      break;
+  }
+  return res;
+}
+
+std::string rests_on(const Verdict& v) {
+  // The results the status follows from: the failed ones for a fail,
+  // every decided one otherwise.
+  std::set<EvidenceBasis> bases;
+  for (const auto& res : v.results)
+    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided) bases.insert(res.basis);
+  std::vector<std::string> words;
+  if (bases.count(EvidenceBasis::invariant)) words.push_back("the kernel's record of writes to the mounted image (deterministic)");
+  if (bases.count(EvidenceBasis::statistical)) words.push_back("exec statistics under fault (probabilistic)");
+  if (bases.count(EvidenceBasis::outcome)) words.push_back("the outcomes of the scenario's own actions");
+  return fmt::format("{}", fmt::join(words, "; "));
+}
+
+}  // namespace
+
+Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
+  Verdict v;
+  count_all(r, v);
+  RunFacts facts = run_facts(r, v);
+  if (!facts.baseline_clean) v.inconclusive_reasons.push_back(facts.baseline_problem);
+  // With a dirty baseline the faults need not have run: that is the reason.
+  if (facts.baseline_clean)
+    for (const auto& name : facts.never_fired)
+      v.inconclusive_reasons.push_back(fmt::format(
+        "fault \"{}\" never fired (its schedule did not start before the workload ended); mark it \"optional\": "
+        "true if that is expected",
+        name));
+
+  bool any_failed = false, any_undecided = false;
+  for (const auto& e : expect) {
+    ExpectationResult res = evaluate(e, r, v, facts);
+    any_failed = any_failed || (!res.held && !res.undecided);
+    any_undecided = any_undecided || res.undecided;
     v.results.push_back(std::move(res));
   }
   if (!r.error.empty())
     v.status = VerdictStatus::error;
   else if (r.timed_out)
     v.status = VerdictStatus::timeout;
+  else if (any_failed)
+    v.status = VerdictStatus::fail;
+  else if (any_undecided || !v.inconclusive_reasons.empty())
+    v.status = VerdictStatus::inconclusive;
   else
-    v.status = all_held ? VerdictStatus::pass : VerdictStatus::fail;
+    v.status = VerdictStatus::pass;
+  v.rests_on = rests_on(v);
   return v;
 }
 

@@ -7,15 +7,26 @@
 namespace harness {
 namespace {
 
-ExecEvent exec(ExecClass c, ExecPhase p = ExecPhase::fault) {
+ExecEvent exec(ExecClass c, double t_ms, ExecPhase p = ExecPhase::fault) {
   ExecEvent e;
   e.outcome.cls = c;
   e.phase = p;
+  e.t_ms = t_ms;
   return e;
 }
 
-Expectation count(std::set<ExecClass> classes, std::optional<unsigned long> lo,
-                  std::optional<unsigned long> hi) {
+FaultEvent fault_action(const std::string& fault, const std::string& action, double t, pid_t pid = 0) {
+  FaultEvent f;
+  f.fault = fault;
+  f.action = action;
+  f.t_start_ms = t;
+  f.t_end_ms = t + 10;
+  f.outcome = "ok";
+  f.pid = pid;
+  return f;
+}
+
+Expectation count(std::set<ExecClass> classes, std::optional<unsigned long> lo, std::optional<unsigned long> hi) {
   Expectation e;
   e.kind = ExpectationKind::exec_count;
   e.classes = std::move(classes);
@@ -24,89 +35,154 @@ Expectation count(std::set<ExecClass> classes, std::optional<unsigned long> lo,
   return e;
 }
 
-TEST(Verdict, ReproductionPassesWithCrashes) {
+std::set<ExecClass> abnormal() {
+  std::set<ExecClass> a;
+  for (ExecClass c : kAllExecClasses)
+    if (is_abnormal(c)) a.insert(c);
+  return a;
+}
+
+Expectation path_expectation(ExpectationKind kind, const std::string& path) {
+  Expectation e;
+  e.kind = kind;
+  e.path = path;
+  return e;
+}
+
+// A run with a clean baseline (3 ok warm-up execs), one fault "redeploy"
+// whose first action starts at 100 ms, and the given execs after it.
+RunRecord run_with(std::vector<ExecEvent> fault_execs) {
   RunRecord r;
-  r.execs = {exec(ExecClass::ok, ExecPhase::warmup), exec(ExecClass::sigsegv), exec(ExecClass::sigbus),
-             exec(ExecClass::ok)};
+  r.harness_pid = 500;
+  r.planned_faults = {{"redeploy", false}};
+  for (int i = 0; i < 3; ++i) r.execs.push_back(exec(ExecClass::ok, 10.0 * i, ExecPhase::warmup));
+  r.faults.push_back(fault_action("redeploy", "overwrite_truncate", 100));
+  for (auto& e : fault_execs) r.execs.push_back(e);
+  return r;
+}
+
+// Evidence of a watched, mounted image with no writer (and nothing lost).
+void watched(RunRecord& r, const std::string& path) {
+  r.writes.watches.push_back(Watch{path, "mnt/stack", "/dev/loop0", "loop,ro", 1, 2, 5, 900});
+  r.writes.method = "fanotify";
+}
+
+TEST(Verdict, ReproductionPassesWithCrashesUnderFault) {
+  RunRecord r = run_with({exec(ExecClass::sigsegv, 150), exec(ExecClass::sigbus, 160), exec(ExecClass::ok, 170)});
   auto v = decide({count({ExecClass::sigsegv, ExecClass::sigbus}, 1, std::nullopt)}, r);
   EXPECT_EQ(v.status, VerdictStatus::pass);
   EXPECT_EQ(v.results[0].observed, 2u);
   EXPECT_EQ(v.results[0].text, "sigsegv+sigbus >= 1");
+  EXPECT_EQ(v.results[0].basis, EvidenceBasis::statistical);
   EXPECT_EQ(v.n, 3u);
   EXPECT_EQ(v.k, 2u);
-  EXPECT_EQ(v.warmup_execs, 1u);
+  EXPECT_EQ(v.warmup_execs, 3u);
   EXPECT_EQ(v.counts.of(ExecClass::hung), 0u);  // zeros are present
+  EXPECT_NE(v.rests_on.find("probabilistic"), std::string::npos) << v.rests_on;
 }
 
-TEST(Verdict, PreventionFailsOnOneAbnormalExit) {
-  RunRecord r;
-  r.execs = {exec(ExecClass::ok), exec(ExecClass::exec_failed)};
-  std::set<ExecClass> abnormal;
-  for (ExecClass c : kAllExecClasses)
-    if (is_abnormal(c)) abnormal.insert(c);
-  auto v = decide({count(abnormal, std::nullopt, 0)}, r);
+TEST(Verdict, PreventionFailsOnOneAbnormalExitUnderFault) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150), exec(ExecClass::exec_failed, 160)});
+  auto v = decide({count(abnormal(), std::nullopt, 0)}, r);
   EXPECT_EQ(v.status, VerdictStatus::fail);
   EXPECT_EQ(v.results[0].text, "abnormal <= 0");
   EXPECT_FALSE(v.results[0].held);
+  EXPECT_FALSE(v.results[0].undecided);
 }
 
-TEST(Verdict, MinExecsAndFaultOutcome) {
-  RunRecord r;
-  for (int i = 0; i < 10; ++i) r.execs.push_back(exec(ExecClass::ok));
-  FaultEvent f;
-  f.fault = "overwrite";
-  f.outcome = "EPERM";
-  r.faults = {f, f};
+TEST(Verdict, WarmupNeverCountsTowardAnExpectation) {
+  // A workload that crashes by itself must not "reproduce the incident".
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  r.execs[0].outcome.cls = ExecClass::sigsegv;
+  auto v = decide({count({ExecClass::sigsegv}, 1, std::nullopt)}, r);
+  EXPECT_EQ(v.results[0].observed, 0u);
+  EXPECT_NE(v.status, VerdictStatus::pass);
+}
+
+TEST(Verdict, DirtyBaselineIsInconclusiveNeverPass) {
+  RunRecord r = run_with({exec(ExecClass::sigsegv, 150), exec(ExecClass::sigsegv, 160)});
+  r.execs[1].outcome.cls = ExecClass::sigsegv;  // a warm-up exec crashed with no fault
+  auto v = decide({count({ExecClass::sigsegv}, 1, std::nullopt)}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  EXPECT_TRUE(v.results[0].undecided);
+  ASSERT_FALSE(v.inconclusive_reasons.empty());
+  EXPECT_NE(v.inconclusive_reasons[0].find("the workload fails without any fault"), std::string::npos)
+      << v.inconclusive_reasons[0];
+  // And a prevention check cannot pass on it either.
+  r.execs.resize(3);
+  EXPECT_EQ(decide({count(abnormal(), std::nullopt, 0)}, r).status, VerdictStatus::inconclusive);
+}
+
+TEST(Verdict, NoWarmupIsNoBaseline) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  r.execs.erase(r.execs.begin(), r.execs.begin() + 3);
+  auto v = decide({count(abnormal(), std::nullopt, 0)}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+}
+
+TEST(Verdict, UnderFaultMeansAfterTheFirstFaultActionStarted) {
+  // Two execs in the fault phase but before any fault acted do not count.
+  RunRecord r = run_with({exec(ExecClass::sigsegv, 150)});
+  r.execs.push_back(exec(ExecClass::sigbus, 40));
+  r.execs.push_back(exec(ExecClass::ok, 99));
+  auto v = decide({count({ExecClass::sigbus}, 1, std::nullopt)}, r);
+  EXPECT_EQ(v.first_fault_ms, 100);
+  EXPECT_EQ(v.before_fault_execs, 2u);
+  EXPECT_EQ(v.n, 1u);
+  EXPECT_EQ(v.results[0].observed, 0u);
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+}
+
+TEST(Verdict, AFaultThatNeverFiredNeverYieldsPass) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  r.planned_faults.push_back({"memory-pressure", false});
+  auto v = decide({count(abnormal(), std::nullopt, 0)}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  EXPECT_NE(v.inconclusive_reasons[0].find("\"memory-pressure\" never fired"), std::string::npos);
+  // Unless the scenario said it may not.
+  r.planned_faults.back().optional = true;
+  EXPECT_EQ(decide({count(abnormal(), std::nullopt, 0)}, r).status, VerdictStatus::pass);
+  // With no fault action at all, nothing ran under fault.
+  RunRecord none = run_with({exec(ExecClass::ok, 150)});
+  none.faults.clear();
+  auto nv = decide({count({ExecClass::sigsegv}, 1, std::nullopt)}, none);
+  EXPECT_EQ(nv.n, 0u);
+  EXPECT_EQ(nv.status, VerdictStatus::inconclusive);
+}
+
+TEST(Verdict, TooFewExecsUnderFaultIsInconclusiveNotFail) {
+  std::vector<ExecEvent> ten;
+  for (int i = 0; i < 10; ++i) ten.push_back(exec(ExecClass::ok, 150 + i));
+  RunRecord r = run_with(ten);
   Expectation min;
   min.kind = ExpectationKind::min_execs_under_fault;
   min.at_least = 11;
+  auto v = decide({count(abnormal(), std::nullopt, 0), min}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  EXPECT_TRUE(v.results[1].undecided);
+  EXPECT_NE(v.results[1].detail.find("fewer than the 11"), std::string::npos) << v.results[1].detail;
+  EXPECT_NEAR(v.upper95_one_sided, 1 - std::pow(0.05, 0.1), 1e-9);
+  // But a crash under fault is a failure, however few execs ran.
+  r.execs.back().outcome.cls = ExecClass::sigsegv;
+  EXPECT_EQ(decide({count(abnormal(), std::nullopt, 0), min}, r).status, VerdictStatus::fail);
+}
+
+TEST(Verdict, FaultOutcome) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  r.faults = {fault_action("overwrite", "overwrite_truncate", 100), fault_action("overwrite", "overwrite_truncate", 120)};
+  r.faults[0].outcome = r.faults[1].outcome = "EPERM";
+  r.planned_faults = {{"overwrite", false}};
   Expectation eperm;
   eperm.kind = ExpectationKind::fault_outcome;
   eperm.outcome = "EPERM";
   eperm.fault = "overwrite";
   eperm.at_least = 1;
-  auto v = decide({min, eperm}, r);
-  EXPECT_FALSE(v.results[0].held);
-  EXPECT_TRUE(v.results[1].held);
-  EXPECT_EQ(v.results[1].observed, 2u);
-  EXPECT_EQ(v.status, VerdictStatus::fail);
-  EXPECT_NEAR(v.upper95_one_sided, 1 - std::pow(0.05, 0.1), 1e-9);
-}
-
-TEST(Verdict, TimeoutAndErrorOverridePass) {
-  RunRecord r;
-  r.execs = {exec(ExecClass::sigsegv)};
-  auto e = count({ExecClass::sigsegv}, 1, std::nullopt);
-  r.timed_out = true;
-  EXPECT_EQ(decide({e}, r).status, VerdictStatus::timeout);
-  r.error = "boom";
-  EXPECT_EQ(decide({e}, r).status, VerdictStatus::error);
-}
-
-}  // namespace
-}  // namespace harness
-
-namespace harness {
-namespace {
-
-nlohmann::json snap(const std::string& path, const std::string& sha, unsigned long inode) {
-  return {{"path", path}, {"sha256", sha}, {"inode", inode}, {"when", "x"}};
-}
-
-TEST(Verdict, ImageUnchangedComparesEverySnapshot) {
-  Expectation e;
-  e.kind = ExpectationKind::image_unchanged;
-  e.path = "data/a.img";
-  RunRecord r;
-  r.images_evidence = {snap("data/a.img", "aa", 5), snap("data/b.img", "zz", 9), snap("data/a.img", "aa", 5)};
-  auto v = decide({e}, r);
-  EXPECT_TRUE(v.results[0].held) << v.results[0].detail;
-  r.images_evidence.push_back(snap("data/a.img", "aa", 6));  // same bytes, new inode: replaced
-  v = decide({e}, r);
-  EXPECT_FALSE(v.results[0].held);
+  auto v = decide({eperm}, r);
+  EXPECT_TRUE(v.results[0].held);
   EXPECT_EQ(v.results[0].observed, 2u);
-  r.images_evidence = {snap("data/a.img", "aa", 5)};  // one snapshot proves nothing
-  EXPECT_FALSE(decide({e}, r).results[0].held);
+  EXPECT_EQ(v.results[0].basis, EvidenceBasis::outcome);
+  EXPECT_EQ(v.status, VerdictStatus::pass);
 }
 
 TEST(Verdict, FaultOutcomeCanBeNarrowedToAnAction) {
@@ -116,18 +192,137 @@ TEST(Verdict, FaultOutcomeCanBeNarrowedToAnAction) {
   e.action = "overwrite_truncate";
   e.outcome = "ok";
   e.at_most = 0;
-  RunRecord r;
-  FaultEvent drop;
-  drop.fault = "f";
-  drop.action = "drop_caches";
-  drop.outcome = "ok";
-  FaultEvent cat = drop;
-  cat.action = "overwrite_truncate";
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  FaultEvent drop = fault_action("f", "drop_caches", 100);
+  FaultEvent cat = fault_action("f", "overwrite_truncate", 110);
   cat.outcome = "EPERM";
   r.faults = {drop, cat, drop};
+  r.planned_faults = {{"f", false}};
   auto v = decide({e}, r);
   EXPECT_TRUE(v.results[0].held);
   EXPECT_EQ(v.results[0].text, "f overwrite_truncate actions ending ok <= 0");
+}
+
+TEST(Verdict, TimeoutAndErrorOverridePass) {
+  RunRecord r = run_with({exec(ExecClass::sigsegv, 150)});
+  auto e = count({ExecClass::sigsegv}, 1, std::nullopt);
+  r.timed_out = true;
+  EXPECT_EQ(decide({e}, r).status, VerdictStatus::timeout);
+  r.error = "boom";
+  EXPECT_EQ(decide({e}, r).status, VerdictStatus::error);
+}
+
+// --- the invariant: no write while mounted -------------------------------
+
+TEST(Verdict, NoWriteWhileMountedHoldsOnCompleteEvidenceOfNoWriter) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/app.img");
+  auto v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")}, r);
+  EXPECT_EQ(v.status, VerdictStatus::pass) << v.results[0].detail;
+  EXPECT_EQ(v.results[0].basis, EvidenceBasis::invariant);
+  EXPECT_NE(v.rests_on.find("deterministic"), std::string::npos);
+}
+
+TEST(Verdict, NoWriteWhileMountedFailsOnAnyWriterWithoutACrash) {
+  // The false pass of issue 11: no crash at all, but the installer wrote
+  // the mounted image. The verdict is fail, and says who and when.
+  RunRecord r = run_with({exec(ExecClass::ok, 150), exec(ExecClass::ok, 160)});
+  r.faults.push_back(fault_action("redeploy", "run", 300, 4190));
+  r.faults.back().argv = {"/bin/sh", "/work/user-installer.sh"};
+  watched(r, "data/app.img");
+  Writer w;
+  w.process = ProcessInfo{4204, 4190, "/usr/bin/cat", {}};
+  w.ancestors = {ProcessInfo{4190, 500, "/bin/sh", {"sh", "user-installer.sh"}}};
+  w.path = "data/app.img";
+  w.t_first_ms = 312;
+  w.modify_events = 80;
+  r.writes.writers = {w};
+  auto v = decide({count(abnormal(), std::nullopt, 0),
+                   path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")},
+                  r);
+  EXPECT_TRUE(v.results[0].held);
+  EXPECT_FALSE(v.results[1].held);
+  EXPECT_FALSE(v.results[1].undecided);
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+  const std::string& d = v.results[1].detail;
+  EXPECT_NE(d.find("cat (pid 4204), started by fault \"redeploy\" (run): sh user-installer.sh (pid 4190)"),
+            std::string::npos)
+      << d;
+  EXPECT_NE(d.find("at 312 ms"), std::string::npos) << d;
+  EXPECT_NE(d.find("/dev/loop0"), std::string::npos) << d;
+}
+
+TEST(Verdict, NoWriteWhileMountedCannotPassWithoutEvidence) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/app.img");
+  auto e = path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img");
+  r.writes.incomplete = "the kernel's fanotify queue overflowed and dropped events";
+  auto v = decide({e}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  EXPECT_NE(v.results[0].detail.find("overflowed"), std::string::npos);
+  r.writes.incomplete.clear();
+  r.writes.unavailable = "fanotify_init failed";
+  EXPECT_EQ(decide({e}, r).status, VerdictStatus::inconclusive);
+  // ... but a writer seen is a failure even on incomplete evidence.
+  Writer w;
+  w.process.pid = 9;
+  w.path = "data/app.img";
+  w.modify_events = 1;
+  r.writes.writers = {w};
+  EXPECT_EQ(decide({e}, r).status, VerdictStatus::fail);
+}
+
+TEST(Verdict, NoWriteWhileMountedFailsWhenTheReadOnlyInodesMtimeMoved) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/app.img");
+  r.writes.watches[0].mtime_ns_at_watch = 1000;
+  r.writes.watches[0].mtime_ns_at_unwatch = 2000;
+  auto v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")}, r);
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+  EXPECT_NE(v.results[0].detail.find("modification time changed"), std::string::npos);
+}
+
+nlohmann::json snap(const std::string& path, const std::string& sha, unsigned long inode) {
+  return {{"path", path}, {"sha256", sha}, {"inode", inode}, {"when", "x"}};
+}
+
+TEST(Verdict, ImageUnchangedComparesEverySnapshot) {
+  auto e = path_expectation(ExpectationKind::image_unchanged, "data/a.img");
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/a.img");
+  r.images_evidence = {snap("data/a.img", "aa", 5), snap("data/b.img", "zz", 9), snap("data/a.img", "aa", 5)};
+  auto v = decide({e}, r);
+  EXPECT_TRUE(v.results[0].held) << v.results[0].detail;
+  EXPECT_EQ(v.results[0].basis, EvidenceBasis::invariant);
+  r.images_evidence.push_back(snap("data/a.img", "aa", 6));  // same bytes, new inode: replaced
+  v = decide({e}, r);
+  EXPECT_FALSE(v.results[0].held);
+  EXPECT_EQ(v.results[0].observed, 2u);
+  r.images_evidence = {snap("data/a.img", "aa", 5)};  // one snapshot proves nothing
+  v = decide({e}, r);
+  EXPECT_TRUE(v.results[0].undecided);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+}
+
+TEST(Verdict, ImageUnchangedFailsOnAnIdenticalBytesRewriteInPlace) {
+  // The regressed installer truncated and rewrote the image with the same
+  // bytes: one digest, one inode in every snapshot, and still the mistake.
+  auto e = path_expectation(ExpectationKind::image_unchanged, "data/a.img");
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/a.img");
+  r.images_evidence = {snap("data/a.img", "aa", 5), snap("data/a.img", "aa", 5), snap("data/a.img", "aa", 5)};
+  Writer w;
+  w.process = ProcessInfo{812, 500, "/usr/bin/stack-install", {"stack-install", "--mode", "regressed"}};
+  w.path = "data/a.img";
+  w.modify_events = 13;
+  w.truncated = true;
+  r.writes.writers = {w};
+  auto v = decide({e}, r);
+  EXPECT_FALSE(v.results[0].held);
+  EXPECT_FALSE(v.results[0].undecided);
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+  EXPECT_NE(v.results[0].detail.find("(same bytes), but 1 process wrote data/a.img"), std::string::npos)
+      << v.results[0].detail;
 }
 
 }  // namespace

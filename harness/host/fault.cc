@@ -35,12 +35,19 @@ struct ActionFailed {
   std::string what;
 };
 
-ScopedFd open_or_fail(const RunDir& run, const std::string& rel, int flags, mode_t mode = 0644) {
+template <typename F>
+auto or_fail(F&& f) {
   try {
-    return run.open(rel, flags, mode);
+    return f();
   } catch (const SystemError& e) {
     throw ActionFailed{e.err(), e.what()};
   }
+}
+
+// Every file an action reads or writes must be a regular file: a device
+// node (made by a run action, or on a crafted image) or a FIFO is refused.
+ScopedFd open_or_fail(const RunDir& run, const std::string& rel, int flags, mode_t mode = 0644) {
+  return or_fail([&] { return run.open_regular(rel, flags, mode); });
 }
 
 uint64_t copy_or_fail(int src, int dst, const std::string& what) {
@@ -53,10 +60,11 @@ uint64_t copy_or_fail(int src, int dst, const std::string& what) {
 
 std::string overwrite(const Action& a, FaultContext& ctx, bool truncate) {
   ScopedFd src = open_or_fail(ctx.run, a.from, O_RDONLY);
-  // `cat src > dst`: O_CREAT|O_TRUNC. Without truncation the old bytes stay
-  // in place until overwritten.
-  int flags = O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0);
-  ScopedFd dst = open_or_fail(ctx.run, a.to, flags);
+  // `cat src > dst` is O_CREAT|O_TRUNC; the truncation waits until the
+  // target is known to be a regular file. Without truncation the old bytes
+  // stay in place until overwritten.
+  ScopedFd dst = open_or_fail(ctx.run, a.to, O_WRONLY | O_CREAT);
+  if (truncate && ftruncate(dst.get(), 0) != 0) throw ActionFailed{errno, a.to + ": ftruncate"};
   uint64_t n = copy_or_fail(src.get(), dst.get(), a.to);
   return fmt::format("wrote {} bytes from {} into {}{}", n, a.from, a.to,
                      truncate ? " after truncating it" : " in place, without truncating");
@@ -78,7 +86,7 @@ std::string atomic_replace(const Action& a, FaultContext& ctx, unsigned long ser
     throw;
   }
   std::string parent = to.has_parent_path() ? to.parent_path().string() : ".";
-  ScopedFd dir = open_or_fail(ctx.run, parent, O_DIRECTORY | O_RDONLY);
+  ScopedFd dir = or_fail([&] { return ctx.run.open(parent, O_DIRECTORY | O_RDONLY); });
   if (renameat(dir.get(), fs::path(tmp).filename().c_str(), dir.get(), to.filename().c_str()) != 0) {
     int err = errno;
     unlink(ctx.run.absolute(tmp).c_str());
@@ -133,6 +141,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
   ev.action = std::string(to_string(a.kind));
   ev.label = a.label;
   ev.t_start_ms = ctx.clock.now_ms();
+  if (ctx.on_start) ctx.on_start();
   static std::atomic<unsigned long> serial_counter{0};
   const unsigned long serial = ++serial_counter;  // unique helper log and temp names
   try {
@@ -144,24 +153,29 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
       case ActionKind::drop_caches: ev.detail = drop_caches(a); break;
       case ActionKind::evict: ev.detail = evict(a, ctx); break;
       case ActionKind::sleep:
-        interruptible_sleep(a.duration);
+        interruptible_sleep(a.duration, ctx.stop);
         ev.detail = fmt::format("slept {} ms", a.duration.count());
         break;
       case ActionKind::run: {
+        // Fresh log files beneath work/ (never through a link a setup
+        // step planted at a predictable name), handed over as descriptors.
         ctx.run.make_dirs("logs");
         std::string base = fmt::format("logs/run-{}-{}", getpid(), serial);
+        ScopedFd out = ctx.run.open(base + ".out", O_RDWR | O_CREAT | O_EXCL);
+        ScopedFd err = ctx.run.open(base + ".err", O_RDWR | O_CREAT | O_EXCL);
         ChildOptions opts;
         opts.cwd = ctx.run.work();
-        opts.stdout_file = ctx.run.absolute(base + ".out");
-        opts.stderr_file = ctx.run.absolute(base + ".err");
+        opts.stdout_fd = out.get();
+        opts.stderr_fd = err.get();
         opts.timeout = a.timeout;
+        opts.stop = ctx.stop;
         Child child(a.argv, opts);
         ev.pid = child.pid();
         ev.argv = a.argv;
         ChildResult r = child.wait();
-        ev.stdout_text = read_file_capped(opts.stdout_file, 16 * 1024);
+        ev.stdout_text = read_fd_capped(out.get(), 16 * 1024);
         ev.result = last_json_line(ev.stdout_text);
-        ev.stderr_text = read_file_capped(opts.stderr_file, 16 * 1024);
+        ev.stderr_text = read_fd_capped(err.get(), 16 * 1024);
         ev.outcome = r.succeeded() ? "ok" : r.describe();
         ev.ok = r.succeeded();
         ev.detail = fmt::format("{} ({} ms)", r.describe(), r.elapsed.count());

@@ -5,6 +5,8 @@
 // RunDir, so no action can touch a file outside the run directory.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <string>
 
 #include "base/clock.h"
@@ -17,6 +19,12 @@ namespace harness {
 struct FaultContext {
   const RunDir& run;
   const RunClock& clock;
+  // Called as each action starts (after its start time was taken): from
+  // the first call on, the workload's execs are under fault.
+  std::function<void()> on_start;
+  // The run was stopped (decided, or timed out): a `run` action's command
+  // is killed, its outcome "stopped".
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Fills fault/fire by the caller; fills the rest.

@@ -16,6 +16,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "core/early_stop.h"
 #include "host/evidence.h"
 #include "host/fault.h"
 #include "host/image.h"
@@ -70,12 +71,16 @@ class HostRun {
       : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec), prebuilt_(std::move(prebuilt)) {}
 
   void execute() {
+    // From the start: the process events of setup actions and faults must
+    // be followed as they happen.
+    evidence_.emplace(clock_);
+    evidence_->watch_execs(program_locations());
     phase("setup");
     make_images_and_copies(s_, dir_, prebuilt_, [this](const BuiltImage& b) {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
       check_stop();
     });
-    FaultContext ctx{dir_, clock_};
+    FaultContext ctx{dir_, clock_, {}, &stop_};
     for (const auto& a : s_.setup) {
       FaultEvent ev = perform(a, ctx);
       ev.fault = "setup";
@@ -91,13 +96,16 @@ class HostRun {
       for (const auto& img : s_.images)
         if (img.path == m.image) fstype = img.fs;
       // libmount opens the image by path and follows symlinks; a setup step
-      // may have planted one. Open it beneath work/ first (refusing links)
-      // and check afterwards that the loop device holds that very file.
+      // may have planted one. Open it beneath work/ first (refusing links,
+      // and an image inside a mounted image: it could be crafted by anyone
+      // who made the outer one) and check afterwards that the loop device
+      // holds that very file.
       struct stat img_st {};
-      {
-        ScopedFd img = dir_.open(m.image, O_RDONLY);
-        fstat(img.get(), &img_st);
-      }
+      ScopedFd img = dir_.open_without_crossing_mounts(m.image, O_RDONLY);
+      fstat(img.get(), &img_st);
+      // Watched before it is mounted, so that no write while mounted can
+      // slip past.
+      evidence_->watch_image(m.image, dir_.absolute(m.image), std::move(img));
       try {
         mounts_.push_back(Mount::loop_mount(dir_.absolute(m.image), dir_.absolute(m.mountpoint),
                                             m.options, fstype));
@@ -117,12 +125,16 @@ class HostRun {
         throw RuntimeError(fmt::format("{}: the loop device holds another file than the one checked "
                                        "(replaced during mount?); refusing it",
                                        m.image));
+      // Should we die here, gc detaches this device, and no other.
+      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
       rec_.mounts.push_back(MountRecord{m.image, m.mountpoint, m.options, st.device,
                                         static_cast<unsigned long long>(st.backing_dev),
                                         static_cast<unsigned long long>(st.backing_inode),
-                                        st.autoclear});
+                                        st.autoclear, mounts_.back().effective_options()});
+      evidence_->mounted(m.image, rec_.mounts.back());
     }
-    start_evidence();
+    sample_workload_binary();
+    evidence_->snapshot("mounted");
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
@@ -130,13 +142,22 @@ class HostRun {
       phase("warmup");
       WorkloadLimits warm;
       warm.iterations = s_.workload.warmup;
-      push_execs(workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink()));
+      auto warm_execs = workload.run(1, ExecPhase::warmup, warm, stop_, progress(), exec_sink());
+      push_execs(warm_execs);
       check_stop();
+      // A workload that fails by itself makes any verdict inconclusive:
+      // running the faults would only add noise.
+      if (s_.early_stop && std::any_of(warm_execs.begin(), warm_execs.end(),
+                                       [](const ExecEvent& e) { return is_abnormal(e.outcome.cls); })) {
+        record_early_stop("the workload fails without any fault, so the faults were not run");
+        teardown();
+        return;
+      }
     }
 
     // One snapshot for all faults, taken before any starts, so that
     // hashing the image never delays a fault's schedule.
-    if (evidence_) evidence_->snapshot("before faults");
+    evidence_->snapshot("before faults");
     phase("faults");
     auto fault_start = MonoClock::now();
     std::atomic<bool> workload_done{false};
@@ -145,6 +166,9 @@ class HostRun {
       fault_threads.emplace_back([&, fault = &f] { run_fault(*fault, fault_start, workload_done); });
     WorkloadLimits limits;
     limits.iterations = s_.workload.iterations;
+    // `iterations` are execs under fault: those after the first fault action
+    // started (a scenario without faults counts them all).
+    if (!s_.faults.empty()) limits.count_from = &fault_acted_;
     if (s_.workload.duration) limits.deadline = fault_start + *s_.workload.duration;
     std::vector<ExecEvent> execs;
     try {
@@ -158,11 +182,18 @@ class HostRun {
     workload_done = true;
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
+    teardown();
+  }
+
+  void teardown() {
     phase("teardown");
-    if (evidence_) evidence_->snapshot("end");
-    finish_evidence();
+    evidence_->snapshot("end");
+    // The sampler holds files inside the mounts; the image watches end
+    // after the unmount, so every write while mounted was seen.
+    evidence_->stop_sampling_mounted_files();
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
     mounts_.clear();
+    finish_evidence();
   }
 
   // Stops the evidence recorder (it holds files inside the mounts) and
@@ -174,20 +205,42 @@ class HostRun {
     evidence_.reset();
   }
 
-  void stop() { stop_ = true; }
+  // The scenario's wall-clock limit passed: stop everything; the verdict
+  // will be `timeout`.
+  void stop_for_timeout() {
+    timed_out_ = true;
+    stop_ = true;
+  }
+  bool timed_out() const { return timed_out_; }
   const RunClock& clock() const { return clock_; }
 
  private:
-  void start_evidence() {
-    evidence_.emplace(clock_);
-    for (size_t i = 0; i < s_.mounts.size(); ++i)
-      evidence_->watch_image(s_.mounts[i].image, dir_.absolute(s_.mounts[i].image), rec_.mounts[i]);
-    // The workload binary, when it lives on a mounted image.
+  // Where the programs that might write an image live: each run action's
+  // program, and every directory of PATH (what an installer script calls).
+  std::vector<std::string> program_locations() const {
+    std::vector<std::string> out{"/", "/usr"};
+    if (const char* path = std::getenv("PATH")) {
+      std::string p = path;
+      for (size_t b = 0, e; b <= p.size(); b = e + 1) {
+        e = p.find(':', b);
+        if (e == std::string::npos) e = p.size();
+        if (e > b) out.push_back(p.substr(b, e - b));
+      }
+    }
+    auto add_argv0 = [&](const Action& a) {
+      if (a.kind == ActionKind::run && !a.argv.empty() && a.argv[0].front() == '/') out.push_back(a.argv[0]);
+    };
+    for (const auto& a : s_.setup) add_argv0(a);
+    for (const auto& f : s_.faults)
+      for (const auto& a : f.actions) add_argv0(a);
+    return out;
+  }
+
+  // The workload binary, when it lives on a mounted image.
+  void sample_workload_binary() {
     const std::string& prog = s_.workload.argv.at(0);
     if (!prog.empty() && prog.front() == '/' && access(prog.c_str(), R_OK) == 0)
       evidence_->sample_file(fs::path(prog).lexically_relative(dir_.work()).string(), prog);
-    evidence_->start();
-    evidence_->snapshot("mounted");
   }
 
   void phase(const std::string& name) {
@@ -200,6 +253,12 @@ class HostRun {
   void push_fault(FaultEvent ev) {
     std::lock_guard<std::mutex> lock(mu_);
     if (obs_.on_event) obs_.on_event(to_json(ev));
+    if (ev.fault != "setup") {
+      ++live_.outcomes[{ev.fault, ev.action, ev.outcome}];
+      rec_.faults.push_back(std::move(ev));
+      decide_early_locked();
+      return;
+    }
     rec_.faults.push_back(std::move(ev));
   }
 
@@ -208,23 +267,54 @@ class HostRun {
     rec_.execs.insert(rec_.execs.end(), execs.begin(), execs.end());
   }
 
-  // Streams each exec as it completes (workers call this).
+  // Each exec as it completes (workers call this): streamed, and counted
+  // toward deciding the verdict early.
   std::function<void(const ExecEvent&)> exec_sink() {
-    if (!obs_.on_event) return {};
     return [this](const ExecEvent& e) {
       std::lock_guard<std::mutex> lock(mu_);
-      obs_.on_event(to_json(e));
+      if (obs_.on_event) obs_.on_event(to_json(e));
+      if (e.phase == ExecPhase::fault && first_action_ms_ >= 0 && e.t_ms >= first_action_ms_) {
+        live_.under_fault.add(e.outcome.cls);
+        decide_early_locked();
+      }
     };
+  }
+
+  // A fault action started: from the first one on, execs are under fault.
+  void action_started(const std::string& fault) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (first_action_ms_ < 0) first_action_ms_ = clock_.now_ms();
+    live_.faults_fired.insert(fault);
+    fault_acted_ = true;
+  }
+
+  // Stops the run as soon as its verdict is decided (core/early_stop.h).
+  void decide_early_locked() {
+    if (!s_.early_stop || stop_) return;
+    live_.images_written = evidence_->images_written();
+    StopDecision d = decided(s_, live_);
+    if (!d.stop) return;
+    rec_.stopped_early = d.why;
+    rec_.stopped_early_ms = clock_.now_ms();
+    stop_ = true;
+  }
+
+  void record_early_stop(const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.stopped_early = why;
+    rec_.stopped_early_ms = clock_.now_ms();
   }
 
   WorkloadProgress& progress() { return obs_.progress ? *obs_.progress : own_progress_; }
 
   void check_stop() {
-    if (interrupted()) throw Interrupted{};
+    if (interrupted() || timed_out_) throw Interrupted{};
   }
 
+  bool stopping(const std::atomic<bool>& done) const { return done || stop_ || interrupted(); }
+
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_};
+    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -233,11 +323,11 @@ class HostRun {
     for (unsigned fire = 0;; ++fire) {
       auto next = f.schedule.next_start(fire, prev_start, prev_end);
       if (!next) break;
-      while (since() < *next && !done && !interrupted()) {
+      while (since() < *next && !stopping(done)) {
         auto left = *next - since();
         std::this_thread::sleep_for(std::min(left, milliseconds(5)));
       }
-      if (done || interrupted()) break;
+      if (stopping(done)) break;
       fired = true;
       prev_start = since();
       for (const auto& a : f.actions) {
@@ -245,11 +335,11 @@ class HostRun {
         ev.fault = f.name;
         ev.fire = fire;
         push_fault(std::move(ev));
-        if (interrupted()) break;
+        if (interrupted() || stop_) break;
       }
       prev_end = since();
     }
-    if (fired && evidence_ && !interrupted()) evidence_->snapshot("after " + f.name);
+    if (fired && !interrupted() && !timed_out_) evidence_->snapshot("after " + f.name);
   }
 
  public:
@@ -264,7 +354,13 @@ class HostRun {
   std::optional<fs::path> prebuilt_;
   RunClock clock_;
   std::mutex mu_;
+  // Set when the run must stop early: its verdict is decided, or it timed out.
   std::atomic<bool> stop_{false};
+  std::atomic<bool> timed_out_{false};
+  std::atomic<bool> fault_acted_{false};
+  // Under mu_: what the early-stop decision sees.
+  LiveEvidence live_;
+  double first_action_ms_ = -1;
   WorkloadProgress own_progress_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: destroyed first, releasing its files in them.
@@ -281,7 +377,7 @@ static constexpr const char* kDiskFullHint =
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunRecord rec = begin_record(s, run_dir, name());
-  rec.environment["harness_pid"] = getpid();
+  rec.harness_pid = getpid();
 
   HostRun hr(plan, run_dir, observer, rec, prebuilt_);
   // The scenario's wall-clock limit: past it, everything stops and the
@@ -289,13 +385,9 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   std::mutex m;
   std::condition_variable cv;
   bool finished = false;
-  std::atomic<bool> timed_out{false};
   std::thread watchdog([&] {
     std::unique_lock<std::mutex> lock(m);
-    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) {
-      timed_out = true;
-      request_interrupt(kTimeoutSignal);
-    }
+    if (!cv.wait_for(lock, s.timeout, [&] { return finished; })) hr.stop_for_timeout();
   });
   try {
     hr.execute();
@@ -329,13 +421,11 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   }
   cv.notify_all();
   watchdog.join();
-  rec.timed_out = timed_out;
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) {
+  rec.timed_out = hr.timed_out();
+  if (int sig = interrupted()) {
     rec.interrupted = true;
-    if (rec.error.empty()) rec.error = fmt::format("interrupted by signal {}", sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+    if (rec.error.empty()) rec.error = interrupted_message(sig);
   }
-  if (timed_out) clear_interrupt();
   rec.duration_ms = hr.clock().now_ms();
   return rec;
 }

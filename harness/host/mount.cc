@@ -2,6 +2,7 @@
 
 #include <libmount/libmount.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -45,21 +46,35 @@ std::string context_error(libmnt_context* cxt, int rc) {
 
 }  // namespace
 
-std::string mount_source(const std::filesystem::path& target) {
+// What /proc/self/mountinfo says of the (topmost) mount at `target`.
+struct MountInfo {
+  std::string source;
+  std::string vfs_options;  // "ro,nosuid,nodev,relatime"
+};
+
+static MountInfo mount_info(const std::filesystem::path& target) {
   std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table_from_file("/proc/self/mountinfo"));
-  if (!tb) return "";
+  if (!tb) return {};
   libmnt_fs* fs = mnt_table_find_target(tb.get(), target.c_str(), MNT_ITER_BACKWARD);
-  if (!fs) return "";
+  if (!fs) return {};
   const char* src = mnt_fs_get_source(fs);
-  return src ? src : "";
+  const char* opts = mnt_fs_get_vfs_options(fs);
+  return MountInfo{src ? src : "", opts ? opts : ""};
 }
 
-Mount::Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop)
-    : image_(std::move(image)), target_(std::move(target)), loop_(std::move(loop)), mounted_(true) {}
+std::string mount_source(const std::filesystem::path& target) { return mount_info(target).source; }
+
+Mount::Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop, std::string effective)
+    : image_(std::move(image)),
+      target_(std::move(target)),
+      effective_options_(std::move(effective)),
+      loop_(std::move(loop)),
+      mounted_(true) {}
 
 Mount::Mount(Mount&& o) noexcept
     : image_(std::move(o.image_)),
       target_(std::move(o.target_)),
+      effective_options_(std::move(o.effective_options_)),
       loop_(std::move(o.loop_)),
       mounted_(std::exchange(o.mounted_, false)) {}
 
@@ -69,7 +84,9 @@ Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesyste
   mnt_context_set_source(cxt.get(), image.c_str());
   mnt_context_set_target(cxt.get(), target.c_str());
   mnt_context_set_fstype(cxt.get(), fstype.c_str());
-  mnt_context_set_options(cxt.get(), options.c_str());
+  // Whatever the scenario asks: an image may be crafted, and a device node
+  // or a set-uid program on it must not reach the host.
+  mnt_context_set_options(cxt.get(), (options + ",nodev,nosuid").c_str());
   int rc = mnt_context_mount(cxt.get());
   if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
     int syserr = mnt_context_get_syscall_errno(cxt.get());
@@ -82,14 +99,21 @@ Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesyste
                                    "(modprobe loop, or free one with `harness gc`)");
     throw RuntimeError(msg);
   }
-  std::string dev = mount_source(target);
-  auto st = loop_status(dev);
+  MountInfo info = mount_info(target);
+  auto st = loop_status(info.source);
   if (!st) {
     umount2(target.c_str(), MNT_DETACH);
     throw RuntimeError(fmt::format("{}: mounted at {}, but its source {} is not a loop device",
-                                   image.string(), target.string(), dev));
+                                   image.string(), target.string(), info.source));
   }
-  return Mount(image, target, LoopDevice(*st));
+  Mount m(image, target, LoopDevice(*st), info.vfs_options);
+  // The kernel's word, not libmount's: refuse a mount that ignored them.
+  struct statvfs vfs {};
+  if (statvfs(target.c_str(), &vfs) != 0 || !(vfs.f_flag & ST_NODEV) || !(vfs.f_flag & ST_NOSUID))
+    throw RuntimeError(fmt::format("{}: mounted at {} without nodev,nosuid (the kernel reports \"{}\"); "
+                                   "refusing it",
+                                   image.string(), target.string(), info.vfs_options));
+  return m;
 }
 
 void Mount::unmount() {

@@ -1,5 +1,7 @@
 // Mount owns one loop mount of an image file, made through libmount's
-// mnt_context with the "loop" option. The destructor unmounts it (which,
+// mnt_context with the "loop" option, and always nodev,nosuid: an image
+// may be crafted, and its device nodes and set-uid programs must not
+// reach the host. The destructor unmounts it (which,
 // with autoclear, frees the loop device) and then lets its LoopDevice make
 // sure the device really is detached. Mounts are made inside the run's
 // private mount namespace, so the host's mount table never shows them.
@@ -27,13 +29,17 @@ class Mount {
   const std::filesystem::path& target() const { return target_; }
   const std::filesystem::path& image() const { return image_; }
   const LoopDevice& loop() const { return loop_; }
+  // The options in effect, as the kernel reports them in mountinfo
+  // ("ro,nosuid,nodev,relatime").
+  const std::string& effective_options() const { return effective_options_; }
   // Unmounts now; throws on failure. The destructor calls it and swallows.
   void unmount();
 
  private:
-  Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop);
+  Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop, std::string effective);
   std::filesystem::path image_;
   std::filesystem::path target_;
+  std::string effective_options_;
   LoopDevice loop_;
   bool mounted_ = false;
 };

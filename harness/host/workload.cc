@@ -1,18 +1,18 @@
 #include "host/workload.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 #include "base/interrupt.h"
-#include "base/scoped_fd.h"
+#include "base/process_group.h"
 
 extern char** environ;
 
@@ -27,12 +27,10 @@ Workload::Workload(std::vector<std::string> argv, std::chrono::milliseconds exec
 
 namespace {
 
-// glibc 2.36's <sys/pidfd.h> lacks extern "C"; call the system call.
-int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
 // posix_spawn attributes shared by every exec: default signal dispositions,
-// an empty mask, stdio on /dev/null, and its own process group so that a
-// Ctrl-C aimed at the harness does not get classified as a workload death.
+// an empty mask, stdio on /dev/null, and its own process group (see
+// process_group.h) so that a Ctrl-C aimed at the harness does not get
+// classified as a workload death, and a hung exec goes with all it forked.
 class SpawnSetup {
  public:
   SpawnSetup() {
@@ -50,6 +48,9 @@ class SpawnSetup {
     posix_spawn_file_actions_addopen(&fa_, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa_, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa_, 2, "/dev/null", O_WRONLY, 0);
+    // Closed before exec, not at it: a descriptor of ours held through a
+    // slow exec (the run's locked marker) would outlive a killed harness.
+    posix_spawn_file_actions_addclosefrom_np(&fa_, 3);
   }
   ~SpawnSetup() {
     posix_spawnattr_destroy(&attr_);
@@ -75,7 +76,7 @@ const SpawnSetup& spawn_setup() {
 bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                          const std::atomic<bool>* stop) const {
   const auto& ss = spawn_setup();
-  auto t0 = MonoClock::now();
+  auto t0 = clock_.now();
   pid_t pid = 0;
   int err = posix_spawn(&pid, argv_ptrs_[0], ss.fa(), ss.attr(), argv_ptrs_.data(), environ);
   out = ExecEvent{};
@@ -86,33 +87,18 @@ bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, Ex
   if (err != 0) {
     // glibc reports the child's execve errno here (EIO, ENOEXEC, EACCES...).
     out.outcome = classify_exec_failure(err);
-    out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+    out.dur_ms = clock_.ms_since_start(clock_.now()) - out.t_ms;
     return true;
   }
   out.pid = pid;
-  ScopedFd pidfd(open_pidfd(pid));
-  auto deadline = t0 + exec_timeout_;
-  bool hung = false, abandoned = false;
-  while (pidfd.is_open()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - MonoClock::now());
-    if (left.count() <= 0) {
-      hung = true;
-      break;
-    }
-    if (interrupted() || (stop && stop->load(std::memory_order_relaxed))) {
-      abandoned = true;
-      break;
-    }
-    pollfd p{pidfd.get(), POLLIN, 0};
-    int timeout = static_cast<int>(std::min<long>(left.count(), 100)) + 1;
-    int r = poll(&p, 1, timeout);
-    if (r > 0) break;
-  }
-  if (hung || abandoned) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  out.dur_ms = clock_.ms_since_start(MonoClock::now()) - out.t_ms;
+  WaitEnd end = wait_for_exit(
+      pid, t0 + exec_timeout_,
+      [stop] { return interrupted() || (stop && stop->load(std::memory_order_relaxed)); }, clock_);
+  const bool hung = end == WaitEnd::deadline, abandoned = end == WaitEnd::stopped;
+  if (hung || abandoned) kill(-pid, SIGKILL);  // the exec leads its own group
+  int status = reap(pid);  // a failed wait is the harness's error, never "ok"
+  kill_process_group(pid);
+  out.dur_ms = clock_.ms_since_start(clock_.now()) - out.t_ms;
   if (abandoned) return false;
   out.outcome = hung ? classify_hung(SIGKILL) : classify_wait_status(status);
   return true;
@@ -123,18 +109,31 @@ std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
                                      WorkloadProgress& progress,
                                      const std::function<void(const ExecEvent&)>& on_exec) const {
   std::atomic<unsigned long> next_seq{0};
+  std::atomic<unsigned long> counted{0};  // execs toward limits.iterations
   std::vector<std::vector<ExecEvent>> per_worker(concurrency);
+  // The first worker's error stops the others and is rethrown here.
+  std::mutex error_mu;
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
   auto worker = [&](unsigned w) {
     auto& events = per_worker[w];
-    while (!stop.load(std::memory_order_relaxed) && !interrupted()) {
-      if (limits.deadline && MonoClock::now() >= *limits.deadline) break;
-      unsigned long seq = next_seq.fetch_add(1);
-      if (limits.iterations && seq >= *limits.iterations) break;
-      ExecEvent e;
-      if (!exec_once(w, seq, phase, e, &stop)) break;
-      progress.count(e);
-      if (on_exec) on_exec(e);
-      events.push_back(e);
+    try {
+      while (!stop.load(std::memory_order_relaxed) && !failed && !interrupted()) {
+        if (limits.deadline && clock_.now() >= *limits.deadline) break;
+        if (limits.iterations && counted.load() >= *limits.iterations) break;
+        bool counts = !limits.count_from || limits.count_from->load();
+        if (counts && limits.iterations && counted.fetch_add(1) >= *limits.iterations) break;
+        unsigned long seq = next_seq.fetch_add(1);
+        ExecEvent e;
+        if (!exec_once(w, seq, phase, e, &stop)) break;
+        progress.count(e);
+        if (on_exec) on_exec(e);
+        events.push_back(e);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> l(error_mu);
+      if (!error) error = std::current_exception();
+      failed = true;
     }
   };
   if (concurrency <= 1) {
@@ -144,6 +143,7 @@ std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
     for (unsigned w = 0; w < concurrency; ++w) threads.emplace_back(worker, w);
     for (auto& t : threads) t.join();
   }
+  if (error) std::rethrow_exception(error);
   std::vector<ExecEvent> all;
   for (auto& v : per_worker) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end(), [](const ExecEvent& a, const ExecEvent& b) { return a.t_ms < b.t_ms; });

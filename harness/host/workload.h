@@ -1,7 +1,9 @@
 // Workload: the program that the incident kills, executed over and over.
 // Each exec is posix_spawn()ed directly (measurably cheaper than
-// Boost.Process on this hot path; see bench/), waited for through a pidfd
-// with a per-exec timeout, and classified from its raw wait status.
+// a fork-based helper on this hot path; see bench/), leads its own process
+// group, is waited for with a per-exec timeout (process_group.h), and is
+// classified from its raw wait status. A failed wait is the harness's
+// error (RuntimeError), never an exec outcome.
 #pragma once
 
 #include <atomic>
@@ -18,7 +20,10 @@ namespace harness {
 
 struct WorkloadLimits {
   std::optional<unsigned long> iterations;
-  std::optional<MonoClock::time_point> deadline;
+  std::optional<MonoClock::time_point> deadline;  // on the RunClock's time
+  // When set, only execs that start after it became true count toward
+  // `iterations` (the execs under fault); earlier ones run extra.
+  const std::atomic<bool>* count_from = nullptr;
 };
 
 class Workload {
@@ -28,11 +33,16 @@ class Workload {
 
   // One exec. Returns false (and no event) if the run was interrupted or
   // `stop` became true while the child ran; the child is killed then.
+  // Whatever it forked is killed with it. Throws RuntimeError if its exit
+  // status cannot be had.
   bool exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                  const std::atomic<bool>* stop = nullptr) const;
 
+  // Every time (start, duration, the per-exec timeout, the deadline) is
+  // read from `clock`.
   // Runs execs on `concurrency` threads until the limits are reached, `stop`
   // becomes true, or the run is interrupted. Events come back in start order.
+  // The first worker's error stops every worker and is rethrown.
   std::vector<ExecEvent> run(unsigned concurrency, ExecPhase phase, const WorkloadLimits& limits,
                              const std::atomic<bool>& stop, WorkloadProgress& progress,
                              const std::function<void(const ExecEvent&)>& on_exec = {}) const;

@@ -5,16 +5,21 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/digest.h"
 #include "testing/test_support.h"
 
 namespace harness::itest {
@@ -51,8 +56,17 @@ inline nlohmann::json read_report(const fs::path& run_dir) {
   return nlohmann::json::parse(slurp(run_dir / "report.json"));
 }
 
-// Loop devices whose backing file lies under `dir` (by path; the run dir
-// names are unique, so this never matches anything we did not create).
+// True when `path` is `dir` or lies beneath it, on a whole path component:
+// /tmp/x/run-1 is not under /tmp/x/run. (A deleted backing file reads
+// "PATH (deleted)"; the suffix follows the last component, so it matches.)
+inline bool is_at_or_under(const std::string& path, const fs::path& dir) {
+  std::string d = fs::weakly_canonical(dir).string();
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  if (path.compare(0, d.size(), d) != 0) return false;
+  return path.size() == d.size() || path[d.size()] == '/';
+}
+
+// Loop devices whose backing file lies under `dir`.
 inline std::vector<std::string> loop_devices_under(const fs::path& dir) {
   std::vector<std::string> found;
   std::error_code ec;
@@ -61,18 +75,54 @@ inline std::vector<std::string> loop_devices_under(const fs::path& dir) {
     if (name.rfind("loop", 0) != 0) continue;
     std::ifstream in(e.path() / "loop" / "backing_file");
     std::string backing;
-    if (in && std::getline(in, backing) && backing.find(dir.string()) != std::string::npos)
+    if (in && std::getline(in, backing) && is_at_or_under(backing, dir))
       found.push_back("/dev/" + name + " -> " + backing);
   }
   return found;
 }
 
-// Mounts under `dir` visible in this (the host's) mount namespace.
+// mountinfo writes space, tab, newline and backslash in paths as \ooo.
+inline std::string unescape_mountinfo(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Mounts under `dir` in every mount namespace on the machine. The harness
+// mounts in a private namespace, invisible from the test's own; the
+// namespace, and its mounts, outlive the harness for as long as any
+// process it left behind (a background child of an installer) is in it.
+// Each namespace is read once, through the first process found in it.
 inline std::vector<std::string> mounts_under(const fs::path& dir) {
   std::vector<std::string> found;
-  std::ifstream in("/proc/self/mountinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.find(dir.string()) != std::string::npos) found.push_back(line);
+  std::set<std::string> namespaces_read;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string pid = e.path().filename().string();
+    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    std::error_code link_ec;
+    std::string ns = fs::read_symlink(e.path() / "ns" / "mnt", link_ec).string();
+    if (link_ec || !namespaces_read.insert(ns).second) continue;  // gone, or already read
+    std::ifstream in(e.path() / "mountinfo");
+    for (std::string line; std::getline(in, line);) {
+      // "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field.
+      std::istringstream fields(line);
+      std::string skip, mountpoint;
+      fields >> skip >> skip >> skip >> skip >> mountpoint;
+      if (is_at_or_under(unescape_mountinfo(mountpoint), dir)) {
+        std::string comm = slurp(e.path() / "comm");
+        if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+        found.push_back(ns + " (held by pid " + pid + " " + comm + "): " + line);
+      }
+    }
+  }
   return found;
 }
 
@@ -89,5 +139,38 @@ inline void expect_nothing_left(const fs::path& dir) {
 inline unsigned long count_of(const nlohmann::json& report, const std::string& cls) {
   return report.at("counts").at(cls).get<unsigned long>();
 }
+
+// What a file outside the run directory looks like; hostile scenarios
+// must leave it exactly so.
+struct FileState {
+  std::string sha;
+  off_t size = 0;
+  timespec mtime{};
+  bool operator==(const FileState& o) const {
+    return sha == o.sha && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+inline FileState state_of(const fs::path& p) {
+  struct stat st {};
+  lstat(p.c_str(), &st);
+  return FileState{file_digest_hex(DigestAlgo::sha256, p), st.st_size, st.st_mtim};
+}
+
+// A file outside the run directory that hostile scenarios aim at (we
+// create it; the real /etc/passwd is never put at risk).
+struct Victim {
+  fs::path path;
+  FileState before;
+  explicit Victim(const fs::path& p) : path(p) {
+    std::ofstream(p) << "root:x:0:0:root:/root:/bin/bash\nthis file must never change\n";
+    before = state_of(p);
+  }
+  void expect_untouched() const {
+    ASSERT_TRUE(fs::exists(path)) << path << " was removed";
+    FileState now = state_of(path);
+    EXPECT_TRUE(now == before) << path << " changed: size " << before.size << " -> " << now.size;
+  }
+};
 
 }  // namespace harness::itest

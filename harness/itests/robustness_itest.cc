@@ -19,7 +19,6 @@
 #include <thread>
 #include <fmt/format.h>
 
-#include "base/digest.h"
 #include "itests/itest_support.h"
 
 namespace harness::itest {
@@ -30,9 +29,8 @@ using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------- helpers
 
-// A new, empty folder for one command's stdout/stderr. Child opens its
-// output files without O_TRUNC, so reusing one would mix a new, shorter
-// output with the tail of an old one.
+// A new, empty folder for one command's stdout/stderr, so that a log
+// read after a run is that command's and no earlier one's.
 fs::path fresh_logs(const fs::path& dir, const std::string& tag) {
   fs::path p = dir / ("logs-" + tag);
   fs::remove_all(p);
@@ -49,6 +47,8 @@ json load_jsonc(const fs::path& p) { return json::parse(slurp(p), nullptr, true,
 fs::path shortened(const std::string& shipped, const fs::path& dir, unsigned long iterations) {
   json s = load_jsonc(source_path("scenarios/" + shipped + ".json"));
   s["workload"]["iterations"] = iterations;
+  // Runs that go through every phase: signals land in each of them.
+  s["early_stop"] = false;
   for (auto& e : s["expect"])
     if (e.contains("min_execs_under_fault")) e["min_execs_under_fault"] = iterations;
   fs::path out = dir / (shipped + ".short.json");
@@ -132,25 +132,6 @@ unsigned env_unsigned(const char* name, unsigned def) {
 unsigned seed() {
   static const unsigned s = env_unsigned("HARNESS_ROBUSTNESS_SEED", static_cast<unsigned>(std::random_device{}()));
   return s;
-}
-
-std::string sha256_hex(const fs::path& p) { return file_digest_hex(DigestAlgo::sha256, p); }
-
-// What a file outside the run directory looks like; hostile scenarios
-// must leave it exactly so.
-struct FileState {
-  std::string sha;
-  off_t size = 0;
-  timespec mtime{};
-  bool operator==(const FileState& o) const {
-    return sha == o.sha && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
-  }
-};
-
-FileState state_of(const fs::path& p) {
-  struct stat st {};
-  lstat(p.c_str(), &st);
-  return FileState{sha256_hex(p), st.st_size, st.st_mtim};
 }
 
 // ------------------------------------------------------------------ kills
@@ -310,39 +291,42 @@ INSTANTIATE_TEST_SUITE_P(Signals, Kill, ::testing::Values(SIGINT, SIGTERM, SIGKI
   return p.param == SIGINT ? "SIGINT" : p.param == SIGTERM ? "SIGTERM" : "SIGKILL";
 });
 
-// A run killed with SIGKILL is cleaned by the next run beside it, without
-// anyone calling `harness gc`.
+// A run killed with SIGKILL is cleaned by the next run in the same runs
+// folder (the default, reports/runs), without anyone calling `harness gc`.
 TEST(Kill, TheNextRunCleansAKilledSibling) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   fs::path heroku = shortened("heroku-2017-truncation", tmp.path(), 3000);
   fs::path control = shortened("control-drop-caches", tmp.path(), 50);
-  fs::path parent = tmp.path() / "runs";
-  fs::create_directories(parent);
-  fs::path killed = parent / "killed";
-  Proc p = start({HARNESS_BIN, "run", "--backend", "host", heroku.string(), "--out", killed.string()}, tmp.path(),
-                 "killed");
+  fs::path parent = tmp.path() / "reports" / "runs";
+  Proc p = start({HARNESS_BIN, "run", "--backend", "host", heroku.string()}, tmp.path(), "killed", tmp.path());
   bool in_faults = false;
   for (int i = 0; i < 600 && !in_faults; ++i) {
     in_faults = last_phase(p.err) == "faults";
     if (!in_faults) usleep(20 * 1000);
   }
   ASSERT_TRUE(in_faults) << slurp(p.err);
+  ASSERT_TRUE(fs::is_directory(parent));
+  ASSERT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
+  fs::path killed = fs::directory_iterator(parent)->path();
+  // Controls: the leak checks see the live run's loop device and mount.
   ASSERT_FALSE(loop_devices_under(killed).empty());
+  ASSERT_FALSE(mounts_under(killed).empty());
   ASSERT_EQ(kill(p.child->pid(), SIGKILL), 0);
   p.child->wait();
   ASSERT_TRUE(fs::exists(killed / "harness-run.json"));
   ASSERT_TRUE(fs::exists(killed / "work"));
 
-  auto res = run_harness({"run", "--backend", "host", control.string(), "--out", (parent / "next").string()},
-                         tmp.path());
-  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
-  EXPECT_NE(res.err.find("gc: " + killed.string()), std::string::npos) << res.err;
+  Proc next = start({HARNESS_BIN, "run", "--backend", "host", control.string()}, tmp.path(), "next", tmp.path());
+  Exit e = decode(next.child->wait());
+  std::string err = slurp(next.err);
+  EXPECT_EQ(e.code, 0) << slurp(next.out) << err;
+  EXPECT_NE(err.find("gc: " + killed.string()), std::string::npos) << err;
   EXPECT_TRUE(fs::exists(killed / "gc.json"));
   EXPECT_FALSE(json::parse(slurp(killed / "gc.json"), nullptr, false).is_discarded());
   auto left = leftovers(killed);
   EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left);
-  EXPECT_TRUE(leftovers(parent / "next").empty());
+  for (const auto& run : fs::directory_iterator(parent)) EXPECT_TRUE(leftovers(run.path()).empty()) << run.path();
   expect_all_json_complete(parent);
   expect_nothing_left(tmp.path());
 }
@@ -567,22 +551,6 @@ TEST(EnvironmentFault, NoFreeLoopDeviceExits3) {
 
 // ------------------------------------------------------ hostile scenarios
 
-// A file outside the run directory that hostile scenarios aim at (we
-// create it; the real /etc/passwd is never put at risk).
-struct Victim {
-  fs::path path;
-  FileState before;
-  explicit Victim(const fs::path& p) : path(p) {
-    std::ofstream(p) << "root:x:0:0:root:/root:/bin/bash\nthis file must never change\n";
-    before = state_of(p);
-  }
-  void expect_untouched() const {
-    ASSERT_TRUE(fs::exists(path)) << path << " was removed";
-    FileState now = state_of(path);
-    EXPECT_TRUE(now == before) << path << " changed: size " << before.size << " -> " << now.size;
-  }
-};
-
 std::string scenario_text(const std::string& body) {
   return R"({"name": "hostile", "timeout_s": 30,
   "workload": {"argv": ["/bin/true"], "iterations": 5},
@@ -618,6 +586,7 @@ TEST(Hostile, ValidationRefusalsThroughTheCliTouchNothing) {
       {"NUL in a path", R"("faults": [{"name": "f", "schedule": {"kind": "once"},
           "actions": [{"action": "truncate", "to": "x\u0000/../../passwd"}]}])"},
       {"deep nesting", R"("description": )" + std::string(100000, '[') + std::string(100000, ']')},
+      {"duplicate key spelled with an escape", R"("\u0077orkload": {"argv": ["/bin/false"], "iterations": 1})"},
   };
   int n = 0;
   for (const auto& [what, body] : cases) {
@@ -625,14 +594,14 @@ TEST(Hostile, ValidationRefusalsThroughTheCliTouchNothing) {
     fs::path sc = tmp.path() / fmt::format("hostile-{}.json", n);
     std::ofstream(sc) << scenario_text(body);
     fs::path run = tmp.path() / fmt::format("run-{}", n++);
-    auto t0 = std::chrono::steady_clock::now();
+    // That refusing costs bounded work is checked by counting in the unit
+    // tests (hostile_scenarios_test, json_locator_test); here 60 s is only
+    // a deadline.
     auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()},
-                           fresh_logs(tmp.path(), std::to_string(n)));
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                           fresh_logs(tmp.path(), std::to_string(n)), std::chrono::seconds(60));
     EXPECT_EQ(res.exit_code, 2) << res.out << res.err;
     EXPECT_NE(res.err.find(sc.string() + ":"), std::string::npos) << "the error names file:line:col\n" << res.err;
     EXPECT_FALSE(fs::exists(run)) << "a refused scenario created its run directory";
-    EXPECT_LT(secs, 10);
   }
   // Bytes that are not a JSON text at all.
   for (const std::string& bytes : {std::string("\xef\xbb\xbf{}"), std::string("{\"name\": \"\xff\"}"),

@@ -11,9 +11,16 @@
 namespace harness::itest {
 namespace {
 
+// The workload exits 0 until its fault has created {work}/flag, then
+// `exit_code`: a clean baseline, and the behaviour under fault chosen.
+// Early stop ends each run once its expectation is decided; the many
+// iterations leave room for the execs that start before the flag exists.
 void write_scenario(const fs::path& dir, const std::string& name, int exit_code, const std::string& expect) {
   std::ofstream(dir / (name + ".json")) << R"({"name": ")" << name << R"(", "timeout_s": 30,
-    "workload": {"argv": [")" << TESTPROGS_DIR << R"(/exit_n", ")" << exit_code << R"("], "iterations": 5},
+    "workload": {"argv": ["/bin/sh", "-c", "[ -e {work}/flag ] && exit )" << exit_code << R"(; exit 0"],
+                 "iterations": 200, "warmup": 2},
+    "faults": [{"name": "flag", "schedule": {"kind": "once"},
+                "actions": [{"action": "run", "argv": ["/bin/touch", "{work}/flag"]}]}],
     "expect": [)" << expect << "]}";
 }
 
@@ -32,7 +39,7 @@ TEST(ShardMerge, ShardsPartitionAndMergeMatchesUnsharded) {
   write_scenario(sc, "alpha", 0, R"({"classes": ["ok"], "at_least": 5})");
   write_scenario(sc, "bravo", 3, R"({"classes": ["abnormal"], "at_most": 0})");  // fails on purpose
   write_scenario(sc, "charlie", 0, R"({"classes": ["ok"], "at_least": 1})");
-  write_scenario(sc, "delta", 7, R"({"classes": ["exit_nonzero"], "at_least": 5})");
+  write_scenario(sc, "delta", 7, R"({"classes": ["exit_nonzero"], "at_least": 3})");
   write_scenario(sc, "echo", 0, R"({"classes": ["ok"], "at_least": 5})");
   std::vector<std::string> files;
   for (const char* n : {"echo", "alpha", "delta", "bravo", "charlie"}) files.push_back((sc / (std::string(n) + ".json")).string());

@@ -1,20 +1,20 @@
-// Write attribution: turns the writers that fanotify saw into the one
-// sentence a postmortem needs, e.g. "stack-install (regressed) pid 812
-// truncated images/stack.img while it was mounted read-only on /dev/loop0
-// at mnt/stack; 173 SIGSEGV followed, the first 0.4 s after the write".
+// Write attribution: turns the writers the kernel reported into the one
+// sentence a postmortem needs, e.g. "cat (pid 4204), started by fault
+// "redeploy" (stack-install (regressed)): sh install.sh (pid 4190)
+// truncated and rewrote data/cedar-14.img while it was mounted read-only
+// on /dev/loop0 at mnt/stack; 173 SIGSEGV followed, the first 0.4 s after
+// the write." Who a writer was comes from core/writer_origin.h, so the
+// verdict and every report name it alike.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/run_record.h"
 
 namespace harness {
 
-// Who a writer was, in words: a labelled run action, the harness's own
-// fault action, or the executable's name.
-std::string describe_writer(const nlohmann::json& writer, const RunRecord& r);
-// "" when nobody wrote a watched image.
+// "" when nobody wrote a watched image. Names the first writer; says how
+// many more there were only as a count, since not every renderer lists them.
 std::string writer_summary(const RunRecord& r);
 
 }  // namespace harness

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "base/error.h"
-#include "report/report_command.h"
+#include "report/report_load.h"
 #include "report/report_files.h"
 #include "report/report_html.h"
 #include "report/report_md.h"
@@ -56,7 +56,7 @@ std::optional<std::pair<double, double>> interval(const json& r) {
 std::string expectation_text(const json& r, const std::string& text) {
   for (const auto& e : array_or_empty(r, "expectations"))
     if (str_or(e, "text") == text)
-      return fmt::format("{} (observed {})", bool_or(e, "held") ? "held" : "FAILED",
+      return fmt::format("{} (observed {})", expectation_state(e),
                          e.contains("observed") ? scalar_text(e["observed"]) : "?");
   return "\u2014";
 }
@@ -269,39 +269,5 @@ std::string compare_html(const json& a, const json& b) {
   return html_document(title, body);
 }
 
-int cmd_compare(const std::vector<std::string>& args) {
-  std::vector<std::string> runs;
-  std::optional<fs::path> out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, "--out needs a directory");
-      out = args[++i];
-    } else if (args[i] == "--help") {
-      fmt::print("usage: harness compare RUN_A RUN_B [--out DIR]\n");
-      return 0;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw Error(ErrorKind::invalid_scenario, fmt::format("compare: unknown option {}", args[i]));
-    } else {
-      runs.push_back(args[i]);
-    }
-  }
-  if (runs.size() != 2)
-    throw Error(ErrorKind::invalid_scenario,
-                fmt::format("compare needs exactly two run directories, got {} (usage: harness compare RUN_A RUN_B "
-                            "[--out DIR])",
-                            runs.size()));
-  json a = load_report(runs[0]), b = load_report(runs[1]);
-  if (!out) {
-    fmt::print("{}", compare_markdown(a, b));
-    return 0;
-  }
-  std::error_code ec;
-  fs::create_directories(*out, ec);
-  if (ec) throw EnvironmentError(fmt::format("{}: cannot create the directory: {}", out->string(), ec.message()));
-  write_file_atomically(*out / "compare.md", compare_markdown(a, b));
-  write_file_atomically(*out / "compare.html", compare_html(a, b));
-  fmt::print("wrote {} and {}\n", (*out / "compare.md").string(), (*out / "compare.html").string());
-  return 0;
-}
 
 }  // namespace harness

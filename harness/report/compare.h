@@ -24,8 +24,5 @@ std::vector<CompareTable> compare_reports(const nlohmann::json& a, const nlohman
 std::string compare_markdown(const nlohmann::json& a, const nlohmann::json& b);
 std::string compare_html(const nlohmann::json& a, const nlohmann::json& b);
 
-// `harness compare RUN_A RUN_B [--out DIR]`: writes DIR/compare.md and
-// DIR/compare.html, or prints the markdown when there is no --out.
-int cmd_compare(const std::vector<std::string>& args);
 
 }  // namespace harness

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "base/error.h"
-#include "report/report_command.h"
+#include "report/report_load.h"
 #include "report/report_files.h"
 #include "report/report_json.h"
 #include "report/report_junit.h"
@@ -104,6 +104,8 @@ Merged merge_reports(std::vector<nlohmann::json> reports) {
     std::string v = r.at("verdict").get<std::string>();
     ++verdicts[v];
     m.all_pass = m.all_pass && v == "pass";
+    m.outcomes.emplace_back(verdict_status_from_string(v),
+                            r.contains("run") && r.at("run").is_object() && r.at("run").value("interrupted", false));
     rows.push_back({{"scenario", r.at("scenario")},
                     {"verdict", v},
                     {"counts", r.at("counts")},
@@ -120,36 +122,5 @@ Merged merge_reports(std::vector<nlohmann::json> reports) {
   return m;
 }
 
-int cmd_merge(const std::vector<std::string>& args) {
-  std::vector<fs::path> dirs;
-  fs::path out = ".";
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
-    else if (args[i] == "--help") {
-      fmt::print("usage: harness merge DIR... [--out DIR]\n"
-                 "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
-                 "  DIR/summary.json and DIR/junit.xml (one testcase per scenario)\n");
-      return 0;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw Error(ErrorKind::invalid_scenario, fmt::format("merge: unknown option {}", args[i]));
-    } else {
-      dirs.emplace_back(args[i]);
-    }
-  }
-  if (dirs.empty()) throw Error(ErrorKind::invalid_scenario, "merge needs at least one directory");
-  auto files = find_reports(dirs);
-  if (files.empty()) throw Error(ErrorKind::invalid_scenario, "merge: no report.json found in the given directories");
-  Merged m = merge_reports(files);
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  write_file_atomically(out / "summary.json", m.summary.dump(2) + "\n");
-  write_file_atomically(out / "junit.xml", m.junit);
-  for (const auto& row : m.summary.at("scenarios"))
-    fmt::print("{:34} {}\n", row.at("scenario").get<std::string>(), row.at("verdict").get<std::string>());
-  if (files.size() > m.summary.at("by_scenario").size()) fmt::print("{}", pooled_text(m.summary.at("by_scenario")));
-  fmt::print("merged {} reports into {} and {}\n", files.size(), (out / "summary.json").string(),
-             (out / "junit.xml").string());
-  return m.all_pass ? 0 : 1;
-}
 
 }  // namespace harness

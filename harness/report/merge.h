@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/verdict.h"
 
 namespace harness {
 
@@ -28,13 +31,14 @@ struct Merged {
   nlohmann::json summary;
   std::string junit;
   bool all_pass = true;
+  // Each report's verdict and whether it was interrupted, for the caller's
+  // exit code.
+  std::vector<std::pair<VerdictStatus, bool>> outcomes;
 };
 
 Merged merge_reports(const std::vector<std::filesystem::path>& report_files);
 // The same from reports already in memory.
 Merged merge_reports(std::vector<nlohmann::json> reports);
 
-// `harness merge DIR... [--out DIR]`: writes summary.json and junit.xml.
-int cmd_merge(const std::vector<std::string>& args);
 
 }  // namespace harness

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "report/report_command.h"
+#include "report/report_load.h"
 #include "report/report_fixture.h"
 
 namespace harness {
@@ -71,17 +71,6 @@ TEST_F(ReportFiles, UnwritableDirectoryIsAnEnvironmentErrorNamingThePath) {
   }
 }
 
-TEST_F(ReportFiles, ReportCommandRerendersFromReportJsonAlone) {
-  json r = fixture::heroku_like_report();
-  std::ofstream(dir_ / "report.json") << r.dump(2);
-  ASSERT_EQ(cmd_report({dir_.string(), "--junit", (dir_ / "all.xml").string()}), 0);
-  EXPECT_TRUE(fs::exists(dir_ / "report.md"));
-  EXPECT_TRUE(fs::exists(dir_ / "report.html"));
-  EXPECT_TRUE(fs::exists(dir_ / "junit.xml"));
-  EXPECT_NE(slurp(dir_ / "all.xml").find("name=\"heroku-2017-truncation\""), std::string::npos);
-  // A report.json path works as well as its directory.
-  EXPECT_EQ(cmd_report({(dir_ / "report.json").string()}), 0);
-}
 
 TEST_F(ReportFiles, MissingOrMalformedReportIsExitTwoNamingTheFile) {
   auto expect_invalid = [&](const fs::path& arg, const std::string& needle) {
@@ -102,7 +91,6 @@ TEST_F(ReportFiles, MissingOrMalformedReportIsExitTwoNamingTheFile) {
   expect_invalid(dir_, "$.events: missing");
   std::ofstream(dir_ / "report.json") << R"({"scenario": "x", "verdict": 1, "counts": {}, "events": []})";
   expect_invalid(dir_, "$.verdict: must be a string");
-  EXPECT_THROW(cmd_report({}), Error);
 }
 
 }  // namespace

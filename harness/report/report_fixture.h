@@ -64,9 +64,11 @@ inline RunRecord heroku_like_record(bool crashes = true, unsigned fault_execs = 
   r.duration_ms = 2500;
   r.backend = "host";
   r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"hostname", "ci"},
-                   {"backend", "host"},          {"harness_pid", 812}};
+                   {"backend", "host"}};
+  r.harness_pid = 812;
+  r.planned_faults = {{"redeploy", false}};
   r.images.push_back(ImageRecord{"demo", "images/demo.img", 10485760, "ext4"});
-  r.mounts.push_back(MountRecord{"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 65024, 4242, true});
+  r.mounts.push_back(MountRecord{"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 65024, 4242, true, "ro,nosuid,nodev,relatime"});
   r.phases = {{"setup", 0.1}, {"warmup", 50}, {"faults", 100}, {"teardown", 2400}};
   unsigned long seq = 0;
   for (int i = 0; i < 3; ++i) r.execs.push_back(exec_at(50 + i * 10, ExecClass::ok, seq++, ExecPhase::warmup));
@@ -82,7 +84,7 @@ inline RunRecord heroku_like_record(bool crashes = true, unsigned fault_execs = 
     w.action = "overwrite_truncate";
     w.label = "cat backup.img > demo.img";
     w.fire = fire;
-    w.t_start_ms = 800 + fire * 300;
+    w.t_start_ms = fire == 0 ? 100 : 800 + fire * 300;
     w.t_end_ms = w.t_start_ms + 40;
     w.outcome = "ok";
     w.detail = "wrote 10485760 bytes from backup.img into images/demo.img after truncating it";
@@ -98,17 +100,18 @@ inline RunRecord heroku_like_record(bool crashes = true, unsigned fault_execs = 
   r.kernel_log = nlohmann::json::array();
   r.kernel_log.push_back({{"t_ms", 950.5}, {"line", "sleep[1234]: segfault at 7f00 ip 55aa error 4 in sleep"}});
   r.kernel_log.push_back({{"t_ms", 951.0}, {"line", "EXT4-fs error (device loop0): bad extent <&\"'>"}});
-  r.writers = nlohmann::json::array();
-  r.writers.push_back({{"pid", 812},
-                       {"exe", "/usr/bin/harness"},
-                       {"argv", {"harness", "run"}},
-                       {"t_ms", 800.5},
-                       {"path", "images/demo.img"},
-                       {"access", "modify"},
-                       {"truncated", true},
-                       {"mount_options", "loop,ro"},
-                       {"image_mounted_at", "mnt/demo"},
-                       {"loop_device", "/dev/loop0"}});
+  Writer w;
+  w.process = ProcessInfo{812, 1, "/usr/bin/harness", {"harness", "run"}};
+  w.identity_from = "open";
+  w.path = "images/demo.img";
+  w.t_open_ms = 800.2;
+  w.t_first_ms = 800.5;
+  w.t_last_ms = 1740;
+  w.modify_events = 640;
+  w.truncated = true;
+  r.writes.writers = {w};
+  r.writes.watches = {Watch{"images/demo.img", "mnt/demo", "/dev/loop0", "loop,ro", 65024, 4242, 40, 2450}};
+  r.writes.method = "fanotify (fixture)";
   r.images_evidence = nlohmann::json::array();
   for (const char* when : {"before redeploy#0", "after redeploy#3"})
     r.images_evidence.push_back({{"path", "images/demo.img"},

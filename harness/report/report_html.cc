@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/scenario.h"
 #include "report/report_view.h"
 
 namespace harness {
@@ -54,11 +55,11 @@ body { margin:0; background:var(--bg); color:var(--fg);
 main { max-width: 1320px; margin: 0 auto; padding: 20px 28px 40px; }
 header.top { display:flex; align-items:center; gap:16px; flex-wrap:wrap; padding:18px 22px; border-radius:10px;
   background:var(--card); border:1px solid var(--line); border-left:8px solid #888; }
-header.top.pass { border-left-color:#2e7d32; } header.top.fail { border-left-color:#c62828; }
+header.top.pass { border-left-color:#2e7d32; } header.top.fail { border-left-color:#c62828; } header.top.inconclusive { border-left-color:#b26a00; }
 header.top.timeout, header.top.error { border-left-color:#ef6c00; }
 header.top h1 { font-size:22px; margin:0; font-weight:650; }
 .badge { font-weight:700; letter-spacing:.06em; padding:3px 12px; border-radius:999px; color:#fff; background:#888; font-size:13px; }
-.badge.pass { background:#2e7d32; } .badge.fail { background:#c62828; } .badge.timeout, .badge.error { background:#ef6c00; }
+.badge.pass { background:#2e7d32; } .badge.fail { background:#c62828; } .badge.timeout, .badge.error { background:#ef6c00; } .badge.inconclusive { background:#b26a00; }
 .meta { color:var(--muted); font-size:13px; width:100%; margin:0; }
 .desc { margin:0; width:100%; }
 #writer { margin:14px 0 0; padding:12px 16px; background:#fff4f2; border:1px solid #f3c5bd; border-radius:8px; font-size:15px; }
@@ -77,7 +78,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 td.mono, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size:12px; overflow-wrap:anywhere; }
 table.kv td:first-child { width:220px; color:var(--muted); }
 tr.total td { font-weight:650; border-top:2px solid var(--line); }
-.held { color:#2e7d32; font-weight:650; } .failed { color:#c62828; font-weight:650; }
+.held { color:#2e7d32; font-weight:650; } .failed { color:#c62828; font-weight:650; } .undecided { color:#b26a00; font-weight:650; }
 .swatch { display:inline-block; width:11px; height:11px; border-radius:2px; vertical-align:-1px; margin-right:6px; }
 .legend { display:flex; flex-wrap:wrap; gap:6px 18px; font-size:12px; color:var(--muted); margin-top:6px; }
 pre.log { background:#0f1720; color:#d7dde5; padding:12px 14px; border-radius:8px; overflow:auto; font-size:12px; max-height:520px; }
@@ -149,7 +150,8 @@ class Table {
 };
 
 bool is_write(const std::string& a) {
-  return a == "overwrite_truncate" || a == "overwrite" || a == "atomic_replace" || a == "truncate";
+  auto k = action_kind_from_string(a);
+  return k && is_write_action(*k);
 }
 
 std::string band_class(const std::string& action) {
@@ -503,8 +505,8 @@ std::string expectations_html(const json& report) {
   if (!exps.empty()) {
     Table t({"result", "expectation", "observed", "detail"}, "llrl");
     for (const auto& e : exps) {
-      bool held = bool_or(e, "held");
-      t.raw_row({fmt::format("<span class=\"{}\">{}</span>", held ? "held" : "failed", held ? "held" : "FAILED"),
+      std::string state = expectation_state(e);
+      t.raw_row({fmt::format("<span class=\"{}\">{}</span>", state == "FAILED" ? "failed" : state, state),
                  esc(str_or(e, "text")), esc(e.is_object() && e.contains("observed") ? scalar_text(e["observed"]) : ""),
                  esc(str_or(e, "detail"))});
     }
@@ -672,7 +674,7 @@ std::string html_document(std::string_view title, std::string_view body_html) {
 
 std::string render_html(const json& report) {
   std::string verdict = str_or(report, "verdict", "unknown");
-  std::string vclass = verdict == "pass" || verdict == "fail" || verdict == "timeout" || verdict == "error" ? verdict
+  std::string vclass = verdict == "pass" || verdict == "fail" || verdict == "inconclusive" || verdict == "timeout" || verdict == "error" ? verdict
                                                                                                            : "unknown";
   std::string scenario = str_or(report, "scenario", "(unnamed scenario)");
   const json& run = object_or_empty(report, "run");

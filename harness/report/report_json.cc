@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/statistics.h"
+#include "core/writer_origin.h"
 #include "report/attribution.h"
 #include "report/report_view.h"
 
@@ -29,6 +30,20 @@ json counts_to_json(const ExecCounts& c) {
   return j;
 }
 
+json expectation_to_json(const ExpectationResult& res) {
+  return json{{"text", res.text},
+              {"held", res.held},
+              {"undecided", res.undecided},
+              {"state", res.held ? "held" : res.undecided ? "undecided" : "failed"},
+              {"basis", std::string(to_string(res.basis))},
+              {"observed", res.observed},
+              {"detail", res.detail}};
+}
+
+std::string reason_line(const ExpectationResult& res) {
+  return fmt::format("{} {} ({})", res.held ? "held:" : res.undecided ? "UNDECIDED:" : "FAILED:", res.text, res.detail);
+}
+
 json build_report(const RunRecord& r, const Verdict& v) {
   json report;
   report["format_version"] = kReportFormatVersion;
@@ -38,43 +53,71 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["verdict"] = std::string(to_string(v.status));
   json reasons = json::array(), expectations = json::array();
   for (const auto& res : v.results) {
-    reasons.push_back(fmt::format("{} {} ({})", res.held ? "held:" : "FAILED:", res.text, res.detail));
-    expectations.push_back({{"text", res.text}, {"held", res.held}, {"observed", res.observed}, {"detail", res.detail}});
+    reasons.push_back(reason_line(res));
+    expectations.push_back(expectation_to_json(res));
   }
+  for (const auto& why : v.inconclusive_reasons) reasons.push_back("inconclusive: " + why);
   if (!r.error.empty()) reasons.push_back("error: " + r.error);
   if (r.timed_out) reasons.push_back("the scenario hit its timeout_s and was stopped");
   report["verdict_reasons"] = reasons;
+  report["inconclusive_reasons"] = v.inconclusive_reasons;
+  report["verdict_rests_on"] = v.rests_on;
   report["expectations"] = expectations;
   report["counts"] = counts_to_json(v.counts);
+  report["counts_warmup"] = counts_to_json(v.counts_warmup);
   report["counts_under_fault"] = counts_to_json(v.counts_under_fault);
-  report["execs"] = {{"total", v.counts.total}, {"warmup", v.warmup_execs}, {"under_fault", v.n}};
+  report["execs"] = {{"total", v.counts.total},
+                     {"warmup", v.warmup_execs},
+                     {"before_first_fault", v.before_fault_execs},
+                     {"under_fault", v.n}};
+  report["first_fault_ms"] = v.first_fault_ms >= 0 ? json(v.first_fault_ms) : json(nullptr);
   report["statistics"] = binomial_statistics(v.k, v.n);
   report["run"] = {{"id", r.run_id},
                    {"run_dir", r.run_dir},
                    {"started_at", r.started_at},
                    {"duration_ms", r.duration_ms},
                    {"backend", r.backend},
+                   {"harness_pid", r.harness_pid},
                    {"interrupted", r.interrupted},
                    {"timed_out", r.timed_out},
+                   {"stopped_early", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early)},
+                   {"stopped_early_ms", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early_ms)},
                    {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
   report["environment"] = r.environment;
-  json images = json::array();
-  for (const auto& i : r.images)
-    images.push_back({{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}});
+  json faults = json::array();
+  for (const auto& p : r.planned_faults) {
+    unsigned long fired = 0;
+    for (const auto& f : r.faults)
+      if (f.fault == p.name) fired = std::max<unsigned long>(fired, f.fire + 1);
+    json j = to_json(p);
+    j["fired"] = fired;
+    faults.push_back(std::move(j));
+  }
+  report["faults"] = faults;
+  json images = json::array(), mounts = json::array();
+  for (const auto& i : r.images) images.push_back(to_json(i));
+  for (const auto& m : r.mounts) mounts.push_back(to_json(m));
   report["images"] = images;
-  json mounts = json::array();
-  for (const auto& m : r.mounts)
-    mounts.push_back({{"image", m.image},
-                      {"mountpoint", m.mountpoint},
-                      {"options", m.options},
-                      {"loop_device", m.loop_device},
-                      {"backing_dev", m.backing_dev},
-                      {"backing_inode", m.backing_inode},
-                      {"autoclear", m.autoclear}});
   report["mounts"] = mounts;
   report["kernel_log"] = r.kernel_log;
-  report["writers"] = r.writers;
-  for (auto& w : report["writers"]) w["who"] = describe_writer(w, r);
+  report["write_evidence"] = to_json(r.writes);
+  json writers = json::array();
+  for (const auto& w : r.writes.writers) {
+    json j = to_json(w);
+    j["who"] = describe_writer(w, r);
+    WriterOrigin o = origin_of(w, r);
+    j["origin"] = o.kind == WriterOrigin::Kind::harness_action ? "harness"
+                  : o.kind == WriterOrigin::Kind::run_action   ? "run_action"
+                                                               : "other";
+    if (o.action) j["origin_fault"] = o.action->fault;
+    if (const Watch* watch = r.writes.watch_of(w.path)) {
+      j["image_mounted_at"] = watch->mountpoint;
+      j["loop_device"] = watch->loop_device;
+      j["mount_options"] = watch->mount_options;
+    }
+    writers.push_back(std::move(j));
+  }
+  report["writers"] = writers;
   if (std::string s = writer_summary(r); !s.empty()) report["writer_summary"] = s;
   report["images_evidence"] = r.images_evidence;
   report["page_cache"] = r.page_cache;
@@ -95,18 +138,19 @@ RunRecord record_from_report(const json& report) {
   r.backend = run.value("backend", "host");
   r.interrupted = run.value("interrupted", false);
   r.timed_out = run.value("timed_out", false);
+  if (run.contains("stopped_early") && run["stopped_early"].is_string()) {
+    r.stopped_early = run["stopped_early"].get<std::string>();
+    r.stopped_early_ms = run.value("stopped_early_ms", -1.0);
+  }
   if (run.contains("error") && run["error"].is_string()) r.error = run["error"].get<std::string>();
   r.environment = report.value("environment", json::object());
-  for (const auto& i : report.value("images", json::array()))
-    r.images.push_back(ImageRecord{i.at("name").get<std::string>(), i.at("path").get<std::string>(),
-                                   i.at("size_bytes").get<unsigned long long>(), i.value("fs", "")});
-  for (const auto& m : report.value("mounts", json::array()))
-    r.mounts.push_back(MountRecord{m.at("image").get<std::string>(), m.at("mountpoint").get<std::string>(),
-                                   m.value("options", ""), m.value("loop_device", ""),
-                                   m.value("backing_dev", 0ULL), m.value("backing_inode", 0ULL),
-                                   m.value("autoclear", false)});
+  // Reports before format 2 kept the harness's pid in the environment.
+  r.harness_pid = run.value("harness_pid", r.environment.value("harness_pid", 0));
+  for (const auto& f : report.value("faults", json::array())) r.planned_faults.push_back(planned_fault_from_json(f));
+  for (const auto& i : report.value("images", json::array())) r.images.push_back(image_record_from_json(i));
+  for (const auto& m : report.value("mounts", json::array())) r.mounts.push_back(mount_record_from_json(m));
   r.kernel_log = report.value("kernel_log", json::array());
-  r.writers = report.value("writers", json::array());
+  r.writes = write_evidence_from_json(report.value("write_evidence", json()), report.value("writers", json::array()));
   r.images_evidence = report.value("images_evidence", json::array());
   r.page_cache = report.value("page_cache", json::array());
   events_from_json(report.at("events"), r);
@@ -118,16 +162,18 @@ std::string summary_text(const json& report, bool color) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
   std::string verdict = report.at("verdict").get<std::string>();
-  const char* vcolor = verdict == "pass" ? "1;32" : "1;31";
+  const char* vcolor = verdict == "pass" ? "1;32" : verdict == "inconclusive" ? "1;33" : "1;31";
   std::string out;
   out += fmt::format("scenario  {}  [{} backend]\n", report.at("scenario").get<std::string>(),
                      report.at("run").value("backend", "host"));
   out += fmt::format("verdict   {}\n", paint(verdict, vcolor));
+  if (std::string basis = report.value("verdict_rests_on", ""); !basis.empty())
+    out += fmt::format("rests on  {}\n", basis);
   const json& c = report.at("counts");
   const json& ex = report.at("execs");
-  out += fmt::format("execs     {} total ({} warm-up, {} under fault) in {:.1f} s\n",
+  out += fmt::format("execs     {} total ({} warm-up, {} before the first fault acted, {} under fault) in {:.1f} s\n",
                      ex.at("total").get<unsigned long>(), ex.at("warmup").get<unsigned long>(),
-                     ex.at("under_fault").get<unsigned long>(),
+                     ex.value("before_first_fault", 0UL), ex.at("under_fault").get<unsigned long>(),
                      report.at("run").value("duration_ms", 0.0) / 1000.0);
   std::string counts;
   for (ExecClass k : kAllExecClasses) {
@@ -135,6 +181,8 @@ std::string summary_text(const json& report, bool color) {
     counts += fmt::format("{}={} ", name, c.value(name, 0UL));
   }
   out += fmt::format("counts    {}\n", counts);
+  if (const json& why = report.at("run").value("stopped_early", json()); why.is_string())
+    out += fmt::format("decided   {}; stopped early (--no-early-stop runs to the end)\n", why.get<std::string>());
   const json& st = report.at("statistics");
   if (std::string p = statistics_phrase(st, " (95% one-sided Clopper-Pearson)"); !p.empty())
     out += fmt::format("{}{}\n", count_or(st, "abnormal") == 0 ? "bound     " : "rate      ", p);

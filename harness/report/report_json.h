@@ -9,7 +9,11 @@
 
 namespace harness {
 
-inline constexpr int kReportFormatVersion = 1;
+// 2: the verdict can be "inconclusive"; expectations carry "basis" and
+// "undecided"; "write_evidence", "faults", "counts_warmup" and
+// "execs.before_first_fault" were added; run.harness_pid replaces
+// environment.harness_pid.
+inline constexpr int kReportFormatVersion = 2;
 
 nlohmann::json build_report(const RunRecord& r, const Verdict& v);
 // The verdict's counts as a JSON object with every class as a key.

@@ -104,6 +104,16 @@ std::string system_out(const json& report) {
   return std::string(keep) + fmt::format(fmt::runtime(note_fmt), keep.size(), out.size());
 }
 
+// The reasons a run is inconclusive, in one line.
+std::string inconclusive_why(const json& report) {
+  std::vector<std::string> why;
+  for (const auto& r : array_or_empty(report, "inconclusive_reasons"))
+    if (r.is_string()) why.push_back(r.get<std::string>());
+  for (const auto& e : array_or_empty(report, "expectations"))
+    if (bool_or(e, "undecided", false)) why.push_back(fmt::format("{}: {}", str_or(e, "text", "?"), str_or(e, "detail")));
+  return why.empty() ? std::string("the evidence was insufficient") : fmt::format("{}", fmt::join(why, "; "));
+}
+
 std::string testcase(const json& report, const std::string& name) {
   std::string verdict = str_or(report, "verdict", "unknown");
   const json& run = object_or_empty(report, "run");
@@ -115,10 +125,9 @@ std::string testcase(const json& report, const std::string& name) {
     size_t total = 0;
     for (const auto& e : array_or_empty(report, "expectations")) {
       ++total;
-      if (bool_or(e, "held", true)) continue;
+      if (bool_or(e, "held", true) || bool_or(e, "undecided", false)) continue;
       failed.push_back(str_or(e, "text", "?"));
-      body += fmt::format("FAILED: {} (observed {}; {})\n", str_or(e, "text", "?"),
-                          e.is_object() && e.contains("observed") ? scalar_text(e["observed"]) : "?", str_or(e, "detail"));
+      body += fmt::format("FAILED: {} ({})\n", str_or(e, "text", "?"), str_or(e, "detail"));
     }
     std::string message =
         failed.empty() ? std::string("the verdict is fail")
@@ -129,11 +138,14 @@ std::string testcase(const json& report, const std::string& name) {
     std::string message;
     if (verdict == "timeout") message = "the scenario hit its timeout and was stopped";
     else if (std::string err = str_or(run, "error"); !err.empty()) message = err;
+    else if (verdict == "inconclusive") message = "inconclusive: " + inconclusive_why(report);
     else message = fmt::format("the verdict is {}", verdict);
     std::string body;
     for (const auto& r : array_or_empty(report, "verdict_reasons"))
       if (r.is_string()) body += r.get<std::string>() + "\n";
-    std::string type = verdict == "timeout" || verdict == "error" ? verdict : "unknown";
+    // An inconclusive run is an error, not a failure and never a skip: the
+    // system under test was not shown to misbehave, and not shown not to.
+    std::string type = verdict == "timeout" || verdict == "error" || verdict == "inconclusive" ? verdict : "unknown";
     out += fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", attr(message), type, text(body));
   }
   out += fmt::format("      <system-out>{}</system-out>\n", text(system_out(report)));

@@ -118,7 +118,7 @@ void section_expectations(std::string& out, const json& report) {
   if (!exps.empty()) {
     Table t({"result", "expectation", "observed", "detail"}, "llrl");
     for (const auto& e : exps)
-      t.row({bool_or(e, "held") ? "held" : "FAILED", str_or(e, "text"),
+      t.row({expectation_state(e), str_or(e, "text"),
              e.is_object() && e.contains("observed") ? scalar_text(e.at("observed")) : "", str_or(e, "detail")});
     out += t.str();
   }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/exec_class.h"
+#include "core/scenario.h"
 
 namespace harness {
 
@@ -21,9 +22,10 @@ const json* find(const json& j, std::string_view key) {
   return it == j.end() ? nullptr : &*it;
 }
 
-bool is_write_action(const std::string& a) {
-  return a == "overwrite_truncate" || a == "overwrite" || a == "atomic_replace" || a == "truncate" ||
-         a == "run";
+// The actions that may have written an image: write actions and `run`.
+bool may_write_action(const std::string& a) {
+  auto k = action_kind_from_string(a);
+  return k && may_write(*k);
 }
 
 std::string signal_words(const std::string& cls) {
@@ -112,7 +114,13 @@ std::vector<std::string> exec_class_names(const json& report) {
 }
 
 bool is_crash_class(std::string_view cls) {
-  return cls == "sigsegv" || cls == "sigbus" || cls == "sigill" || cls == "other_signal";
+  auto c = exec_class_from_string(cls);
+  return c && is_crash(*c);
+}
+
+std::string expectation_state(const json& e) {
+  if (bool_or(e, "held")) return "held";
+  return bool_or(e, "undecided") ? "undecided" : "FAILED";
 }
 
 std::vector<const json*> events_of(const json& report, std::string_view type) {
@@ -164,7 +172,7 @@ std::string what_happened(const json& report) {
   const json* first_write = nullptr;
   auto faults = events_of(report, "fault");
   for (const json* f : faults)
-    if (str_or(*f, "fault") != "setup" && is_write_action(str_or(*f, "action"))) {
+    if (str_or(*f, "fault") != "setup" && may_write_action(str_or(*f, "action"))) {
       first_write = f;
       break;
     }

@@ -47,7 +47,11 @@ std::string format_bytes(double bytes);
 // Exec classes in the contract's order, then any class the report has that
 // this harness does not know (so a newer report still renders all counts).
 std::vector<std::string> exec_class_names(const nlohmann::json& report);
-bool is_crash_class(std::string_view cls);  // died by a signal (not hung)
+// is_crash() of exec_class.h, for a class named in a report.
+bool is_crash_class(std::string_view cls);
+// An expectation's state as reports print it: "held", "FAILED" or
+// "undecided" (a report from before format 2 has only "held").
+std::string expectation_state(const nlohmann::json& expectation);
 
 // All events of one type ("exec", "fault", "phase"), in report order.
 std::vector<const nlohmann::json*> events_of(const nlohmann::json& report, std::string_view type);

@@ -3,13 +3,17 @@
 // output in files. Header-only so no library carries test code.
 #pragma once
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/child.h"
@@ -69,6 +73,42 @@ inline CliResult run_argv(const std::vector<std::string>& argv, const fs::path& 
   c.out = slurp(o.stdout_file);
   c.err = slurp(o.stderr_file);
   return c;
+}
+
+// A word no other process on the machine has in its command line, so a
+// test can find the processes it started (and only those) by passing it
+// as an argument the program ignores.
+inline std::string unique_token(const std::string& tag = "t") {
+  std::random_device rd;
+  return "harness-test-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(rd());
+}
+
+// Live processes whose command line contains `token` (a zombie's is empty).
+inline std::vector<pid_t> processes_with(const std::string& token) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(token) != std::string::npos) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+// Waits up to 3 s for every process carrying `token` to be gone (a killed
+// orphan is reaped by whoever adopted it) and returns those still there,
+// after killing them, so that a failing test leaves nothing running.
+inline std::vector<pid_t> survivors(const std::string& token) {
+  std::vector<pid_t> left;
+  for (int i = 0; i < 60; ++i) {
+    left = processes_with(token);
+    if (left.empty()) return left;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (pid_t p : left) kill(p, SIGKILL);
+  return left;
 }
 
 }  // namespace harness::testing

@@ -1,9 +1,11 @@
 // ElfDeps: the files a program needs to run on another root filesystem —
 // its script interpreter (for "#!" files), its ELF interpreter (the
-// dynamic loader) and the shared libraries that loader resolves on this
-// host. The list comes from the loader itself (`ld.so --list BIN`), which
-// maps the libraries without running the program, so it matches exactly
-// what an exec on this host would load.
+// dynamic loader) and its shared libraries. The libraries are found the
+// way the loader finds them, by reading the files themselves (DT_NEEDED,
+// DT_RUNPATH/DT_RPATH with $ORIGIN, then /etc/ld.so.conf and the standard
+// directories); nothing is run. Running the loader an ELF file names
+// (`PT_INTERP --list`) would run a program the scenario chose, as root,
+// on the host, before any VM exists.
 #pragma once
 
 #include <filesystem>
@@ -20,12 +22,14 @@ bool is_elf(const std::filesystem::path& file);
 // The program of a "#!" line, or nullopt.
 std::optional<std::filesystem::path> script_interpreter(const std::filesystem::path& file);
 
-// Parses the output of `ld.so --list`. Libraries the loader could not
-// find throw EnvironmentError naming them and `what`.
-std::vector<std::filesystem::path> parse_loader_list(const std::string& output, const std::string& what);
+// The library directories of this system, in the loader's order: those of
+// /etc/ld.so.conf (and its includes), then the standard ones.
+std::vector<std::filesystem::path> system_library_dirs();
 
 // The loader and every shared library of an ELF executable (or library),
-// absolute host paths, in the loader's order. Empty for static files.
+// absolute host paths, the loader first, then the libraries breadth-first
+// as the loader maps them. Empty for static files. Throws EnvironmentError
+// naming a library that cannot be found, or a malformed file.
 std::vector<std::filesystem::path> shared_library_deps(const std::filesystem::path& elf);
 
 // Everything `program` needs besides itself: for a script its interpreter

@@ -2,14 +2,43 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <unistd.h>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/child.h"
 #include "base/error.h"
 
 namespace harness {
 namespace {
 
 namespace fs = std::filesystem;
+
+// What the system's own loader lists for a system program (trusted here:
+// the test picks the programs). "\tlibc.so.6 => /lib/.../libc.so.6 (0x..)",
+// "\t/lib64/ld-linux-x86-64.so.2 (0x..)", "\tlinux-vdso.so.1 (0x..)".
+std::vector<fs::path> loader_list_for_test(const fs::path& prog) {
+  char out[] = "/tmp/elf_deps_list.XXXXXX";
+  int fd = mkstemp(out);
+  EXPECT_GE(fd, 0);
+  ChildOptions o;
+  o.stdout_fd = fd;
+  EXPECT_TRUE(run_child({elf_interpreter("/bin/sh")->string(), "--list", prog.string()}, o).succeeded());
+  std::istringstream in(read_fd_capped(fd, 1 << 20));
+  close(fd);
+  unlink(out);
+  std::vector<fs::path> libs;
+  for (std::string line; std::getline(in, line);) {
+    size_t arrow = line.find(" => ");
+    std::string path = arrow == std::string::npos ? line : line.substr(arrow + 4);
+    path = path.substr(path.find_first_not_of(" \t"));
+    path = path.substr(0, path.find(" ("));
+    if (!path.empty() && path.front() == '/') libs.emplace_back(path);
+  }
+  return libs;
+}
 
 bool has_file_named(const std::vector<fs::path>& v, const std::string& name) {
   for (const auto& p : v)
@@ -40,21 +69,45 @@ TEST(ElfDeps, InterpreterOfADynamicAndAStaticBinary) {
   EXPECT_THROW(elf_interpreter("/etc/hostname"), EnvironmentError);
 }
 
-TEST(ElfDeps, ParsesLoaderOutput) {
-  std::string out =
-      "\tlinux-vdso.so.1 (0x00007ffd1)\n"
-      "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n"
-      "\t/lib64/ld-linux-x86-64.so.2 (0x00007f2)\n";
-  auto libs = parse_loader_list(out, "x");
-  ASSERT_EQ(libs.size(), 2u);
-  EXPECT_EQ(libs[0], "/lib/x86_64-linux-gnu/libc.so.6");
-  EXPECT_EQ(libs[1], "/lib64/ld-linux-x86-64.so.2");
+// A scenario names the program; the program names its ELF interpreter.
+// Listing its libraries must never run that interpreter on the host.
+TEST(ElfDeps, TheProgramsOwnInterpreterNeverRuns) {
+  char dir[] = "/tmp/ei-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  fs::path interp = fs::path(dir) / "i", ran = fs::path(dir) / "ran", prog = fs::path(dir) / "prog";
+  {
+    std::ofstream f(interp);
+    f << "#!/bin/sh\ntouch " << ran.string() << "\n";
+  }
+  fs::permissions(interp, fs::perms::owner_all);
+  std::ifstream in("/bin/true", std::ios::binary);
+  std::string elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string loader = elf_interpreter("/bin/true")->string();
+  size_t at = elf.find(loader);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_LE(interp.string().size(), loader.size());
+  elf.replace(at, loader.size(), interp.string() + std::string(loader.size() - interp.string().size(), '\0'));
+  std::ofstream(prog, std::ios::binary) << elf;
+  ASSERT_EQ(elf_interpreter(prog), interp);
   try {
-    parse_loader_list("\tlibgone.so.1 => not found\n", "/opt/tool");
-    FAIL() << "expected an error";
-  } catch (const EnvironmentError& e) {
-    EXPECT_NE(std::string(e.what()).find("libgone.so.1"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("/opt/tool"), std::string::npos);
+    auto deps = shared_library_deps(prog);
+    EXPECT_TRUE(has_file_named(deps, "libc.so.6")) << ::testing::PrintToString(deps);
+  } catch (const Error&) {
+    // Refusing an unknown loader is as good as not running it.
+  }
+  EXPECT_FALSE(fs::exists(ran)) << "the interpreter named by the ELF file ran on the host";
+  fs::remove_all(dir);
+}
+
+// The libraries found by reading DT_NEEDED and the search path are those
+// the system's loader maps.
+TEST(ElfDeps, AgreesWithTheSystemLoader) {
+  for (const char* prog : {"/bin/sleep", "/bin/sh", "/usr/bin/env", HARNESS_BIN}) {
+    auto deps = shared_library_deps(prog);
+    std::set<fs::path> ours, loaders;
+    for (const auto& d : deps) ours.insert(fs::canonical(d));
+    for (const auto& d : loader_list_for_test(prog)) loaders.insert(fs::canonical(d));
+    EXPECT_EQ(ours, loaders) << prog;
   }
 }
 

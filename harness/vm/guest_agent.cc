@@ -1,6 +1,7 @@
 #include "vm/guest_agent.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/process_group.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
@@ -37,13 +39,14 @@ struct AgentArgs {
   fs::path events_path = "/dev/hvc0";
   std::string marker;
   std::optional<fs::path> prebuilt;
+  bool no_early_stop = false;
 };
 
 AgentArgs parse_args(const std::vector<std::string>& args) {
   AgentArgs a;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::invalid_scenario, args[i] + " needs a value");
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, args[i] + " needs a value");
       return args[++i];
     };
     const std::string& k = args[i];
@@ -53,10 +56,11 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
     else if (k == "--prebuilt") a.prebuilt = value();
-    else throw Error(ErrorKind::invalid_scenario, "agent: unknown option " + k);
+    else if (k == "--no-early-stop") a.no_early_stop = true;
+    else throw Error(ErrorKind::usage, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
-    throw Error(ErrorKind::invalid_scenario, "agent needs --scenario and --run-dir");
+    throw Error(ErrorKind::usage, "agent needs --scenario and --run-dir");
   return a;
 }
 
@@ -65,7 +69,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
 ScopedFd open_channel(const fs::path& dev) {
   for (int tries = 0; tries < 500 && !fs::exists(dev); ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ScopedFd fd(::open(dev.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+  ScopedFd fd(::open(dev.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!fd.is_open()) throw EnvironmentError(errno_message(dev.string() + ": cannot open the event channel", errno));
   termios t{};
   if (tcgetattr(fd.get(), &t) == 0) {
@@ -89,6 +93,27 @@ class ChannelWriter {
     std::lock_guard<std::mutex> l(m_);
     pending_ += line;
     if (pending_.size() > 64 * 1024) cv_.notify_one();
+  }
+  // Waits until the host says it has read everything (an "ack" line), at
+  // most `within`: the virtio console's writes return once the data is in
+  // the ring, not once the host took it, and /init powers off next.
+  bool wait_for_ack(std::chrono::milliseconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    std::string buf;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_.get(), POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char chunk[512];
+      ssize_t n = ::read(fd_.get(), chunk, sizeof chunk);
+      if (n <= 0) continue;
+      buf.append(chunk, static_cast<size_t>(n));
+      for (size_t nl; (nl = buf.find('\n')) != std::string::npos; buf.erase(0, nl + 1)) {
+        auto msg = parse_channel_line(marker_, std::string_view(buf).substr(0, nl));
+        if (msg && msg->value("msg", "") == "ack") return true;
+      }
+      if (buf.size() > 64 * 1024) buf.clear();
+    }
+    return false;
   }
   // Flushes everything and stops.
   void close() {
@@ -155,6 +180,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     if (!m) throw EnvironmentError("agent: no --marker and no harness.marker= on the kernel command line");
     a.marker = *m;
   }
+  // In the guest too, nothing a run action starts outlives the agent.
+  SubreaperScope reaper;
   ChannelWriter out(open_channel(a.events_path), a.marker);
   out.send({{"msg", "ready"}, {"guest_kernel", kernel_release()}, {"uptime_ms", uptime_ms()}});
 
@@ -162,6 +189,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   try {
     // The agent runs in a VM by definition: the scenario's vm sizing.
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
+    if (a.no_early_stop) s.early_stop = false;
     HostBackend backend(a.prebuilt);
     backend.preflight(s);
     RunDir dir(a.run_dir);
@@ -194,6 +222,8 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   }
   out.send({{"msg", "end"}});
   out.close();
+  if (!out.wait_for_ack(std::chrono::seconds(30)))
+    fmt::print(stderr, "harness agent: the host did not acknowledge the end of the run within 30 s\n");
   return rc;
 }
 

@@ -27,24 +27,25 @@ std::vector<fs::path> scenario_host_files(const Plan& plan) {
   };
   for (const auto& img : s.images)
     for (const auto& f : img.files) add(fs::absolute(f.from));
-  auto argv_files = [&](const std::vector<std::string>& argv) {
-    for (size_t i = 0; i < argv.size(); ++i) {
-      const std::string& a = argv[i];
-      if (i == 0 && a.find('/') == std::string::npos) {
-        if (auto p = find_program(a)) add(*p);
-        continue;
-      }
-      if (a.empty() || a.front() != '/') continue;
-      fs::path p(a);
-      if (under(p, plan.paths.work)) continue;
-      std::error_code ec;
-      if (fs::is_regular_file(p, ec)) add(p);
+  // The program only: any other argument is just a string to it, and
+  // copying every absolute path named there would carry host files (keys,
+  // /etc/shadow) into the guest for no reason.
+  auto program = [&](const std::vector<std::string>& argv) {
+    if (argv.empty()) return;
+    const std::string& a = argv[0];
+    if (a.find('/') == std::string::npos) {
+      if (auto p = find_program(a)) add(*p);
+      return;
     }
+    fs::path p(a);
+    if (!p.is_absolute() || under(p, plan.paths.work)) return;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) add(p);
   };
-  argv_files(s.workload.argv);
-  for (const auto& a : s.setup) argv_files(a.argv);
+  program(s.workload.argv);
+  for (const auto& a : s.setup) program(a.argv);
   for (const auto& f : s.faults)
-    for (const auto& a : f.actions) argv_files(a.argv);
+    for (const auto& a : f.actions) program(a.argv);
   for (const auto& img : s.images) {
     auto mkfs = find_program("mkfs." + img.fs);
     if (!mkfs)
@@ -57,7 +58,7 @@ std::vector<fs::path> scenario_host_files(const Plan& plan) {
 }
 
 std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Plan& plan) {
-  return {spec.harness_exe.string(),
+  std::vector<std::string> argv = {spec.harness_exe.string(),
           "agent",
           "--scenario",
           fs::absolute(plan.scenario.file).lexically_normal().string(),
@@ -69,6 +70,10 @@ std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Pla
           "/dev/hvc0",
           "--prebuilt",
           kGuestPrebuiltDir};
+  // The file inside the guest says what it says; the host's command line
+  // (--no-early-stop) travels with the agent.
+  if (!plan.scenario.early_stop) argv.push_back("--no-early-stop");
+  return argv;
 }
 
 GuestInitConfig guest_init_config(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv) {

@@ -4,10 +4,10 @@
 // harness binary as the agent, the scenario file, every host file the
 // scenario names (image contents, programs its workload and run actions
 // start, the mkfs it needs) at the same absolute paths as on the host,
-// plus their shared libraries. /init is the harness binary itself (see
-// guest_init.h), with its plan in kGuestInitConfigPath: load the modules,
-// mount the scratch disk (/dev/vda, ext4) at /scratch, run the agent there
-// and power off.
+// plus their shared libraries (read from the files, see elf_deps.h). /init
+// is the harness binary itself (see guest_init.h), with its plan in
+// kGuestInitConfigPath: load the modules, mount the scratch disk
+// (/dev/vda, ext4) at /scratch, run the agent there and power off.
 #pragma once
 
 #include <filesystem>
@@ -37,9 +37,10 @@ struct GuestBundleSpec {
 };
 
 // Host files a plan needs in the guest: images[].files[].from, and the
-// program and any absolute-path file arguments of the workload and of run
-// actions, except those inside the run's work directory (the guest makes
-// its own). Programs named without a '/' are resolved through PATH.
+// program (argv[0], never another argument) of the workload and of run
+// actions, except one inside the run's work directory (the guest makes its
+// own), and the mkfs the images need. Programs named without a '/' are
+// resolved through PATH.
 std::vector<std::filesystem::path> scenario_host_files(const Plan& host_plan);
 
 // What /init (the harness as PID 1) does in the guest.

@@ -35,13 +35,18 @@ TEST(GuestBundle, HostFilesOfTheHerokuScenario) {
   for (const auto& f : files) EXPECT_EQ(f.string().find("/tmp/some-run"), std::string::npos) << f;
 }
 
-TEST(GuestBundle, RunActionProgramsAndFileArgumentsComeAlong) {
+// Programs come along (argv[0] of the workload and of run actions, through
+// PATH when needed) and the files images are built from; an absolute path
+// elsewhere in an argument is only a string to the guest, never a file to
+// copy off the host.
+TEST(GuestBundle, OnlyProgramsAndImageFilesComeAlong) {
   Scenario s = parse_scenario(R"({
     "name": "t", "description": "d", "timeout_s": 10,
-    "workload": {"argv": [")" TESTPROGS_DIR R"(/sleep_ms", "1"], "iterations": 1},
+    "images": [{"name": "i", "size_mib": 4, "files": [{"from": "/etc/hostname", "to": "h"}]}],
+    "workload": {"argv": [")" TESTPROGS_DIR R"(/sleep_ms", "/etc/shadow"], "iterations": 1},
     "faults": [{"name": "f", "schedule": {"kind": "while_workload"},
                 "actions": [{"action": "run", "argv": ["true"]},
-                            {"action": "run", "argv": ["cat", "/etc/hostname", "{work}/x"]}]}],
+                            {"action": "run", "argv": ["cat", "/etc/passwd", "{work}/x"]}]}],
     "expect": [{"classes": ["abnormal"], "at_most": 0}]
   })", "/tmp/t.json");
   Plan plan = make_plan(s, default_plan_paths(s, "/tmp/r/work"));
@@ -50,6 +55,8 @@ TEST(GuestBundle, RunActionProgramsAndFileArgumentsComeAlong) {
   EXPECT_TRUE(has(files, "/true"));  // resolved through PATH
   EXPECT_TRUE(has(files, "/cat"));
   EXPECT_TRUE(has(files, "/etc/hostname"));
+  EXPECT_FALSE(has(files, "/etc/passwd")) << ::testing::PrintToString(files);
+  EXPECT_FALSE(has(files, "/etc/shadow")) << ::testing::PrintToString(files);
   EXPECT_FALSE(has(files, "/x"));
 }
 

@@ -36,24 +36,24 @@ std::optional<json> parse_channel_line(std::string_view marker, std::string_view
 }
 
 json record_message(const RunRecord& r) {
-  json images = json::array();
-  for (const auto& i : r.images)
-    images.push_back({{"name", i.name}, {"path", i.path}, {"size_bytes", i.size_bytes}, {"fs", i.fs}});
-  json mounts = json::array();
-  for (const auto& m : r.mounts)
-    mounts.push_back({{"image", m.image}, {"mountpoint", m.mountpoint}, {"options", m.options},
-                      {"loop_device", m.loop_device}, {"backing_dev", m.backing_dev},
-                      {"backing_inode", m.backing_inode}, {"autoclear", m.autoclear}});
+  json images = json::array(), mounts = json::array(), writers = json::array();
+  for (const auto& i : r.images) images.push_back(to_json(i));
+  for (const auto& m : r.mounts) mounts.push_back(to_json(m));
+  for (const auto& w : r.writes.writers) writers.push_back(to_json(w));
   return json{{"msg", "record"},
               {"duration_ms", r.duration_ms},
               {"timed_out", r.timed_out},
               {"interrupted", r.interrupted},
+              {"stopped_early", r.stopped_early},
+              {"stopped_early_ms", r.stopped_early_ms},
               {"error", r.error},
               {"environment_error", r.environment_error},
               {"environment", r.environment},
+              {"harness_pid", r.harness_pid},
               {"images", images},
               {"mounts", mounts},
-              {"writers", r.writers},
+              {"write_evidence", to_json(r.writes)},
+              {"writers", writers},
               {"images_evidence", r.images_evidence},
               {"page_cache", r.page_cache},
               {"execs", r.execs.size()},
@@ -64,26 +64,105 @@ json record_message(const RunRecord& r) {
 void apply_record_message(const json& m, RunRecord& r) {
   r.timed_out = r.timed_out || m.value("timed_out", false);
   r.interrupted = r.interrupted || m.value("interrupted", false);
+  r.stopped_early = m.value("stopped_early", "");
+  r.stopped_early_ms = m.value("stopped_early_ms", -1.0);
   if (r.error.empty()) r.error = m.value("error", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
-  for (const auto& i : m.value("images", json::array()))
-    r.images.push_back(ImageRecord{i.at("name").get<std::string>(), i.at("path").get<std::string>(),
-                                   i.at("size_bytes").get<unsigned long long>(), i.at("fs").get<std::string>()});
-  for (const auto& x : m.value("mounts", json::array()))
-    r.mounts.push_back(MountRecord{x.at("image").get<std::string>(), x.at("mountpoint").get<std::string>(),
-                                   x.at("options").get<std::string>(), x.at("loop_device").get<std::string>(),
-                                   x.at("backing_dev").get<unsigned long long>(),
-                                   x.at("backing_inode").get<unsigned long long>(), x.value("autoclear", false)});
+  for (const auto& i : m.value("images", json::array())) r.images.push_back(image_record_from_json(i));
+  for (const auto& x : m.value("mounts", json::array())) r.mounts.push_back(mount_record_from_json(x));
   r.environment["guest_duration_ms"] = m.value("duration_ms", 0.0);
   // The evidence the guest gathered. Its pids are the guest's, like the
   // pids of the exec events, and harness_pid says which one was the agent.
-  r.writers = m.value("writers", json::array());
+  r.harness_pid = m.value("harness_pid", 0);
+  r.writes = write_evidence_from_json(m.value("write_evidence", json()), m.value("writers", json::array()));
   r.images_evidence = m.value("images_evidence", json::array());
   r.page_cache = m.value("page_cache", json::array());
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
-  for (const char* k : {"harness_pid", "write_attribution"})
-    if (env.contains(k)) r.environment[k] = env.at(k);
+}
+
+ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs, ChannelLimits limits)
+    : marker_(std::move(marker)), rec_(rec), obs_(obs), limits_(limits) {}
+
+ChannelReceiver::Step ChannelReceiver::take(std::string_view line) {
+  auto msg = parse_channel_line(marker_, line);
+  if (!msg) return Step::none;  // not ours
+  try {
+    return handle(*msg);
+  } catch (const std::exception& e) {  // JSON of the wrong shape, an unknown exec class, ...
+    const json& kind = msg->at("msg");  // parse_channel_line made sure it is there
+    guest_error(fmt::format("the guest agent sent a malformed {} message ({})",
+                            kind.dump(-1, ' ', false, json::error_handler_t::replace), e.what()));
+    return Step::none;
+  }
+}
+
+void ChannelReceiver::guest_error(const std::string& what) {
+  if (rec_.error.empty()) rec_.error = "guest: " + what;
+}
+
+ChannelReceiver::Step ChannelReceiver::handle(const json& msg) {
+  std::string kind = msg.at("msg").get<std::string>();
+  if (kind == "ready") {
+    if (ready_) return Step::none;
+    ready_ = true;
+    if (msg.contains("guest_kernel")) rec_.environment["guest_kernel"] = msg.at("guest_kernel");
+    // How much of the boot was the guest kernel and /init (the rest is
+    // qemu starting and loading kernel and initramfs).
+    if (msg.contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg.at("uptime_ms");
+    return Step::ready;
+  }
+  if (kind == "event") {
+    on_event(msg.at("event"));
+  } else if (kind == "kmsg") {
+    if (rec_.kernel_log.size() >= limits_.kernel_lines) {
+      rec_.environment["guest_kernel_log_dropped"] = ++kernel_lines_dropped_;
+      return Step::none;
+    }
+    json kline = {{"t_ms", msg.value("t_ms", 0.0)}, {"line", msg.value("line", "")}};
+    if (msg.contains("kernel_s")) kline["kernel_s"] = msg.at("kernel_s");
+    rec_.kernel_log.push_back(std::move(kline));
+  } else if (kind == "record") {
+    // Tried on an empty record first: a malformed one changes nothing.
+    RunRecord probe;
+    apply_record_message(msg, probe);
+    apply_record_message(msg, rec_);
+    got_record_ = true;
+    record_execs_ = msg.value("execs", 0UL);
+  } else if (kind == "error") {
+    if (rec_.error.empty()) rec_.error = "guest agent: " + msg.value("message", "");
+    rec_.environment_error = rec_.environment_error || msg.value("kind", "") == "environment";
+  } else if (kind == "end") {
+    return Step::end;
+  }
+  return Step::none;
+}
+
+void ChannelReceiver::on_event(const json& ev) {
+  std::string type = ev.at("type").get<std::string>();
+  if (type == "exec") {
+    if (rec_.execs.size() >= limits_.exec_events) {
+      guest_error(fmt::format("more than {} exec events; the rest were dropped", limits_.exec_events));
+      return;
+    }
+    ExecEvent e = exec_event_from_json(ev);
+    if (obs_.progress) obs_.progress->count(e);
+    rec_.execs.push_back(e);
+  } else if (type == "fault" || type == "phase") {
+    if (rec_.faults.size() + rec_.phases.size() >= limits_.other_events) {
+      guest_error(fmt::format("more than {} fault and phase events; the rest were dropped", limits_.other_events));
+      return;
+    }
+    if (type == "fault") {
+      rec_.faults.push_back(fault_event_from_json(ev));
+    } else {
+      rec_.phases.push_back(phase_event_from_json(ev));
+      if (obs_.on_phase) obs_.on_phase(rec_.phases.back().name);
+    }
+  } else {
+    return;
+  }
+  if (obs_.on_event) obs_.on_event(ev);
 }
 
 std::optional<std::string> cmdline_value(std::string_view cmdline, std::string_view key) {

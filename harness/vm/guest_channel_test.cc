@@ -34,9 +34,17 @@ TEST(GuestChannel, InvalidUtf8IsReplacedNotThrown) {
 TEST(GuestChannel, RecordMessageRoundTrips) {
   RunRecord g;
   g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
-  g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true});
-  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"harness_pid", 57}};
-  g.writers = json::array({{{"pid", 81}, {"comm", "stack-install"}, {"path", "data/cedar-14.img"}}});
+  g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true, "ro,nosuid,nodev"});
+  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}};
+  g.harness_pid = 57;
+  Writer w;
+  w.process = ProcessInfo{81, 80, "/usr/bin/cat", {"cat"}};
+  w.ancestors = {ProcessInfo{80, 57, "/bin/sh", {"sh", "install.sh"}}};
+  w.path = "data/cedar-14.img";
+  w.modify_events = 3;
+  g.writes.writers = {w};
+  g.writes.watches = {Watch{"data/cedar-14.img", "mnt/stack", "/dev/loop0", "loop,ro", 1, 2, 10, 900}};
+  g.writes.method = "fanotify";
   g.images_evidence = json::array({{{"path", "data/cedar-14.img"}, {"moment", "mounted"}, {"sha256", "ab"}}});
   g.page_cache = json::array({{{"t_ms", 5.0}, {"resident_pages", 3}}});
   g.duration_ms = 1234.5;
@@ -55,15 +63,18 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   ASSERT_EQ(h.mounts.size(), 1u);
   EXPECT_EQ(h.mounts[0].loop_device, "/dev/loop0");
   EXPECT_TRUE(h.mounts[0].autoclear);
+  EXPECT_EQ(h.mounts[0].effective_options, "ro,nosuid,nodev");
   EXPECT_TRUE(h.timed_out);
   EXPECT_EQ(h.environment.at("guest_kernel"), "6.1.0-guest");
   EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
   // The guest's evidence comes across whole, with the agent's (guest) pid
   // that attribution needs to tell the harness's own writes apart.
-  EXPECT_EQ(h.writers, g.writers);
+  ASSERT_EQ(h.writes.writers.size(), 1u);
+  EXPECT_EQ(to_json(h.writes.writers[0]), to_json(g.writes.writers[0]));
+  EXPECT_EQ(to_json(h.writes), to_json(g.writes));
   EXPECT_EQ(h.images_evidence, g.images_evidence);
   EXPECT_EQ(h.page_cache, g.page_cache);
-  EXPECT_EQ(h.environment.at("harness_pid"), 57);
+  EXPECT_EQ(h.harness_pid, 57);
 }
 
 TEST(GuestChannel, CmdlineValues) {
@@ -72,6 +83,65 @@ TEST(GuestChannel, CmdlineValues) {
   EXPECT_EQ(cmdline_value(c, "panic"), "-1");
   EXPECT_FALSE(cmdline_value(c, "quiet"));
   EXPECT_FALSE(cmdline_value(c, "harness"));
+}
+
+struct Receiving {
+  explicit Receiving(ChannelLimits limits = {}) : rx(marker, rec, obs, limits) {}
+  std::string marker = "@@m@@";
+  RunRecord rec;
+  RunObserver obs;
+  ChannelReceiver rx;
+  ChannelReceiver::Step take(const json& msg) {
+    std::string line = channel_line(marker, msg);
+    line.pop_back();
+    return rx.take(line);
+  }
+};
+
+// A guest that says "ready" again and again must not push the host's
+// deadline out each time: only the first one starts the run's clock.
+TEST(ChannelReceiver, OnlyTheFirstReadyCounts) {
+  Receiving g;
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::ready);
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::none);
+  EXPECT_EQ(g.take({{"msg", "ready"}}), ChannelReceiver::Step::none);
+}
+
+TEST(ChannelReceiver, KeepsABoundedNumberOfKernelLines) {
+  Receiving g;
+  for (int i = 0; i < 20000; ++i) g.take({{"msg", "kmsg"}, {"t_ms", i}, {"line", "EXT4-fs error"}});
+  EXPECT_LE(g.rec.kernel_log.size(), 10000u);
+  EXPECT_GT(g.rec.kernel_log.size(), 1000u);
+}
+
+TEST(ChannelReceiver, KeepsABoundedNumberOfEvents) {
+  // The default bounds: what a scenario can legitimately produce.
+  EXPECT_EQ(ChannelLimits{}.exec_events, kMaxIterations + 100'000);
+  EXPECT_EQ(ChannelLimits{}.other_events, 1'000'000u);
+  ChannelLimits small;
+  small.exec_events = 50;
+  small.other_events = 100;
+  Receiving g(small);
+  json phase = {{"msg", "event"}, {"event", to_json(PhaseEvent{"faults", 1.0})}};
+  json fault = {{"msg", "event"}, {"event", to_json(FaultEvent{})}};
+  json exec = {{"msg", "event"}, {"event", to_json(ExecEvent{})}};
+  for (int i = 0; i < 100; ++i) g.take(phase), g.take(fault), g.take(exec);
+  EXPECT_EQ(g.rec.phases.size() + g.rec.faults.size(), 100u);
+  EXPECT_EQ(g.rec.execs.size(), 50u);
+  EXPECT_NE(g.rec.error.find("dropped"), std::string::npos) << "a guest flooding the host is a guest error: "
+                                                            << g.rec.error;
+}
+
+TEST(ChannelReceiver, AMalformedMessageIsAGuestErrorNotACrash) {
+  for (const json& bad : {json{{"msg", "event"}}, json{{"msg", 0}},
+                          json{{"msg", "event"}, {"event", {{"type", "exec"}, {"t_ms", "soon"}}}},
+                          json{{"msg", "record"}, {"images", {{{"name", 3}}}}},
+                          json{{"msg", "event"}, {"event", 7}},
+                          json{{"msg", "event"}, {"event", {{"type", "exec"}, {"t_ms", 1}, {"class", "sAigsegv"}}}}}) {
+    Receiving g;
+    EXPECT_NO_THROW(g.take(bad)) << bad.dump();
+    EXPECT_NE(g.rec.error.find("guest"), std::string::npos) << bad.dump() << " -> " << g.rec.error;
+  }
 }
 
 }  // namespace

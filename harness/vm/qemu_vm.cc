@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "vm/guest_channel.h"
 
 namespace harness {
 
@@ -73,6 +75,7 @@ constexpr int kEventPipeBytes = 8 << 20;
 // Runs in the forked child before exec: only async-signal-safe calls.
 struct QemuChildSetup : bp::extend::handler {
   int out_fd;
+  int in_fd;
   pid_t parent;
   template <typename Executor>
   void on_exec_setup(Executor&) const {
@@ -80,6 +83,7 @@ struct QemuChildSetup : bp::extend::handler {
     if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
     ::setpgid(0, 0);
     ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(in_fd, STDIN_FILENO);
   }
 };
 
@@ -88,6 +92,7 @@ struct QemuChildSetup : bp::extend::handler {
 struct Vm::Impl {
   bp::child child;
   ScopedFd out;  // read end of the event channel
+  ScopedFd in;   // write end of the channel's other direction (host -> guest)
   std::string buf;
   bool eof = false;
   std::optional<int> status;
@@ -106,9 +111,14 @@ Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
   if (!exe)
     throw EnvironmentError(fmt::format("{}: not found; install qemu-system-x86 (apt-get install -y qemu-system-x86)",
                                        impl_->argv[0]));
-  int p[2];
+  int p[2], q[2];
   if (pipe2(p, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for the VM event channel", errno));
   ScopedFd rd(p[0]), wr(p[1]);
+  // A socket, not a pipe, for the host's replies: a write to a VM that
+  // already exited must fail with EPIPE, not raise SIGPIPE (MSG_NOSIGNAL).
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q) != 0)
+    throw RuntimeError(errno_message("socketpair for the VM event channel", errno));
+  ScopedFd guest_in(q[0]), host_out(q[1]);
   // qemu makes its stdout non-blocking and, for a console port, drops what
   // it cannot write at once ("XXX we should be queuing data", virtio-console.c):
   // when this process falls behind for a moment on a busy machine, a 64 KiB
@@ -118,11 +128,13 @@ Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
     if (fcntl(rd.get(), F_SETPIPE_SZ, size) >= 0) break;
   std::vector<std::string> args(impl_->argv.begin() + 1, impl_->argv.end());
   std::error_code ec;
-  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_in < bp::null,
-                           bp::std_err > c.stderr_log.string(), QemuChildSetup{{}, wr.get(), getpid()}, ec);
+  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_err > c.stderr_log.string(),
+                           QemuChildSetup{{}, wr.get(), guest_in.get(), getpid()}, ec);
   if (ec) throw EnvironmentError(fmt::format("{}: cannot start: {}", exe->string(), ec.message()));
   wr.reset();  // only qemu holds the write end: EOF when it exits
+  guest_in.reset();
   impl_->out = std::move(rd);
+  impl_->in = std::move(host_out);
 }
 
 Vm::Vm(Vm&&) noexcept = default;
@@ -167,9 +179,26 @@ Vm::Read Vm::read_line(std::string& line, MonoClock::time_point deadline) {
       if (errno == EINTR || errno == EAGAIN) continue;
       throw RuntimeError(errno_message("read from the VM event channel", errno));
     }
-    if (n == 0) impl_->eof = true;
-    else impl_->buf.append(chunk, static_cast<size_t>(n));
+    if (n == 0) {
+      impl_->eof = true;
+    } else {
+      impl_->buf.append(chunk, static_cast<size_t>(n));
+      // The buffer held no newline before this chunk; a guest that never
+      // ends its line must not make us hold all it sends.
+      if (impl_->buf.size() > kMaxChannelLineBytes &&
+          impl_->buf.find('\n', impl_->buf.size() - static_cast<size_t>(n)) == std::string::npos) {
+        impl_->buf.clear();
+        return Read::too_long;
+      }
+    }
   }
+}
+
+bool Vm::send_line(const std::string& line) {
+  if (!impl_->in.is_open()) return false;
+  std::string data = line.back() == '\n' ? line : line + "\n";
+  ssize_t n = ::send(impl_->in.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n == static_cast<ssize_t>(data.size());
 }
 
 bool Vm::running() {

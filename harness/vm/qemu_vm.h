@@ -6,7 +6,8 @@
 //
 // The guest's event channel (a virtio console, hvc0) is qemu's stdout, read
 // here line by line through a pipe large enough for a whole run's stream
-// (qemu drops console output it cannot write at once); the serial console (kernel messages, /init's own
+// (qemu drops console output it cannot write at once), and qemu's stdin
+// carries the host's few replies; the serial console (kernel messages, /init's own
 // output) goes to a file for diagnosis, and qemu's stderr to another.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that started qemu exits: start
@@ -60,12 +61,18 @@ class Vm {
 
   pid_t pid() const;
 
-  enum class Read { line, timeout, closed };
+  enum class Read { line, timeout, closed, too_long };
   // The next complete line from the event channel (without "\r\n"),
   // waiting at most until `deadline` but returning `timeout` at least
   // every 100 ms so the caller can check for interrupts. `closed` once
   // qemu closed its stdout (it exited) and every buffered line was returned.
+  // `too_long` once a line grows past kMaxChannelLineBytes (guest_channel.h)
+  // without ending: what the guest sent is not buffered further.
   Read read_line(std::string& line, MonoClock::time_point deadline);
+
+  // Writes one line to the guest over the event channel's other direction
+  // (the guest reads it from hvc0); false if it could not be written whole.
+  bool send_line(const std::string& line);
 
   bool running();
   // Waits until qemu exits or the deadline passes; true if it exited.

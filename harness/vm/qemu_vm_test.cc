@@ -145,5 +145,33 @@ TEST(QemuVm, DestructorKillsARunningQemu) {
   fs::remove_all(dir);
 }
 
+// A guest that sends one endless line must not make the host buffer it
+// all: the line is cut off (a guest error) long before memory runs out.
+TEST(QemuVm, AnEndlessLineFromTheGuestIsRefusedNotBuffered) {
+  char tmpl[] = "/tmp/qemu_vm_test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path dir = tmpl;
+  fs::path fake = dir / "fake-qemu";
+  {
+    // 80 MB without a newline where qemu's event channel would be.
+    std::ofstream f(fake);
+    f << "#!/bin/sh\nhead -c 80000000 /dev/zero | tr '\\0' x\necho\nexec sleep 30\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  VmConfig c;
+  c.qemu = fake;
+  c.console_log = dir / "console.log";
+  c.stderr_log = dir / "qemu.log";
+  Vm vm(c);
+  std::string line;
+  Vm::Read r = Vm::Read::timeout;
+  auto deadline = MonoClock::now() + std::chrono::seconds(60);
+  while (r == Vm::Read::timeout && MonoClock::now() < deadline) r = vm.read_line(line, deadline);
+  EXPECT_EQ(r, Vm::Read::too_long);
+  EXPECT_FALSE(r == Vm::Read::line && line.size() > (48u << 20)) << "a " << line.size() << "-byte line was buffered";
+  vm.kill();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace harness

@@ -181,7 +181,7 @@ std::mutex& accel_probe_mutex() {
 }
 
 // How one boot ended.
-enum class BootEnd { finished, qemu_exited, not_ready, timed_out, interrupted };
+enum class BootEnd { finished, qemu_exited, not_ready, timed_out, interrupted, guest_error };
 
 struct BootResult {
   BootEnd end = BootEnd::qemu_exited;
@@ -196,17 +196,19 @@ struct BootResult {
 // One VM from start to power-off, collecting into `rec`.
 class VmSession {
  public:
-  VmSession(const VmConfig& cfg, std::string marker, const RunObserver& obs, RunRecord& rec)
-      : cfg_(cfg), marker_(std::move(marker)), obs_(obs), rec_(rec) {}
+  VmSession(const VmConfig& cfg, std::string marker, const RunObserver& obs, RunRecord& rec, RunDir& dir)
+      : cfg_(cfg), marker_(std::move(marker)), obs_(obs), rec_(rec), dir_(dir) {}
 
   // `ready_within`: how long to wait for the agent's ready line; after it,
   // `run_within` for the end line.
   BootResult run(milliseconds ready_within, milliseconds run_within, bool watch_for_kvm_errors) {
     BootResult res;
     Vm vm(cfg_);
+    dir_.record_process("qemu", vm.pid());  // should we die, gc kills this qemu and no other
     auto t0 = MonoClock::now();
     auto deadline = t0 + ready_within;
     auto next_stderr_check = t0;
+    ChannelReceiver receiver(marker_, rec_, obs_);
     std::string line;
     for (;;) {
       if (interrupted()) {
@@ -217,38 +219,28 @@ class VmSession {
       auto r = vm.read_line(line, deadline);
       auto now = MonoClock::now();
       if (r == Vm::Read::line) {
-        auto msg = parse_channel_line(marker_, line);
-        if (!msg) continue;  // not ours
-        std::string kind = msg->value("msg", "");
-        if (kind == "ready") {
+        ChannelReceiver::Step step = receiver.take(line);
+        if (step == ChannelReceiver::Step::ready) {
           res.ready = true;
           res.boot_ms = std::chrono::duration<double, std::milli>(now - t0).count();
-          if (msg->contains("guest_kernel")) rec_.environment["guest_kernel"] = msg->at("guest_kernel");
-          // How much of the boot was the guest kernel and /init (the rest
-          // is qemu starting and loading kernel and initramfs).
-          if (msg->contains("uptime_ms")) rec_.environment["vm_guest_uptime_at_ready_ms"] = msg->at("uptime_ms");
           deadline = now + run_within;
           if (obs_.on_phase) obs_.on_phase("guest ready");
-        } else if (kind == "event") {
-          on_event(msg->at("event"));
-        } else if (kind == "kmsg") {
-          json kline = {{"t_ms", msg->value("t_ms", 0.0)}, {"line", msg->value("line", "")}};
-          if (msg->contains("kernel_s")) kline["kernel_s"] = msg->at("kernel_s");
-          rec_.kernel_log.push_back(std::move(kline));
-        } else if (kind == "record") {
-          res.got_record = true;
-          res.record_execs = msg->value("execs", 0UL);
-          apply_record_message(*msg, rec_);
-        } else if (kind == "error") {
-          if (rec_.error.empty()) rec_.error = "guest agent: " + msg->value("message", "");
-          rec_.environment_error = rec_.environment_error || msg->value("kind", "") == "environment";
-        } else if (kind == "end") {
+        } else if (step == ChannelReceiver::Step::end) {
+          // Everything before "end" has been read: let the agent exit.
+          vm.send_line(channel_line(marker_, {{"msg", "ack"}}));
           // /init powers off next; give it a moment, then make sure.
           if (!vm.wait_exit(MonoClock::now() + milliseconds(5000))) vm.kill();
           res.end = BootEnd::finished;
           break;
         }
         continue;
+      }
+      if (r == Vm::Read::too_long) {
+        receiver.guest_error(fmt::format("a line of more than {} bytes on the event channel; the VM was stopped",
+                                         kMaxChannelLineBytes));
+        vm.kill();
+        res.end = BootEnd::guest_error;
+        break;
       }
       if (r == Vm::Read::closed) {
         vm.wait_exit(MonoClock::now() + milliseconds(5000));
@@ -271,33 +263,19 @@ class VmSession {
       }
     }
     vm.kill();
+    res.got_record = receiver.got_record();
+    res.record_execs = receiver.record_execs();
     res.qemu_exit = vm.describe_exit();
     res.qemu_stderr = read_file_capped(cfg_.stderr_log, 64 * 1024);
     return res;
   }
 
  private:
-  void on_event(const json& ev) {
-    std::string type = ev.value("type", "");
-    if (type == "exec") {
-      ExecEvent e = exec_event_from_json(ev);
-      if (obs_.progress) obs_.progress->count(e);
-      rec_.execs.push_back(e);
-    } else if (type == "fault") {
-      rec_.faults.push_back(fault_event_from_json(ev));
-    } else if (type == "phase") {
-      rec_.phases.push_back(phase_event_from_json(ev));
-      if (obs_.on_phase) obs_.on_phase(rec_.phases.back().name);
-    } else {
-      return;
-    }
-    if (obs_.on_event) obs_.on_event(ev);
-  }
-
   const VmConfig& cfg_;
   std::string marker_;
   const RunObserver& obs_;
   RunRecord& rec_;
+  RunDir& dir_;
 };
 
 }  // namespace
@@ -415,6 +393,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     std::error_code ec;
     spec.harness_exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) throw RuntimeError("cannot find the harness binary through /proc/self/exe: " + ec.message());
+    // What the cache holds decides what runs in the guest: ours alone, 0700 (vm_cache.h).
     VmCache cache(opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache");
     spec.harness_copy = stripped_agent(spec.harness_exe, cache);
     spec.busybox = *busybox;
@@ -486,7 +465,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
       rec.environment["vm_cpus"] = cpus;
       rec.environment["accelerator"] = std::string(to_string(decision.accel));
       phase(decision.probe ? "boot (kvm probe)" : "boot");
-      VmSession session(cfg, marker, observer, rec);
+      VmSession session(cfg, marker, observer, rec, run_dir);
       milliseconds ready_within = decision.probe ? opts_.kvm_probe_deadline : opts_.boot_deadline;
       br = session.run(ready_within, run_within, decision.probe);
       if (decision.probe) {
@@ -556,6 +535,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
         rec.timed_out = true;
         break;
       case BootEnd::interrupted:
+      case BootEnd::guest_error:  // the error is in the record already
         break;
       case BootEnd::not_ready:
         throw RuntimeError(fmt::format("the guest did not become ready within {} ms (qemu {}); console: {}; qemu: {}",
@@ -573,12 +553,9 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
   } catch (const std::exception& e) {
     if (rec.error.empty()) rec.error = e.what();
   }
-  int sig = interrupted();
-  if (sig && sig != kTimeoutSignal) {
+  if (int sig = interrupted()) {
     rec.interrupted = true;
-    if (rec.error.empty())
-      rec.error = fmt::format("interrupted by signal {}",
-                              sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : std::to_string(sig));
+    if (rec.error.empty()) rec.error = interrupted_message(sig);
   }
   // The host backend returns execs in start order; the stream arrives in
   // completion order.

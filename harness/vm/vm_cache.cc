@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/private_dir.h"
 
 namespace harness {
 
@@ -21,32 +22,7 @@ constexpr std::string_view kTempInfix = ".tmp.";
 
 }  // namespace
 
-VmCache::VmCache(fs::path dir) : dir_(std::move(dir)) {
-  std::error_code ec;
-  if (!dir_.parent_path().empty()) fs::create_directories(dir_.parent_path(), ec);
-  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    int err = errno;
-    throw EnvironmentError(errno_message(dir_.string() + ": cannot create the VM cache directory; choose another "
-                                         "--vm-cache or --out", err));
-  }
-  struct stat st {};
-  if (::stat(dir_.c_str(), &st) != 0) {
-    int err = errno;
-    throw EnvironmentError(errno_message(dir_.string() + ": cannot inspect the VM cache directory", err));
-  }
-  if (!S_ISDIR(st.st_mode))
-    throw EnvironmentError(fmt::format("{}: the VM cache is not a directory; choose another --vm-cache", dir_.string()));
-  if (st.st_uid != ::geteuid())
-    throw EnvironmentError(fmt::format("{}: the VM cache directory belongs to uid {}, not to this user ({}); the "
-                                       "harness boots what it finds there, so it will not trust it: remove it or "
-                                       "choose another --vm-cache",
-                                       dir_.string(), st.st_uid, ::geteuid()));
-  // Made by an older harness (0755), or by hand: ours, so tighten it.
-  if ((st.st_mode & 07777) != 0700 && ::chmod(dir_.c_str(), 0700) != 0) {
-    int err = errno;
-    throw EnvironmentError(errno_message(dir_.string() + ": cannot make the VM cache directory private (0700)", err));
-  }
-}
+VmCache::VmCache(fs::path dir) : dir_(std::move(dir)) { ensure_private_dir(dir_, "the VM cache"); }
 
 void VmCache::prune(std::string_view prefix, size_t keep) const {
   std::error_code ec;

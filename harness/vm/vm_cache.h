@@ -19,8 +19,9 @@ namespace harness {
 class VmCache {
  public:
   // Creates the folder (and missing parents) with mode 0700, or tightens
-  // an existing folder of this user's to 0700. Throws EnvironmentError if
-  // it cannot be created or belongs to another user.
+  // an existing folder of this user's to 0700 (base/private_dir.h). Throws
+  // EnvironmentError if it cannot be created, is a symlink or belongs to
+  // another user.
   explicit VmCache(std::filesystem::path dir);
 
   const std::filesystem::path& dir() const { return dir_; }

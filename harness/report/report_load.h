@@ -1,6 +1,4 @@
-// `harness report RUN_DIR... [--junit FILE]`: re-renders report.md,
-// report.html and junit.xml of each run directory from its report.json
-// alone; --junit also writes one JUnit file over all of them.
+// Reading a report.json back, for re-rendering, comparing and merging.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +8,6 @@
 
 namespace harness {
 
-int cmd_report(const std::vector<std::string>& args);
 
 // The report.json of a run directory (or the file itself when `path` is
 // one). A missing, unreadable or malformed file, or one without the core

@@ -1,4 +1,4 @@
-#include "report/report_command.h"
+#include "report/report_load.h"
 
 #include <fmt/format.h>
 
@@ -65,36 +65,5 @@ json load_report(const fs::path& path) {
   return report;
 }
 
-int cmd_report(const std::vector<std::string>& args) {
-  std::vector<fs::path> dirs;
-  std::optional<fs::path> junit;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--junit") {
-      if (i + 1 >= args.size()) throw bad_report("--junit needs a file name");
-      junit = args[++i];
-    } else if (args[i] == "--help") {
-      fmt::print("usage: harness report RUN_DIR... [--junit FILE]\n");
-      return 0;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw bad_report(fmt::format("report: unknown option {}", args[i]));
-    } else {
-      dirs.emplace_back(args[i]);
-    }
-  }
-  if (dirs.empty()) throw bad_report("report needs a run directory (usage: harness report RUN_DIR... [--junit FILE])");
-  // Read everything before writing anything.
-  std::vector<json> reports;
-  for (const auto& d : dirs) reports.push_back(load_report(d));
-  for (size_t i = 0; i < dirs.size(); ++i) {
-    fs::path dir = report_run_dir(dirs[i]);
-    write_report_files(dir, reports[i]);
-    fmt::print("{}: wrote {}, {}, {}\n", dir.string(), kReportMarkdownFile, kReportHtmlFile, kJunitFile);
-  }
-  if (junit) {
-    write_file_atomically(*junit, render_junit(reports));
-    fmt::print("wrote {} ({} scenarios)\n", junit->string(), reports.size());
-  }
-  return 0;
-}
 
 }  // namespace harness

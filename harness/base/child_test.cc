@@ -1,0 +1,92 @@
+// Child with real programs: the process group it leads, what a timeout
+// kills, that it dies with its parent, and that a failed wait is an error.
+#include "base/child.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "base/error.h"
+#include "testing/test_support.h"
+
+namespace harness {
+namespace {
+
+using testing::survivors;
+using testing::unique_token;
+
+std::string prog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
+
+TEST(Child, LeadsItsOwnProcessGroup) {
+  ChildOptions o;
+  o.timeout = std::chrono::seconds(10);
+  Child c({prog("sleep_ms"), "200"}, o);
+  EXPECT_EQ(getpgid(c.pid()), c.pid());
+  EXPECT_TRUE(c.wait().succeeded());
+}
+
+TEST(Child, ATimeoutKillsEveryProcessOfItsGroup) {
+  std::string token = unique_token();
+  ChildOptions o;
+  o.timeout = std::chrono::milliseconds(300);
+  // The shell leaves a background child behind and then hangs itself.
+  ChildResult r = run_child({"/bin/sh", "-c", prog("hang") + " " + token + " & " + prog("hang")}, o);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(survivors(token).empty()) << "a background child outlived its timed-out parent";
+}
+
+TEST(Child, DiesWithTheThreadThatStartedIt) {
+  std::string token = unique_token();
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  pid_t parent = fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    // A parent that dies without tearing its child down (as a SIGKILLed
+    // harness would).
+    close(p[0]);
+    ChildOptions o;
+    Child c({prog("hang"), token}, o);
+    pid_t pid = c.pid();
+    if (write(p[1], &pid, sizeof pid) != sizeof pid) _exit(2);
+    _exit(0);
+  }
+  close(p[1]);
+  pid_t child = 0;
+  ASSERT_EQ(read(p[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+  close(p[0]);
+  int st = 0;
+  waitpid(parent, &st, 0);
+  EXPECT_TRUE(survivors(token).empty()) << "pid " << child << " outlived the process that started it";
+}
+
+TEST(Child, AFailedWaitIsAnErrorNeverASuccess) {
+  // With SIGCHLD ignored the kernel reaps children itself and waitpid()
+  // fails with ECHILD: there is no exit status to report.
+  struct sigaction ign {}, old {};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ign, &old);
+  ChildOptions o;
+  o.timeout = std::chrono::seconds(10);
+  EXPECT_THROW(run_child({prog("exit_n"), "0"}, o), RuntimeError);
+  sigaction(SIGCHLD, &old, nullptr);
+}
+
+TEST(Child, WritesItsOutputToTheGivenDescriptors) {
+  char tmpl[] = "/tmp/harness-child-test-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ChildOptions o;
+  o.stdout_fd = fd;
+  o.stderr_fd = fd;
+  ASSERT_TRUE(run_child({"/bin/sh", "-c", "echo out; echo err >&2"}, o).succeeded());
+  EXPECT_EQ(read_fd_capped(fd, 100), "out\nerr\n");
+  close(fd);
+  unlink(tmpl);
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,26 @@
+// Folders the harness trusts, as root, to hold what it wrote: they must be
+// ours alone. A folder another user owns or may write to lets them swap a
+// file for a symlink (and have root write through it) or replace what a
+// later run reads back (a cached initramfs decides what runs in a VM).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace harness {
+
+// Why a folder with this stat is not ours alone ("owned by uid 1000, not
+// by us (uid 0)", "writable by its group or by others (mode 775)"), or
+// nullopt when it is.
+std::optional<std::string> why_not_ours_alone(const struct stat& st);
+
+// Creates `dir` (and its parents) or checks it: it must be ours, and is
+// made private (0700) -- one that others could read or write is chmod'ed,
+// never used as it was. One owned by another user is refused with an
+// EnvironmentError that names `role` ("the VM cache").
+void ensure_private_dir(const std::filesystem::path& dir, const std::string& role);
+
+}  // namespace harness

@@ -1,0 +1,50 @@
+#include "base/private_dir.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "testing/test_support.h"
+
+namespace harness {
+namespace {
+
+using testing::TempDir;
+
+mode_t mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  EXPECT_EQ(stat(p.c_str(), &st), 0);
+  return st.st_mode & 07777;
+}
+
+TEST(PrivateDir, IsCreated0700WhateverTheUmask) {
+  TempDir tmp;
+  mode_t old = umask(0);
+  ensure_private_dir(tmp.path() / "a" / "cache", "the cache");
+  umask(old);
+  EXPECT_EQ(mode_of(tmp.path() / "a" / "cache"), 0700u);
+}
+
+TEST(PrivateDir, AnExistingFolderOthersCouldReadOrWriteIsMadePrivate) {
+  TempDir tmp;
+  for (mode_t m : {0755, 0777, 01777}) {
+    auto d = tmp.path() / std::to_string(m);
+    std::filesystem::create_directory(d);
+    chmod(d.c_str(), m);
+    ensure_private_dir(d, "the cache");
+    EXPECT_EQ(mode_of(d), 0700u) << std::oct << m;
+  }
+}
+
+TEST(PrivateDir, SaysWhyAFolderIsNotOursAlone) {
+  struct stat st {};
+  st.st_uid = geteuid();
+  st.st_mode = S_IFDIR | 0755;
+  EXPECT_FALSE(why_not_ours_alone(st));
+  st.st_mode = S_IFDIR | 0775;
+  EXPECT_NE(why_not_ours_alone(st).value_or("").find("writable"), std::string::npos);
+  st.st_uid = geteuid() + 1;
+  EXPECT_NE(why_not_ours_alone(st).value_or("").find("owned by uid"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace harness

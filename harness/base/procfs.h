@@ -1,0 +1,27 @@
+// What /proc says about a process, best effort: each returns empty (or 0)
+// when the process is gone or the field cannot be read.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+std::string process_exe(pid_t pid);                // /proc/PID/exe
+std::vector<std::string> process_argv(pid_t pid);  // /proc/PID/cmdline
+
+// What /proc/PID/stat says of a process (a zombie too), or nullopt when
+// there is none. start_time (clock ticks since boot) tells a process from
+// a later one that got the same pid.
+struct ProcessStat {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  unsigned long long start_time = 0;
+};
+std::optional<ProcessStat> process_stat(pid_t pid);
+
+}  // namespace harness

@@ -1,0 +1,145 @@
+#include "base/run_marker.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+
+namespace harness {
+
+using nlohmann::json;
+
+std::string marker_json(const MarkerContents& m) {
+  json processes = json::array(), loops = json::array();
+  for (const auto& p : m.processes)
+    processes.push_back({{"what", p.what}, {"pid", p.pid}, {"start_time", p.start_time}});
+  for (const auto& d : m.loop_devices)
+    loops.push_back({{"device", d.device}, {"backing_dev", d.backing_dev}, {"backing_inode", d.backing_inode}});
+  return json{{"tool", "harness"}, {"pid", m.pid}, {"work", m.work}, {"processes", processes}, {"loop_devices", loops}}
+             .dump() +
+         "\n";
+}
+
+std::optional<MarkerContents> parse_marker(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || j.value("tool", "") != "harness") return std::nullopt;
+  try {
+    MarkerContents m;
+    m.pid = j.value("pid", 0);
+    m.work = j.value("work", "");
+    for (const auto& p : j.value("processes", json::array()))
+      m.processes.push_back(MarkedProcess{p.at("what").get<std::string>(), p.at("pid").get<pid_t>(),
+                                          p.at("start_time").get<unsigned long long>()});
+    for (const auto& d : j.value("loop_devices", json::array()))
+      m.loop_devices.push_back(MarkedLoopDevice{d.at("device").get<std::string>(),
+                                                d.at("backing_dev").get<unsigned long long>(),
+                                                d.at("backing_inode").get<unsigned long long>()});
+    return m;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+void write_all(int fd, const std::string& s, const std::string& shown) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      throw EnvironmentError(errno_message(shown + ": cannot write", err) +
+                             (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+// A new, locked file `name` in dirfd with `content`; never through a link
+// or over an existing file.
+ScopedFd create_locked(int dirfd, const std::string& name, const std::string& content, const std::string& shown) {
+  ScopedFd fd(openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.is_open()) throw EnvironmentError(errno_message(shown + ": cannot create", errno));
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    unlinkat(dirfd, name.c_str(), 0);
+    throw EnvironmentError(errno_message(shown + ": cannot lock", err));
+  }
+  try {
+    write_all(fd.get(), content, shown);
+    if (fsync(fd.get()) != 0) throw EnvironmentError(errno_message(shown + ": cannot sync", errno));
+  } catch (...) {
+    unlinkat(dirfd, name.c_str(), 0);
+    throw;
+  }
+  return fd;
+}
+
+}  // namespace
+
+RunMarker::RunMarker(int dirfd, std::filesystem::path shown, MarkerContents initial)
+    : dirfd_(dirfd), shown_(std::move(shown)), contents_(std::move(initial)) {
+  fd_ = create_locked(dirfd_, kRunMarkerName, marker_json(contents_), (shown_ / kRunMarkerName).string());
+}
+
+RunMarker::~RunMarker() {
+  // Unlinked while still locked: gc never sees it unlocked.
+  unlinkat(dirfd_, kRunMarkerName, 0);
+}
+
+void RunMarker::add(const MarkedProcess& p) {
+  std::lock_guard<std::mutex> l(mu_);
+  contents_.processes.push_back(p);
+  rewrite();
+}
+
+void RunMarker::add(const MarkedLoopDevice& d) {
+  std::lock_guard<std::mutex> l(mu_);
+  contents_.loop_devices.push_back(d);
+  rewrite();
+}
+
+void RunMarker::rewrite() {
+  // The new marker is locked before it replaces the old one, and the old
+  // one's lock is let go only after: at every moment the name is locked.
+  std::string tmp = fmt::format(".{}.tmp.{}", kRunMarkerName, getpid());
+  unlinkat(dirfd_, tmp.c_str(), 0);  // a leftover of a rewrite that failed
+  ScopedFd fresh = create_locked(dirfd_, tmp, marker_json(contents_), (shown_ / tmp).string());
+  if (renameat(dirfd_, tmp.c_str(), dirfd_, kRunMarkerName) != 0) {
+    int err = errno;
+    unlinkat(dirfd_, tmp.c_str(), 0);
+    throw EnvironmentError(errno_message((shown_ / kRunMarkerName).string() + ": cannot replace", err));
+  }
+  fd_ = std::move(fresh);
+}
+
+MarkerCheck check_run_marker(int dirfd) {
+  MarkerCheck c;
+  ScopedFd fd(openat(dirfd, kRunMarkerName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.is_open() || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return c;
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    c.state = MarkerCheck::State::alive;
+    return c;
+  }
+  // The lock may have been let go because a rewrite replaced the file we
+  // opened: only the marker the name still points to counts.
+  struct stat now {};
+  if (fstatat(dirfd, kRunMarkerName, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
+      now.st_ino != st.st_ino) {
+    c.state = MarkerCheck::State::alive;
+    return c;
+  }
+  c.state = MarkerCheck::State::dead;
+  c.fd = std::move(fd);
+  return c;
+}
+
+}  // namespace harness

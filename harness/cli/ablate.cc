@@ -1,0 +1,173 @@
+#include "cli/ablate.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "base/atomic_write.h"
+#include "base/error.h"
+#include "base/interrupt.h"
+#include "base/process_group.h"
+#include "cli/batch.h"
+#include "cli/exit_code.h"
+#include "cli/gc.h"
+#include "cli/run_options.h"
+#include "core/ablation.h"
+#include "core/scenario.h"
+#include "core/sizing.h"
+#include "host/mount_namespace.h"
+#include "report/ablation_report.h"
+#include "report/report_load.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kAblateUsage =
+    "usage: harness ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
+    "                      [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]\n"
+    "  derives variants of SCENARIO, each without one ingredient (a fault, an action, truncation,\n"
+    "  cache eviction, the regressed installer, concurrency, the warm-up), runs each K times\n"
+    "  (default 5) beside the original, and says which ingredients the symptom needs:\n"
+    "  DIR/ablation.json, DIR/ablation.md, DIR/ablation.html; every variant is a scenario file\n"
+    "  in DIR/variants/. With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
+
+constexpr const char* kFiles[] = {"ablation.json", "ablation.md", "ablation.html"};
+
+json read_jsonc(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return json::parse(buf.str(), nullptr, true, /*ignore_comments=*/true);
+}
+
+void write_outputs(const fs::path& dir, const json& a) {
+  write_file_atomically(dir / kFiles[0], a.dump(2) + "\n");
+  write_file_atomically(dir / kFiles[1], ablation_markdown(a));
+  write_file_atomically(dir / kFiles[2], ablation_html(a));
+}
+
+}  // namespace
+
+int cmd_ablate(const std::vector<std::string>& args) {
+  RunOptionsArgs ra = parse_run_options(args, 5);
+  if (ra.help) {
+    fmt::print("{}", kAblateUsage);
+    return kExitPass;
+  }
+  if (ra.scenarios.size() != 1)
+    throw Error(ErrorKind::usage, fmt::format("ablate takes one scenario file, got {}\n{}", ra.scenarios.size(), kAblateUsage));
+  if (!ra.out) throw Error(ErrorKind::usage, std::string("ablate needs --out DIR\n") + kAblateUsage);
+  settle_run_options(ra);
+  const fs::path scenario_file = fs::absolute(ra.scenarios[0]);
+  const fs::path dir = fs::absolute(*ra.out);
+
+  // Validate the original first: an invalid file creates nothing.
+  Scenario original = load_scenario(scenario_file);
+  std::vector<Variant> variants = derive_variants(read_jsonc(scenario_file), scenario_file.parent_path().string());
+  std::vector<const Variant*> mine;
+  for (size_t i = 0; i < variants.size(); ++i)
+    if (!ra.shard || i % ra.shard->total == ra.shard->index) mine.push_back(&variants[i]);
+  if (ra.shard)
+    fmt::print(stderr, "shard {}/{}: {} of {} variants\n", ra.shard->index, ra.shard->total, mine.size(),
+               variants.size());
+  std::error_code ec;
+  if (fs::exists(dir / kFiles[0], ec))
+    throw Error(ErrorKind::usage, fmt::format("{}: holds an ablation already; choose a new --out", dir.string()));
+
+  // Every variant as a scenario file a user can rerun or edit; each is
+  // checked by the parser before anything runs.
+  fs::create_directories(dir / "variants", ec);
+  if (ec) throw EnvironmentError(fmt::format("{}: cannot create: {}", (dir / "variants").string(), ec.message()));
+  std::map<std::string, const Variant*> by_scenario_name;
+  std::vector<Scenario> scenarios;
+  for (const auto& v : variants) {
+    fs::path file = dir / "variants" / (v.name + ".json");
+    write_file_atomically(file, v.scenario.dump(2) + "\n");
+    Scenario s = sized_for_backend(load_scenario(file), ra.backend);
+    by_scenario_name[s.name] = &v;
+    if (std::find(mine.begin(), mine.end(), &v) != mine.end()) scenarios.push_back(std::move(s));
+  }
+  if (scenarios.empty()) return kExitPass;
+
+  InterruptGuard guard;
+  SubreaperScope reaper;
+  std::unique_ptr<Backend> backend = make_backend(ra);
+  for (const auto& s : scenarios) backend->preflight(s);
+  GcResult gc = collect_garbage({dir / "runs"}, false);
+  for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
+  if (ra.backend == "host") enter_private_mount_namespace();
+
+  BatchOptions bo;
+  bo.jobs = ra.jobs;
+  bo.repeat = ra.repeat;
+  bo.keep_work = ra.keep_work;
+  bo.out = dir / "runs";
+  // One run alone would be written at --out itself; keep the layout.
+  if (scenarios.size() * ra.repeat == 1) bo.out = dir / "runs" / (scenarios[0].name + "-01");
+  std::map<std::string, VariantRuns> pools;
+  int rc = kExitPass;
+  run_batch(scenarios, *backend, bo, [&](const RunOutcome& o) {
+    std::string name = o.report.value("scenario", "");
+    auto it = by_scenario_name.find(name);
+    if (it == by_scenario_name.end()) return;
+    json report = o.report;
+    report["run"]["run_dir"] = o.run_dir.lexically_relative(dir).string();
+    VariantRuns& pool = pools[it->second->name];
+    pool.name = it->second->name;
+    add_run(pool, report);
+    VariantRuns one;
+    add_run(one, report);
+    fmt::print("{:48} {} crashes in {} execs after the warm-up; {}\n", it->second->name, one.crashes, one.execs,
+               one.breach_runs ? "wrote the mounted image" : "no write to a mounted image");
+    std::fflush(stdout);
+    if (o.interrupted || o.environment_error)
+      rc = more_serious(rc, exit_code_for(o.status, o.interrupted, o.environment_error));
+  });
+  std::vector<AblationRow> rows;
+  for (const Variant* v : mine)
+    if (pools.count(v->name)) rows.push_back(AblationRow{*v, pools[v->name]});
+  json a = build_ablation(original.name, ra.repeat, ra.backend, rows);
+  write_outputs(dir, a);
+  fmt::print("\n{}\n\n", ablation_sentence(a));
+  fmt::print("ablation  {}\n", (dir / kFiles[0]).string());
+  if (interrupted()) rc = kExitInterrupted;
+  return rc;
+}
+
+json merge_ablations(const std::vector<fs::path>& files, const fs::path& out) {
+  std::vector<AblationRow> rows;
+  std::string scenario, backend;
+  unsigned repeat = 0;
+  for (const auto& f : files) {
+    json a = json::parse(std::ifstream(f), nullptr, false);
+    if (a.is_discarded() || !a.is_object())
+      throw Error(ErrorKind::invalid_scenario, fmt::format("{}: not an ablation.json", f.string()));
+    std::string s = a.value("scenario", "");
+    if (!scenario.empty() && s != scenario)
+      throw Error(ErrorKind::usage, fmt::format("{}: an ablation of {}, not of {}", f.string(), s, scenario));
+    scenario = s;
+    backend = a.value("backend", "host");
+    repeat = std::max(repeat, a.value("repeat", 0u));
+    // Run directories are relative to each shard's folder; make them
+    // relative to the merged one.
+    for (auto r : ablation_rows(a)) {
+      for (auto& d : r.runs.run_dirs) d = fs::relative(f.parent_path() / d, out).string();
+      rows.push_back(std::move(r));
+    }
+  }
+  json merged = build_ablation(scenario, repeat, backend, rows);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  write_outputs(out, merged);
+  return merged;
+}
+
+}  // namespace harness

@@ -1,0 +1,29 @@
+// Exit codes of the harness, and the one place that maps an error kind or
+// a run's outcome to one. Documented in the README ("Exit codes") and in
+// `harness --help`.
+#pragma once
+
+#include "base/error.h"
+#include "core/verdict.h"
+
+namespace harness {
+
+enum ExitCode : int {
+  kExitPass = 0,          // every expectation held
+  kExitFail = 1,          // the system under test misbehaved (an expectation failed), or the run timed out
+  kExitInvalid = 2,       // the scenario is invalid, or the command line is
+  kExitEnvironment = 3,   // this machine cannot run it; the message says what to do
+  kExitRuntime = 4,       // an unexpected failure mid-run
+  kExitInconclusive = 5,  // the run could not gather the evidence a verdict needs; the reasons say why
+  kExitInterrupted = 130,
+};
+
+int exit_code_for(ErrorKind kind);
+// One run: interrupted, environment error, verdict.
+int exit_code_for(VerdictStatus status, bool interrupted, bool environment_error);
+// Of two runs' codes, the one a batch reports: interrupted, then the
+// machine's fault, then an unexpected error, then a failure, then an
+// inconclusive run, then a pass.
+int more_serious(int a, int b);
+
+}  // namespace harness

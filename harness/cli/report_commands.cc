@@ -1,0 +1,137 @@
+#include "cli/report_commands.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "base/atomic_write.h"
+#include "base/error.h"
+#include "cli/ablate.h"
+#include "cli/exit_code.h"
+#include "report/ablation_report.h"
+#include "report/compare.h"
+#include "report/merge.h"
+#include "report/report_files.h"
+#include "report/report_junit.h"
+#include "report/report_load.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int cmd_report(const std::vector<std::string>& args) {
+  std::vector<fs::path> dirs;
+  std::optional<fs::path> junit;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--junit") {
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, "--junit needs a file name");
+      junit = args[++i];
+    } else if (args[i] == "--help") {
+      fmt::print("usage: harness report RUN_DIR... [--junit FILE]\n");
+      return kExitPass;
+    } else if (args[i].rfind("--", 0) == 0) {
+      throw Error(ErrorKind::usage, fmt::format("report: unknown option {}", args[i]));
+    } else {
+      dirs.emplace_back(args[i]);
+    }
+  }
+  if (dirs.empty()) throw Error(ErrorKind::usage, "report needs a run directory (usage: harness report RUN_DIR... [--junit FILE])");
+  // Read everything before writing anything.
+  std::vector<json> reports;
+  for (const auto& d : dirs) reports.push_back(load_report(d));
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    fs::path dir = report_run_dir(dirs[i]);
+    write_report_files(dir, reports[i]);
+    fmt::print("{}: wrote {}, {}, {}\n", dir.string(), kReportMarkdownFile, kReportHtmlFile, kJunitFile);
+  }
+  if (junit) {
+    write_file_atomically(*junit, render_junit(reports));
+    fmt::print("wrote {} ({} scenarios)\n", junit->string(), reports.size());
+  }
+  return kExitPass;
+}
+
+int cmd_compare(const std::vector<std::string>& args) {
+  std::vector<std::string> runs;
+  std::optional<fs::path> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out") {
+      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, "--out needs a directory");
+      out = args[++i];
+    } else if (args[i] == "--help") {
+      fmt::print("usage: harness compare RUN_A RUN_B [--out DIR]\n");
+      return kExitPass;
+    } else if (args[i].rfind("--", 0) == 0) {
+      throw Error(ErrorKind::usage, fmt::format("compare: unknown option {}", args[i]));
+    } else {
+      runs.push_back(args[i]);
+    }
+  }
+  if (runs.size() != 2)
+    throw Error(ErrorKind::usage,
+                fmt::format("compare needs exactly two run directories, got {} (usage: harness compare RUN_A RUN_B "
+                            "[--out DIR])",
+                            runs.size()));
+  json a = load_report(runs[0]), b = load_report(runs[1]);
+  if (!out) {
+    fmt::print("{}", compare_markdown(a, b));
+    return kExitPass;
+  }
+  std::error_code ec;
+  fs::create_directories(*out, ec);
+  if (ec) throw EnvironmentError(fmt::format("{}: cannot create the directory: {}", out->string(), ec.message()));
+  write_file_atomically(*out / "compare.md", compare_markdown(a, b));
+  write_file_atomically(*out / "compare.html", compare_html(a, b));
+  fmt::print("wrote {} and {}\n", (*out / "compare.md").string(), (*out / "compare.html").string());
+  return kExitPass;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  std::vector<fs::path> dirs;
+  fs::path out = ".";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
+    else if (args[i] == "--help") {
+      fmt::print("usage: harness merge DIR... [--out DIR]\n"
+                 "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
+                 "  DIR/summary.json and DIR/junit.xml (one testcase per scenario)\n");
+      return kExitPass;
+    } else if (args[i].rfind("--", 0) == 0) {
+      throw Error(ErrorKind::usage, fmt::format("merge: unknown option {}", args[i]));
+    } else {
+      dirs.emplace_back(args[i]);
+    }
+  }
+  if (dirs.empty()) throw Error(ErrorKind::usage, "merge needs at least one directory");
+  // The shards of one ablation (harness ablate --shard I/N).
+  std::vector<fs::path> ablations;
+  for (const auto& d : dirs)
+    if (fs::exists(d / "ablation.json")) ablations.push_back(d / "ablation.json");
+  if (!ablations.empty()) {
+    if (ablations.size() != dirs.size())
+      throw Error(ErrorKind::usage, "merge: some directories hold an ablation and some do not");
+    json a = merge_ablations(ablations, out);
+    fmt::print("{}\nmerged {} ablation shards into {}\n", ablation_sentence(a), ablations.size(),
+               (out / "ablation.json").string());
+    return kExitPass;
+  }
+  auto files = find_reports(dirs);
+  if (files.empty()) throw Error(ErrorKind::usage, "merge: no report.json found in the given directories");
+  Merged m = merge_reports(files);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  write_file_atomically(out / "summary.json", m.summary.dump(2) + "\n");
+  write_file_atomically(out / "junit.xml", m.junit);
+  for (const auto& row : m.summary.at("scenarios"))
+    fmt::print("{:34} {}\n", row.at("scenario").get<std::string>(), row.at("verdict").get<std::string>());
+  if (files.size() > m.summary.at("by_scenario").size()) fmt::print("{}", pooled_text(m.summary.at("by_scenario")));
+  fmt::print("merged {} reports into {} and {}\n", files.size(), (out / "summary.json").string(),
+             (out / "junit.xml").string());
+  int rc = kExitPass;
+  for (const auto& [status, interrupted] : m.outcomes) rc = more_serious(rc, exit_code_for(status, interrupted, false));
+  return rc;
+}
+
+}  // namespace harness

@@ -1,0 +1,330 @@
+// The threats of the README's "Security" section, each closed and proven
+// closed through the real CLI as root: another local user who can write
+// in a shared parent of --out (here a sticky, world-writable folder and
+// files owned by `nobody`), and what a scenario can reach without a `run`
+// action. Victims are files this test creates; nothing real is at risk.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "itests/itest_support.h"
+
+namespace harness::itest {
+namespace {
+
+using nlohmann::json;
+
+constexpr uid_t kNobody = 65534;
+
+fs::path write_scenario(const fs::path& dir, const json& s) {
+  fs::path p = dir / (s.at("name").get<std::string>() + ".json");
+  std::ofstream(p) << s.dump(2) << "\n";
+  return p;
+}
+
+// A scenario that needs nothing but a few execs of /bin/true, with a fault
+// that does nothing (a verdict needs every fault to act), run to its end.
+json quick_scenario(const std::string& name) {
+  return {{"name", name},
+          {"timeout_s", 60},
+          {"early_stop", false},
+          {"workload", {{"argv", {"/bin/true"}}, {"iterations", 3}}},
+          {"faults", json::array({{{"name", "idle"},
+                                   {"schedule", {{"kind", "once"}}},
+                                   {"actions", json::array({{{"action", "sleep"}, {"ms", 1}}})}}})},
+          {"expect", json::array({{{"classes", {"ok"}}, {"at_least", 1}}})}};
+}
+
+std::string hang() { return std::string(TESTPROGS_DIR) + "/hang"; }
+
+// chown -R, without following links.
+void chown_tree(const fs::path& p, uid_t uid) {
+  ASSERT_EQ(lchown(p.c_str(), uid, uid), 0) << p;
+  if (fs::is_directory(fs::symlink_status(p)))
+    for (const auto& e : fs::directory_iterator(p)) chown_tree(e.path(), uid);
+}
+
+// What another user plants in a shared folder: a run folder of their own
+// with a marker that claims a dead run (pid 0), and gc's temporary file
+// name as a link to a file they want overwritten.
+fs::path plant_fake_dead_run(const fs::path& shared, const fs::path& victim) {
+  fs::path e = shared / "e";
+  fs::create_directories(e / "work");
+  std::ofstream(e / "harness-run.json") << R"({"tool": "harness", "pid": 0})" << "\n";
+  fs::create_symlink(victim, e / ".gc.json.tmp");
+  chown_tree(e, kNobody);
+  return e;
+}
+
+fs::path shared_folder(const TempDir& tmp) {
+  fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  chmod(shared.c_str(), 01777);  // like /tmp
+  return shared;
+}
+
+// ------------------------------------------------------------------- gc
+
+// A shared folder like /tmp, in which another user planted a fake dead run
+// aimed at `victim`.
+class SecurityGc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HARNESS_REQUIRE_ROOT_AND_LOOP();
+    shared = shared_folder(tmp);
+    planted = plant_fake_dead_run(shared, victim.path);
+  }
+  TempDir tmp;
+  Victim victim{tmp.path() / "shadow"};
+  fs::path shared, planted;
+};
+
+TEST_F(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched) {
+  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (shared / "x").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  victim.expect_untouched();
+  EXPECT_TRUE(fs::exists(planted / "work")) << "run --out swept a folder the user never named";
+  EXPECT_FALSE(fs::exists(planted / "gc.json"));
+}
+
+TEST_F(SecurityGc, ARunFolderOwnedByAnotherUserIsLeftAlone) {
+  auto res = run_harness({"gc", shared.string(), "--json"}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  json r = json::parse(res.out, nullptr, false);
+  ASSERT_FALSE(r.is_discarded()) << res.out;
+  EXPECT_TRUE(r.at("dead_runs").empty()) << res.out;
+  victim.expect_untouched();
+  EXPECT_TRUE(fs::exists(planted / "work"));
+}
+
+// losetup --find --show FILE: the device, or "" (and a test failure).
+std::string attach(const fs::path& file, const fs::path& logs) {
+  auto res = run_argv({"losetup", "--find", "--show", file.string()}, logs, std::chrono::seconds(30));
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  std::string dev = res.out.substr(0, res.out.find('\n'));
+  return dev;
+}
+
+bool attached_to(const std::string& dev, const fs::path& file) {
+  std::string name = dev.substr(dev.rfind('/') + 1);
+  std::string backing = slurp(fs::path("/sys/block") / name / "loop" / "backing_file");
+  return backing.rfind(file.string(), 0) == 0;
+}
+
+TEST_F(SecurityGc, DetachesOnlyTheLoopDevicesItsMarkerRecords) {
+  fs::path run = tmp.path() / "runs" / "dead";
+  fs::create_directories(run / "work");
+  fs::path ours = run / "work" / "ours.img", other = run / "work" / "other.img";
+  for (const auto& f : {ours, other}) {
+    std::ofstream(f).flush();
+    fs::resize_file(f, 1 << 20);
+  }
+  std::string ours_dev = attach(ours, tmp.path()), other_dev = attach(other, tmp.path());
+  ASSERT_FALSE(ours_dev.empty() || other_dev.empty());
+  struct stat st {};
+  ASSERT_EQ(stat(ours.c_str(), &st), 0);
+  // The run recorded the device it attached (by its backing file's device
+  // and inode); "other" merely has a backing path inside the run folder.
+  std::ofstream(run / "harness-run.json")
+      << json{{"tool", "harness"},
+              {"pid", 0},
+              {"loop_devices", {{{"device", ours_dev}, {"backing_dev", st.st_dev}, {"backing_inode", st.st_ino}}}}}
+             .dump()
+      << "\n";
+  auto res = run_harness({"gc", (tmp.path() / "runs").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  for (int i = 0; i < 50 && attached_to(ours_dev, ours); ++i) usleep(20 * 1000);
+  EXPECT_FALSE(attached_to(ours_dev, ours)) << res.out;
+  EXPECT_TRUE(attached_to(other_dev, other)) << "gc detached a loop device by its backing path\n" << res.out;
+  run_argv({"losetup", "-d", other_dev}, tmp.path(), std::chrono::seconds(30));
+  run_argv({"losetup", "-d", ours_dev}, tmp.path(), std::chrono::seconds(30));
+}
+
+// ---------------------------------------------------- confinement of writes
+
+TEST(SecurityConfinement, ARunFolderOwnedByAnotherUserIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path out = shared_folder(tmp) / "out";
+  fs::create_directories(out);
+  chown_tree(out, kNobody);
+  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", out.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
+  EXPECT_NE(res.err.find("owned by"), std::string::npos) << res.err;
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+// A setup step predicts the name of the next `run` action's log and plants
+// a link there; the log must not be written through it.
+TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  Victim victim(tmp.path() / "passwd");
+  const std::string v = victim.path.string();
+  json s = quick_scenario("log-link");
+  s["setup"] = json::array(
+      {{{"action", "run"},
+        {"argv", {"/bin/sh", "-c", "ln -s " + v + " {work}/logs/run-$PPID-2.out; ln -s " + v + " {work}/logs/run-$PPID-2.err"}}},
+       {{"action", "run"}, {"argv", {"/bin/echo", "this must not reach the victim"}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  victim.expect_untouched();
+  EXPECT_NE(res.exit_code, 0) << "the second setup action cannot have its log: " << res.out << res.err;
+}
+
+// ------------------------------------------------ mounts and fault targets
+
+TEST(SecurityMounts, AreNodevAndNosuidAndTheReportSaysSo) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path run = tmp.path() / "run";
+  json s = quick_scenario("mounted");
+  s["images"] = json::array({{{"name", "d"}, {"size_mib", 4}}});
+  s["mounts"] = json::array({{{"image", "images/d.img"}, {"mountpoint", "mnt/d"}, {"options", "loop,ro"}}});
+  auto res = run_harness({"run", "--backend", "host", write_scenario(tmp.path(), s).string(), "--out", run.string()},
+                         tmp.path());
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+  json m = read_report(run).at("mounts").at(0);
+  EXPECT_EQ(m.at("options"), "loop,ro") << "the options as the scenario wrote them";
+  std::string effective = m.value("effective_options", "");
+  for (const char* o : {"nodev", "nosuid", "ro"})
+    EXPECT_NE(("," + effective + ",").find(std::string(",") + o + ","), std::string::npos) << o << " in " << m.dump();
+}
+
+TEST(SecurityMounts, AnImageInsideAMountedImageIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  // A crafted filesystem image, carried inside an ordinary one.
+  fs::path inner = tmp.path() / "inner.img";
+  std::ofstream(inner).flush();
+  fs::resize_file(inner, 2 << 20);
+  ASSERT_EQ(run_argv({"mkfs.ext4", "-q", "-F", inner.string()}, tmp.path(), std::chrono::seconds(60)).exit_code, 0);
+  json s = quick_scenario("nested-image");
+  s["images"] = json::array({{{"name", "outer"}, {"size_mib", 8}, {"files", {{{"from", inner.string()}, {"to", "inner.img"}}}}}});
+  s["mounts"] = json::array({{{"image", "images/outer.img"}, {"mountpoint", "mnt/outer"}, {"options", "loop,ro"}},
+                             {{"image", "mnt/outer/inner.img"}, {"mountpoint", "mnt/inner"}, {"options", "loop,ro"}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_NE(res.exit_code, 0) << res.out << res.err;
+  std::string said = res.out + res.err + slurp(run / "report.json");
+  EXPECT_NE(said.find("EXDEV"), std::string::npos) << said;
+  expect_nothing_left(tmp.path());
+}
+
+// Device nodes made by a `run` action, in work/ and on a mounted image,
+// point at a loop device over a victim file: no fault may write it.
+TEST(SecurityFaults, ADeviceNodeIsNeverAFaultTarget) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path victim_file = tmp.path() / "victim.img";
+  {
+    std::ofstream out(victim_file, std::ios::binary);
+    out << std::string(1 << 20, 'v');
+  }
+  FileState before = state_of(victim_file);
+  std::string dev = attach(victim_file, tmp.path());
+  ASSERT_FALSE(dev.empty());
+  struct stat st {};
+  ASSERT_EQ(stat(dev.c_str(), &st), 0);
+  std::string mknod = fmt::format("b {} {}", major(st.st_rdev), minor(st.st_rdev));
+  json s = quick_scenario("device-targets");
+  s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 1500}};
+  s["images"] = json::array({{{"name", "d"}, {"size_mib", 4}}});
+  s["copies"] = json::array({{{"from", "images/d.img"}, {"to", "src.img"}}});
+  s["mounts"] = json::array({{{"image", "images/d.img"}, {"mountpoint", "mnt/d"}, {"options", "loop,rw"}}});
+  s["faults"] = json::array(
+      {{{"name", "plant"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 0}}},
+        {"actions", {{{"action", "run"},
+                      {"argv", {"/bin/sh", "-c", "mknod {work}/disk " + mknod + " && mknod {work}/mnt/d/disk " + mknod}}}}}},
+       {{"name", "write"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 500}}},
+        {"actions", {{{"action", "overwrite_truncate"}, {"from", "src.img"}, {"to", "disk"}},
+                     {{"action", "overwrite"}, {"from", "src.img"}, {"to", "disk"}},
+                     {{"action", "truncate"}, {"to", "disk"}, {"size_bytes", 0}},
+                     {{"action", "overwrite_truncate"}, {"from", "disk"}, {"to", "src.img"}},
+                     {{"action", "overwrite_truncate"}, {"from", "src.img"}, {"to", "mnt/d/disk"}},
+                     {{"action", "overwrite"}, {"from", "src.img"}, {"to", "mnt/d/disk"}}}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  run_argv({"losetup", "-d", dev}, tmp.path(), std::chrono::seconds(30));
+  EXPECT_TRUE(before == state_of(victim_file)) << "a fault wrote through a device node";
+  ASSERT_TRUE(fs::exists(run / "report.json")) << res.out << res.err;
+  int refused = 0;
+  json report = read_report(run);
+  for (const auto& e : report.at("events"))
+    if (e.at("type") == "fault" && e.value("fault", "") == "write") {
+      EXPECT_NE(e.at("outcome"), "ok") << e.dump();
+      ++refused;
+    }
+  EXPECT_EQ(refused, 6) << res.out << res.err;
+  expect_nothing_left(tmp.path());
+}
+
+// -------------------------------------------------------------- processes
+
+TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  const std::string token = unique_token("outlive");
+  json s = quick_scenario("outlive");
+  s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 1500}};
+  s["faults"] = json::array(
+      {{{"name", "spawn"},
+        {"schedule", {{"kind", "once"}, {"after_ms", 0}}},
+        {"actions",
+         {// A background child left behind by a command that ends at once;
+          // it reports its own pid and process group on its last line.
+          {{"action", "run"},
+           {"argv", {"/bin/sh", "-c",
+                     hang() + " " + token + "-bg & printf '\\173\"pid\": %s, \"pgid\": %s\\175\\n' $$ $(cut -d' ' -f5 /proc/$$/stat)"}}},
+          // A command killed at its timeout, with a child of its own.
+          {{"action", "run"}, {"argv", {"/bin/sh", "-c", hang() + " " + token + "-timeout & exec " + hang()}}, {"timeout_ms", 300}},
+          // A daemon that left the command's process group and session.
+          {{"action", "run"}, {"argv", {"/bin/sh", "-c", "setsid " + hang() + " " + token + "-daemon & sleep 0.3"}}}}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  auto left = survivors(token);
+  EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left) << " outlived the run";
+  json first, report = read_report(run);
+  for (const auto& e : report.at("events"))
+    if (e.at("type") == "fault" && first.is_null()) first = e;
+  ASSERT_TRUE(first.is_object());
+  // The command leads its own process group (writes are attributed to an
+  // action by the group of the writer).
+  EXPECT_EQ(first.at("result").at("pid"), first.at("result").at("pgid")) << first.dump();
+  EXPECT_EQ(first.at("pid"), first.at("result").at("pid")) << first.dump();
+}
+
+TEST(SecurityProcesses, AnIgnoredSigchldInheritedFromTheCallerChangesNothing) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  json s = quick_scenario("sigchld");
+  // The workload crashes once its fault has made it: every status must be
+  // read, the warm-up's ok and the SIGSEGVs after.
+  s["workload"] = {{"argv", {"/bin/sh", "-c", "[ -e {work}/crash ] && exec " + std::string(TESTPROGS_DIR) + "/segv; true"}},
+                   {"iterations", 20}};
+  s["faults"][0]["actions"] = json::array({{{"action", "run"}, {"argv", {"/bin/touch", "{work}/crash"}}}});
+  s["expect"] = json::array({{{"classes", {"sigsegv"}}, {"at_least", 5}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path run = tmp.path() / "run";
+  // An ignored signal stays ignored across exec: the harness starts so
+  // (bash sets SIG_IGN for trap ''; dash does not).
+  auto res = run_argv({"/bin/bash", "-c", "trap '' CHLD; exec \"$0\" \"$@\"", HARNESS_BIN, "run", "--backend", "host",
+                       sc.string(), "--out", run.string()},
+                      tmp.path(), std::chrono::seconds(120));
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+}
+
+}  // namespace
+}  // namespace harness::itest
