@@ -20,8 +20,9 @@ RUNTIME=(
   e2fsprogs util-linux kmod
   # the vm backend: qemu, the guest kernel, busybox for the guest
   qemu-system-x86 linux-image-cloud-amd64 busybox-static
-  # libraries the harness links
-  libmount1 libboost-filesystem1.74.0 libfmt9 liblz4-1
+  # the shared libraries the harness needs (its DT_NEEDED; Boost is
+  # header-only or dropped by the linker, so only the build set has it)
+  libmount1 libfmt9 liblz4-1
 )
 BUILD=(
   g++ cmake make pkg-config git
