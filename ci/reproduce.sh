@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The reproduction command: install what is needed, build, and replay the
-# Heroku 2017 incident (scenarios/heroku-2017-truncation.json), printing the
-# verdict and where the report is. Extra arguments go to `harness run`:
+# The reproduction command: install what is needed to build and run (not
+# the test tools: ci/deps.sh runtime build), build the harness and the
+# installer under test only (not the tests), and replay the Heroku 2017
+# incident (scenarios/heroku-2017-truncation.json), printing the verdict
+# and where the report is. Extra arguments go to `harness run`:
 # scenario files, --out DIR, --shard I/N, or --backend vm to replay it in a
 # disposable qemu VM instead of on this host (in a private mount namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ci/deps.sh
-ci/build.sh >/dev/null
+ci/deps.sh runtime build
+ci/build.sh harness stack-install >/dev/null
 args=("$@")
 scenario_given=0
 backend_given=0

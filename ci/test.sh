@@ -4,7 +4,7 @@
 # Used verbatim by the README, .ci/run and the pipelines in ci/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ci/deps.sh
+ci/deps.sh runtime build test
 ci/build.sh
 ctest --preset ci --output-junit "$PWD/build/ctest-junit.xml" "$@"
 # Nothing of the harness (qemu, loop devices, mounts) may outlive the suite.

@@ -30,7 +30,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kAblateUsage =
     "usage: harness ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
     "                      [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]\n"
     "  derives variants of SCENARIO, each without one ingredient (a fault, an action, truncation,\n"
@@ -59,12 +59,12 @@ void write_outputs(const fs::path& dir, const json& a) {
 int cmd_ablate(const std::vector<std::string>& args) {
   RunOptionsArgs ra = parse_run_options(args, 5);
   if (ra.help) {
-    fmt::print("{}", kUsage);
+    fmt::print("{}", kAblateUsage);
     return kExitPass;
   }
   if (ra.scenarios.size() != 1)
-    throw Error(ErrorKind::usage, fmt::format("ablate takes one scenario file, got {}\n{}", ra.scenarios.size(), kUsage));
-  if (!ra.out) throw Error(ErrorKind::usage, std::string("ablate needs --out DIR\n") + kUsage);
+    throw Error(ErrorKind::usage, fmt::format("ablate takes one scenario file, got {}\n{}", ra.scenarios.size(), kAblateUsage));
+  if (!ra.out) throw Error(ErrorKind::usage, std::string("ablate needs --out DIR\n") + kAblateUsage);
   settle_run_options(ra);
   const fs::path scenario_file = fs::absolute(ra.scenarios[0]);
   const fs::path dir = fs::absolute(*ra.out);

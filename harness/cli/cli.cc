@@ -30,6 +30,7 @@
 #include "report/merge.h"
 #include "report/report_json.h"
 #include "vm/guest_agent.h"
+#include "vm/guest_init.h"
 #include "vm/vm_backend.h"
 
 namespace harness {
@@ -302,6 +303,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "ablate") return cmd_ablate(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
+    if (cmd == kGuestInitCommand) return run_guest_init(rest);
     return usage_error(fmt::format("unknown command \"{}\"", cmd));
   } catch (const Error& e) {
     fmt::print(stderr, "harness: {}\n", e.what());

@@ -21,6 +21,7 @@
 #include "host/evidence.h"
 #include "host/fault.h"
 #include "host/image.h"
+#include "host/scenario_images.h"
 #include "host/loop_device.h"
 #include "host/mount.h"
 #include "host/workload.h"
@@ -66,8 +67,9 @@ bool image_on_a_loop_device(const struct stat& img) {
 // One run's moving parts, torn down in reverse order by their destructors.
 class HostRun {
  public:
-  HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec)
-      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec) {}
+  HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec,
+          std::optional<fs::path> prebuilt)
+      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec), prebuilt_(std::move(prebuilt)) {}
 
   void execute() {
     // From the start: the process events of setup actions and faults must
@@ -75,12 +77,10 @@ class HostRun {
     evidence_.emplace(clock_);
     evidence_->watch_execs(program_locations());
     phase("setup");
-    for (const auto& img : s_.images) {
-      BuiltImage b = build_image(img, dir_);
+    make_images_and_copies(s_, dir_, prebuilt_, [this](const BuiltImage& b) {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
       check_stop();
-    }
-    for (const auto& c : s_.copies) copy_work_file(dir_, c.from, c.to);
+    });
     FaultContext ctx{dir_, clock_, {}, &stop_};
     for (const auto& a : s_.setup) {
       FaultEvent ev = perform(a, ctx);
@@ -354,6 +354,7 @@ class HostRun {
   RunDir& dir_;
   const RunObserver& obs_;
   RunRecord& rec_;
+  std::optional<fs::path> prebuilt_;
   RunClock clock_;
   std::mutex mu_;
   // Set when the run must stop early: its verdict is decided, or it timed out.
@@ -381,7 +382,7 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   RunRecord rec = begin_record(s, run_dir, name());
   rec.harness_pid = getpid();
 
-  HostRun hr(plan, run_dir, observer, rec);
+  HostRun hr(plan, run_dir, observer, rec, prebuilt_);
   // The scenario's wall-clock limit: past it, everything stops and the
   // verdict is `timeout`.
   std::mutex m;

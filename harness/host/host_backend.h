@@ -5,15 +5,26 @@
 // inside a VM.
 #pragma once
 
+#include <filesystem>
+#include <optional>
+
 #include "core/backend.h"
 
 namespace harness {
 
 class HostBackend : public Backend {
  public:
+  // `prebuilt`: images and copies made beforehand, at their work paths
+  // (see scenario_images.h); the guest agent passes what the vm backend
+  // built on the host.
+  explicit HostBackend(std::optional<std::filesystem::path> prebuilt = std::nullopt)
+      : prebuilt_(std::move(prebuilt)) {}
   std::string name() const override { return "host"; }
   void preflight(const Scenario& s) const override;
   RunRecord run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) override;
+
+ private:
+  std::optional<std::filesystem::path> prebuilt_;
 };
 
 }  // namespace harness

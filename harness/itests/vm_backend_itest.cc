@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "itests/itest_support.h"
+#include "base/digest.h"
 #include "vm/vm_backend.h"
 
 #include <algorithm>
@@ -109,6 +110,12 @@ void expect_vm_report(const json& r, const fs::path& run, const fs::path& cache)
   EXPECT_FALSE(env.at("qemu_version").get<std::string>().empty());
   EXPECT_FALSE(env.at("guest_kernel").get<std::string>().empty());
   EXPECT_GE(env.at("vm_cpus").get<unsigned>(), env.at("accelerator") == "tcg" ? 2u : 1u);
+  // Which form of the kernel booted, and why; Debian's cloud kernel has an
+  // lz4 payload, so it boots as the extracted PVH vmlinux.
+  EXPECT_FALSE(env.at("guest_kernel_form_reason").get<std::string>().empty());
+  if (env.at("guest_kernel_image").get<std::string>().find("cloud-amd64") != std::string::npos) {
+    EXPECT_EQ(env.at("guest_kernel_form"), "pvh-vmlinux") << env.dump();
+  }
   // Every counted exec is an event streamed from the guest, with its pid
   // there (none when the exec itself failed).
   unsigned long execs = 0, without_pid = 0;
@@ -132,6 +139,9 @@ void expect_vm_report(const json& r, const fs::path& run, const fs::path& cache)
   // with the scratch disk removed) and the cache.
   EXPECT_FALSE(fs::exists(run / "work" / "vm-scratch.img"));
   EXPECT_TRUE(fs::exists(cache / "accelerator.json"));
+  struct stat st {};
+  ASSERT_EQ(stat(cache.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u) << "the VM cache holds what the harness boots: private";
   EXPECT_EQ(r.at("environment").at("initramfs").get<std::string>().rfind(cache.string(), 0), 0u);
 }
 
@@ -218,6 +228,37 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, VmStatistics,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+// A vmlinux in the cache that qemu refuses (here: an ELF header and
+// nothing else) must not cost the run: it boots the bzImage, says why, and
+// remembers, so later runs do not try the vmlinux again.
+TEST(VmBackend, AVmlinuxQemuRefusesFallsBackToTheBzImageAndIsRemembered) {
+  HARNESS_REQUIRE_VM();
+  GuestKernel k = find_guest_kernel(std::nullopt);
+  VmRunDirs d("refused-vmlinux");
+  fs::path cache = d.logs / "cache";
+  fs::create_directories(cache);
+  fs::permissions(cache, fs::perms::owner_all, fs::perm_options::replace);
+  std::string key = file_digest_hex(DigestAlgo::sha256, k.image).substr(0, 24);
+  {
+    std::ofstream bad(cache / ("vmlinux-" + key), std::ios::binary);
+    bad << "\x7f" "ELF" << std::string(2000, '\0');
+  }
+  auto res = run_harness({"run", "--backend", "vm", source_path("scenarios/control-drop-caches.json"), "--out",
+                          d.run.string(), "--vm-cache", cache.string()},
+                         d.logs, seconds(600));
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  json r = read_report(d.run);
+  const json& env = r.at("environment");
+  EXPECT_EQ(env.at("guest_kernel_form"), "bzImage") << env.dump();
+  std::string why = env.at("guest_kernel_form_reason").get<std::string>();
+  EXPECT_NE(why.find("the PVH vmlinux did not boot"), std::string::npos) << why;
+  EXPECT_NE(why.find("qemu exit 1"), std::string::npos) << why;
+  EXPECT_EQ(r.at("verdict"), "pass");
+  EXPECT_TRUE(fs::exists(cache / ("vmlinux-" + key + ".refused")));
+  EXPECT_NE(slurp(cache / ("vmlinux-" + key + ".refused")).find("qemu"), std::string::npos);
+  expect_vm_gone(d.run);
+}
 
 // The user's gate in VMs (examples/gate; gate_itest.cc runs it on the
 // host): in every run the in-place installer fails on the write to the

@@ -22,11 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string side_label(const json& r, const char* which) {
   std::string id = str_or(object_or_empty(r, "run"), "id");
   return id.empty() ? which : fmt::format("{} ({})", which, id);

@@ -115,11 +115,6 @@ footer { color:var(--muted); font-size:12px; margin-top:18px; text-align:center;
 
 std::string esc(std::string_view s) { return html_escape(s); }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A table with escaped cells; a column may be numeric (right-aligned) or
 // monospace.
 class Table {

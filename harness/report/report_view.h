@@ -36,6 +36,9 @@ std::vector<std::pair<std::string, std::string>> environment_rows(const nlohmann
 // "[   1234.5 ms] [   12.345678] ".
 std::string kernel_log_prefix(const nlohmann::json& line);
 
+// ASCII upper case ("PASS" in headings).
+std::string upper(std::string s);
+
 // "0.8 ms", "812 ms", "3.30 s", "2 min 5 s".
 std::string format_ms(double ms);
 // "10.0 MiB (10485760 bytes)" style, short: "10.0 MiB".

@@ -55,7 +55,7 @@ bool kvm_device_usable(std::string* why) {
 
 std::vector<std::string> accel_qemu_args(Accel a, unsigned cpus) {
   if (a == Accel::kvm) return {"-accel", "kvm", "-cpu", "host", "-smp", std::to_string(std::max(cpus, 1u))};
-  return {"-accel", "tcg,thread=multi", "-smp", std::to_string(std::max(cpus, 2u))};
+  return {"-accel", "tcg,thread=multi", "-cpu", "qemu64,+rdrand", "-smp", std::to_string(std::max(cpus, 2u))};
 }
 
 std::string tcg_timing_cmdline(unsigned long khz, unsigned hz) {

@@ -44,7 +44,9 @@ bool kvm_device_usable(std::string* why);
 
 // The qemu arguments for an accelerator. TCG gets thread=multi and at
 // least 2 vCPUs: the truncation race needs the overwriter and the
-// workload to really run at the same time.
+// workload to really run at the same time; and RDRAND, which TCG emulates
+// but its default CPU model hides, so the guest's CRNG can trust the CPU
+// at boot (kernel_boot.h) instead of waiting for a virtio-rng driver.
 std::vector<std::string> accel_qemu_args(Accel a, unsigned cpus);
 
 // Kernel command-line words for a TCG guest. Under TCG the guest TSC runs

@@ -74,9 +74,10 @@ TEST(Accelerator, ProbeFailureReasons) {
   EXPECT_NE(probe_failure(o)->find("4000 ms"), std::string::npos);  // the silent hang
 }
 
-TEST(Accelerator, TcgGetsMultiThreadingAndTwoCpus) {
+TEST(Accelerator, TcgGetsMultiThreadingTwoCpusAndRdrand) {
   auto a = accel_qemu_args(Accel::tcg, 1);
   EXPECT_NE(std::find(a.begin(), a.end(), "tcg,thread=multi"), a.end());
+  EXPECT_NE(std::find(a.begin(), a.end(), "qemu64,+rdrand"), a.end());
   EXPECT_NE(std::find(a.begin(), a.end(), "2"), a.end());
   auto k = accel_qemu_args(Accel::kvm, 4);
   EXPECT_NE(std::find(k.begin(), k.end(), "host"), k.end());

@@ -38,6 +38,7 @@ struct AgentArgs {
   std::optional<fs::path> fixtures_bin;
   fs::path events_path = "/dev/hvc0";
   std::string marker;
+  std::optional<fs::path> prebuilt;
   bool no_early_stop = false;
 };
 
@@ -54,6 +55,7 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--fixtures-bin") a.fixtures_bin = value();
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
+    else if (k == "--prebuilt") a.prebuilt = value();
     else if (k == "--no-early-stop") a.no_early_stop = true;
     else throw Error(ErrorKind::usage, "agent: unknown option " + k);
   }
@@ -188,7 +190,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     // The agent runs in a VM by definition: the scenario's vm sizing.
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
     if (a.no_early_stop) s.early_stop = false;
-    HostBackend backend;
+    HostBackend backend(a.prebuilt);
     backend.preflight(s);
     RunDir dir(a.run_dir);
     dir.keep_work(true);  // the scratch disk is thrown away with the VM

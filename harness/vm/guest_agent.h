@@ -5,8 +5,10 @@
 // together with the notable guest kernel messages from /dev/kmsg.
 //
 //   harness agent --scenario FILE --run-dir DIR [--fixtures-bin DIR]
-//                 [--events DEV (default /dev/hvc0)] [--marker M]
+//                 [--events DEV (default /dev/hvc0)] [--marker M] [--prebuilt DIR]
 //
+// --prebuilt: images and copies the host already made, at their work
+// paths (see host/scenario_images.h).
 // Without --marker the marker is read from /proc/cmdline (harness.marker=).
 #pragma once
 

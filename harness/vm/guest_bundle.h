@@ -4,8 +4,10 @@
 // harness binary as the agent, the scenario file, every host file the
 // scenario names (image contents, programs its workload and run actions
 // start, the mkfs it needs) at the same absolute paths as on the host,
-// plus their shared libraries (read from the files, see elf_deps.h). The generated /init mounts the scratch
-// disk (/dev/vda, ext4) at /scratch, runs the agent there and powers off.
+// plus their shared libraries (read from the files, see elf_deps.h). /init
+// is the harness binary itself (see guest_init.h), with its plan in
+// kGuestInitConfigPath: load the modules, mount the scratch disk
+// (/dev/vda, ext4) at /scratch, run the agent there and power off.
 #pragma once
 
 #include <filesystem>
@@ -13,12 +15,16 @@
 #include <vector>
 
 #include "core/plan.h"
+#include "vm/guest_init.h"
 #include "vm/initramfs.h"
 
 namespace harness {
 
 inline constexpr const char* kGuestScratch = "/scratch";
 inline constexpr const char* kGuestRunDir = "/scratch/run";
+// Images and copies the host built, at their work paths beneath this, on
+// the scratch disk (see host/scenario_images.h).
+inline constexpr const char* kGuestPrebuiltDir = "/scratch/prebuilt/work";
 inline constexpr const char* kGuestBusyboxDir = "/.hb";
 
 struct GuestBundleSpec {
@@ -37,16 +43,13 @@ struct GuestBundleSpec {
 // resolved through PATH.
 std::vector<std::filesystem::path> scenario_host_files(const Plan& host_plan);
 
-// The /init script (a busybox sh script).
-std::string guest_init_script(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv);
+// What /init (the harness as PID 1) does in the guest.
+GuestInitConfig guest_init_config(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv);
 
 // The agent's command line inside the guest.
 std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Plan& host_plan);
 
 // Everything together. Throws EnvironmentError naming a missing file.
 Initramfs build_guest_initramfs(const GuestBundleSpec& spec, const Plan& host_plan);
-
-// Single-quotes a word for sh.
-std::string shell_quote(const std::string& s);
 
 }  // namespace harness

@@ -83,29 +83,27 @@ TEST(GuestBundle, InitramfsHoldsAgentLibrariesModulesAndInit) {
   EXPECT_TRUE(libc);
   // The scenario file at its own absolute path, so the agent reads it unchanged.
   EXPECT_TRUE(ir.contains(fs::absolute(plan.scenario.file).lexically_normal().string()));
-  const std::string& init = ir.entries().at("init").bytes;
-  EXPECT_EQ(init.rfind("#!/.hb/busybox sh\n", 0), 0u);
-  EXPECT_NE(init.find("mount -t ext4 /dev/vda /scratch"), std::string::npos);
-  EXPECT_NE(init.find("'agent'"), std::string::npos);
-  EXPECT_NE(init.find("poweroff -f"), std::string::npos);
+  // /init is the agent's binary; its plan is beside it.
+  const auto& init = ir.entries().at("init");
+  EXPECT_EQ(init.kind, Initramfs::Kind::symlink);
+  EXPECT_EQ(init.bytes, "/bin/true");
+  GuestInitConfig cfg = guest_init_config_from_json(
+      nlohmann::json::parse(ir.entries().at(std::string(kGuestInitConfigPath).substr(1)).bytes));
+  EXPECT_EQ(cfg.scratch_device, "/dev/vda");
+  EXPECT_EQ(cfg.scratch_dir, "/scratch");
+  ASSERT_GE(cfg.agent_args.size(), 2u);
+  EXPECT_EQ(cfg.agent_args[0], "--scenario");
+  EXPECT_EQ(cfg.agent_args[1], fs::absolute(plan.scenario.file).lexically_normal().string());
 }
 
-TEST(GuestBundle, InitLoadsModulesInTheGivenOrder) {
+TEST(GuestBundle, InitLoadsModulesInTheGivenOrderAndRunsTheAgentsArguments) {
   GuestBundleSpec spec;
   spec.modules = {"/lib/modules/k/a.ko", "/lib/modules/k/b c.ko"};
-  std::string init = guest_init_script(spec, {"/x/harness", "agent", "--scenario", "/it's.json"});
-  size_t a = init.find("insmod '/lib/modules/k/a.ko'");
-  size_t b = init.find("insmod '/lib/modules/k/b c.ko'");
-  ASSERT_NE(a, std::string::npos);
-  ASSERT_NE(b, std::string::npos);
-  EXPECT_LT(a, b);
-  EXPECT_NE(init.find("'/it'\\''s.json'"), std::string::npos) << init;
-}
-
-TEST(GuestBundle, ShellQuoting) {
-  EXPECT_EQ(shell_quote("plain"), "'plain'");
-  EXPECT_EQ(shell_quote("a'b"), "'a'\\''b'");
-  EXPECT_EQ(shell_quote(""), "''");
+  GuestInitConfig c = guest_init_config(spec, {"/x/harness", "agent", "--scenario", "/it's.json"});
+  EXPECT_EQ(c.modules, (std::vector<std::string>{"/lib/modules/k/a.ko", "/lib/modules/k/b c.ko"}));
+  EXPECT_EQ(c.agent_args, (std::vector<std::string>{"--scenario", "/it's.json"}));
+  // The host's programs first; busybox's applets only as a last resort.
+  EXPECT_EQ(c.path_env.rfind(":/.hb/bin"), c.path_env.size() - 9) << c.path_env;
 }
 
 }  // namespace

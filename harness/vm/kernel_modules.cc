@@ -95,24 +95,4 @@ std::vector<fs::path> ModuleIndex::load_order(const std::vector<std::string>& na
   return out;
 }
 
-std::optional<std::string> kernel_release_of_image(const fs::path& bzimage) {
-  std::ifstream in(bzimage, std::ios::binary);
-  if (!in) return std::nullopt;
-  // x86 boot protocol: "HdrS" at 0x202; a 16-bit pointer at 0x20e, plus
-  // 0x200, locates the NUL-terminated version string ("6.1.0-... (builder) #1 ...").
-  char hdr[0x210] = {};
-  in.read(hdr, sizeof hdr);
-  if (in.gcount() != static_cast<std::streamsize>(sizeof hdr) || std::string_view(hdr + 0x202, 4) != "HdrS")
-    return std::nullopt;
-  unsigned off = static_cast<unsigned char>(hdr[0x20e]) | (static_cast<unsigned char>(hdr[0x20f]) << 8);
-  in.seekg(off + 0x200);
-  char ver[256] = {};
-  in.read(ver, sizeof ver - 1);
-  std::string s(ver);
-  size_t sp = s.find(' ');
-  s = s.substr(0, sp);
-  if (s.empty()) return std::nullopt;
-  return s;
-}
-
 }  // namespace harness

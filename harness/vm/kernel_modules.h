@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,9 +40,5 @@ class ModuleIndex {
   std::map<std::string, std::vector<std::string>> deps_;  // name -> dep names
   std::set<std::string> builtin_;
 };
-
-// The release string a bzImage carries in its setup header
-// ("6.1.0-56-cloud-amd64"), or nullopt if the file is not a bzImage.
-std::optional<std::string> kernel_release_of_image(const std::filesystem::path& bzimage);
 
 }  // namespace harness

@@ -5,7 +5,9 @@
 // reaches only the harness, which then decides to kill the VM.
 //
 // The guest's event channel (a virtio console, hvc0) is qemu's stdout, read
-// here line by line, and qemu's stdin, for the host's few replies; the serial console (kernel messages, /init's own
+// here line by line through a pipe large enough for a whole run's stream
+// (qemu drops console output it cannot write at once), and qemu's stdin
+// carries the host's few replies; the serial console (kernel messages, /init's own
 // output) goes to a file for diagnosis, and qemu's stderr to another.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that started qemu exits: start
@@ -36,6 +38,9 @@ struct VmConfig {
   std::filesystem::path console_log;   // serial console (ttyS0) output
   std::filesystem::path stderr_log;    // qemu's own messages
   std::string event_port = "harness.events";  // virtio console port name
+  // No agent: the serial console itself is the channel read_line() reads,
+  // and console_log is not written (the floor benchmark boots a bare /init).
+  bool serial_is_channel = false;
 };
 
 // The full argv (argv[0] = qemu). Pure, for tests and for the report.

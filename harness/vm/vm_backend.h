@@ -15,6 +15,12 @@
 //   agent-<digest>           the harness without debug info, for the guest
 //                            (objcopy --strip-debug, when binutils is installed)
 //   accelerator.json         the KVM-or-TCG decision (see accelerator.h)
+//   vmlinux-<digest>         the uncompressed PVH kernel inside the bzImage
+//                            whose SHA-256 starts so (see kernel_boot.h); the
+//                            4 most recently made are kept, and
+//                            vmlinux-<digest>.refused says why qemu could not
+//                            boot it (the bzImage is booted instead)
+// The folder is private (0700; see vm_cache.h).
 // Nothing else is written on the host.
 //
 // Times: event t_ms are on the guest's clock, since the guest agent
@@ -71,5 +77,8 @@ struct GuestKernel {
   std::filesystem::path modules_dir;
 };
 GuestKernel find_guest_kernel(const std::optional<std::filesystem::path>& explicit_image);
+
+// A statically linked busybox (busybox-static), or nullopt.
+std::optional<std::filesystem::path> find_static_busybox();
 
 }  // namespace harness
