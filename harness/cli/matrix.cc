@@ -67,12 +67,6 @@ std::vector<T> keep_named(const std::vector<T>& all, const std::optional<std::ve
   return out;
 }
 
-unsigned count_safe(const std::vector<CellRuns>& cells) {
-  unsigned n = 0;
-  for (const auto& c : cells) n += c.safe();
-  return n;
-}
-
 }  // namespace
 
 int cmd_matrix(const std::vector<std::string>& args) {
@@ -157,8 +151,9 @@ int cmd_matrix(const std::vector<std::string>& args) {
     if (c.runs) done.push_back(c);
   json m = build_matrix(meta, done);
   write_outputs(dir, m);
-  fmt::print("\n{} cells: {} safe, {} unsafe, in {:.0f} s\nmatrix    {}\n", done.size(), count_safe(done),
-             done.size() - count_safe(done), meta.seconds, (dir / kFiles[0]).string());
+  fmt::print("\n{} cells: {} safe, {} unsafe, {} inconclusive, in {:.0f} s\nmatrix    {}\n", done.size(),
+             m.value("safe_cells", 0u), m.value("unsafe_cells", 0u), m.value("inconclusive_cells", 0u), meta.seconds,
+             (dir / kFiles[0]).string());
   return rc;
 }
 

@@ -64,9 +64,15 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
 struct CellRuns {
   std::string installer, fault, name;
   unsigned runs = 0, passed = 0;
+  // Runs that could not judge the cell: the fault never struck (a kill
+  // that came after the installer had finished), or the verdict was
+  // inconclusive or an error. Never safe, never unsafe.
+  unsigned not_exercised = 0;
   nlohmann::json crash_points = nlohmann::json::array();  // [{"offset_ms", "writes", "run"}]
   nlohmann::json evidence = nlohmann::json::array();      // [{"run_dir", "verdict", "failed": [..]}]
   bool safe() const { return runs > 0 && passed == runs; }
+  // "safe", "unsafe" (some run failed) or "inconclusive".
+  std::string state() const;
 };
 void add_cell_run(CellRuns& cell, const nlohmann::json& report, const std::string& run_dir);
 

@@ -36,7 +36,10 @@ std::string why(const json& cell) {
   return "";
 }
 
-std::string verdict_word(const json& c) { return c.value("safe", false) ? "safe" : "UNSAFE"; }
+std::string verdict_word(const json& c) {
+  std::string s = str_or(c, "state", c.value("safe", false) ? "safe" : "unsafe");
+  return s == "unsafe" ? "UNSAFE" : s;
+}
 
 }  // namespace
 
@@ -50,10 +53,14 @@ json build_matrix(const MatrixMeta& meta, const std::vector<CellRuns>& cells) {
     for (const auto& fault : meta.faults)
       for (const auto& c : cells)
         if (c.installer == installer && c.fault == fault) out["cells"].push_back(to_json(c));
-  unsigned safe = 0;
-  for (const auto& c : cells) safe += c.safe();
+  unsigned safe = 0, unsafe = 0;
+  for (const auto& c : cells) {
+    safe += c.safe();
+    unsafe += c.state() == "unsafe";
+  }
   out["safe_cells"] = safe;
-  out["unsafe_cells"] = cells.size() - safe;
+  out["unsafe_cells"] = unsafe;
+  out["inconclusive_cells"] = cells.size() - safe - unsafe;
   return out;
 }
 
@@ -102,12 +109,12 @@ std::string matrix_markdown(const json& m) {
   const auto installers = m.value("installers", std::vector<std::string>{});
   const auto faults = m.value("faults", std::vector<std::string>{});
   std::string out = "# Installer fault matrix\n\n";
-  out += fmt::format("{} cells on the {} backend, {} run{} each, {:.0f} s of runs: {} safe, {} unsafe. A cell is safe "
+  out += fmt::format("{} cells on the {} backend, {} run{} each, {:.0f} s of runs: {} safe, {} unsafe, {} inconclusive. A cell is safe "
                      "when every run of it kept every invariant: no write to the mounted image, no abnormal exec, a "
                      "complete known version installed with agreeing sidecars, and the next run converges.\n\n",
                      array_or_empty(m, "cells").size(), str_or(m, "backend", "host"), count_or(m, "repeat"),
                      count_or(m, "repeat") == 1 ? "" : "s", m.value("seconds", 0.0), count_or(m, "safe_cells"),
-                     count_or(m, "unsafe_cells"));
+                     count_or(m, "unsafe_cells"), count_or(m, "inconclusive_cells"));
   out += "| installer |";
   for (const auto& f : faults) out += fmt::format(" {} |", md_escape(f));
   out += "\n|---|";
@@ -124,17 +131,19 @@ std::string matrix_markdown(const json& m) {
       std::string points;
       size_t n = array_or_empty(*c, "crash_points").size();
       if (n) points = fmt::format(", {} kill{}", n, n == 1 ? "" : "s");
-      out += c->value("safe", false) ? fmt::format(" safe ({}/{}{}) |", count_or(*c, "passed"), count_or(*c, "runs"), points)
-                                     : fmt::format(" **UNSAFE** ({}/{} passed{}) |", count_or(*c, "passed"),
-                                                   count_or(*c, "runs"), points);
+      std::string word = verdict_word(*c);
+      out += word == "safe" ? fmt::format(" safe ({}/{}{}) |", count_or(*c, "passed"), count_or(*c, "runs"), points)
+                            : fmt::format(" **{}** ({}/{} passed{}) |", word, count_or(*c, "passed"), count_or(*c, "runs"),
+                                          points);
     }
     out += "\n";
   }
-  out += "\n## Why the unsafe cells are unsafe\n\n";
+  out += "\nA run is not counted as safe when its fault did not act (a kill that came after the installer had "
+         "finished): such a cell is inconclusive.\n\n## Why the unsafe and inconclusive cells are\n\n";
   for (const auto& c : array_or_empty(m, "cells"))
     if (!c.value("safe", false))
-      out += fmt::format("- **{} × {}**: {} (`{}`)\n", md_escape(str_or(c, "installer")), md_escape(str_or(c, "fault")),
-                         md_escape(why(c)), str_or(c, "scenario_file"));
+      out += fmt::format("- **{} × {}** ({}): {} (`{}`)\n", md_escape(str_or(c, "installer")),
+                         md_escape(str_or(c, "fault")), verdict_word(c), md_escape(why(c)), str_or(c, "scenario_file"));
   out += "\n## Faults\n\n";
   for (const auto& [name, f] : object_or_empty(m, "legend").items())
     out += fmt::format("- `{}`: {}\n", name, md_escape(str_or(f, "description")));
@@ -166,7 +175,7 @@ std::string matrix_html(const json& m) {
                              html_escape(str_or(e, "verdict")));
       bool safe = c->value("safe", false);
       body += fmt::format("<td class=\"{}\" title=\"{}\"><b>{}</b><br>{}<br><a href=\"{}\">scenario</a></td>",
-                          safe ? "pass" : "fail", html_escape(why(*c)), verdict_word(*c), links,
+                          safe ? "pass" : verdict_word(*c) == "UNSAFE" ? "fail" : "inconclusive", html_escape(why(*c)), verdict_word(*c), links,
                           html_escape(str_or(*c, "scenario_file")));
     }
     body += "</tr>\n";
