@@ -100,14 +100,16 @@ struct Case {
 
 class ScenarioRejects : public ::testing::TestWithParam<Case> {};
 
-TEST_P(ScenarioRejects, WithPathAndReason) {
-  const Case& c = GetParam();
-  auto e = parse_error(replace(kValid, c.from, c.to));
+// `base` with one edit is refused at `path`, located, for `words`.
+void expect_rejected(const char* base, const Case& c) {
+  auto e = parse_error(replace(base, c.from, c.to));
   EXPECT_EQ(e.json_path(), c.path) << e.what();
   EXPECT_NE(e.message().find(c.words), std::string::npos) << e.what();
   EXPECT_GT(e.line(), 0);
   EXPECT_GT(e.col(), 0);
 }
+
+TEST_P(ScenarioRejects, WithPathAndReason) { expect_rejected(kValid, GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, ScenarioRejects,
@@ -200,14 +202,7 @@ TEST(Scenario, ParsesTheInstallerFaults) {
 
 class InstallerFaultsReject : public ::testing::TestWithParam<Case> {};
 
-TEST_P(InstallerFaultsReject, WithPathAndReason) {
-  const Case& c = GetParam();
-  auto e = parse_error(replace(kInstall, c.from, c.to));
-  EXPECT_EQ(e.json_path(), c.path) << e.what();
-  EXPECT_NE(e.message().find(c.words), std::string::npos) << e.what();
-  EXPECT_GT(e.line(), 0);
-  EXPECT_GT(e.col(), 0);
-}
+TEST_P(InstallerFaultsReject, WithPathAndReason) { expect_rejected(kInstall, GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, InstallerFaultsReject,

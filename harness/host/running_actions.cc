@@ -55,7 +55,13 @@ std::vector<pid_t> RunningActions::signal(const std::string& fault, int sig) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<pid_t> out;
   for (const auto& e : by_fault_[fault])
-    if (e.pidfd.is_open() && pidfd_send_signal(e.pidfd.get(), sig) == 0) out.push_back(e.pid);
+    // The leader is not reaped while its pidfd still reaches it, so its
+    // process group id is still its group's: the signal goes to the whole
+    // group (an installer script and the `cat` it started), as a power cut
+    // or an OOM kill of the tree would.
+    if (e.pidfd.is_open() && pidfd_send_signal(e.pidfd.get(), 0) == 0 &&
+        (::kill(-e.pid, sig) == 0 || pidfd_send_signal(e.pidfd.get(), sig) == 0))
+      out.push_back(e.pid);
   return out;
 }
 

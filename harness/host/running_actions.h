@@ -2,8 +2,8 @@
 // by fault name, so that a `kill` action in another fault can find and
 // signal them. Each is held by a pidfd opened as it started: a signal
 // reaches that very process or nobody (never a later one that got the same
-// pid). Signalling the leader is enough: when it dies, its Child kills and
-// reaps the rest of its process group.
+// pid), and while the leader is unreaped its process group (each run
+// action's command leads its own) is signalled whole.
 #pragma once
 
 #include <sys/types.h>

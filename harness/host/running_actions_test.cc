@@ -15,6 +15,7 @@ using std::chrono::milliseconds;
 pid_t spawn_sleeper() {
   pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);  // a group of its own, as a Child's
     execl("/bin/sleep", "sleep", "30", nullptr);
     _exit(127);
   }
