@@ -146,6 +146,15 @@ ScopedFd RunDir::open_without_crossing_mounts(const std::string& rel, int flags)
   return ScopedFd(fd);
 }
 
+ScopedFd RunDir::open_on_filesystem_of(int dirfd, const std::string& rel, int flags) {
+  int fd = openat2_beneath(dirfd, rel, flags, 0, RESOLVE_NO_XDEV);
+  if (fd < 0) {
+    int err = errno;
+    throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, true), err);
+  }
+  return ScopedFd(fd);
+}
+
 ScopedFd RunDir::open_regular(const std::string& rel, int flags, mode_t mode) const {
   // O_NONBLOCK: opening a FIFO must not wait for its other end; O_NOCTTY:
   // a terminal must not become ours. Neither matters for a regular file.

@@ -44,6 +44,9 @@ class RunDir {
   // Like open(), but refusing (EXDEV) a path that crosses into a mount, such
   // as an image file inside an image the run mounted.
   ScopedFd open_without_crossing_mounts(const std::string& rel, int flags) const;
+  // The same beneath `dirfd` (the root of a filesystem the run mounted
+  // itself, such as a scratch data folder): no "..", link or mount crossing.
+  static ScopedFd open_on_filesystem_of(int dirfd, const std::string& rel, int flags);
   // mkdir -p beneath work/, refusing symlinks.
   void make_dirs(const std::string& rel) const;
   // The absolute host path of a work path, after checking it stays beneath.

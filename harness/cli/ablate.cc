@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "base/process_group.h"
-#include "cli/batch.h"
+#include "cli/derived_runs.h"
 #include "cli/exit_code.h"
 #include "cli/gc.h"
 #include "cli/run_options.h"
@@ -72,54 +72,28 @@ int cmd_ablate(const std::vector<std::string>& args) {
   // Validate the original first: an invalid file creates nothing.
   Scenario original = load_scenario(scenario_file);
   std::vector<Variant> variants = derive_variants(read_jsonc(scenario_file), scenario_file.parent_path().string());
-  std::vector<const Variant*> mine;
-  for (size_t i = 0; i < variants.size(); ++i)
-    if (!ra.shard || i % ra.shard->total == ra.shard->index) mine.push_back(&variants[i]);
-  if (ra.shard)
-    fmt::print(stderr, "shard {}/{}: {} of {} variants\n", ra.shard->index, ra.shard->total, mine.size(),
-               variants.size());
   std::error_code ec;
   if (fs::exists(dir / kFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds an ablation already; choose a new --out", dir.string()));
 
   // Every variant as a scenario file a user can rerun or edit; each is
   // checked by the parser before anything runs.
-  fs::create_directories(dir / "variants", ec);
-  if (ec) throw EnvironmentError(fmt::format("{}: cannot create: {}", (dir / "variants").string(), ec.message()));
+  std::vector<DerivedScenario> docs;
+  for (const auto& v : variants) docs.push_back({v.name + ".json", v.scenario});
+  std::vector<Scenario> scenarios = write_derived(docs, dir, "variants", ra);
   std::map<std::string, const Variant*> by_scenario_name;
-  std::vector<Scenario> scenarios;
+  std::vector<const Variant*> mine;
   for (const auto& v : variants) {
-    fs::path file = dir / "variants" / (v.name + ".json");
-    write_file_atomically(file, v.scenario.dump(2) + "\n");
-    Scenario s = sized_for_backend(load_scenario(file), ra.backend);
-    by_scenario_name[s.name] = &v;
-    if (std::find(mine.begin(), mine.end(), &v) != mine.end()) scenarios.push_back(std::move(s));
+    by_scenario_name[v.scenario.value("name", "")] = &v;
+    for (const auto& s : scenarios)
+      if (s.name == v.scenario.value("name", "")) mine.push_back(&v);
   }
   if (scenarios.empty()) return kExitPass;
 
-  InterruptGuard guard;
-  SubreaperScope reaper;
-  std::unique_ptr<Backend> backend = make_backend(ra);
-  for (const auto& s : scenarios) backend->preflight(s);
-  GcResult gc = collect_garbage({dir / "runs"}, false);
-  for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
-  if (ra.backend == "host") enter_private_mount_namespace();
-
-  BatchOptions bo;
-  bo.jobs = ra.jobs;
-  bo.repeat = ra.repeat;
-  bo.keep_work = ra.keep_work;
-  bo.out = dir / "runs";
-  // One run alone would be written at --out itself; keep the layout.
-  if (scenarios.size() * ra.repeat == 1) bo.out = dir / "runs" / (scenarios[0].name + "-01");
   std::map<std::string, VariantRuns> pools;
-  int rc = kExitPass;
-  run_batch(scenarios, *backend, bo, [&](const RunOutcome& o) {
-    std::string name = o.report.value("scenario", "");
-    auto it = by_scenario_name.find(name);
+  int rc = run_derived(scenarios, dir, ra, [&](const RunOutcome&, const json& report) {
+    auto it = by_scenario_name.find(report.value("scenario", ""));
     if (it == by_scenario_name.end()) return;
-    json report = o.report;
-    report["run"]["run_dir"] = o.run_dir.lexically_relative(dir).string();
     VariantRuns& pool = pools[it->second->name];
     pool.name = it->second->name;
     add_run(pool, report);
@@ -128,8 +102,6 @@ int cmd_ablate(const std::vector<std::string>& args) {
     fmt::print("{:48} {} crashes in {} execs after the warm-up; {}\n", it->second->name, one.crashes, one.execs,
                one.breach_runs ? "wrote the mounted image" : "no write to a mounted image");
     std::fflush(stdout);
-    if (o.interrupted || o.error_kind)
-      rc = more_serious(rc, exit_code_for(o.status, o.interrupted, o.error_kind));
   });
   std::vector<AblationRow> rows;
   for (const Variant* v : mine)
@@ -138,7 +110,6 @@ int cmd_ablate(const std::vector<std::string>& args) {
   write_outputs(dir, a);
   fmt::print("\n{}\n\n", ablation_sentence(a));
   fmt::print("ablation  {}\n", (dir / kFiles[0]).string());
-  if (interrupted()) rc = kExitInterrupted;
   return rc;
 }
 

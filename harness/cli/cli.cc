@@ -13,6 +13,7 @@
 #include "base/process_group.h"
 #include "cli/ablate.h"
 #include "cli/backend_choice.h"
+#include "cli/matrix.h"
 #include "cli/batch.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
@@ -65,10 +66,13 @@ const char* kUsage =
     "                      DIR/compare.html, or prints markdown without --out\n"
     "  merge DIR... [--out DIR]\n"
     "                      join shard run directories into summary.json + junit.xml\n"
-    "                      (or the shards of one ablation into ablation.json/md/html)\n"
+    "                      (or the shards of one ablation or matrix into its json/md/html)\n"
     "  ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
     "                      which ingredients of an incident are necessary: runs variants\n"
     "                      without each one K times (default 5) beside the original\n"
+    "  matrix --out DIR [--installer CMD] [--installers L] [--faults L] [--repeat K] [--shard I/N]\n"
+    "                      every installer x every overwriting fault, the installer's\n"
+    "                      invariants checked per cell: matrix.json/md/html\n"
     "  doctor [--runs DIR] [--json]\n"
     "                      check root, loop devices, drop_caches, qemu, guest kernel,\n"
     "                      KVM (and the accelerator choice cached in DIR/.cache), disk;\n"
@@ -301,6 +305,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == "gc") return cmd_gc(rest);
     if (cmd == "merge") return cmd_merge(rest);
     if (cmd == "ablate") return cmd_ablate(rest);
+    if (cmd == "matrix") return cmd_matrix(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
     if (cmd == "agent") return run_guest_agent(rest);
     if (cmd == kGuestInitCommand) return run_guest_init(rest);

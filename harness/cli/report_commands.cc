@@ -8,6 +8,7 @@
 #include "base/atomic_write.h"
 #include "base/error.h"
 #include "cli/ablate.h"
+#include "cli/matrix.h"
 #include "cli/exit_code.h"
 #include "report/ablation_report.h"
 #include "report/compare.h"
@@ -96,7 +97,8 @@ int cmd_merge(const std::vector<std::string>& args) {
     else if (args[i] == "--help") {
       fmt::print("usage: harness merge DIR... [--out DIR]\n"
                  "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
-                 "  DIR/summary.json and DIR/junit.xml (one testcase per scenario)\n");
+                 "  DIR/summary.json and DIR/junit.xml (one testcase per scenario); the shards of\n"
+                 "  one ablation or one matrix into ablation.* or matrix.json/md/html\n");
       return kExitPass;
     } else if (args[i].rfind("--", 0) == 0) {
       throw Error(ErrorKind::usage, fmt::format("merge: unknown option {}", args[i]));
@@ -115,6 +117,19 @@ int cmd_merge(const std::vector<std::string>& args) {
     json a = merge_ablations(ablations, out);
     fmt::print("{}\nmerged {} ablation shards into {}\n", ablation_sentence(a), ablations.size(),
                (out / "ablation.json").string());
+    return kExitPass;
+  }
+  // The shards of one matrix (harness matrix --shard I/N).
+  std::vector<fs::path> matrices;
+  for (const auto& d : dirs)
+    if (fs::exists(d / "matrix.json")) matrices.push_back(d / "matrix.json");
+  if (!matrices.empty()) {
+    if (matrices.size() != dirs.size())
+      throw Error(ErrorKind::usage, "merge: some directories hold a matrix and some do not");
+    fs::create_directories(out);
+    json m = merge_matrices(matrices, fs::absolute(out));
+    fmt::print("merged {} matrix shards into {}: {} safe, {} unsafe cells\n", matrices.size(),
+               (out / "matrix.json").string(), m.value("safe_cells", 0u), m.value("unsafe_cells", 0u));
     return kExitPass;
   }
   auto files = find_reports(dirs);

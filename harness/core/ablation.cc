@@ -76,7 +76,7 @@ void rebase(json& s, const std::string& dir) {
     }
   };
   if (s.contains("workload")) fix_argv(s["workload"]);
-  for (const char* list : {"setup"})
+  for (const char* list : {"setup", "finally"})
     if (s.contains(list) && s[list].is_array())
       for (auto& a : s[list]) fix_argv(a);
   for (auto& f : faults_of(s))

@@ -50,6 +50,7 @@ Plan make_plan(const Scenario& s, const PlanPaths& p) {
   Plan plan{s, p};
   expand_all(plan.scenario.workload.argv, p);
   for (auto& a : plan.scenario.setup) expand_all(a.argv, p);
+  for (auto& a : plan.scenario.finally) expand_all(a.argv, p);
   for (auto& f : plan.scenario.faults)
     for (auto& a : f.actions) expand_all(a.argv, p);
   return plan;

@@ -32,10 +32,12 @@ TEST(Plan, MakePlanExpandsTheWorkloadAndEveryRunAction) {
   f.name = "redeploy";
   f.actions.push_back(run);
   s.faults.push_back(f);
+  s.finally.push_back(run);
   Plan p = make_plan(s, paths());
   EXPECT_EQ(p.scenario.workload.argv[0], "/runs/r/work/mnt/sleep");
   EXPECT_EQ(p.scenario.setup[0].argv[0], "/opt/harness/fixtures/stack-install");
   EXPECT_EQ(p.scenario.faults[0].actions[0].argv[2], "/runs/r/work/data");
+  EXPECT_EQ(p.scenario.finally[0].argv[0], "/opt/harness/fixtures/stack-install");
   EXPECT_EQ(p.paths.work, "/runs/r/work");
 }
 

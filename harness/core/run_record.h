@@ -75,6 +75,9 @@ struct RunRecord {
   // page-cache residency samples.
   nlohmann::json images_evidence = nlohmann::json::array();
   nlohmann::json page_cache = nlohmann::json::array();
+  // Files an `installed` expectation judges, at "after faults" and "end"
+  // (core/installed_state.h): FileState objects.
+  nlohmann::json files_evidence = nlohmann::json::array();
 };
 
 // The one JSON form of each part of a record, shared by report.json and

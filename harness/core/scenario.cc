@@ -28,8 +28,27 @@ std::string_view to_string(ActionKind k) {
     case ActionKind::run: return "run";
     case ActionKind::sleep: return "sleep";
     case ActionKind::evict: return "evict";
+    case ActionKind::kill: return "kill";
+    case ActionKind::corrupt: return "corrupt";
   }
   return "?";
+}
+
+static const std::map<std::string, int, std::less<>> kSignals = {
+    {"SIGKILL", 9}, {"SIGTERM", 15}, {"SIGINT", 2}, {"SIGHUP", 1}, {"SIGQUIT", 3},
+    {"SIGABRT", 6}, {"SIGSEGV", 11}, {"SIGBUS", 7}, {"SIGSTOP", 19}, {"SIGUSR1", 10}, {"SIGUSR2", 12},
+};
+
+std::optional<int> signal_from_name(std::string_view name) {
+  auto it = kSignals.find(name);
+  if (it == kSignals.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string signal_name(int sig) {
+  for (const auto& [name, n] : kSignals)
+    if (n == sig) return name;
+  return fmt::format("signal {}", sig);
 }
 
 static const std::map<std::string, ActionKind> kActionKinds = {
@@ -41,6 +60,8 @@ static const std::map<std::string, ActionKind> kActionKinds = {
     {"run", ActionKind::run},
     {"sleep", ActionKind::sleep},
     {"evict", ActionKind::evict},
+    {"kill", ActionKind::kill},
+    {"corrupt", ActionKind::corrupt},
 };
 
 std::optional<ActionKind> action_kind_from_string(std::string_view name) {
@@ -51,7 +72,7 @@ std::optional<ActionKind> action_kind_from_string(std::string_view name) {
 
 bool is_write_action(ActionKind k) {
   return k == ActionKind::overwrite_truncate || k == ActionKind::overwrite || k == ActionKind::atomic_replace ||
-         k == ActionKind::truncate;
+         k == ActionKind::truncate || k == ActionKind::corrupt;
 }
 
 bool may_write(ActionKind k) { return is_write_action(k) || k == ActionKind::run; }
@@ -60,7 +81,8 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect", "vm", "early_stop"}},
+        "workload", "faults", "expect", "vm", "early_stop", "scratch", "finally"}},
+      {"scratch", {"path", "size_mib", "fs"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
@@ -78,7 +100,9 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"action_atomic_replace", {"action", "from", "to", "label"}},
       {"action_truncate", {"action", "to", "size_bytes", "label"}},
       {"action_drop_caches", {"action", "level", "label"}},
-      {"action_run", {"action", "argv", "timeout_ms", "label"}},
+      {"action_run", {"action", "argv", "timeout_ms", "label", "instances"}},
+      {"action_kill", {"action", "fault", "signal", "after_ms", "random_ms", "seed", "at_write", "wait_ms", "label"}},
+      {"action_corrupt", {"action", "path", "offset", "text", "label"}},
       {"action_sleep", {"action", "ms", "label"}},
       {"action_evict", {"action", "path", "from_page", "label"}},
       {"expectation_exec_count", {"classes", "at_least", "at_most"}},
@@ -86,6 +110,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"expectation_min_execs_under_fault", {"min_execs_under_fault"}},
       {"expectation_image_unchanged", {"image_unchanged"}},
       {"expectation_no_write_while_mounted", {"no_write_while_mounted"}},
+      {"expectation_installed", {"installed", "versions", "sidecars", "fault", "at"}},
   };
   return fields;
 }
@@ -291,8 +316,47 @@ Action parse_action(const Node& n) {
     case ActionKind::run: {
       a.argv = n.require("argv").argv();
       a.timeout = ms_field(n, "timeout_ms", 60000, 1, kMaxMs);
+      if (auto i = n.optional("instances")) a.instances = static_cast<unsigned>(i->integer(1, kMaxInstances));
       break;
     }
+    case ActionKind::kill: {
+      a.target_fault = n.require("fault").nonempty_string();
+      if (auto sig = n.optional("signal")) {
+        std::string sname = sig->string();
+        auto number = signal_from_name(sname);
+        if (!number) {
+          std::vector<std::string> cands;
+          for (const auto& [k, _] : kSignals) cands.push_back(k);
+          auto hint = closest_match(sname, cands);
+          sig->fail(hint ? fmt::format("unknown signal \"{}\" (did you mean \"{}\"?)", sname, *hint)
+                         : fmt::format("unknown signal \"{}\" (expected one of {})", sname, fmt::join(cands, ", ")));
+        }
+        a.signal = *number;
+      }
+      int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write");
+      if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+      if (auto t = n.optional("after_ms")) a.after = milliseconds(t->integer(0, kMaxMs));
+      if (auto r = n.optional("random_ms")) {
+        auto bounds = r->array();
+        if (bounds.size() != 2) r->fail("expected [from_ms, to_ms]");
+        milliseconds lo(bounds[0].integer(0, kMaxMs)), hi(bounds[1].integer(0, kMaxMs));
+        if (hi < lo) bounds[1].fail("the window ends before it starts");
+        a.random_window = std::pair{lo, hi};
+      }
+      if (auto seed = n.optional("seed")) {
+        if (!a.random_window) seed->fail("\"seed\" draws a random offset: give \"random_ms\" too");
+        a.seed = seed->integer(0, ~0ULL >> 1);
+      }
+      if (auto w = n.optional("at_write")) a.at_write = w->integer(1, 1ULL << 40);
+      if (!when) a.after = milliseconds(0);
+      a.wait = ms_field(n, "wait_ms", 30000, 1, kMaxMs);
+      break;
+    }
+    case ActionKind::corrupt:
+      a.path = work_path(n.require("path"));
+      if (auto o = n.optional("offset")) a.offset = o->integer(0, static_cast<unsigned long long>(kMaxImageMiB) << 20);
+      a.text = n.require("text").nonempty_string();
+      break;
     case ActionKind::sleep:
       a.duration = milliseconds(n.require("ms").integer(0, kMaxMs));
       break;
@@ -331,6 +395,23 @@ Expectation parse_expectation(const Node& n) {
     n.expect_object("expectation_no_write_while_mounted");
     e.kind = ExpectationKind::no_write_while_mounted;
     e.path = work_path(n.at_key("no_write_while_mounted"));
+    return e;
+  }
+  if (n.has("installed")) {
+    n.expect_object("expectation_installed");
+    e.kind = ExpectationKind::installed;
+    e.path = work_path(n.at_key("installed"));
+    auto versions = n.require("versions");
+    for (const auto& v : versions.array()) e.versions.push_back(work_path(v));
+    if (e.versions.empty()) versions.fail("list at least one version (the image installed before the faults)");
+    if (auto sc = n.optional("sidecars"))
+      for (const auto& v : sc->array()) e.sidecars.push_back(work_path(v));
+    if (auto f = n.optional("fault")) e.fault = f->nonempty_string();
+    if (auto at = n.optional("at")) {
+      std::string w = at->string();
+      if (w != "faults" && w != "end") at->fail(fmt::format("\"at\" is \"faults\" or \"end\", not \"{}\"", w));
+      e.at_end = w == "end";
+    }
     return e;
   }
   if (n.has("fault_outcome")) {
@@ -597,12 +678,40 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       s.copies.push_back(std::move(c));
     }
   }
+  if (auto scratch = root.optional("scratch")) {
+    if (scratch->raw().is_array() && scratch->raw().size() > kMaxMounts)
+      scratch->fail(fmt::format("{} scratch filesystems; at most {}", scratch->raw().size(), kMaxMounts));
+    for (const auto& n : scratch->array()) {
+      n.expect_object("scratch");
+      ScratchSpec sc;
+      sc.path = work_path(n.require("path"));
+      sc.size_mib = static_cast<unsigned>(n.require("size_mib").integer(kMinScratchMiB, kMaxImageMiB));
+      if (auto fs = n.optional("fs")) {
+        sc.fs = fs->string();
+        if (sc.fs != "ext4" && sc.fs != "ext3" && sc.fs != "ext2")
+          fs->fail(fmt::format("unsupported filesystem \"{}\" (expected ext4, ext3 or ext2)", sc.fs));
+      }
+      for (const auto& other : s.scratch)
+        if (lies_inside(sc.path, other.path) || lies_inside(other.path, sc.path))
+          n.at_key("path").fail(fmt::format("scratch {} overlaps scratch {}", sc.path, other.path));
+      for (const auto& p : produced)
+        if (lies_inside(p, sc.path))
+          n.at_key("path").fail(fmt::format("{} is produced before the scratch filesystem hides it", p));
+      s.scratch.push_back(std::move(sc));
+    }
+  }
+  auto no_kill = [](const Node& list, const char* where) {
+    for (const auto& a : list.array())
+      if (a.raw().is_object() && a.raw().value("action", "") == "kill")
+        a.at_key("action").fail(fmt::format("a kill signals a fault's running action; {} actions run alone: put it in a fault", where));
+  };
   // Fields checked after parsing (see Scenario::run_time_fields).
   auto remember = [&](const Node& n) { s.run_time_fields[n.path()] = n.where(); };
   auto remember_program = [&](const Node& n, const Action& a) {
     if (a.kind == ActionKind::run) remember(n.at_key("argv").array().front());
   };
   if (auto setup = root.optional("setup")) {
+    no_kill(*setup, "setup");
     for (const auto& n : setup->array()) {
       s.setup.push_back(parse_action(n));
       remember_program(n, s.setup.back());
@@ -685,6 +794,30 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       if (auto o = n.optional("optional")) f.optional = o->boolean();
       s.faults.push_back(std::move(f));
     }
+    // A kill names another fault that runs a command.
+    for (size_t i = 0; i < s.faults.size(); ++i)
+      for (size_t k = 0; k < s.faults[i].actions.size(); ++k) {
+        const Action& a = s.faults[i].actions[k];
+        if (a.kind != ActionKind::kill) continue;
+        Node at = faults->array()[i].at_key("actions").array()[k].at_key("fault");
+        if (a.target_fault == s.faults[i].name) at.fail("a kill cannot wait for its own fault's action");
+        auto target = std::find_if(s.faults.begin(), s.faults.end(),
+                                   [&](const FaultSpec& f) { return f.name == a.target_fault; });
+        if (target == s.faults.end()) {
+          std::vector<std::string> cands;
+          for (const auto& f : s.faults) cands.push_back(f.name);
+          auto hint = closest_match(a.target_fault, cands);
+          at.fail(hint ? fmt::format("no fault is named \"{}\" (did you mean \"{}\"?)", a.target_fault, *hint)
+                       : fmt::format("no fault is named \"{}\"", a.target_fault));
+        }
+        if (std::none_of(target->actions.begin(), target->actions.end(),
+                         [](const Action& t) { return t.kind == ActionKind::run; }))
+          at.fail(fmt::format("fault \"{}\" has no run action to signal", a.target_fault));
+      }
+  }
+  if (auto fin = root.optional("finally")) {
+    no_kill(*fin, "finally");
+    for (const auto& n : fin->array()) s.finally.push_back(parse_action(n));
   }
   auto expect = root.require("expect");
   for (const auto& n : expect.array()) {
@@ -693,7 +826,17 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
         std::none_of(s.mounts.begin(), s.mounts.end(), [&](const MountSpec& m) { return m.image == e.path; }))
       n.at_key(e.kind == ExpectationKind::image_unchanged ? "image_unchanged" : "no_write_while_mounted")
           .fail(fmt::format("{} is not a mounted image (only those are watched)", e.path));
-    if (e.kind == ExpectationKind::fault_outcome && !e.fault.empty() && !
+    if (e.kind == ExpectationKind::installed) {
+      auto versions = n.at_key("versions").array();
+      for (size_t i = 0; i < e.versions.size(); ++i)
+        if (!produced.count(e.versions[i]))
+          versions[i].fail(fmt::format("{} is not an image or a copy: a version to compare with must exist before "
+                                       "the run",
+                                       e.versions[i]));
+      if (e.at_end && s.finally.empty())
+        n.at_key("at").fail("\"at\": \"end\" checks the state after the \"finally\" actions; there are none");
+    }
+    if ((e.kind == ExpectationKind::fault_outcome || e.kind == ExpectationKind::installed) && !e.fault.empty() && !
         std::any_of(s.faults.begin(), s.faults.end(), [&](const FaultSpec& f) { return f.name == e.fault; }))
       n.at_key("fault").fail(fmt::format("no fault is named \"{}\"", e.fault));
     s.expect.push_back(std::move(e));

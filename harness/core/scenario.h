@@ -69,6 +69,8 @@ enum class ActionKind {
   run,                 // an external command, e.g. the installer under test
   sleep,
   evict,               // posix_fadvise(DONTNEED) on part of a file: partial memory pressure
+  kill,                // signal the running `run` action of another fault
+  corrupt,             // write bytes over part of a file, in place (a damaged sidecar)
 };
 
 std::string_view to_string(ActionKind k);
@@ -92,7 +94,25 @@ struct Action {
   WorkPath path;                              // evict: a file, possibly inside a mount
   unsigned long long from_page = 0;           // evict: first page (keep the ELF header with 1)
   std::string label;          // optional, shown in reports ("stack-install (regressed)")
+  unsigned instances = 1;     // run: copies of the command started together (racing installers)
+  // kill: which fault's running `run` action, with which signal, when:
+  // `after` its start, a random offset in [random_from, random_to] drawn
+  // from `seed` (none given: one is drawn and recorded), or at its
+  // `at_write`-th write system call.
+  std::string target_fault;
+  int signal = 9;
+  std::optional<std::chrono::milliseconds> after;
+  std::optional<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>> random_window;
+  std::optional<unsigned long long> seed;
+  std::optional<unsigned long> at_write;
+  std::chrono::milliseconds wait{30000};      // kill: how long the target may take to start
+  unsigned long long offset = 0;              // corrupt: where the bytes go
+  std::string text;                           // corrupt: the bytes written there
 };
+
+// The signal names a kill action accepts ("SIGKILL" -> 9); nullopt for others.
+std::optional<int> signal_from_name(std::string_view name);
+std::string signal_name(int sig);
 
 struct FaultSpec {
   std::string name;
@@ -107,6 +127,7 @@ enum class ExpectationKind {
   min_execs_under_fault,  // the statistical bound needs enough trials
   image_unchanged,        // a mounted image's digest and inode never changed, and nothing wrote it
   no_write_while_mounted, // no process wrote the inode a loop device served, while it was mounted
+  installed,              // an installed path holds a complete known version, its sidecars agree
 };
 
 struct Expectation {
@@ -119,6 +140,22 @@ struct Expectation {
   std::optional<unsigned long> at_least;
   std::optional<unsigned long> at_most;
   std::string text;             // how the user wrote it, for reports
+  // installed: `path` holds one of `versions` (the old one first), each of
+  // `sidecars` that exists describes it, and if every run action of `fault`
+  // ended ok it holds the last version; checked after the faults, or at
+  // the `end` (after the `finally` actions: the next run converged).
+  std::vector<WorkPath> versions;
+  std::vector<WorkPath> sidecars;
+  bool at_end = false;
+};
+
+// A small filesystem of its own (a loop-mounted scratch image, read-write)
+// at `path` in the work directory, made before the setup actions and
+// unmounted last: a data folder that fills up (ENOSPC mid-copy).
+struct ScratchSpec {
+  WorkPath path;
+  unsigned size_mib = 0;
+  std::string fs = "ext4";
 };
 
 // How big the run is under the vm backend ("vm" in the file), where an
@@ -136,11 +173,15 @@ struct Scenario {
   std::chrono::seconds timeout{0};
   std::vector<ImageSpec> images;
   std::vector<CopySpec> copies;
+  std::vector<ScratchSpec> scratch;
   std::vector<Action> setup;
   std::vector<MountSpec> mounts;
   WorkloadSpec workload;
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expect;
+  // Actions run once after the workload and faults, once the mounts are
+  // gone (the operator's next install: does it converge?).
+  std::vector<Action> finally;
   std::optional<VmSizing> vm;
   // Stop as soon as the verdict is decided (core/early_stop.h); false in
   // the file ("early_stop": false) or --no-early-stop runs to completion.
@@ -179,5 +220,7 @@ inline constexpr unsigned kMaxTimeoutSeconds = 6 * 3600;
 inline constexpr size_t kMaxImages = 32;
 inline constexpr size_t kMaxMounts = 32;
 inline constexpr size_t kMaxFaults = 64;
+inline constexpr unsigned kMaxInstances = 8;   // run: racing copies
+inline constexpr unsigned kMinScratchMiB = 2;  // mkfs.ext4 needs room for its metadata
 
 }  // namespace harness

@@ -100,14 +100,16 @@ struct Case {
 
 class ScenarioRejects : public ::testing::TestWithParam<Case> {};
 
-TEST_P(ScenarioRejects, WithPathAndReason) {
-  const Case& c = GetParam();
-  auto e = parse_error(replace(kValid, c.from, c.to));
+// `base` with one edit is refused at `path`, located, for `words`.
+void expect_rejected(const char* base, const Case& c) {
+  auto e = parse_error(replace(base, c.from, c.to));
   EXPECT_EQ(e.json_path(), c.path) << e.what();
   EXPECT_NE(e.message().find(c.words), std::string::npos) << e.what();
   EXPECT_GT(e.line(), 0);
   EXPECT_GT(e.col(), 0);
 }
+
+TEST_P(ScenarioRejects, WithPathAndReason) { expect_rejected(kValid, GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, ScenarioRejects,
@@ -147,6 +149,100 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"image_unchanged\": \"backup.img\"}]", "$.expect[1].image_unchanged", "not a mounted image"},
         Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"fault_outcome\": \"ok\", \"action\": \"cat\", \"at_least\": 1}]", "$.expect[1].action", "unknown action"},
         Case{"\"at_least\": 1}]", "\"at_least\": 1}, {\"fault_outcome\": \"ok\", \"fault\": \"nope\", \"at_least\": 1}]", "$.expect[1].fault", "no fault is named"}));
+
+// A scenario with an installer fault to kill, race, corrupt around.
+const char* kInstall = R"({
+  "name": "t",
+  "timeout_s": 30,
+  "images": [{"name": "v1", "path": "v1/s.img", "size_mib": 4}, {"name": "v2", "path": "v2/s.img", "size_mib": 4}],
+  "scratch": [{"path": "data", "size_mib": 8}],
+  "setup": [{"action": "run", "argv": ["/bin/true"]}],
+  "mounts": [{"image": "v1/s.img", "mountpoint": "mnt/s"}],
+  "workload": {"argv": ["/bin/true"], "iterations": 10},
+  "faults": [{"name": "install", "schedule": {"kind": "once"},
+              "actions": [{"action": "run", "argv": ["/bin/true"], "instances": 2}]},
+             {"name": "killer", "schedule": {"kind": "once"},
+              "actions": [{"action": "kill", "fault": "install", "signal": "SIGTERM", "random_ms": [10, 90], "seed": 7},
+                          {"action": "corrupt", "path": "data/s.img.md5", "offset": 2, "text": "00"}]}],
+  "finally": [{"action": "run", "argv": ["/bin/true"]}],
+  "expect": [{"installed": "data/s.img", "versions": ["v1/s.img", "v2/s.img"], "sidecars": ["data/s.img.md5"],
+              "fault": "install"},
+             {"installed": "data/s.img", "versions": ["v1/s.img", "v2/s.img"], "at": "end"}]
+})";
+
+TEST(Scenario, ParsesTheInstallerFaults) {
+  Scenario s = parse_scenario(kInstall, "s.json");
+  ASSERT_EQ(s.scratch.size(), 1u);
+  EXPECT_EQ(s.scratch[0].path, "data");
+  EXPECT_EQ(s.scratch[0].size_mib, 8u);
+  EXPECT_EQ(s.faults[0].actions[0].instances, 2u);
+  const Action& k = s.faults[1].actions[0];
+  EXPECT_EQ(k.kind, ActionKind::kill);
+  EXPECT_EQ(k.target_fault, "install");
+  EXPECT_EQ(k.signal, 15);
+  ASSERT_TRUE(k.random_window);
+  EXPECT_EQ(k.random_window->second.count(), 90);
+  EXPECT_EQ(k.seed, 7u);
+  const Action& c = s.faults[1].actions[1];
+  EXPECT_EQ(c.kind, ActionKind::corrupt);
+  EXPECT_EQ(c.offset, 2u);
+  EXPECT_EQ(c.text, "00");
+  EXPECT_TRUE(is_write_action(ActionKind::corrupt));
+  ASSERT_EQ(s.finally.size(), 1u);
+  EXPECT_EQ(s.expect[0].kind, ExpectationKind::installed);
+  EXPECT_EQ(s.expect[0].versions.size(), 2u);
+  EXPECT_EQ(s.expect[0].fault, "install");
+  EXPECT_FALSE(s.expect[0].at_end);
+  EXPECT_TRUE(s.expect[1].at_end);
+  // A kill with no timing strikes at once; at_write is the N-th write.
+  Scenario w = parse_scenario(replace(kInstall, "\"random_ms\": [10, 90], \"seed\": 7", "\"at_write\": 3"), "s.json");
+  EXPECT_EQ(w.faults[1].actions[0].at_write, 3u);
+  Scenario z = parse_scenario(replace(kInstall, ", \"random_ms\": [10, 90], \"seed\": 7", ""), "s.json");
+  EXPECT_EQ(z.faults[1].actions[0].after, std::chrono::milliseconds(0));
+  EXPECT_EQ(z.faults[1].actions[0].signal, 15);
+}
+
+class InstallerFaultsReject : public ::testing::TestWithParam<Case> {};
+
+TEST_P(InstallerFaultsReject, WithPathAndReason) { expect_rejected(kInstall, GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, InstallerFaultsReject,
+    ::testing::Values(
+        Case{"\"fault\": \"install\", \"signal\"", "\"fault\": \"instal\", \"signal\"", "$.faults[1].actions[0].fault",
+             "did you mean \"install\""},
+        Case{"\"fault\": \"install\", \"signal\"", "\"fault\": \"killer\", \"signal\"", "$.faults[1].actions[0].fault",
+             "its own fault"},
+        Case{"\"signal\": \"SIGTERM\"", "\"signal\": \"SIGTREM\"", "$.faults[1].actions[0].signal",
+             "did you mean \"SIGTERM\""},
+        Case{"\"random_ms\": [10, 90]", "\"random_ms\": [90, 10]", "$.faults[1].actions[0].random_ms[1]", "ends before"},
+        Case{"\"random_ms\": [10, 90]", "\"random_ms\": [10]", "$.faults[1].actions[0].random_ms", "[from_ms, to_ms]"},
+        Case{"\"random_ms\": [10, 90], \"seed\": 7", "\"after_ms\": 5, \"at_write\": 2", "$.faults[1].actions[0]",
+             "give one of"},
+        Case{"\"random_ms\": [10, 90], \"seed\": 7", "\"seed\": 7", "$.faults[1].actions[0].seed", "random_ms"},
+        Case{"\"random_ms\": [10, 90], \"seed\": 7", "\"at_write\": 0", "$.faults[1].actions[0].at_write", "at least 1"},
+        Case{"\"instances\": 2", "\"instances\": 9", "$.faults[0].actions[0].instances", "at most 8"},
+        Case{"\"offset\": 2, \"text\": \"00\"", "\"offset\": 2, \"text\": \"\"", "$.faults[1].actions[1].text", "must not be empty"},
+        Case{"\"path\": \"data/s.img.md5\"", "\"path\": \"../s.img.md5\"", "$.faults[1].actions[1].path", "escapes"},
+        Case{"\"size_mib\": 8}]", "\"size_mib\": 1}]", "$.scratch[0].size_mib", "at least 2"},
+        Case{"\"size_mib\": 8}]", "\"size_mib\": 8}, {\"path\": \"data/x\", \"size_mib\": 8}]", "$.scratch[1].path", "overlaps"},
+        Case{"\"scratch\": [{\"path\": \"data\"", "\"scratch\": [{\"path\": \"v1\"", "$.scratch[0].path", "hides it"},
+        Case{"\"setup\": [{\"action\": \"run\", \"argv\": [\"/bin/true\"]}]",
+             "\"setup\": [{\"action\": \"kill\", \"fault\": \"install\"}]", "$.setup[0].action", "put it in a fault"},
+        Case{"\"versions\": [\"v1/s.img\", \"v2/s.img\"], \"sidecars\"", "\"versions\": [\"v1/s.img\", \"v3/s.img\"], \"sidecars\"",
+             "$.expect[0].versions[1]", "not an image or a copy"},
+        Case{"\"versions\": [\"v1/s.img\", \"v2/s.img\"], \"sidecars\"", "\"versions\": [], \"sidecars\"",
+             "$.expect[0].versions", "at least one version"},
+        Case{"\"fault\": \"install\"}", "\"fault\": \"nope\"}", "$.expect[0].fault", "no fault is named"},
+        Case{"\"at\": \"end\"", "\"at\": \"later\"", "$.expect[1].at", "\"faults\" or \"end\""},
+        Case{"\"finally\": [{\"action\": \"run\", \"argv\": [\"/bin/true\"]}],", "", "$.expect[1].at", "there are none"}));
+
+TEST(Scenario, AKillNeedsATargetThatRunsACommand) {
+  auto e = parse_error(replace(kInstall, "\"actions\": [{\"action\": \"run\", \"argv\": [\"/bin/true\"], \"instances\": 2}]",
+                               "\"actions\": [{\"action\": \"sleep\", \"ms\": 1}]"));
+  EXPECT_EQ(e.json_path(), "$.faults[1].actions[0].fault");
+  EXPECT_NE(e.message().find("no run action"), std::string::npos) << e.what();
+}
 
 TEST(Scenario, UnreadableFileIsAScenarioError) {
   try {

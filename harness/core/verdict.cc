@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/installed_state.h"
 #include "core/writer_origin.h"
 
 namespace harness {
@@ -80,6 +81,9 @@ std::string describe(const Expectation& e) {
       return fmt::format("{} unchanged (digest, inode, no write)", e.path);
     case ExpectationKind::no_write_while_mounted:
       return fmt::format("no write to {} while mounted", e.path);
+    case ExpectationKind::installed:
+      return fmt::format("{} holds a complete known version, sidecars agreeing{}", e.path,
+                         e.at_end ? ", after the next install (converges)" : "");
   }
   if (e.at_least && e.at_most) return fmt::format("{} <= {} <= {}", *e.at_least, subject, *e.at_most);
   if (e.at_least) return fmt::format("{} >= {}", subject, *e.at_least);
@@ -294,6 +298,17 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
     case ExpectationKind::no_write_while_mounted:
       no_write_while_mounted(e.path, r, res);
       break;
+    case ExpectationKind::installed: {
+      res.basis = EvidenceBasis::invariant;
+      std::vector<FileState> states;
+      for (const auto& j : r.files_evidence) states.push_back(file_state_from_json(j));
+      InstalledCheck c = check_installed(e, states, r.faults);
+      res.held = c.held;
+      res.undecided = c.undecided;
+      res.observed = !c.held && !c.undecided;
+      res.detail = c.detail;
+      break;
+    }
   }
   return res;
 }

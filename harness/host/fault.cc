@@ -13,6 +13,11 @@
 #include "base/error.h"
 #include "base/file_copy.h"
 #include "base/interrupt.h"
+#include "core/kill_timing.h"
+#include "host/write_count.h"
+
+#include <random>
+#include <thread>
 
 namespace harness {
 
@@ -134,9 +139,131 @@ std::string evict(const Action& a, FaultContext& ctx) {
   return fmt::format("evicted {} from page {} on", a.path, a.from_page);
 }
 
+// Writes `text` over the file at `offset`, in place: a damaged sidecar.
+std::string corrupt(const Action& a, FaultContext& ctx) {
+  ScopedFd f = open_or_fail(ctx.run, a.path, O_WRONLY);
+  ssize_t n = pwrite(f.get(), a.text.data(), a.text.size(), static_cast<off_t>(a.offset));
+  if (n < 0) throw ActionFailed{errno, a.path + ": pwrite"};
+  if (fsync(f.get()) != 0) throw ActionFailed{errno, a.path + ": fsync"};
+  return fmt::format("wrote {} bytes (\"{}\") over {} at offset {}", n, a.text, a.path, a.offset);
+}
+
+// Waits for the target fault's command, then signals it at the planned
+// moment. The result says when it struck: the crash point.
+std::string kill_target(const Action& a, FaultContext& ctx, FaultEvent& ev) {
+  if (!ctx.running) throw ActionFailed{ENOSYS, "kill: no running commands are tracked here"};
+  auto found = ctx.running->wait_for(a.target_fault, a.wait, ctx.stop);
+  if (found.empty())
+    throw ActionFailed{ESRCH, fmt::format("fault \"{}\" had no command running within {} ms", a.target_fault,
+                                          a.wait.count())};
+  const RunningCommand target = found.front();
+  const uint64_t seed = kill_seed(a, std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
+  const auto delay = kill_delay(a, seed);
+  ProcProcessIo io;
+  WriteCounter writes(io, target.pid);
+  auto stopped = [&] { return (ctx.stop && *ctx.stop) || interrupted(); };
+  auto gone = [&] { return !ctx.running->running(a.target_fault, target.pid); };
+  nlohmann::json result{{"target_fault", a.target_fault}, {"target_pid", target.pid}, {"signal", signal_name(a.signal)}};
+  if (a.random_window) {
+    result["seed"] = seed;
+    result["window_ms"] = {a.random_window->first.count(), a.random_window->second.count()};
+  }
+  for (;;) {
+    if (stopped()) throw ActionFailed{ECANCELED, "the run stopped before the kill"};
+    uint64_t n = writes.sample();
+    bool due = a.at_write ? n >= *a.at_write : MonoClock::now() >= target.started + delay;
+    if (due) break;
+    if (gone()) {
+      result["writes"] = n;
+      ev.result = result;
+      ev.outcome = "missed";
+      ev.ok = false;
+      return fmt::format("fault \"{}\"'s command (pid {}) ended before the kill was due ({} writes seen{})",
+                         a.target_fault, target.pid, n,
+                         a.at_write ? fmt::format(", waiting for write {}", *a.at_write)
+                                    : fmt::format(", due at {} ms", delay.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  auto at = std::chrono::duration_cast<std::chrono::milliseconds>(MonoClock::now() - target.started);
+  std::vector<pid_t> hit = ctx.running->signal(a.target_fault, a.signal);
+  uint64_t n = writes.total();
+  result["offset_ms"] = at.count();
+  result["writes"] = n;
+  result["pids"] = hit;
+  ev.result = result;
+  if (hit.empty()) {
+    ev.outcome = "missed";
+    ev.ok = false;
+    return fmt::format("fault \"{}\"'s command (pid {}) ended just before the kill", a.target_fault, target.pid);
+  }
+  return fmt::format("{} to fault \"{}\"'s command (pid {}) {} ms after it started, after {} write system call{}{}",
+                     signal_name(a.signal), a.target_fault, target.pid, at.count(), n, n == 1 ? "" : "s",
+                     a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
+                                                   a.random_window->second.count(), seed)
+                                     : std::string());
+}
+
+// A `run`: every instance started before any is waited for, so that
+// several race; one event each.
+std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEvent proto, unsigned long serial) {
+  // Fresh log files beneath work/ (never through a link a setup step
+  // planted at a predictable name), handed over as descriptors.
+  ctx.run.make_dirs("logs");
+  struct Started {
+    ScopedFd out, err;
+    std::optional<Child> child;
+    FaultEvent ev;
+  };
+  std::vector<Started> started;
+  std::vector<FaultEvent> events;
+  for (unsigned i = 0; i < a.instances; ++i) {
+    Started s;
+    s.ev = proto;
+    std::string base = fmt::format("logs/run-{}-{}{}", getpid(), serial, a.instances > 1 ? fmt::format("-{}", i + 1) : "");
+    try {
+      s.out = ctx.run.open(base + ".out", O_RDWR | O_CREAT | O_EXCL);
+      s.err = ctx.run.open(base + ".err", O_RDWR | O_CREAT | O_EXCL);
+      ChildOptions opts;
+      opts.cwd = ctx.run.work();
+      opts.stdout_fd = s.out.get();
+      opts.stderr_fd = s.err.get();
+      opts.timeout = a.timeout;
+      opts.stop = ctx.stop;
+      s.child.emplace(a.argv, opts);
+      s.ev.pid = s.child->pid();
+      s.ev.argv = a.argv;
+      if (ctx.running) ctx.running->started(ctx.fault, s.ev.pid);
+    } catch (const std::exception& e) {
+      // E.g. the installer's program is missing: it could not even start.
+      // Record it; the expectations decide whether that matters.
+      s.ev.ok = false;
+      s.ev.outcome = "error";
+      s.ev.detail = e.what();
+    }
+    started.push_back(std::move(s));
+  }
+  for (auto& s : started) {
+    if (s.child) {
+      ChildResult r = s.child->wait();
+      if (ctx.running) ctx.running->ended(ctx.fault, s.ev.pid);
+      s.ev.stdout_text = read_fd_capped(s.out.get(), 16 * 1024);
+      s.ev.result = last_json_line(s.ev.stdout_text);
+      s.ev.stderr_text = read_fd_capped(s.err.get(), 16 * 1024);
+      s.ev.outcome = r.succeeded() ? "ok" : r.describe();
+      s.ev.ok = r.succeeded();
+      s.ev.detail = fmt::format("{} ({} ms){}", r.describe(), r.elapsed.count(),
+                                a.instances > 1 ? fmt::format(", one of {} started together", a.instances) : "");
+    }
+    s.ev.t_end_ms = ctx.clock.now_ms();
+    events.push_back(std::move(s.ev));
+  }
+  return events;
+}
+
 }  // namespace
 
-FaultEvent perform(const Action& a, FaultContext& ctx) {
+std::vector<FaultEvent> perform(const Action& a, FaultContext& ctx) {
   FaultEvent ev;
   ev.action = std::string(to_string(a.kind));
   ev.label = a.label;
@@ -156,31 +283,10 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
         interruptible_sleep(a.duration, ctx.stop);
         ev.detail = fmt::format("slept {} ms", a.duration.count());
         break;
-      case ActionKind::run: {
-        // Fresh log files beneath work/ (never through a link a setup
-        // step planted at a predictable name), handed over as descriptors.
-        ctx.run.make_dirs("logs");
-        std::string base = fmt::format("logs/run-{}-{}", getpid(), serial);
-        ScopedFd out = ctx.run.open(base + ".out", O_RDWR | O_CREAT | O_EXCL);
-        ScopedFd err = ctx.run.open(base + ".err", O_RDWR | O_CREAT | O_EXCL);
-        ChildOptions opts;
-        opts.cwd = ctx.run.work();
-        opts.stdout_fd = out.get();
-        opts.stderr_fd = err.get();
-        opts.timeout = a.timeout;
-        opts.stop = ctx.stop;
-        Child child(a.argv, opts);
-        ev.pid = child.pid();
-        ev.argv = a.argv;
-        ChildResult r = child.wait();
-        ev.stdout_text = read_fd_capped(out.get(), 16 * 1024);
-        ev.result = last_json_line(ev.stdout_text);
-        ev.stderr_text = read_fd_capped(err.get(), 16 * 1024);
-        ev.outcome = r.succeeded() ? "ok" : r.describe();
-        ev.ok = r.succeeded();
-        ev.detail = fmt::format("{} ({} ms)", r.describe(), r.elapsed.count());
-        break;
-      }
+      case ActionKind::run:
+        return run_commands(a, ctx, ev, serial);
+      case ActionKind::kill: ev.detail = kill_target(a, ctx, ev); break;
+      case ActionKind::corrupt: ev.detail = corrupt(a, ctx); break;
     }
     if (ev.outcome.empty()) ev.outcome = "ok";
   } catch (const ActionFailed& f) {
@@ -195,7 +301,7 @@ FaultEvent perform(const Action& a, FaultContext& ctx) {
     ev.detail = e.what();
   }
   ev.t_end_ms = ctx.clock.now_ms();
-  return ev;
+  return {ev};
 }
 
 }  // namespace harness

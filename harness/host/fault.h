@@ -13,6 +13,7 @@
 #include "base/run_dir.h"
 #include "core/event.h"
 #include "core/scenario.h"
+#include "host/running_actions.h"
 
 namespace harness {
 
@@ -25,10 +26,15 @@ struct FaultContext {
   // The run was stopped (decided, or timed out): a `run` action's command
   // is killed, its outcome "stopped".
   const std::atomic<bool>* stop = nullptr;
+  // The fault these actions belong to, and the commands every fault has
+  // running: a `run` registers its commands there, a `kill` finds them.
+  std::string fault;
+  RunningActions* running = nullptr;
 };
 
-// Fills fault/fire by the caller; fills the rest.
-FaultEvent perform(const Action& action, FaultContext& ctx);
+// Does one action: one event, or one per command of a `run` with several
+// instances. The caller fills fault/fire; perform fills the rest.
+std::vector<FaultEvent> perform(const Action& action, FaultContext& ctx);
 
 // Checks, before anything is created, that every drop_caches action could
 // write /proc/sys/vm/drop_caches; throws EnvironmentError otherwise.

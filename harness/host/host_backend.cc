@@ -16,7 +16,9 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "base/digest.h"
 #include "core/early_stop.h"
+#include "core/installed_state.h"
 #include "core/scenario_checks.h"
 #include "host/evidence.h"
 #include "host/fault.h"
@@ -49,6 +51,13 @@ void HostBackend::preflight(const Scenario& s) const {
     if (!find_program("mkfs." + img.fs))
       throw EnvironmentError(fmt::format(
           "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", img.fs));
+  for (const auto& sc : s.scratch)
+    if (!find_program("mkfs." + sc.fs))
+      throw EnvironmentError(fmt::format(
+          "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", sc.fs));
+  if (!s.scratch.empty() && access("/dev/loop-control", R_OK | W_OK) != 0)
+    throw EnvironmentError(errno_message("/dev/loop-control is not usable", errno) +
+                           "; load the loop module (modprobe loop) or run in a VM with --backend vm");
 }
 
 namespace {
@@ -81,14 +90,16 @@ class HostRun {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
       check_stop();
     });
-    FaultContext ctx{dir_, clock_, {}, &stop_};
+    for (size_t i = 0; i < s_.scratch.size(); ++i) mount_scratch(s_.scratch[i], i);
+    FaultContext ctx{dir_, clock_, {}, &stop_, "setup", &running_};
     for (const auto& a : s_.setup) {
-      FaultEvent ev = perform(a, ctx);
-      ev.fault = "setup";
-      bool ok = ev.ok;
-      std::string what = fmt::format("setup action {} ended {}: {}", ev.action, ev.outcome, ev.detail);
-      push_fault(std::move(ev));
-      if (!ok) throw RuntimeError(what);
+      for (FaultEvent& ev : perform(a, ctx)) {
+        ev.fault = "setup";
+        bool ok = ev.ok;
+        std::string what = fmt::format("setup action {} ended {}: {}", ev.action, ev.outcome, ev.detail);
+        push_fault(std::move(ev));
+        if (!ok) throw RuntimeError(what);
+      }
       check_stop();
     }
     check_mounted_images(s_, dir_);
@@ -103,7 +114,7 @@ class HostRun {
       // who made the outer one) and check afterwards that the loop device
       // holds that very file.
       struct stat img_st {};
-      ScopedFd img = dir_.open_without_crossing_mounts(m.image, O_RDONLY);
+      ScopedFd img = open_image(m.image);
       fstat(img.get(), &img_st);
       // Watched before it is mounted, so that no write while mounted can
       // slip past.
@@ -185,10 +196,11 @@ class HostRun {
     workload_done = true;
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
-    teardown();
+    record_files(kMomentAfterFaults);
+    teardown(true);
   }
 
-  void teardown() {
+  void teardown(bool faults_ran = false) {
     phase("teardown");
     evidence_->snapshot("end");
     // The sampler holds files inside the mounts; the image watches end
@@ -196,7 +208,24 @@ class HostRun {
     evidence_->stop_sampling_mounted_files();
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
     mounts_.clear();
+    // Writes from here on are not writes while mounted.
+    evidence_->unwatch_all();
+    // The operator's next install, once nothing is mounted: does it converge?
+    if (faults_ran && !s_.finally.empty() && !stop_ && !interrupted()) {
+      phase("finally");
+      FaultContext ctx{dir_, clock_, {}, &stop_, "finally", &running_};
+      for (const auto& a : s_.finally)
+        for (FaultEvent& ev : perform(a, ctx)) {
+          ev.fault = "finally";
+          push_fault(std::move(ev));
+        }
+      record_files(kMomentEnd);
+    }
+    // The recorder holds files on the scratch filesystems.
     finish_evidence();
+    scratch_roots_.clear();
+    for (auto it = scratch_.rbegin(); it != scratch_.rend(); ++it) it->unmount();
+    scratch_.clear();
   }
 
   // Stops the evidence recorder (it holds files inside the mounts) and
@@ -234,9 +263,78 @@ class HostRun {
       if (a.kind == ActionKind::run && !a.argv.empty() && a.argv[0].front() == '/') out.push_back(a.argv[0]);
     };
     for (const auto& a : s_.setup) add_argv0(a);
+    for (const auto& a : s_.finally) add_argv0(a);
     for (const auto& f : s_.faults)
       for (const auto& a : f.actions) add_argv0(a);
     return out;
+  }
+
+  // A data folder of its own size: an empty filesystem image, mounted
+  // read-write before the setup actions, unmounted after everything else.
+  void mount_scratch(const ScratchSpec& sc, size_t index) {
+    ImageSpec spec;
+    spec.name = fmt::format("scratch-{}", index + 1);
+    spec.path = fmt::format("scratch-images/{}.img", index + 1);
+    spec.fs = sc.fs;
+    spec.size_mib = sc.size_mib;
+    BuiltImage b = build_image(spec, dir_);
+    rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
+    dir_.make_dirs(sc.path);
+    struct stat img_st {};
+    {
+      ScopedFd img = dir_.open_without_crossing_mounts(b.path, O_RDONLY);
+      fstat(img.get(), &img_st);
+    }
+    scratch_.push_back(Mount::loop_mount(dir_.absolute(b.path), dir_.absolute(sc.path), "loop,rw", sc.fs));
+    const auto& st = *scratch_.back().loop().status();
+    if (st.backing_dev != img_st.st_dev || st.backing_inode != img_st.st_ino)
+      throw RuntimeError(fmt::format("{}: the loop device holds another file than the one built; refusing it", b.path));
+    dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
+    scratch_roots_.emplace_back(sc.path, dir_.open(sc.path, O_DIRECTORY | O_PATH));
+  }
+
+  // An image to mount, opened without crossing a mount: beneath work/, or
+  // beneath a scratch filesystem the run made itself.
+  ScopedFd open_image(const std::string& image) {
+    for (const auto& [path, root] : scratch_roots_) {
+      auto rel = fs::path(image).lexically_relative(path);
+      if (!rel.empty() && *rel.begin() != ".." && rel != ".")
+        return RunDir::open_on_filesystem_of(root.get(), rel.string(), O_RDONLY);
+    }
+    return dir_.open_without_crossing_mounts(image, O_RDONLY);
+  }
+
+  // The files `installed` expectations judge, as they are now.
+  void record_files(const char* moment) {
+    for (const auto& path : paths_to_record(s_.expect)) {
+      FileState f;
+      f.moment = moment;
+      f.path = path;
+      try {
+        ScopedFd fd = dir_.open_regular(path, O_RDONLY);
+        Sha256 sha;
+        Md5 md5;
+        std::vector<char> buf(1 << 20);
+        for (;;) {
+          ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) throw SystemError(errno_message(path + ": read", errno), errno);
+          if (n == 0) break;
+          std::string_view chunk(buf.data(), static_cast<size_t>(n));
+          if (f.size == 0) f.head = std::string(chunk.substr(0, 256));
+          sha.update(chunk);
+          md5.update(chunk);
+          f.size += static_cast<unsigned long long>(n);
+        }
+        f.exists = true;
+        f.sha256 = sha.hex_final();
+        f.md5 = md5.hex_final();
+      } catch (const SystemError& e) {
+        if (e.err() != ENOENT) f.head = e.what();
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      rec_.files_evidence.push_back(to_json(f));
+    }
   }
 
   // The workload binary, when it lives on a mounted image.
@@ -317,7 +415,7 @@ class HostRun {
   bool stopping(const std::atomic<bool>& done) const { return done || stop_ || interrupted(); }
 
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_};
+    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -334,10 +432,11 @@ class HostRun {
       fired = true;
       prev_start = since();
       for (const auto& a : f.actions) {
-        FaultEvent ev = perform(a, ctx);
-        ev.fault = f.name;
-        ev.fire = fire;
-        push_fault(std::move(ev));
+        for (FaultEvent& ev : perform(a, ctx)) {
+          ev.fault = f.name;
+          ev.fire = fire;
+          push_fault(std::move(ev));
+        }
         if (interrupted() || stop_) break;
       }
       prev_end = since();
@@ -365,6 +464,10 @@ class HostRun {
   LiveEvidence live_;
   double first_action_ms_ = -1;
   WorkloadProgress own_progress_;
+  RunningActions running_;
+  // Scratch filesystems outlive the image mounts (an image may lie on one).
+  std::vector<Mount> scratch_;
+  std::vector<std::pair<std::string, ScopedFd>> scratch_roots_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: destroyed first, releasing its files in them.
   std::optional<EvidenceRecorder> evidence_;

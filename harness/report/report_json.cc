@@ -127,6 +127,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
   if (std::string s = writer_summary(r); !s.empty()) report["writer_summary"] = s;
   report["images_evidence"] = r.images_evidence;
   report["page_cache"] = r.page_cache;
+  report["files_evidence"] = r.files_evidence;
   report["events"] = events_to_json(r);
   return report;
 }
@@ -158,6 +159,7 @@ RunRecord record_from_report(const json& report) {
   r.kernel_log = report.value("kernel_log", json::array());
   r.writes = write_evidence_from_json(report.value("write_evidence", json()), report.value("writers", json::array()));
   r.images_evidence = report.value("images_evidence", json::array());
+  r.files_evidence = report.value("files_evidence", json::array());
   r.page_cache = report.value("page_cache", json::array());
   events_from_json(report.at("events"), r);
   return r;

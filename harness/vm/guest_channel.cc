@@ -57,6 +57,7 @@ json record_message(const RunRecord& r) {
               {"writers", writers},
               {"images_evidence", r.images_evidence},
               {"page_cache", r.page_cache},
+              {"files_evidence", r.files_evidence},
               {"execs", r.execs.size()},
               {"faults", r.faults.size()},
               {"phases", r.phases.size()}};
@@ -79,6 +80,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.writes = write_evidence_from_json(m.value("write_evidence", json()), m.value("writers", json::array()));
   r.images_evidence = m.value("images_evidence", json::array());
   r.page_cache = m.value("page_cache", json::array());
+  r.files_evidence = m.value("files_evidence", json::array());
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
 }

@@ -1,0 +1,127 @@
+#include "core/installed_state.h"
+
+#include <gtest/gtest.h>
+
+namespace harness {
+namespace {
+
+const std::string kV1Sha(64, 'a'), kV1Md5(32, 'b'), kV2Sha(64, 'c'), kV2Md5(32, 'd');
+
+FileState file(const std::string& path, const std::string& sha, const std::string& md5, const char* moment = kMomentAfterFaults) {
+  FileState f;
+  f.moment = moment;
+  f.path = path;
+  f.exists = true;
+  f.size = 4096;
+  f.sha256 = sha;
+  f.md5 = md5;
+  return f;
+}
+
+FileState sidecar(const std::string& path, const std::string& hex, const char* moment = kMomentAfterFaults) {
+  FileState f = file(path, "x", "y", moment);
+  f.head = hex + "  stack.img\n";
+  return f;
+}
+
+Expectation expectation() {
+  Expectation e;
+  e.kind = ExpectationKind::installed;
+  e.path = "data/stack.img";
+  e.versions = {"v1/stack.img", "v2/stack.img"};
+  e.sidecars = {"data/stack.img.sha256", "data/stack.img.md5"};
+  return e;
+}
+
+std::vector<FileState> versions(const char* moment = kMomentAfterFaults) {
+  return {file("v1/stack.img", kV1Sha, kV1Md5, moment), file("v2/stack.img", kV2Sha, kV2Md5, moment)};
+}
+
+TEST(InstalledState, EitherCompleteVersionWithAgreeingSidecarsHolds) {
+  for (auto [sha, md5] : {std::pair{kV1Sha, kV1Md5}, std::pair{kV2Sha, kV2Md5}}) {
+    auto s = versions();
+    s.push_back(file("data/stack.img", sha, md5));
+    s.push_back(sidecar("data/stack.img.sha256", sha));
+    s.push_back(sidecar("data/stack.img.md5", md5));
+    InstalledCheck c = check_installed(expectation(), s, {});
+    EXPECT_TRUE(c.held) << c.detail;
+  }
+}
+
+TEST(InstalledState, ATornCopyFails) {
+  auto s = versions();
+  s.push_back(file("data/stack.img", std::string(64, 'e'), kV2Md5));
+  InstalledCheck c = check_installed(expectation(), s, {});
+  EXPECT_FALSE(c.held);
+  EXPECT_FALSE(c.undecided);
+  EXPECT_NE(c.detail.find("torn"), std::string::npos) << c.detail;
+}
+
+TEST(InstalledState, AMissingImageFails) {
+  auto s = versions();
+  FileState gone;
+  gone.moment = kMomentAfterFaults;
+  gone.path = "data/stack.img";
+  s.push_back(gone);
+  EXPECT_FALSE(check_installed(expectation(), s, {}).held);
+}
+
+TEST(InstalledState, ASidecarDescribingAnotherVersionOrMalformedFails) {
+  auto s = versions();
+  s.push_back(file("data/stack.img", kV2Sha, kV2Md5));
+  s.push_back(sidecar("data/stack.img.md5", kV1Md5));  // stale: says v1
+  InstalledCheck c = check_installed(expectation(), s, {});
+  EXPECT_FALSE(c.held);
+  EXPECT_NE(c.detail.find("sidecar data/stack.img.md5 says md5"), std::string::npos) << c.detail;
+  s.back() = sidecar("data/stack.img.md5", "00000000zz");
+  c = check_installed(expectation(), s, {});
+  EXPECT_FALSE(c.held);
+  EXPECT_NE(c.detail.find("malformed"), std::string::npos) << c.detail;
+}
+
+TEST(InstalledState, AnInstallerThatReportedSuccessInstalledTheNewVersion) {
+  Expectation e = expectation();
+  e.fault = "redeploy";
+  auto s = versions();
+  s.push_back(file("data/stack.img", kV1Sha, kV1Md5));
+  FaultEvent run;
+  run.fault = "redeploy";
+  run.action = "run";
+  run.ok = true;
+  InstalledCheck c = check_installed(e, s, {run});
+  EXPECT_FALSE(c.held) << "said ok, left v1";
+  run.ok = false;  // refused (exit 5): the old image intact is right
+  run.outcome = "exit 5";
+  EXPECT_TRUE(check_installed(e, s, {run}).held);
+}
+
+TEST(InstalledState, TheEndMomentIsJudgedSeparatelyAndMayBeMissing) {
+  Expectation e = expectation();
+  e.at_end = true;
+  auto s = versions();
+  s.push_back(file("data/stack.img", std::string(64, 'e'), kV2Md5));  // torn after the faults
+  InstalledCheck c = check_installed(e, s, {});
+  EXPECT_TRUE(c.undecided) << c.detail;
+  for (auto& f : versions(kMomentEnd)) s.push_back(f);
+  s.push_back(file("data/stack.img", kV2Sha, kV2Md5, kMomentEnd));  // the next run repaired it
+  EXPECT_TRUE(check_installed(e, s, {}).held);
+}
+
+TEST(InstalledState, SidecarDigests) {
+  EXPECT_EQ(sidecar_digest(kV1Md5 + "  x.img\n"), kV1Md5);
+  EXPECT_EQ(sidecar_digest("  " + std::string(64, 'A')), std::string(64, 'a'));
+  EXPECT_EQ(sidecar_digest("abc  x.img"), "");
+  EXPECT_EQ(sidecar_digest(std::string(31, 'a') + "g"), "");
+  EXPECT_EQ(sidecar_digest(""), "");
+}
+
+TEST(InstalledState, PathsToRecordAreEachNamedOnce) {
+  Expectation a = expectation(), b = expectation();
+  b.at_end = true;
+  EXPECT_EQ(paths_to_record({a, b}),
+            (std::vector<std::string>{"data/stack.img", "v1/stack.img", "v2/stack.img", "data/stack.img.sha256",
+                                      "data/stack.img.md5"}));
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,82 @@
+// Matrix: every installer against every overwriting fault, one cell each,
+// with a verdict per cell. A cell is an ordinary scenario (so it can be
+// rerun, edited, sharded and merged like any other): the installer puts
+// version 1 of a stack image in place, a program runs from a mounted
+// image, a fault strikes while the installer redeploys (version 2, or the
+// same version), and the cell's expectations are the installer's
+// invariants:
+//   - no write to the mounted image while it is mounted;
+//   - no abnormal exec from it;
+//   - the installed path holds a complete known version and its sidecars
+//     agree (or the installer failed and the old version is intact);
+//   - after the faults, with nothing mounted, the next run of the same
+//     installer converges.
+// A cell is safe when every run of it passes. Pure logic: derives the
+// scenario documents and reads the reports.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+struct MatrixInstaller {
+  std::string name;  // "legacy", "regressed", "hardened", or the user's ("install-rename")
+  // With {source} {dest} {name}; the harness's placeholders ({work},
+  // {fixtures_bin}) are allowed too.
+  std::vector<std::string> argv;
+  // The redeploy is slowed to ~4 MiB/s (--rate), so that a kill lands
+  // mid-copy; a user's installer copies at full speed.
+  std::vector<std::string> throttle;
+  std::string description;
+};
+
+struct MatrixFault {
+  std::string name;         // "kill-random"
+  std::string description;  // for the table's legend
+  bool mounted = true;      // whether the installer's destination is mounted while it runs
+};
+
+// legacy, regressed, hardened: stack-install from {fixtures_bin}.
+std::vector<MatrixInstaller> builtin_installers();
+// A user's installer from one command line, split at spaces, with
+// {source} {dest} {name}; a relative program is made absolute against
+// `cwd`. Throws std::invalid_argument when a placeholder is missing.
+MatrixInstaller custom_installer(const std::string& command, const std::string& cwd);
+
+const std::vector<MatrixFault>& matrix_faults();
+
+struct MatrixCell {
+  std::string installer;
+  std::string fault;
+  std::string name;           // the scenario's name and file name: "matrix--legacy--kill-random"
+  nlohmann::json scenario;    // a complete scenario document
+};
+
+// Every installer x every fault, in a stable order (installers, then
+// faults, as given). `sleep` is the host program the image carries.
+std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& installers,
+                                     const std::vector<MatrixFault>& faults, const std::string& sleep = "/bin/sleep");
+
+// What one run of a cell adds to it: its verdict, the expectations that
+// failed (the why), and where its kills struck (crash points).
+struct CellRuns {
+  std::string installer, fault, name;
+  unsigned runs = 0, passed = 0;
+  // Runs that could not judge the cell: the fault never struck (a kill
+  // that came after the installer had finished), or the verdict was
+  // inconclusive or an error. Never safe, never unsafe.
+  unsigned not_exercised = 0;
+  nlohmann::json crash_points = nlohmann::json::array();  // [{"offset_ms", "writes", "run"}]
+  nlohmann::json evidence = nlohmann::json::array();      // [{"run_dir", "verdict", "failed": [..]}]
+  bool safe() const { return runs > 0 && passed == runs; }
+  // "safe", "unsafe" (some run failed) or "inconclusive".
+  std::string state() const;
+};
+void add_cell_run(CellRuns& cell, const nlohmann::json& report, const std::string& run_dir);
+
+nlohmann::json to_json(const CellRuns& c);
+CellRuns cell_runs_from_json(const nlohmann::json& j);
+
+}  // namespace harness

@@ -1,0 +1,97 @@
+#include "core/matrix.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "core/scenario.h"
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+TEST(Matrix, EveryCellIsAValidScenarioWithTheInstallersInvariants) {
+  auto installers = builtin_installers();
+  installers.push_back(custom_installer("examples/gate/install-rename.sh {source} {dest} {name}", "/src"));
+  auto cells = derive_cells(installers, matrix_faults());
+  ASSERT_EQ(cells.size(), installers.size() * matrix_faults().size());
+  for (const auto& c : cells) {
+    Scenario s = parse_scenario(c.scenario.dump(), "/tmp/" + c.name + ".json");
+    EXPECT_EQ(s.name, c.name);
+    EXPECT_FALSE(s.early_stop);
+    unsigned installed = 0, at_end = 0, no_write = 0;
+    for (const auto& e : s.expect) {
+      installed += e.kind == ExpectationKind::installed;
+      at_end += e.kind == ExpectationKind::installed && e.at_end;
+      no_write += e.kind == ExpectationKind::no_write_while_mounted;
+    }
+    EXPECT_EQ(installed, 2u) << c.name;
+    EXPECT_EQ(at_end, 1u) << c.name << ": the next run converges";
+    EXPECT_EQ(s.finally.size(), 1u) << c.name;
+    bool mounted_dest = s.mounts.at(0).image == "data/stack.img";
+    EXPECT_EQ(no_write, mounted_dest ? 1u : 0u) << c.name;
+  }
+  // The user's program is made absolute; its name labels the row.
+  EXPECT_EQ(installers.back().name, "install-rename");
+  EXPECT_EQ(installers.back().argv[0], "/src/examples/gate/install-rename.sh");
+  EXPECT_EQ(cells.back().scenario["setup"][0]["argv"],
+            json({"/src/examples/gate/install-rename.sh", "{work}/v1", "{work}/data", "stack"}));
+}
+
+TEST(Matrix, EachFaultIsWhatItsNameSays) {
+  auto cells = derive_cells({builtin_installers()[2]}, matrix_faults());
+  auto by = [&](const std::string& f) -> const json& {
+    for (const auto& c : cells)
+      if (c.fault == f) return c.scenario;
+    throw std::out_of_range(f);
+  };
+  EXPECT_EQ(by("kill-write")["faults"][1]["actions"][0]["at_write"], 16);
+  EXPECT_EQ(by("kill-random")["faults"][1]["actions"][0]["random_ms"], json({0, 1100}));
+  EXPECT_EQ(by("race")["faults"][0]["actions"][0]["instances"], 2);
+  EXPECT_EQ(by("enospc")["scratch"][0]["size_mib"], 8);
+  EXPECT_GE(by("enospc")["images"][1]["size_mib"].get<int>(), 8) << "v2 cannot fit";
+  EXPECT_EQ(by("corrupt-sidecar")["faults"][0]["actions"][0]["action"], "corrupt");
+  EXPECT_EQ(by("root-overwrite")["faults"][0]["actions"][0]["action"], "overwrite_truncate");
+  // The throttled redeploy (so a kill lands mid-copy); the next run is not.
+  std::string redeploy = by("redeploy")["faults"][0]["actions"][0]["argv"].dump();
+  EXPECT_NE(redeploy.find("--rate"), std::string::npos);
+  EXPECT_EQ(by("redeploy")["finally"][0]["argv"].dump().find("--rate"), std::string::npos);
+}
+
+TEST(Matrix, AUserInstallerMustNameItsSourceDestAndName) {
+  EXPECT_THROW(custom_installer("./install.sh {source} {dest}", "/"), std::invalid_argument);
+  EXPECT_THROW(custom_installer("   ", "/"), std::invalid_argument);
+  EXPECT_EQ(custom_installer("/opt/x/my installer {source} {dest} {name}", "/").argv.size(), 5u);
+}
+
+json report(const std::string& verdict, const std::string& kill_outcome = "") {
+  json r = {{"verdict", verdict}, {"expectations", json::array()}, {"events", json::array()}};
+  if (verdict == "fail")
+    r["expectations"].push_back({{"text", "data/stack.img holds"}, {"state", "failed"}, {"detail", "is torn"}});
+  if (!kill_outcome.empty())
+    r["events"].push_back({{"type", "fault"}, {"action", "kill"}, {"outcome", kill_outcome}, {"detail", "d"},
+                           {"result", {{"offset_ms", 310}, {"writes", 20}}}});
+  return r;
+}
+
+TEST(Matrix, ACellIsSafeOnlyWhenEveryRunPassedWithItsFaultActing) {
+  CellRuns c;
+  add_cell_run(c, report("pass", "ok"), "runs/a");
+  EXPECT_EQ(c.state(), "safe");
+  ASSERT_EQ(c.crash_points.size(), 1u);
+  EXPECT_EQ(c.crash_points[0]["writes"], 20);
+  add_cell_run(c, report("pass", "missed"), "runs/b");
+  EXPECT_EQ(c.state(), "inconclusive") << "a kill that never struck proves nothing";
+  EXPECT_EQ(c.crash_points.size(), 1u);
+  add_cell_run(c, report("fail", "ok"), "runs/c");
+  EXPECT_EQ(c.state(), "unsafe");
+  EXPECT_EQ(c.evidence[2]["failed"][0], "data/stack.img holds: is torn");
+  CellRuns back = cell_runs_from_json(to_json(c));
+  EXPECT_EQ(back.state(), "unsafe");
+  EXPECT_EQ(back.runs, 3u);
+  EXPECT_EQ(to_json(c)["scenario_file"], "cells/.json");
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,51 @@
+#include "report/matrix_report.h"
+
+#include <gtest/gtest.h>
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+CellRuns cell(const std::string& installer, const std::string& fault, bool pass) {
+  CellRuns c{installer, fault, "matrix--" + installer + "--" + fault};
+  json r = {{"verdict", pass ? "pass" : "fail"},
+            {"expectations", json::array({{{"text", "no write"}, {"state", pass ? "held" : "failed"}, {"detail", "x"}}})}};
+  add_cell_run(c, r, "runs/" + c.name + "-01");
+  return c;
+}
+
+MatrixMeta meta(std::vector<std::string> installers, std::vector<std::string> faults) {
+  MatrixMeta m;
+  m.installers = std::move(installers);
+  m.faults = std::move(faults);
+  m.seconds = 10;
+  for (const auto& f : m.faults) m.legend.push_back(MatrixFault{f, "what " + f + " does", true});
+  return m;
+}
+
+TEST(MatrixReport, ShardsJoinIntoOneTableInRowAndColumnOrder) {
+  json a = build_matrix(meta({"hardened", "regressed"}, {"redeploy", "race"}),
+                        {cell("regressed", "redeploy", false), cell("hardened", "race", true)});
+  json b = build_matrix(meta({"hardened", "regressed"}, {"redeploy", "race"}),
+                        {cell("hardened", "redeploy", true), cell("regressed", "race", true)});
+  json m = join_matrices({a, b});
+  ASSERT_EQ(m["cells"].size(), 4u);
+  EXPECT_EQ(m["cells"][0]["installer"], "hardened");
+  EXPECT_EQ(m["cells"][0]["fault"], "redeploy");
+  EXPECT_EQ(m["cells"][3]["installer"], "regressed");
+  EXPECT_EQ(m["cells"][3]["fault"], "race");
+  EXPECT_EQ(m["safe_cells"], 3u);
+  EXPECT_EQ(m["unsafe_cells"], 1u);
+  EXPECT_EQ(m["seconds"], 20.0);
+  std::string md = matrix_markdown(m);
+  EXPECT_NE(md.find("| installer | redeploy | race |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| regressed | **UNSAFE** (0/1 passed) | safe (1/1) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("**regressed × redeploy** (UNSAFE): no write: x"), std::string::npos) << md;
+  std::string html = matrix_html(m);
+  EXPECT_NE(html.find("href=\"runs/matrix--regressed--redeploy-01/report.html\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"cells/matrix--hardened--race.json\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace harness
