@@ -67,7 +67,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 st = r["statistics"]
 print(f"N={sys.argv[2]:>6}: {sys.argv[3]} s, exit {sys.argv[4]}, verdict {r['verdict']}, "
-      f"{st['n']} execs under fault, {st['abnormal']} abnormal, 95% upper bound {st['ci95_high']:.5f}")
+      f"{st['n']} execs under fault, {st['abnormal']} abnormal, crash probability < {st['upper95_one_sided']:.5f} (95%, one-sided)")
 EOF
   done
 done
