@@ -216,6 +216,15 @@ std::vector<Variant> derive_variants(const json& original, const std::string& sc
 }
 
 void add_run(VariantRuns& pool, const json& report) {
+  const json& run = report.value("run", json::object());
+  if (run.is_object() && run.contains("run_dir")) pool.run_dirs.push_back(run.value("run_dir", ""));
+  bool failed = report.value("verdict", "") == "error" ||
+                (run.is_object() && ((run.contains("error") && run["error"].is_string()) ||
+                                     run.value("interrupted", false)));
+  if (failed) {
+    ++pool.failed_runs;
+    return;
+  }
   ++pool.runs;
   auto count = [&](const char* key, std::string_view cls) -> unsigned long {
     const json& c = report.value(key, json::object());
@@ -232,7 +241,6 @@ void add_run(VariantRuns& pool, const json& report) {
   pool.crashes += crashes;
   if (crashes) ++pool.crash_runs;
   if (report.contains("writers") && report["writers"].is_array() && !report["writers"].empty()) ++pool.breach_runs;
-  if (report.contains("run") && report["run"].is_object()) pool.run_dirs.push_back(report["run"].value("run_dir", ""));
 }
 
 std::string_view to_string(Necessity n) {
@@ -241,6 +249,7 @@ std::string_view to_string(Necessity n) {
     case Necessity::contributing: return "contributing";
     case Necessity::not_needed: return "not needed";
     case Necessity::no_symptom: return "no symptom to explain";
+    case Necessity::undecided: return "undecided";
   }
   return "?";
 }
@@ -248,6 +257,13 @@ std::string_view to_string(Necessity n) {
 IngredientResult judge(const VariantRuns& original, const VariantRuns& variant) {
   IngredientResult r;
   r.ci95 = clopper_pearson(variant.crashes, variant.execs, 0.95);
+  if (original.failed_runs || variant.failed_runs || variant.runs == 0 || original.runs == 0) {
+    r.necessity = Necessity::undecided;
+    r.effect = fmt::format("{} of its {} runs and {} of the original's {} stopped on an error (see their reports)",
+                           variant.failed_runs, variant.runs + variant.failed_runs, original.failed_runs,
+                           original.runs + original.failed_runs);
+    return r;
+  }
   if (original.crash_runs > 0) {
     r.effect = fmt::format("crashes in {} of {} runs (original: {} of {}); {} in {} execs (original: {} in {})",
                            variant.crash_runs, variant.runs, original.crash_runs, original.runs, variant.crashes,

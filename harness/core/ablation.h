@@ -44,13 +44,16 @@ struct VariantRuns {
   unsigned breach_runs = 0;   // runs in which a process wrote a mounted image
   unsigned long execs = 0;    // execs after the warm-up, all runs
   unsigned long crashes = 0;  // of those, crashes
+  // Runs that stopped on an error or were interrupted: not in the counts
+  // above, and they leave the comparison undecided.
+  unsigned failed_runs = 0;
   std::vector<std::string> run_dirs;
 };
 
 // What one report contributes to its variant's pool.
 void add_run(VariantRuns& pool, const nlohmann::json& report);
 
-enum class Necessity { necessary, contributing, not_needed, no_symptom };
+enum class Necessity { necessary, contributing, not_needed, no_symptom, undecided };
 std::string_view to_string(Necessity n);
 
 struct IngredientResult {
@@ -60,7 +63,9 @@ struct IngredientResult {
 };
 
 // Compares a variant with the original. no_symptom: the original itself
-// showed neither a crash nor a write, so nothing can be taken away.
+// showed neither a crash nor a write, so nothing can be taken away;
+// undecided: a run of either stopped on an error, so a missing symptom may
+// be a run that never happened.
 IngredientResult judge(const VariantRuns& original, const VariantRuns& variant);
 
 }  // namespace harness

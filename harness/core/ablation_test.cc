@@ -111,5 +111,31 @@ TEST(Ablation, ARunAddsItsCrashesAfterTheWarmup) {
   EXPECT_EQ(p.run_dirs, std::vector<std::string>{"/r/1"});
 }
 
+TEST(Ablation, ARunThatStoppedOnAnErrorJudgesNothing) {
+  // A VM run whose harness binary vanished: no execs, no crash, no write.
+  json failed = {{"verdict", "error"},
+                 {"counts", {{"ok", 0}}},
+                 {"run", {{"run_dir", "/r/2"}, {"error", "cannot add to the guest initramfs: ENOENT"}}}};
+  VariantRuns p;
+  add_run(p, failed);
+  EXPECT_EQ(p.runs, 0u);
+  EXPECT_EQ(p.failed_runs, 1u);
+  EXPECT_EQ(p.run_dirs, std::vector<std::string>{"/r/2"});
+  json interrupted = {{"verdict", "pass"}, {"run", {{"run_dir", "/r/3"}, {"error", nullptr}, {"interrupted", true}}}};
+  add_run(p, interrupted);
+  EXPECT_EQ(p.failed_runs, 2u);
+
+  // The symptom "gone" in a variant whose runs failed is not necessity.
+  VariantRuns original = pool(5, 5, 900, 5000, 5);
+  VariantRuns variant = pool(4, 0, 0, 4000, 0);
+  variant.failed_runs = 1;
+  IngredientResult r = judge(original, variant);
+  EXPECT_EQ(r.necessity, Necessity::undecided);
+  EXPECT_EQ(r.effect, "1 of its 5 runs and 0 of the original's 5 stopped on an error (see their reports)");
+  // Nor when the original's did.
+  original.failed_runs = 1;
+  EXPECT_EQ(judge(original, pool(5, 0, 0, 5000, 0)).necessity, Necessity::undecided);
+}
+
 }  // namespace
 }  // namespace harness

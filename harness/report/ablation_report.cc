@@ -16,6 +16,7 @@ json pool_to_json(const VariantRuns& r) {
   return json{{"runs", r.runs},
               {"crash_runs", r.crash_runs},
               {"breach_runs", r.breach_runs},
+              {"failed_runs", r.failed_runs},
               {"counts", {{"execs", r.execs}, {"crashes", r.crashes}}},
               {"run_dirs", r.run_dirs}};
 }
@@ -26,6 +27,7 @@ VariantRuns pool_from_json(const std::string& name, const json& j) {
   r.runs = j.value("runs", 0u);
   r.crash_runs = j.value("crash_runs", 0u);
   r.breach_runs = j.value("breach_runs", 0u);
+  r.failed_runs = j.value("failed_runs", 0u);
   const json& c = j.value("counts", json::object());
   r.execs = c.value("execs", 0UL);
   r.crashes = c.value("crashes", 0UL);
@@ -94,20 +96,27 @@ std::vector<AblationRow> ablation_rows(const json& ablation) {
 }
 
 std::string ablation_sentence(const json& ablation) {
-  std::vector<std::string> needs, helps, not_needed;
+  std::vector<std::string> needs, helps, not_needed, undecided;
   for (const auto& i : array_or_empty(ablation, "ingredients")) {
     std::string n = str_or(i, "necessary");
     if (n == "necessary") needs.push_back(str_or(i, "description"));
     else if (n == "contributing") helps.push_back(str_or(i, "description"));
     else if (n == "not needed") not_needed.push_back(str_or(i, "description"));
+    else if (n == "undecided") undecided.push_back(str_or(i, "description"));
   }
   const json& o = object_or_empty(ablation, "original");
   std::string symptom = count_or(o, "crash_runs") > 0 ? "The crash" : "The write to the mounted image";
+  if (count_or(o, "crash_runs") == 0 && count_or(o, "breach_runs") == 0 && count_or(o, "failed_runs") > 0)
+    return fmt::format("{} of the original scenario's runs stopped on an error and none showed the symptom: nothing "
+                       "was decided (see their reports, and rerun).",
+                       count_or(o, "failed_runs"));
   if (count_or(o, "crash_runs") == 0 && count_or(o, "breach_runs") == 0)
     return "The original scenario showed neither a crash nor a write to a mounted image: nothing to explain.";
   std::string s = fmt::format("{} needs: {}.", symptom, needs.empty() ? "none of the ingredients alone" : fmt::format("{}", fmt::join(needs, "; ")));
   if (!helps.empty()) s += fmt::format(" Makes it more likely: {}.", fmt::join(helps, "; "));
   if (!not_needed.empty()) s += fmt::format(" Not needed: {}.", fmt::join(not_needed, "; "));
+  if (!undecided.empty())
+    s += fmt::format(" Undecided, because runs stopped on an error (rerun them): {}.", fmt::join(undecided, "; "));
   return s;
 }
 
@@ -130,7 +139,8 @@ std::string ablation_markdown(const json& a) {
                        count_or(i, "runs"), str_or(i, "scenario_file"));
   }
   out += "\nnecessary: the symptom is gone in every run without it; contributing: it remains, but its rate's 95% "
-         "Clopper-Pearson interval lies below the original's; not needed: otherwise.\n";
+         "Clopper-Pearson interval lies below the original's; not needed: otherwise; undecided: a run of the variant "
+         "or of the original stopped on an error.\n";
   return out;
 }
 

@@ -58,5 +58,24 @@ TEST(AblationReport, NothingToExplain) {
   EXPECT_NE(ablation_sentence(a).find("nothing to explain"), std::string::npos);
 }
 
+TEST(AblationReport, RunsThatStoppedOnAnErrorAreUndecidedNotNecessary) {
+  auto rows = heroku_like();
+  rows[1].runs.runs = 0;  // every run without truncation stopped on an error
+  rows[1].runs.failed_runs = 5;
+  auto a = build_ablation("heroku-2017-truncation", 5, "vm", rows);
+  EXPECT_EQ(a["ingredients"][0]["necessary"], "undecided");
+  EXPECT_EQ(a["ingredients"][0]["failed_runs"], 5);
+  EXPECT_EQ(ablation_sentence(a),
+            "The crash needs: cache eviction. Makes it more likely: memory pressure. Not needed: a warm page cache. "
+            "Undecided, because runs stopped on an error (rerun them): a truncating rewrite of images/demo.img.");
+  // An original whose runs all failed explains nothing.
+  auto o = row("original", "", 0, 0, 0);
+  o.runs.runs = 0;
+  o.runs.failed_runs = 5;
+  auto b = build_ablation("x", 5, "vm", {o, rows[2]});
+  EXPECT_EQ(ablation_sentence(b).rfind("5 of the original scenario's runs stopped on an error", 0), 0u)
+      << ablation_sentence(b);
+}
+
 }  // namespace
 }  // namespace harness
