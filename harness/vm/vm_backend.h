@@ -37,6 +37,7 @@
 #include <string>
 
 #include "core/backend.h"
+#include "vm/guest_tools.h"
 
 namespace harness {
 
@@ -67,18 +68,5 @@ class VmBackend : public Backend {
  private:
   VmOptions opts_;
 };
-
-// The guest kernel: an explicit path, or the newest /boot/vmlinuz-* whose
-// /lib/modules/<release>/modules.dep exists. Throws EnvironmentError
-// saying what to install.
-struct GuestKernel {
-  std::filesystem::path image;
-  std::string release;
-  std::filesystem::path modules_dir;
-};
-GuestKernel find_guest_kernel(const std::optional<std::filesystem::path>& explicit_image);
-
-// A statically linked busybox (busybox-static), or nullopt.
-std::optional<std::filesystem::path> find_static_busybox();
 
 }  // namespace harness
