@@ -22,6 +22,7 @@
 #include "core/scenario_checks.h"
 #include "host/evidence.h"
 #include "host/fault.h"
+#include "host/file_state.h"
 #include "host/image.h"
 #include "host/scenario_images.h"
 #include "host/loop_device.h"
@@ -329,23 +330,7 @@ class HostRun {
       f.path = path;
       try {
         ScopedFd fd = dir_.open_regular(path, O_RDONLY);
-        Sha256 sha;
-        Md5 md5;
-        std::vector<char> buf(1 << 20);
-        for (;;) {
-          ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) throw SystemError(errno_message(path + ": read", errno), errno);
-          if (n == 0) break;
-          std::string_view chunk(buf.data(), static_cast<size_t>(n));
-          if (f.size == 0) f.head = std::string(chunk.substr(0, 256));
-          sha.update(chunk);
-          md5.update(chunk);
-          f.size += static_cast<unsigned long long>(n);
-        }
-        f.exists = true;
-        f.sha256 = sha.hex_final();
-        f.md5 = md5.hex_final();
+        read_file_state(fd.get(), f);
       } catch (const SystemError& e) {
         if (e.err() != ENOENT) f.head = e.what();
       }

@@ -9,11 +9,11 @@
 #include <fmt/format.h>
 
 #include "base/child.h"
-#include "base/digest.h"
 #include "base/error.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "core/log_writes.h"
+#include "host/file_state.h"
 #include "host/mount.h"
 
 namespace harness {
@@ -36,23 +36,7 @@ FileState read_state(int root, const std::string& scratch, const std::string& pa
   std::string rel = fs::path(path).lexically_relative(fs::path(scratch)).string();
   try {
     ScopedFd fd = RunDir::open_on_filesystem_of(root, rel, O_RDONLY | O_NOFOLLOW);
-    Sha256 sha;
-    Md5 md5;
-    std::vector<char> buf(1 << 20);
-    for (;;) {
-      ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SystemError(errno_message(path + ": read", errno), errno);
-      if (n == 0) break;
-      std::string_view chunk(buf.data(), static_cast<size_t>(n));
-      if (f.size == 0) f.head = std::string(chunk.substr(0, 256));
-      sha.update(chunk);
-      md5.update(chunk);
-      f.size += static_cast<unsigned long long>(n);
-    }
-    f.exists = true;
-    f.sha256 = sha.hex_final();
-    f.md5 = md5.hex_final();
+    read_file_state(fd.get(), f);
   } catch (const SystemError& e) {
     if (e.err() != ENOENT) f.head = e.what();
   }

@@ -7,7 +7,10 @@
 // /dev/vda in the guest, where the scenario's images live, so the loop
 // devices sit on a disk-backed ext4 as on a host; removed with work/),
 // vm-console.log (the guest's serial console) and vm-qemu.log (qemu's
-// stderr). Per machine, in <parent of the run directory>/.cache/ (for
+// stderr). A `power_cut` scratch folder adds work/power-cut-N.img (the
+// guest's /dev/vdb, /dev/vdc...), work/power-cut-N.base.img (its initial
+// image) and work/power-cut-N.log (qemu's blklogwrites log of its writes),
+// replayed after the run (host/power_cut.h); the images are removed then. Per machine, in <parent of the run directory>/.cache/ (for
 // the default run directories: reports/runs/.cache/):
 //   initramfs-<digest>.cpio  guest root filesystems, keyed by a digest of
 //                            their manifest (see Initramfs::manifest_digest);
