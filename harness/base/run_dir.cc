@@ -239,14 +239,13 @@ fs::path RunDir::default_for(const std::string& scenario_name) {
 }
 
 static void clear_immutable(int dirfd, const std::string& name) {
-  int fd = openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return;
+  ScopedFd fd(openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.is_open()) return;
   int flags = 0;
-  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+  if (ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) == 0 && (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
     flags &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
-    ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    ioctl(fd.get(), FS_IOC_SETFLAGS, &flags);
   }
-  close(fd);
 }
 
 static void remove_below(int dirfd, dev_t dev, const std::string& shown) {

@@ -15,6 +15,7 @@
 #include "cli/backend_choice.h"
 #include "cli/matrix.h"
 #include "cli/batch.h"
+#include "cli/command_args.h"
 #include "cli/doctor.h"
 #include "cli/gc.h"
 #include "cli/list.h"
@@ -105,18 +106,14 @@ int usage_error(const std::string& msg) {
 }
 
 int cmd_validate(const std::vector<std::string>& args) {
-  bool json = false;
-  std::vector<std::string> files;
-  for (const auto& a : args) {
-    if (a == "--help") {
-      fmt::print("usage: harness validate SCENARIO... [--json]\n"
-                 "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
-      return kExitPass;
-    }
-    if (a == "--json") json = true;
-    else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
-    else files.push_back(a);
+  CommandArgs ca = parse_command_args("validate", args, {}, {"--json"});
+  if (ca.help) {
+    fmt::print("usage: harness validate SCENARIO|DIR... [--json]\n"
+               "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
+    return kExitPass;
   }
+  const bool json = ca.flag("--json");
+  std::vector<std::string> files = ca.positional;
   if (files.empty()) return usage_error("validate needs at least one scenario file");
   {
     std::vector<fs::path> paths(files.begin(), files.end());
@@ -162,18 +159,16 @@ void print_gc(const GcResult& r, bool json) {
 }
 
 int cmd_doctor(const std::vector<std::string>& args) {
-  bool json = false;
-  fs::path root = "reports/runs";
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--json") json = true;
-    else if ((args[i] == "--runs" || args[i] == "--out") && i + 1 < args.size()) root = args[++i];
-    else if (args[i] == "--help") {
-      fmt::print("usage: harness doctor [--runs DIR] [--json]\n"
-                 "  DIR: where runs go (default reports/runs); the VM cache read is DIR/.cache, as a run with\n"
-                 "  --out DIR/NAME keeps it\n");
-      return kExitPass;
-    } else return usage_error(fmt::format("unknown option {}", args[i]));
+  CommandArgs ca = parse_command_args("doctor", args, {"--runs", "--out"}, {"--json"});
+  if (ca.help) {
+    fmt::print("usage: harness doctor [--runs DIR] [--json]\n"
+               "  DIR: where runs go (default reports/runs); the VM cache read is DIR/.cache, as a run with\n"
+               "  --out DIR/NAME keeps it\n");
+    return kExitPass;
   }
+  if (!ca.positional.empty()) return usage_error(fmt::format("doctor takes no argument \"{}\"", ca.positional[0]));
+  const bool json = ca.flag("--json");
+  fs::path root = ca.value("--runs").value_or(ca.value("--out").value_or("reports/runs"));
   auto checks = run_doctor(root);
   if (json)
     fmt::print("{}\n", checks_to_json(checks).dump(2));
@@ -183,17 +178,13 @@ int cmd_doctor(const std::vector<std::string>& args) {
 }
 
 int cmd_gc(const std::vector<std::string>& args) {
-  std::vector<fs::path> roots;
-  bool dry = false, json = false;
-  for (const auto& a : args) {
-    if (a == "--dry-run") dry = true;
-    else if (a == "--json") json = true;
-    else if (a == "--help") {
-      fmt::print("usage: harness gc [DIR...] [--dry-run] [--json]\n");
-      return kExitPass;
-    } else if (a.rfind("--", 0) == 0) return usage_error(fmt::format("unknown option {}", a));
-    else roots.emplace_back(a);
+  CommandArgs ca = parse_command_args("gc", args, {}, {"--dry-run", "--json"});
+  if (ca.help) {
+    fmt::print("usage: harness gc [DIR...] [--dry-run] [--json]\n");
+    return kExitPass;
   }
+  std::vector<fs::path> roots(ca.positional.begin(), ca.positional.end());
+  const bool dry = ca.flag("--dry-run"), json = ca.flag("--json");
   if (roots.empty()) roots.emplace_back("reports/runs");
   print_gc(collect_garbage(roots, dry), json);
   return kExitPass;

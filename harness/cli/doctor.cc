@@ -63,11 +63,9 @@ Check check_program(const std::string& name, const std::string& package, CheckLe
 }
 
 Check check_fanotify() {
-  int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY);
-  if (fd >= 0) {
-    close(fd);
+  ScopedFd fd(fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY));
+  if (fd.is_open())
     return {"fanotify", CheckLevel::ok, "available: reports can name who wrote a mounted image", ""};
-  }
   return {"fanotify", CheckLevel::warn, errno_message("fanotify_init", errno),
           "needs root and CONFIG_FANOTIFY; without it reports lack write attribution"};
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "cli/command_args.h"
 #include "cli/exit_code.h"
 #include "core/scenario.h"
 #include "report/report_load.h"
@@ -109,20 +110,17 @@ std::string runs_text(const json& runs) {
 }
 
 int cmd_list(const std::vector<std::string>& args) {
-  bool as_json = false;
-  std::optional<fs::path> dir;
-  for (const auto& a : args) {
-    if (a == "--help") {
-      fmt::print("usage: harness list [DIR] [--json]\n"
-                 "  the scenarios in DIR (default: scenarios/, else the installed ones) with their descriptions,\n"
-                 "  or the runs in DIR (a runs folder such as reports/runs, or a run directory) with their verdicts\n");
-      return kExitPass;
-    }
-    if (a == "--json") as_json = true;
-    else if (a.rfind("--", 0) == 0) throw Error(ErrorKind::usage, fmt::format("list: unknown option {}", a));
-    else if (dir) throw Error(ErrorKind::usage, "list takes one folder");
-    else dir = a;
+  CommandArgs ca = parse_command_args("list", args, {}, {"--json"});
+  if (ca.help) {
+    fmt::print("usage: harness list [DIR] [--json]\n"
+               "  the scenarios in DIR (default: scenarios/, else the installed ones) with their descriptions,\n"
+               "  or the runs in DIR (a runs folder such as reports/runs, or a run directory) with their verdicts\n");
+    return kExitPass;
   }
+  const bool as_json = ca.flag("--json");
+  if (ca.positional.size() > 1) throw Error(ErrorKind::usage, "list takes one folder");
+  std::optional<fs::path> dir;
+  if (!ca.positional.empty()) dir = ca.positional[0];
   if (!dir) dir = default_scenarios_dir();
   std::error_code ec;
   if (!dir)

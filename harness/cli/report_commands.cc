@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "cli/ablate.h"
 #include "cli/matrix.h"
+#include "cli/command_args.h"
 #include "cli/exit_code.h"
 #include "report/ablation_report.h"
 #include "report/compare.h"
@@ -23,21 +24,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 int cmd_report(const std::vector<std::string>& args) {
-  std::vector<fs::path> dirs;
-  std::optional<fs::path> junit;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--junit") {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, "--junit needs a file name");
-      junit = args[++i];
-    } else if (args[i] == "--help") {
-      fmt::print("usage: harness report RUN_DIR... [--junit FILE]\n");
-      return kExitPass;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw Error(ErrorKind::usage, fmt::format("report: unknown option {}", args[i]));
-    } else {
-      dirs.emplace_back(args[i]);
-    }
+  CommandArgs ca = parse_command_args("report", args, {"--junit"}, {});
+  if (ca.help) {
+    fmt::print("usage: harness report RUN_DIR... [--junit FILE]\n");
+    return kExitPass;
   }
+  std::vector<fs::path> dirs(ca.positional.begin(), ca.positional.end());
+  std::optional<fs::path> junit = ca.value("--junit");
   if (dirs.empty()) throw Error(ErrorKind::usage, "report needs a run directory (usage: harness report RUN_DIR... [--junit FILE])");
   // Read everything before writing anything.
   std::vector<json> reports;
@@ -55,21 +48,13 @@ int cmd_report(const std::vector<std::string>& args) {
 }
 
 int cmd_compare(const std::vector<std::string>& args) {
-  std::vector<std::string> runs;
-  std::optional<fs::path> out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") {
-      if (i + 1 >= args.size()) throw Error(ErrorKind::usage, "--out needs a directory");
-      out = args[++i];
-    } else if (args[i] == "--help") {
-      fmt::print("usage: harness compare RUN_A RUN_B [--out DIR]\n");
-      return kExitPass;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw Error(ErrorKind::usage, fmt::format("compare: unknown option {}", args[i]));
-    } else {
-      runs.push_back(args[i]);
-    }
+  CommandArgs ca = parse_command_args("compare", args, {"--out"}, {});
+  if (ca.help) {
+    fmt::print("usage: harness compare RUN_A RUN_B [--out DIR]\n");
+    return kExitPass;
   }
+  const std::vector<std::string>& runs = ca.positional;
+  std::optional<fs::path> out = ca.value("--out");
   if (runs.size() != 2)
     throw Error(ErrorKind::usage,
                 fmt::format("compare needs exactly two run directories, got {} (usage: harness compare RUN_A RUN_B "
@@ -90,22 +75,16 @@ int cmd_compare(const std::vector<std::string>& args) {
 }
 
 int cmd_merge(const std::vector<std::string>& args) {
-  std::vector<fs::path> dirs;
-  fs::path out = ".";
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
-    else if (args[i] == "--help") {
-      fmt::print("usage: harness merge DIR... [--out DIR]\n"
-                 "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
-                 "  DIR/summary.json and DIR/junit.xml (one testcase per scenario); the shards of\n"
-                 "  one ablation or one matrix into ablation.* or matrix.json/md/html\n");
-      return kExitPass;
-    } else if (args[i].rfind("--", 0) == 0) {
-      throw Error(ErrorKind::usage, fmt::format("merge: unknown option {}", args[i]));
-    } else {
-      dirs.emplace_back(args[i]);
-    }
+  CommandArgs ca = parse_command_args("merge", args, {"--out"}, {});
+  if (ca.help) {
+    fmt::print("usage: harness merge DIR... [--out DIR]\n"
+               "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
+               "  DIR/summary.json and DIR/junit.xml (one testcase per scenario); the shards of\n"
+               "  one ablation or one matrix into ablation.* or matrix.json/md/html\n");
+    return kExitPass;
   }
+  std::vector<fs::path> dirs(ca.positional.begin(), ca.positional.end());
+  fs::path out = ca.value("--out").value_or(".");
   if (dirs.empty()) throw Error(ErrorKind::usage, "merge needs at least one directory");
   // The shards of one ablation (harness ablate --shard I/N).
   std::vector<fs::path> ablations;

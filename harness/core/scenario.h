@@ -194,6 +194,9 @@ struct Scenario {
   // Empty: run as written. Otherwise what sized_for_backend() changed,
   // said in the report ("vm sizing: iterations 100 (as written: 1000)").
   std::string sizing;
+  // Sized from the warm-up's pace (core/sizing.h calibrate_workload): set
+  // for a VM run of a scenario without a "vm" block.
+  bool calibrate = false;
   // Where the fields checked after parsing were written: the programs
   // (argv[0] of the workload and of every `run` action, checked on the
   // machine that runs them) and the mounted images (one a setup step

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace harness {
 
 namespace {
@@ -11,7 +14,11 @@ std::string optional_text(const std::optional<unsigned long>& v) { return v ? st
 }  // namespace
 
 Scenario sized_for_backend(Scenario s, std::string_view backend) {
-  if (backend != "vm" || !s.vm || !s.sizing.empty()) return s;
+  if (backend != "vm" || !s.sizing.empty()) return s;
+  if (!s.vm) {
+    s.calibrate = true;
+    return s;
+  }
   const VmSizing& vm = *s.vm;
   std::vector<std::string> changes;
   if (vm.iterations && vm.iterations != s.workload.iterations) {
@@ -34,6 +41,30 @@ Scenario sized_for_backend(Scenario s, std::string_view backend) {
     }
   if (!changes.empty()) s.sizing = "vm sizing: " + fmt::format("{}", fmt::join(changes, ", "));
   return s;
+}
+
+CalibratedSize calibrate_workload(const WorkloadSpec& w, std::chrono::milliseconds left, double mean_exec_ms,
+                                  unsigned cpus) {
+  CalibratedSize out{w.duration, ""};
+  if (left.count() <= 0 || mean_exec_ms <= 0) return out;
+  const double budget_ms = kCalibrationShare * static_cast<double>(left.count());
+  const double parallel = std::max(1u, std::min(w.concurrency, cpus));
+  const double planned_ms = w.iterations ? static_cast<double>(*w.iterations) * mean_exec_ms / parallel : 0;
+  const double written_ms = w.duration ? static_cast<double>(w.duration->count()) : 0;
+  // The workload ends at its iterations or its duration, whichever first.
+  const bool by_iterations = w.iterations && (!w.duration || planned_ms <= written_ms);
+  const double needs_ms = by_iterations ? planned_ms : written_ms;
+  if (needs_ms <= budget_ms) return out;
+  out.duration = std::chrono::milliseconds(static_cast<long>(budget_ms));
+  std::string why = by_iterations
+                        ? fmt::format("{} iterations at the warm-up's {:.0f} ms an exec would take ~{:.0f} s",
+                                      *w.iterations, mean_exec_ms, planned_ms / 1000.0)
+                        : fmt::format("duration_ms {} is longer", written_ms);
+  out.sizing = fmt::format(
+      "calibrated: the workload runs at most {:.0f} s, half of the {:.0f} s left before the timeout ({}); "
+      "expectations as written (a \"vm\" block in the scenario sizes it instead)",
+      budget_ms / 1000.0, static_cast<double>(left.count()) / 1000.0, why);
+  return out;
 }
 
 }  // namespace harness

@@ -76,5 +76,57 @@ TEST(Sizing, ImpossibleOrMisplacedVmSizingIsRejectedWithItsPath) {
   }
 }
 
+TEST(Sizing, WithoutAVmBlockAVmRunIsCalibrated) {
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "vm");
+  EXPECT_TRUE(s.calibrate);
+  EXPECT_EQ(s.workload.iterations, 1000u);  // as written until the warm-up says otherwise
+  EXPECT_EQ(s.sizing, "");
+  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "host").calibrate);
+  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), "vm").calibrate);
+}
+
+TEST(Sizing, CalibrationGivesASlowWorkloadHalfTheTimeLeft) {
+  WorkloadSpec w;
+  w.iterations = 1000;
+  // 83 ms an exec (TCG), 58 s left: 1000 execs would take 83 s; 29 s given.
+  CalibratedSize c = calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2);
+  ASSERT_TRUE(c.duration);
+  EXPECT_EQ(c.duration->count(), 29000);
+  EXPECT_EQ(c.sizing,
+            "calibrated: the workload runs at most 29 s, half of the 58 s left before the timeout (1000 iterations "
+            "at the warm-up's 83 ms an exec would take ~83 s); expectations as written (a \"vm\" block in the "
+            "scenario sizes it instead)");
+  // A shorter duration as written wins over the budget.
+  w.duration = std::chrono::milliseconds(20000);
+  EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2).duration->count(), 20000);
+  EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2).sizing, "");
+  // A duration alone longer than the budget is cut to it.
+  WorkloadSpec d;
+  d.duration = std::chrono::milliseconds(50000);
+  c = calibrate_workload(d, std::chrono::milliseconds(58000), 83, 2);
+  EXPECT_EQ(c.duration->count(), 29000);
+  EXPECT_NE(c.sizing.find("duration_ms 50000 is longer"), std::string::npos) << c.sizing;
+}
+
+TEST(Sizing, CalibrationCountsWorkersThatTrulyRunAtOnce) {
+  WorkloadSpec w;
+  w.iterations = 600;
+  w.concurrency = 2;
+  // 600 x 83 ms = 49.8 s alone, 24.9 s on two CPUs: fits in 29 s.
+  EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2).sizing, "");
+  EXPECT_NE(calibrate_workload(w, std::chrono::milliseconds(58000), 83, 1).sizing, "");
+}
+
+TEST(Sizing, CalibrationLeavesAWorkloadThatFitsAlone) {
+  WorkloadSpec w;
+  w.iterations = 1000;
+  CalibratedSize c = calibrate_workload(w, std::chrono::milliseconds(58000), 4, 2);  // host pace
+  EXPECT_FALSE(c.duration);
+  EXPECT_EQ(c.sizing, "");
+  // Nothing to judge from: as written.
+  EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(58000), 0, 2).sizing, "");
+  EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(0), 83, 2).sizing, "");
+}
+
 }  // namespace
 }  // namespace harness

@@ -20,6 +20,7 @@
 #include "core/early_stop.h"
 #include "core/installed_state.h"
 #include "core/scenario_checks.h"
+#include "core/sizing.h"
 #include "host/evidence.h"
 #include "host/fault.h"
 #include "host/file_state.h"
@@ -159,6 +160,7 @@ class HostRun {
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
+    CalibratedSize size{s_.workload.duration, ""};
     if (s_.workload.warmup > 0) {
       phase("warmup");
       WorkloadLimits warm;
@@ -175,6 +177,7 @@ class HostRun {
         teardown();
         return;
       }
+      if (s_.calibrate) size = calibrate(warm_execs);
     }
 
     // One snapshot for all faults, taken before any starts, so that
@@ -191,7 +194,7 @@ class HostRun {
     // `iterations` are execs under fault: those after the first fault action
     // started (a scenario without faults counts them all).
     if (!s_.faults.empty()) limits.count_from = &fault_acted_;
-    if (s_.workload.duration) limits.deadline = fault_start + *s_.workload.duration;
+    if (size.duration) limits.deadline = fault_start + *size.duration;
     std::vector<ExecEvent> execs;
     try {
       execs = workload.run(s_.workload.concurrency, ExecPhase::fault, limits, stop_, progress(),
@@ -206,6 +209,22 @@ class HostRun {
     push_execs(execs);
     record_files(kMomentAfterFaults);
     teardown(true);
+  }
+
+  // The workload's time as the time left affords it (a VM run of a
+  // scenario without a "vm" block), said in the report's sizing.
+  CalibratedSize calibrate(const std::vector<ExecEvent>& warm) {
+    double total = 0;
+    for (const auto& e : warm) total += e.dur_ms;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s_.timeout) -
+                std::chrono::milliseconds(static_cast<long>(clock_.now_ms()));
+    CalibratedSize size = calibrate_workload(s_.workload, left, total / static_cast<double>(warm.size()),
+                                             std::max(1u, std::thread::hardware_concurrency()));
+    if (!size.sizing.empty()) {
+      std::string before = rec_.environment.value("sizing", "");
+      rec_.environment["sizing"] = before.empty() ? size.sizing : before + "; " + size.sizing;
+    }
+    return size;
   }
 
   void teardown(bool faults_ran = false) {

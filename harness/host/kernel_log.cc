@@ -44,10 +44,10 @@ static double clock_ms(clockid_t id) {
 KernelLogWatch::KernelLogWatch(MonoClock::time_point origin, std::function<void(const nlohmann::json&)> on_line,
                                size_t max_lines)
     : on_line_(std::move(on_line)), max_lines_(max_lines) {
-  fd_ = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd_ < 0) return;
+  fd_ = ScopedFd(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd_.is_open()) return;
   ok_ = true;
-  ::lseek(fd_, 0, SEEK_END);  // only what happens from now on
+  ::lseek(fd_.get(), 0, SEEK_END);  // only what happens from now on
   // kmsg stamps are the kernel's local clock since boot, which on Linux
   // tracks CLOCK_MONOTONIC: the origin in that clock is "now" minus the
   // time already elapsed since `origin`.
@@ -58,7 +58,6 @@ KernelLogWatch::KernelLogWatch(MonoClock::time_point origin, std::function<void(
 
 KernelLogWatch::~KernelLogWatch() {
   stop();
-  if (fd_ >= 0) ::close(fd_);
 }
 
 void KernelLogWatch::stop() {
@@ -70,13 +69,13 @@ void KernelLogWatch::loop() {
   char buf[8192];
   for (;;) {
     bool stopping = stop_.load();
-    ssize_t n = ::read(fd_, buf, sizeof buf - 1);
+    ssize_t n = ::read(fd_.get(), buf, sizeof buf - 1);
     if (n < 0) {
       if (errno == EPIPE) continue;  // overwritten before we read it; skip ahead
       if (errno == EINTR) continue;
       if (errno != EAGAIN) return;
       if (stopping) return;  // drained
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       ::poll(&p, 1, 50);
       continue;
     }

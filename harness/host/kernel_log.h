@@ -13,6 +13,7 @@
 #include <string_view>
 #include <thread>
 
+#include "base/scoped_fd.h"
 #include "base/clock.h"
 
 namespace harness {
@@ -48,7 +49,7 @@ class KernelLogWatch {
 
  private:
   void loop();
-  int fd_ = -1;
+  ScopedFd fd_;
   bool ok_ = false;
   double origin_boot_ms_ = 0;
   std::function<void(const nlohmann::json&)> on_line_;

@@ -357,6 +357,35 @@ TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
 // The VM cache decides what runs in the guest (the initramfs): it is made
 // private even when it existed open to others, and another user's is
 // refused.
+// A user's scenario written for the host, without a "vm" block: 100 execs
+// of 200 ms each need 20 s, its timeout allows 16. The warm-up's pace says
+// so, the workload gets half the time left, and the verdict says the bound
+// was not reached (inconclusive) instead of blaming a timeout (fail).
+TEST(VmBackend, AScenarioWithoutAVmBlockIsCalibratedToItsTimeout) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("calibrated");
+  fs::path scenario = write_scenario(VmItestDir::path_, "vm-calibrated", R"({
+      "name": "vm-calibrated", "description": "slow execs, no vm block",
+      "timeout_s": 16,
+      "workload": {"argv": ["/bin/sleep", "0.2"], "iterations": 100},
+      "faults": [{"name": "idle", "schedule": {"kind": "while_workload"},
+                  "actions": [{"action": "sleep", "ms": 100}]}],
+      "expect": [{"classes": ["abnormal"], "at_most": 0}, {"min_execs_under_fault": 100}]
+    })");
+  auto res = run_harness({"run", "--backend", "vm", scenario.string(), "--out", d.run.string()}, d.logs, seconds(300));
+  EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
+  auto r = read_report(d.run);
+  EXPECT_EQ(r.at("verdict"), "inconclusive") << r.dump(1).substr(0, 3000);
+  EXPECT_FALSE(r.at("run").at("timed_out").get<bool>());
+  std::string sizing = r.at("environment").value("sizing", "");
+  EXPECT_EQ(sizing.rfind("calibrated: the workload runs at most ", 0), 0u) << sizing;
+  EXPECT_NE(res.out.find("sizing    calibrated:"), std::string::npos) << res.out;
+  unsigned long n = r.at("statistics").at("n").get<unsigned long>();
+  EXPECT_GT(n, 0u);
+  EXPECT_LT(n, 100u);
+  expect_vm_gone(d.run);
+}
+
 TEST(VmBackend, TheCacheFolderIsPrivate) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("cache");

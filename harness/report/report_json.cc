@@ -185,6 +185,9 @@ std::string summary_text(const json& report, bool color) {
                      ex.at("total").get<unsigned long>(), ex.at("warmup").get<unsigned long>(),
                      ex.value("before_first_fault", 0UL), ex.at("under_fault").get<unsigned long>(),
                      report.at("run").value("duration_ms", 0.0) / 1000.0);
+  // A VM run sized by its "vm" block, or calibrated from the warm-up's pace.
+  if (const json& sz = report.value("environment", json::object()).value("sizing", json()); sz.is_string())
+    out += fmt::format("sizing    {}\n", sz.get<std::string>());
   std::string counts;
   for (ExecClass k : kAllExecClasses) {
     std::string name(to_string(k));

@@ -85,6 +85,14 @@ TEST(ReportSummary, EveryRenderingAgreesAndNoneSaysListedBelow) {
   EXPECT_FALSE(has(html, "<td>no</td></tr>"));
 }
 
+TEST(ReportSummary, TheTerminalSaysHowAVmRunWasSized) {
+  json r = fixture::heroku_like_report();
+  EXPECT_FALSE(has(summary_text(r, false), "sizing    ")) << "a run as written says nothing";
+  r["environment"]["sizing"] = "calibrated: the workload runs at most 30 s";
+  EXPECT_TRUE(has(summary_text(r, false), "\nsizing    calibrated: the workload runs at most 30 s\n"))
+      << summary_text(r, false);
+}
+
 TEST(ReportSummary, APassAndAnErrorSayWhatTheyMean) {
   ReportSummary pass = summarize(fixture::heroku_like_report());
   EXPECT_EQ(pass.verdict, "PASS");

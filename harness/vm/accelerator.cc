@@ -15,6 +15,7 @@
 
 #include "base/atomic_write.h"
 #include "base/error.h"
+#include "base/scoped_fd.h"
 #include "base/system_info.h"
 
 namespace harness {
@@ -44,13 +45,9 @@ AccelDecision choose_accelerator(const AccelFacts& f) {
 }
 
 bool kvm_device_usable(std::string* why) {
-  int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    if (why) *why = errno_message("/dev/kvm cannot be opened", errno);
-    return false;
-  }
-  ::close(fd);
-  return true;
+  ScopedFd fd(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
+  if (!fd.is_open() && why) *why = errno_message("/dev/kvm cannot be opened", errno);
+  return fd.is_open();
 }
 
 std::vector<std::string> accel_qemu_args(Accel a, unsigned cpus) {

@@ -94,9 +94,11 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
     }
     // A PVH vmlinux that did not bring the guest to /init: boot the
     // bzImage instead. Remembered only when qemu itself refused the
-    // kernel (it exits non-zero at once); a guest that hung may have met
-    // the rare TCG hang below, which is no fault of the vmlinux.
-    if (kboot.form == KernelForm::pvh_vmlinux && !br.ready && br.end != BootEnd::interrupted &&
+    // kernel (it exits non-zero at once). A guest that was merely not
+    // ready in time may have met the rare TCG hang below, or a loaded
+    // machine, which is no fault of the vmlinux: it gets the retry first.
+    bool pvh_hung = br.end == BootEnd::not_ready && !decision.probe && boot_retries < kBootRetries;
+    if (kboot.form == KernelForm::pvh_vmlinux && !br.ready && br.end != BootEnd::interrupted && !pvh_hung &&
         read_file_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) == std::string::npos) {
       bool qemu_refused = br.end == BootEnd::qemu_exited && br.qemu_exit != "exit 0";
       std::string why = qemu_refused ? fmt::format("qemu {}: {}", br.qemu_exit, first_line(br.qemu_stderr))

@@ -83,6 +83,8 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.files_evidence = m.value("files_evidence", json::array());
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
+  // The guest's sizing includes its calibration from the warm-up's pace.
+  if (env.contains("sizing") && env.at("sizing").is_string()) r.environment["sizing"] = env.at("sizing");
 }
 
 ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs, ChannelLimits limits)

@@ -35,7 +35,7 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   RunRecord g;
   g.images.push_back({"demo", "images/demo.img", 10485760, "ext4"});
   g.mounts.push_back({"images/demo.img", "mnt/demo", "loop,ro", "/dev/loop0", 64769, 12, true, "ro,nosuid,nodev"});
-  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}};
+  g.environment = {{"kernel", "6.1.0-guest"}, {"backend", "host"}, {"sizing", "calibrated: ..."}};
   g.harness_pid = 57;
   Writer w;
   w.process = ProcessInfo{81, 80, "/usr/bin/cat", {"cat"}};
@@ -67,6 +67,7 @@ TEST(GuestChannel, RecordMessageRoundTrips) {
   EXPECT_TRUE(h.timed_out);
   EXPECT_EQ(h.environment.at("guest_kernel"), "6.1.0-guest");
   EXPECT_EQ(h.environment.at("backend"), "vm");  // the host's own facts stay
+  EXPECT_EQ(h.environment.at("sizing"), "calibrated: ...");  // the guest's calibration
   // The guest's evidence comes across whole, with the agent's (guest) pid
   // that attribution needs to tell the harness's own writes apart.
   ASSERT_EQ(h.writes.writers.size(), 1u);
