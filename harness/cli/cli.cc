@@ -238,7 +238,7 @@ int cmd_run(const std::vector<std::string>& args) {
   }
 
   // Must happen while we are single-threaded (see mount_namespace.h).
-  if (ra.backend == "host") enter_private_mount_namespace();
+  if (mounts_on_this_host(ra.backend, scenarios)) enter_private_mount_namespace();
 
   int rc = kExitPass;
   nlohmann::json summaries = nlohmann::json::array();

@@ -42,7 +42,7 @@ int run_derived(const std::vector<Scenario>& scenarios, const fs::path& dir, con
   for (const auto& s : scenarios) backend->preflight(s);
   GcResult gc = collect_garbage({dir / "runs"}, false);
   for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
-  if (ra.backend == "host") enter_private_mount_namespace();
+  if (mounts_on_this_host(ra.backend, scenarios)) enter_private_mount_namespace();
 
   BatchOptions bo;
   bo.jobs = ra.jobs;

@@ -29,7 +29,8 @@ constexpr const char* kUsage =
     "  runs every installer (legacy, regressed, hardened; with --installer also yours, a command with\n"
     "  {source} {dest} {name}, e.g. \"examples/gate/install-rename.sh {source} {dest} {name}\") against every\n"
     "  overwriting fault (redeploy while mounted, kill at random points, kill at the Nth write, ENOSPC,\n"
-    "  racing installers, corrupted sidecars, root overwrite), K times each (default 1), and checks the\n"
+    "  racing installers, corrupted sidecars, root overwrite; with --backend vm also a power cut at every flush),\n"
+    "  K times each (default 1), and checks the\n"
     "  installer's invariants after each: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html; every cell is\n"
     "  a scenario file in DIR/cells/. --installers/--faults keep only the named rows/columns (comma-separated).\n"
     "  With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
@@ -105,7 +106,13 @@ int cmd_matrix(const std::vector<std::string>& args) {
     }
   }
   installers = keep_named(installers, only_installers, "--installers");
-  std::vector<MatrixFault> faults = keep_named(matrix_faults(), only_faults, "--faults");
+  std::vector<MatrixFault> all_faults;
+  for (const auto& f : matrix_faults())
+    if (!f.vm_only || ra.backend == "vm" || only_faults) all_faults.push_back(f);
+  std::vector<MatrixFault> faults = keep_named(all_faults, only_faults, "--faults");
+  for (const auto& f : faults)
+    if (f.vm_only && ra.backend != "vm")
+      throw Error(ErrorKind::usage, fmt::format("--faults {}: needs --backend vm (the power is cut on a VM's disk)", f.name));
   std::error_code ec;
   if (fs::exists(dir / kFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds a matrix already; choose a new --out", dir.string()));

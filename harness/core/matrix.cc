@@ -92,6 +92,8 @@ const std::vector<MatrixFault>& matrix_faults() {
       {"race", "two installers redeploy the new version into the same folder at once", false},
       {"corrupt-sidecar", "the checksum sidecars are corrupted, then the same version is redeployed while mounted", true},
       {"root-overwrite", "root runs `cat new.img > installed.img` while it is mounted", true},
+      {"power-cut", "the data folder is a VM disk whose writes qemu logs; the power is cut at every flush and at sampled "
+                    "writes between (the log replayed on the host, each state checked)", false, true},
   };
   return faults;
 }
@@ -106,6 +108,7 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
       c.fault = f.name;
       c.name = fmt::format("matrix--{}--{}", inst.name, f.name);
       const bool enospc = f.name == "enospc";
+      const bool power_cut = f.name == "power-cut";
       const bool same_version = f.name == "corrupt-sidecar";
       const std::string next = same_version ? "v1" : "v2";
       json s;
@@ -116,6 +119,8 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
       // v2 fills the small data folder in the enospc cell.
       s["images"] = json::array({image("v1", enospc ? 2 : 4, sleep, false), image("v2", enospc ? 8 : 4, sleep, true)});
       if (enospc) s["scratch"] = json::array({{{"path", "data"}, {"size_mib", 8}}});
+      // Room for the installed version and a temp copy of the next.
+      if (power_cut) s["scratch"] = json::array({{{"path", "data"}, {"size_mib", 16}, {"power_cut", true}}});
       s["setup"] = json::array({run_action(inst, "v1", false, "installs v1")});
       // The program runs from the installed image, or, where the fault
       // is about the installer's own write path, from the store's copy.
@@ -138,7 +143,7 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
         if (f.name == "kill-random") kill["random_ms"] = inst.throttle.empty() ? json{0, 15} : json{0, 1100};
         else kill["at_write"] = inst.throttle.empty() ? 1 : 16;
         faults_j.push_back({{"name", "kill"}, {"schedule", {{"kind", "once"}, {"after_ms", 100}}}, {"actions", {kill}}});
-      } else if (enospc) {
+      } else if (enospc || power_cut) {
         install["actions"] = json::array({run_action(inst, "v2", false, "redeploys v2")});
       } else if (f.name == "race") {
         json r = run_action(inst, "v2", true, "redeploys v2, twice at once");
@@ -189,6 +194,11 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
       struck = false;
       failed.push_back(fmt::format("not exercised: the kill did not strike ({})", ev.value("detail", "")));
     }
+  for (const auto& pc : report.value("power_cut", json::array()))
+    if (pc.contains("error")) {
+      struck = false;
+      failed.push_back(fmt::format("not exercised: the power cut was not judged ({})", pc.value("error", "")));
+    }
   if (verdict == "pass" && struck) ++cell.passed;
   else if (verdict != "fail") ++cell.not_exercised;
   for (const auto& e : report.value("expectations", json::array()))
@@ -197,6 +207,16 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
     if (r.is_string() && (r.get<std::string>().rfind("inconclusive:", 0) == 0 || r.get<std::string>().rfind("error:", 0) == 0))
       failed.push_back(r);
   cell.evidence.push_back({{"run_dir", run_dir}, {"verdict", verdict}, {"failed", failed}});
+  for (const auto& pc : report.value("power_cut", json::array())) {
+    if (pc.contains("error")) continue;  // counted above
+    for (const auto& cp : pc.value("crash_points", json::array())) {
+      bool held = true;
+      for (const auto& ch : cp.value("checks", json::array())) held = held && ch.value("held", false);
+      cell.crash_points.push_back({{"run", cell.runs}, {"entries", cp.value("entries", 0ull)},
+                                   {"of", pc.value("log_entries", 0ull)}, {"why", cp.value("why", "")},
+                                   {"fsck", cp.value("fsck", -1)}, {"held", held}});
+    }
+  }
   for (const auto& ev : report.value("events", json::array())) {
     if (ev.value("action", "") != "kill" || ev.value("outcome", "") != "ok") continue;
     const json& r = ev.value("result", json::object());

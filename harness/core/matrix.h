@@ -36,6 +36,7 @@ struct MatrixFault {
   std::string name;         // "kill-random"
   std::string description;  // for the table's legend
   bool mounted = true;      // whether the installer's destination is mounted while it runs
+  bool vm_only = false;     // needs the vm backend (power-cut)
 };
 
 // legacy, regressed, hardened: stack-install from {fixtures_bin}.
@@ -68,7 +69,8 @@ struct CellRuns {
   // that came after the installer had finished), or the verdict was
   // inconclusive or an error. Never safe, never unsafe.
   unsigned not_exercised = 0;
-  nlohmann::json crash_points = nlohmann::json::array();  // [{"offset_ms", "writes", "run"}]
+  // Kills: [{"offset_ms", "writes", "run"}]; power cuts: [{"run", "entries", "of", "why", "fsck", "held"}].
+  nlohmann::json crash_points = nlohmann::json::array();
   nlohmann::json evidence = nlohmann::json::array();      // [{"run_dir", "verdict", "failed": [..]}]
   bool safe() const { return runs > 0 && passed == runs; }
   // "safe", "unsafe" (some run failed) or "inconclusive".

@@ -53,6 +53,10 @@ TEST(Matrix, EachFaultIsWhatItsNameSays) {
   EXPECT_GE(by("enospc")["images"][1]["size_mib"].get<int>(), 8) << "v2 cannot fit";
   EXPECT_EQ(by("corrupt-sidecar")["faults"][0]["actions"][0]["action"], "corrupt");
   EXPECT_EQ(by("root-overwrite")["faults"][0]["actions"][0]["action"], "overwrite_truncate");
+  EXPECT_EQ(by("power-cut")["scratch"][0]["power_cut"], true);
+  EXPECT_EQ(by("power-cut")["scratch"][0]["path"], "data");
+  EXPECT_EQ(by("power-cut")["faults"][0]["actions"][0]["argv"].dump().find("--rate"), std::string::npos)
+      << "a TCG guest is slow enough";
   // The throttled redeploy (so a kill lands mid-copy); the next run is not.
   std::string redeploy = by("redeploy")["faults"][0]["actions"][0]["argv"].dump();
   EXPECT_NE(redeploy.find("--rate"), std::string::npos);
@@ -91,6 +95,27 @@ TEST(Matrix, ACellIsSafeOnlyWhenEveryRunPassedWithItsFaultActing) {
   EXPECT_EQ(back.state(), "unsafe");
   EXPECT_EQ(back.runs, 3u);
   EXPECT_EQ(to_json(c)["scenario_file"], "cells/.json");
+}
+
+TEST(Matrix, APowerCutCellKeepsEveryCrashPoint) {
+  json r = report("fail");
+  r["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 40}, {"crash_points", json::array({
+      {{"entries", 5}, {"why", "flush"}, {"fsck", 0}, {"checks", {{{"path", "data/stack.img"}, {"held", true}}}}},
+      {{"entries", 17}, {"why", "between"}, {"fsck", 1}, {"checks", {{{"path", "data/stack.img"}, {"held", false}}}}}})}}});
+  CellRuns c;
+  add_cell_run(c, r, "runs/a");
+  ASSERT_EQ(c.crash_points.size(), 2u);
+  EXPECT_EQ(c.crash_points[1]["entries"], 17);
+  EXPECT_EQ(c.crash_points[1]["of"], 40);
+  EXPECT_EQ(c.crash_points[1]["held"], false);
+  EXPECT_EQ(c.crash_points[0]["held"], true);
+  EXPECT_EQ(c.state(), "unsafe");
+  // A log that could not be judged proves nothing.
+  json p = report("pass");
+  p["power_cut"] = json::array({{{"scratch", "data"}, {"error", "the guest did not finish"}}});
+  CellRuns d;
+  add_cell_run(d, p, "runs/b");
+  EXPECT_EQ(d.state(), "inconclusive");
 }
 
 }  // namespace

@@ -78,6 +78,12 @@ struct RunRecord {
   // Files an `installed` expectation judges, at "after faults" and "end"
   // (core/installed_state.h): FileState objects.
   nlohmann::json files_evidence = nlohmann::json::array();
+  // vm backend, a `power_cut` scratch filesystem: its write log replayed to
+  // each crash point and the `installed` expectations inside it checked
+  // there: [{"scratch", "paths", "log_entries", "flushes", "crash_points":
+  // [{"entries", "why", "fsck", "checks": [{"path", "held", "detail"}]}],
+  // "error"}] (reports/FORMAT.md).
+  nlohmann::json power_cut = nlohmann::json::array();
 };
 
 // The one JSON form of each part of a record, shared by report.json and

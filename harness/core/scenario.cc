@@ -82,7 +82,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
         "workload", "faults", "expect", "vm", "early_stop", "scratch", "finally"}},
-      {"scratch", {"path", "size_mib", "fs"}},
+      {"scratch", {"path", "size_mib", "fs", "power_cut"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
       {"image_file", {"from", "to", "mode"}},
@@ -690,6 +690,12 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
         sc.fs = fs->string();
         if (sc.fs != "ext4" && sc.fs != "ext3" && sc.fs != "ext2")
           fs->fail(fmt::format("unsupported filesystem \"{}\" (expected ext4, ext3 or ext2)", sc.fs));
+      }
+      if (auto pc = n.optional("power_cut")) {
+        sc.power_cut = pc->boolean();
+        for (const auto& other : s.scratch)
+          if (sc.power_cut && other.power_cut)
+            pc->fail(fmt::format("scratch {} has a power cut already; at most one scratch filesystem may", other.path));
       }
       for (const auto& other : s.scratch)
         if (lies_inside(sc.path, other.path) || lies_inside(other.path, sc.path))

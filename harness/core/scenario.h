@@ -156,6 +156,11 @@ struct ScratchSpec {
   WorkPath path;
   unsigned size_mib = 0;
   std::string fs = "ext4";
+  // vm backend only: the filesystem is a disk of its own whose writes
+  // qemu's blklogwrites logs on the host; after the run the log is
+  // replayed to every flush (and a sample of points between) and the
+  // `installed` invariants are checked there: a power cut at each point.
+  bool power_cut = false;
 };
 
 // How big the run is under the vm backend ("vm" in the file), where an

@@ -175,6 +175,10 @@ TEST(Scenario, ParsesTheInstallerFaults) {
   ASSERT_EQ(s.scratch.size(), 1u);
   EXPECT_EQ(s.scratch[0].path, "data");
   EXPECT_EQ(s.scratch[0].size_mib, 8u);
+  EXPECT_FALSE(s.scratch[0].power_cut);
+  std::string cut = kInstall;
+  cut.replace(cut.find("\"size_mib\": 8}]"), 15, "\"size_mib\": 8, \"power_cut\": true}]");
+  EXPECT_TRUE(parse_scenario(cut, "s.json").scratch[0].power_cut);
   EXPECT_EQ(s.faults[0].actions[0].instances, 2u);
   const Action& k = s.faults[1].actions[0];
   EXPECT_EQ(k.kind, ActionKind::kill);
@@ -227,6 +231,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"\"size_mib\": 8}]", "\"size_mib\": 1}]", "$.scratch[0].size_mib", "at least 2"},
         Case{"\"size_mib\": 8}]", "\"size_mib\": 8}, {\"path\": \"data/x\", \"size_mib\": 8}]", "$.scratch[1].path", "overlaps"},
         Case{"\"scratch\": [{\"path\": \"data\"", "\"scratch\": [{\"path\": \"v1\"", "$.scratch[0].path", "hides it"},
+        Case{"\"size_mib\": 8}]", "\"size_mib\": 8, \"power_cut\": 1}]", "$.scratch[0].power_cut", "true or false"},
+        Case{"\"size_mib\": 8}]", "\"size_mib\": 8, \"power_cut\": true}, {\"path\": \"more\", \"size_mib\": 8, \"power_cut\": true}]",
+             "$.scratch[1].power_cut", "at most one"},
         Case{"\"setup\": [{\"action\": \"run\", \"argv\": [\"/bin/true\"]}]",
              "\"setup\": [{\"action\": \"kill\", \"fault\": \"install\"}]", "$.setup[0].action", "put it in a fault"},
         Case{"\"versions\": [\"v1/s.img\", \"v2/s.img\"], \"sidecars\"", "\"versions\": [\"v1/s.img\", \"v3/s.img\"], \"sidecars\"",

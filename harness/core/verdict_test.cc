@@ -342,3 +342,39 @@ TEST(Verdict, ImageUnchangedFailsOnAnIdenticalBytesRewriteInPlace) {
 
 }  // namespace
 }  // namespace harness
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+// An `installed` path inside a power-cut scratch holds only if it held at
+// every crash point of the replayed write log.
+TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
+  Expectation e;
+  e.kind = ExpectationKind::installed;
+  e.path = "data/x.img";
+  e.versions = {"v1/x.img"};
+  RunRecord r;
+  for (const char* p : {"data/x.img", "v1/x.img"})
+    r.files_evidence.push_back({{"moment", "after faults"}, {"path", p}, {"exists", true}, {"size", 3},
+                                {"sha256", "aa"}, {"md5", "bb"}, {"head", ""}});
+  EXPECT_EQ(decide({e}, r).results.at(0).held, true) << "no power cut: the file as it is";
+  json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0},
+                {"checks", {{{"path", "data/x.img"}, {"held", true}, {"detail", "holds v1"}}}}};
+  r.power_cut = json::array({{{"scratch", "data"}, {"paths", {"data/x.img"}}, {"log_entries", 20}, {"crash_points", {point}}}});
+  EXPECT_TRUE(decide({e}, r).results.at(0).held) << decide({e}, r).results.at(0).detail;
+  point["checks"][0]["held"] = false;
+  point["checks"][0]["detail"] = "data/x.img is torn";
+  r.power_cut[0]["crash_points"].push_back(point);
+  auto res = decide({e}, r).results.at(0);
+  EXPECT_FALSE(res.held);
+  EXPECT_FALSE(res.undecided);
+  EXPECT_NE(res.detail.find("after 9 of 20 logged writes (flush): data/x.img is torn"), std::string::npos) << res.detail;
+  r.power_cut[0] = {{"scratch", "data"}, {"paths", {"data/x.img"}}, {"error", "no log"}};
+  res = decide({e}, r).results.at(0);
+  EXPECT_TRUE(res.undecided) << res.detail;
+}
+
+}  // namespace
+}  // namespace harness

@@ -23,6 +23,7 @@
 #include "core/sizing.h"
 #include "host/evidence.h"
 #include "host/fault.h"
+#include "host/file_state.h"
 #include "host/image.h"
 #include "host/scenario_images.h"
 #include "host/loop_device.h"
@@ -52,6 +53,12 @@ void HostBackend::preflight(const Scenario& s) const {
     if (!find_program("mkfs." + img.fs))
       throw EnvironmentError(fmt::format(
           "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", img.fs));
+  for (size_t i = 0; i < s.scratch.size(); ++i)
+    if (s.scratch[i].power_cut && !scratch_devices_.count(i))
+      throw Error(ErrorKind::invalid_scenario, fmt::format("scratch {}: \"power_cut\" needs the vm backend (--backend vm): qemu's blklogwrites "
+                                      "records the disk's writes on the host side of a VM; the host backend cannot "
+                                      "cut a filesystem's power",
+                                      s.scratch[i].path));
   for (const auto& sc : s.scratch)
     if (!find_program("mkfs." + sc.fs))
       throw EnvironmentError(fmt::format(
@@ -78,8 +85,9 @@ bool image_on_a_loop_device(const struct stat& img) {
 class HostRun {
  public:
   HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec,
-          std::optional<fs::path> prebuilt)
-      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec), prebuilt_(std::move(prebuilt)) {}
+          std::optional<fs::path> prebuilt, std::map<size_t, fs::path> scratch_devices = {})
+      : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec), prebuilt_(std::move(prebuilt)),
+        scratch_devices_(std::move(scratch_devices)) {}
 
   void execute() {
     // From the start: the process events of setup actions and faults must
@@ -291,6 +299,16 @@ class HostRun {
   // A data folder of its own size: an empty filesystem image, mounted
   // read-write before the setup actions, unmounted after everything else.
   void mount_scratch(const ScratchSpec& sc, size_t index) {
+    if (auto dev = scratch_devices_.find(index); dev != scratch_devices_.end()) {
+      // A disk the vm backend made (and logs): the filesystem is on it already.
+      dir_.make_dirs(sc.path);
+      scratch_.push_back(Mount::loop_mount(dev->second, dir_.absolute(sc.path), "loop,rw", sc.fs));
+      const auto& st = *scratch_.back().loop().status();
+      rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", index + 1), dev->second.string(), 0, sc.fs});
+      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
+      scratch_roots_.emplace_back(sc.path, dir_.open(sc.path, O_DIRECTORY | O_PATH));
+      return;
+    }
     ImageSpec spec;
     spec.name = fmt::format("scratch-{}", index + 1);
     spec.path = fmt::format("scratch-images/{}.img", index + 1);
@@ -331,23 +349,7 @@ class HostRun {
       f.path = path;
       try {
         ScopedFd fd = dir_.open_regular(path, O_RDONLY);
-        Sha256 sha;
-        Md5 md5;
-        std::vector<char> buf(1 << 20);
-        for (;;) {
-          ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) throw SystemError(errno_message(path + ": read", errno), errno);
-          if (n == 0) break;
-          std::string_view chunk(buf.data(), static_cast<size_t>(n));
-          if (f.size == 0) f.head = std::string(chunk.substr(0, 256));
-          sha.update(chunk);
-          md5.update(chunk);
-          f.size += static_cast<unsigned long long>(n);
-        }
-        f.exists = true;
-        f.sha256 = sha.hex_final();
-        f.md5 = md5.hex_final();
+        read_file_state(fd.get(), f);
       } catch (const SystemError& e) {
         if (e.err() != ENOENT) f.head = e.what();
       }
@@ -473,6 +475,7 @@ class HostRun {
   const RunObserver& obs_;
   RunRecord& rec_;
   std::optional<fs::path> prebuilt_;
+  std::map<size_t, fs::path> scratch_devices_;
   RunClock clock_;
   std::mutex mu_;
   // Set when the run must stop early: its verdict is decided, or it timed out.
@@ -504,7 +507,7 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   RunRecord rec = begin_record(s, run_dir, name());
   rec.harness_pid = getpid();
 
-  HostRun hr(plan, run_dir, observer, rec, prebuilt_);
+  HostRun hr(plan, run_dir, observer, rec, prebuilt_, scratch_devices_);
   // The scenario's wall-clock limit: past it, everything stops and the
   // verdict is `timeout`.
   std::mutex m;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "core/backend.h"
@@ -22,9 +23,14 @@ class HostBackend : public Backend {
   std::string name() const override { return "host"; }
   void preflight(const Scenario& s) const override;
   RunRecord run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) override;
+  // The block device that holds a `power_cut` scratch filesystem (by its
+  // index in the scenario), made and logged by the vm backend; the guest
+  // agent passes it. Without one, a power-cut scratch is refused.
+  void set_scratch_device(size_t index, std::filesystem::path device) { scratch_devices_[index] = std::move(device); }
 
  private:
   std::optional<std::filesystem::path> prebuilt_;
+  std::map<size_t, std::filesystem::path> scratch_devices_;
 };
 
 }  // namespace harness

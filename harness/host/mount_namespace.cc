@@ -19,4 +19,12 @@ void enter_private_mount_namespace() {
     throw EnvironmentError(errno_message("cannot make mounts private in the new namespace", errno));
 }
 
+bool mounts_on_this_host(const std::string& backend, const std::vector<Scenario>& scenarios) {
+  if (backend == "host") return true;
+  for (const auto& s : scenarios)
+    for (const auto& sc : s.scratch)
+      if (sc.power_cut) return true;
+  return false;
+}
+
 }  // namespace harness

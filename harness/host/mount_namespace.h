@@ -5,8 +5,18 @@
 // goes with it, unmounting everything — so even SIGKILL leaves no mount.
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "core/scenario.h"
+
 namespace harness {
 
 void enter_private_mount_namespace();
+
+// Whether runs of `backend` mount on this host: the host backend always;
+// the vm backend when a scenario has a power-cut scratch (its crash states
+// are loop-mounted here).
+bool mounts_on_this_host(const std::string& backend, const std::vector<Scenario>& scenarios);
 
 }  // namespace harness

@@ -173,4 +173,12 @@ struct Victim {
   }
 };
 
+// The cell of a matrix.json for one installer and fault, or nullptr.
+inline const nlohmann::json* matrix_cell(const nlohmann::json& m, const std::string& installer,
+                                         const std::string& fault) {
+  for (const auto& c : m.at("cells"))
+    if (c.at("installer") == installer && c.at("fault") == fault) return &c;
+  return nullptr;
+}
+
 }  // namespace harness::itest

@@ -13,12 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-const json* cell(const json& m, const std::string& installer, const std::string& fault) {
-  for (const auto& c : m.at("cells"))
-    if (c.at("installer") == installer && c.at("fault") == fault) return &c;
-  return nullptr;
-}
-
 TEST(Matrix, HardenedIsSafeWhereRegressedWritesInPlace) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
@@ -42,19 +36,19 @@ TEST(Matrix, HardenedIsSafeWhereRegressedWritesInPlace) {
   json m = json::parse(slurp(tmp.path() / "merged" / "matrix.json"));
   ASSERT_EQ(m.at("cells").size(), 4u) << m.dump(1);
   for (const char* fault : {"kill-write", "corrupt-sidecar"}) {
-    const json* h = cell(m, "hardened", fault);
-    const json* r = cell(m, "regressed", fault);
+    const json* h = matrix_cell(m, "hardened", fault);
+    const json* r = matrix_cell(m, "regressed", fault);
     ASSERT_TRUE(h && r) << fault;
     EXPECT_TRUE(h->at("safe").get<bool>()) << h->dump(1);
     EXPECT_FALSE(r->at("safe").get<bool>()) << r->dump(1);
     EXPECT_EQ(h->at("runs"), 1u);
   }
   // The kill struck, and says where: the crash point.
-  const json* killed = cell(m, "regressed", "kill-write");
+  const json* killed = matrix_cell(m, "regressed", "kill-write");
   ASSERT_EQ(killed->at("crash_points").size(), 1u) << killed->dump(1);
   EXPECT_GE(killed->at("crash_points")[0].value("writes", 0u), 16u);
   EXPECT_NE(killed->at("evidence").dump().find("is torn"), std::string::npos) << killed->dump(1);
-  EXPECT_NE(cell(m, "regressed", "corrupt-sidecar")->at("evidence").dump().find("while it was mounted"),
+  EXPECT_NE(matrix_cell(m, "regressed", "corrupt-sidecar")->at("evidence").dump().find("while it was mounted"),
             std::string::npos);
   std::string md = slurp(tmp.path() / "merged" / "matrix.md");
   EXPECT_NE(md.find("| regressed |"), std::string::npos) << md;

@@ -129,8 +129,13 @@ std::string matrix_markdown(const json& m) {
         continue;
       }
       std::string points;
-      size_t n = array_or_empty(*c, "crash_points").size();
-      if (n) points = fmt::format(", {} kill{}", n, n == 1 ? "" : "s");
+      const json& cps = array_or_empty(*c, "crash_points");
+      size_t n = cps.size(), broken = 0;
+      // A power cut's crash points say whether the invariant held there.
+      bool power_cut = n && cps[0].contains("entries");
+      for (const auto& p : cps) broken += p.contains("held") && !p.value("held", true);
+      if (power_cut) points = fmt::format(", {} crash point{}, {} broken", n, n == 1 ? "" : "s", broken);
+      else if (n) points = fmt::format(", {} kill{}", n, n == 1 ? "" : "s");
       std::string word = verdict_word(*c);
       out += word == "safe" ? fmt::format(" safe ({}/{}{}) |", count_or(*c, "passed"), count_or(*c, "runs"), points)
                             : fmt::format(" **{}** ({}/{} passed{}) |", word, count_or(*c, "passed"), count_or(*c, "runs"),

@@ -47,5 +47,19 @@ TEST(MatrixReport, ShardsJoinIntoOneTableInRowAndColumnOrder) {
   EXPECT_NE(html.find("href=\"cells/matrix--hardened--race.json\""), std::string::npos);
 }
 
+TEST(MatrixReport, APowerCutCellCountsItsCrashPointsAndTheBrokenOnes) {
+  CellRuns c{"regressed", "power-cut", "matrix--regressed--power-cut"};
+  json r = {{"verdict", "fail"}, {"expectations", json::array()}};
+  json checks_ok = {{{"path", "data/stack.img"}, {"held", true}}};
+  json checks_bad = {{{"path", "data/stack.img"}, {"held", false}}};
+  r["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 30}, {"crash_points", {
+      {{"entries", 2}, {"why", "flush"}, {"fsck", 0}, {"checks", checks_ok}},
+      {{"entries", 9}, {"why", "flush"}, {"fsck", 1}, {"checks", checks_bad}},
+      {{"entries", 30}, {"why", "end"}, {"fsck", 0}, {"checks", checks_ok}}}}}});
+  add_cell_run(c, r, "runs/x");
+  std::string md = matrix_markdown(build_matrix(meta({"regressed"}, {"power-cut"}), {c}));
+  EXPECT_NE(md.find("| regressed | **UNSAFE** (0/1 passed, 3 crash points, 1 broken) |"), std::string::npos) << md;
+}
+
 }  // namespace
 }  // namespace harness

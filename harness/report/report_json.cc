@@ -128,6 +128,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["images_evidence"] = r.images_evidence;
   report["page_cache"] = r.page_cache;
   report["files_evidence"] = r.files_evidence;
+  if (!r.power_cut.empty()) report["power_cut"] = r.power_cut;
   report["events"] = events_to_json(r);
   return report;
 }
@@ -160,6 +161,7 @@ RunRecord record_from_report(const json& report) {
   r.writes = write_evidence_from_json(report.value("write_evidence", json()), report.value("writers", json::array()));
   r.images_evidence = report.value("images_evidence", json::array());
   r.files_evidence = report.value("files_evidence", json::array());
+  r.power_cut = report.value("power_cut", json::array());
   r.page_cache = report.value("page_cache", json::array());
   events_from_json(report.at("events"), r);
   return r;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <fmt/format.h>
+#include <map>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -39,6 +40,7 @@ struct AgentArgs {
   fs::path events_path = "/dev/hvc0";
   std::string marker;
   std::optional<fs::path> prebuilt;
+  std::map<size_t, fs::path> scratch_devices;  // --scratch-device INDEX=DEV
   bool no_early_stop = false;
 };
 
@@ -56,7 +58,12 @@ AgentArgs parse_args(const std::vector<std::string>& args) {
     else if (k == "--events") a.events_path = value();
     else if (k == "--marker") a.marker = value();
     else if (k == "--prebuilt") a.prebuilt = value();
-    else if (k == "--no-early-stop") a.no_early_stop = true;
+    else if (k == "--scratch-device") {
+      std::string v = value();
+      auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) throw Error(ErrorKind::usage, "--scratch-device needs INDEX=DEVICE, got " + v);
+      a.scratch_devices[std::stoul(v.substr(0, eq))] = v.substr(eq + 1);
+    } else if (k == "--no-early-stop") a.no_early_stop = true;
     else throw Error(ErrorKind::usage, "agent: unknown option " + k);
   }
   if (a.scenario.empty() || a.run_dir.empty())
@@ -191,6 +198,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
     if (a.no_early_stop) s.early_stop = false;
     HostBackend backend(a.prebuilt);
+    for (const auto& [index, dev] : a.scratch_devices) backend.set_scratch_device(index, dev);
     backend.preflight(s);
     RunDir dir(a.run_dir);
     dir.keep_work(true);  // the scratch disk is thrown away with the VM

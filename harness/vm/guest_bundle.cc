@@ -73,6 +73,13 @@ std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Pla
   // The file inside the guest says what it says; the host's command line
   // (--no-early-stop) travels with the agent.
   if (!plan.scenario.early_stop) argv.push_back("--no-early-stop");
+  // A power-cut scratch filesystem is a disk of its own after /dev/vda.
+  char disk = 'b';
+  for (size_t i = 0; i < plan.scenario.scratch.size(); ++i)
+    if (plan.scenario.scratch[i].power_cut) {
+      argv.push_back("--scratch-device");
+      argv.push_back(fmt::format("{}=/dev/vd{}", i, disk++));
+    }
   return argv;
 }
 

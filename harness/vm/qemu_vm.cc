@@ -50,6 +50,22 @@ std::vector<std::string> qemu_argv(const VmConfig& c) {
     add({"-drive", fmt::format("id={},file={},format=raw,if=none,cache=unsafe", id, c.disks[i].string()),
          "-device", "virtio-blk-device,drive=" + id});
   }
+  // qemu option values double their commas.
+  auto opt = [](const fs::path& p) {
+    std::string s;
+    for (char ch : p.string()) s += ch == ',' ? std::string(",,") : std::string(1, ch);
+    return s;
+  };
+  for (size_t i = 0; i < c.logged_disks.size(); ++i) {
+    const auto& d = c.logged_disks[i];
+    std::string id = fmt::format("logged{}", i);
+    add({"-blockdev", fmt::format("driver=file,node-name={}-file,filename={}", id, opt(d.image)),
+         "-blockdev", fmt::format("driver=file,node-name={}-log,filename={}", id, opt(d.log)),
+         "-blockdev", fmt::format("driver=blklogwrites,node-name={},file={}-file,log={}-log,log-sector-size={},"
+                                  "log-super-update-interval=1",
+                                  id, id, id, d.sector_size),
+         "-device", fmt::format("virtio-blk-device,drive={},write-cache=on", id)});
+  }
   return a;
 }
 

@@ -35,6 +35,16 @@ struct VmConfig {
   unsigned memory_mib = 256;
   std::vector<std::string> accel_args; // from accel_qemu_args()
   std::vector<std::filesystem::path> disks;  // raw, virtio-blk: /dev/vda, /dev/vdb...
+  // Disks after `disks` whose every write, flush and discard qemu's
+  // blklogwrites driver appends to `log` (dm-log-writes format, the super
+  // block updated at every entry); flushes reach it (no cache=unsafe) and
+  // the guest sees a volatile write cache, so it sends them.
+  struct LoggedDisk {
+    std::filesystem::path image;
+    std::filesystem::path log;  // must exist (qemu opens, never creates it)
+    unsigned sector_size = 512;
+  };
+  std::vector<LoggedDisk> logged_disks;
   std::filesystem::path console_log;   // serial console (ttyS0) output
   std::filesystem::path stderr_log;    // qemu's own messages
   std::string event_port = "harness.events";  // virtio console port name

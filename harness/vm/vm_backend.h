@@ -7,7 +7,10 @@
 // /dev/vda in the guest, where the scenario's images live, so the loop
 // devices sit on a disk-backed ext4 as on a host; removed with work/),
 // vm-console.log (the guest's serial console) and vm-qemu.log (qemu's
-// stderr). Per machine, in <parent of the run directory>/.cache/ (for
+// stderr). A `power_cut` scratch folder adds work/power-cut-N.img (the
+// guest's /dev/vdb, /dev/vdc...), work/power-cut-N.base.img (its initial
+// image) and work/power-cut-N.log (qemu's blklogwrites log of its writes),
+// replayed after the run (host/power_cut.h); the images are removed then. Per machine, in <parent of the run directory>/.cache/ (for
 // the default run directories: reports/runs/.cache/):
 //   initramfs-<digest>.cpio  guest root filesystems, keyed by a digest of
 //                            their manifest (see Initramfs::manifest_digest);
@@ -37,6 +40,7 @@
 #include <string>
 
 #include "core/backend.h"
+#include "vm/guest_tools.h"
 
 namespace harness {
 
@@ -67,18 +71,5 @@ class VmBackend : public Backend {
  private:
   VmOptions opts_;
 };
-
-// The guest kernel: an explicit path, or the newest /boot/vmlinuz-* whose
-// /lib/modules/<release>/modules.dep exists. Throws EnvironmentError
-// saying what to install.
-struct GuestKernel {
-  std::filesystem::path image;
-  std::string release;
-  std::filesystem::path modules_dir;
-};
-GuestKernel find_guest_kernel(const std::optional<std::filesystem::path>& explicit_image);
-
-// A statically linked busybox (busybox-static), or nullopt.
-std::optional<std::filesystem::path> find_static_busybox();
 
 }  // namespace harness

@@ -1,0 +1,34 @@
+#include "host/file_state.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+#include <vector>
+
+#include "base/digest.h"
+#include "base/error.h"
+
+namespace harness {
+
+void read_file_state(int fd, FileState& f) {
+  Sha256 sha;
+  Md5 md5;
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw SystemError(errno_message(f.path + ": read", errno), errno);
+    if (n == 0) break;
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    if (f.size == 0) f.head = std::string(chunk.substr(0, 256));
+    sha.update(chunk);
+    md5.update(chunk);
+    f.size += static_cast<unsigned long long>(n);
+  }
+  f.exists = true;
+  f.sha256 = sha.hex_final();
+  f.md5 = md5.hex_final();
+}
+
+}  // namespace harness

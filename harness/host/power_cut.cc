@@ -1,0 +1,152 @@
+#include "host/power_cut.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+
+#include "base/child.h"
+#include "base/error.h"
+#include "base/run_dir.h"
+#include "base/scoped_fd.h"
+#include "core/log_writes.h"
+#include "host/file_state.h"
+#include "host/mount.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+bool path_inside(const std::string& path, const std::string& dir) {
+  auto rel = fs::path(path).lexically_relative(fs::path(dir));
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+// A file of the replayed filesystem, read beneath its root: no link, no "..".
+FileState read_state(int root, const std::string& scratch, const std::string& path) {
+  FileState f;
+  f.moment = kMomentAfterFaults;
+  f.path = path;
+  std::string rel = fs::path(path).lexically_relative(fs::path(scratch)).string();
+  try {
+    ScopedFd fd = RunDir::open_on_filesystem_of(root, rel, O_RDONLY | O_NOFOLLOW);
+    read_file_state(fd.get(), f);
+  } catch (const SystemError& e) {
+    if (e.err() != ENOENT) f.head = e.what();
+  }
+  return f;
+}
+
+// e2fsck -fy: replays the journal and repairs, as the next boot would.
+// 0 clean, 1/2 repaired, 4 and above: errors left.
+int fsck(const fs::path& image) {
+  auto prog = find_program("e2fsck");
+  if (!prog) throw EnvironmentError("e2fsck not found (the power-cut check runs it): apt-get install -y e2fsprogs");
+  ChildOptions o;
+  o.stdout_file = image.string() + ".fsck.out";
+  o.stderr_file = image.string() + ".fsck.err";
+  o.timeout = std::chrono::milliseconds(60000);
+  auto r = run_child({prog->string(), "-f", "-y", image.string()}, o);
+  std::error_code ec;
+  fs::remove(o.stdout_file, ec);
+  fs::remove(o.stderr_file, ec);
+  if (r.timed_out || !WIFEXITED(r.wait_status)) return 8;
+  return WEXITSTATUS(r.wait_status);
+}
+
+json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint& cp, const fs::path& image,
+                 const fs::path& mnt) {
+  json j = {{"entries", cp.entries}, {"why", cp.why}};
+  lw.replay(in.base_image, image, cp.entries);
+  int fsck_rc = fsck(image);
+  j["fsck"] = fsck_rc;
+  json checks = json::array();
+  // The versions only: the run's own record of the installed path and its
+  // sidecars (as the guest left them) must not stand in for the replayed ones.
+  std::vector<FileState> states;
+  for (const auto& v : in.versions)
+    for (const auto& e : in.installed)
+      if (std::find(e.versions.begin(), e.versions.end(), v.path) != e.versions.end()) {
+        states.push_back(v);
+        break;
+      }
+  try {
+    Mount m = Mount::loop_mount(image, mnt, "loop,ro", in.fs);
+    ScopedFd root(::open(mnt.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+    if (root.get() < 0) throw RuntimeError(errno_message(mnt.string(), errno));
+    for (const auto& e : in.installed) {
+      states.push_back(read_state(root.get(), in.scratch, e.path));
+      for (const auto& sc : e.sidecars)
+        if (path_inside(sc, in.scratch)) states.push_back(read_state(root.get(), in.scratch, sc));
+    }
+    m.unmount();
+  } catch (const Error& e) {
+    for (const auto& x : in.installed)
+      checks.push_back({{"path", x.path}, {"held", false},
+                        {"detail", fmt::format("the filesystem does not mount after e2fsck (exit {}): {}", fsck_rc, e.what())}});
+    j["checks"] = checks;
+    return j;
+  }
+  for (const auto& e : in.installed) {
+    Expectation x = e;
+    x.fault.clear();  // cut mid-install: no run "reported success"
+    x.at_end = false;
+    bool nothing = true;
+    for (const auto& s : states)
+      if (s.moment == kMomentAfterFaults && s.exists && (s.path == x.path || std::find(x.sidecars.begin(), x.sidecars.end(), s.path) != x.sidecars.end()))
+        nothing = false;
+    if (nothing) {
+      checks.push_back({{"path", x.path}, {"held", true}, {"detail", fmt::format("nothing installed yet: {} and its sidecars do not exist", x.path)}});
+      continue;
+    }
+    InstalledCheck c = check_installed(x, states, {});
+    checks.push_back({{"path", x.path}, {"held", c.held}, {"detail", c.detail}});
+  }
+  j["checks"] = checks;
+  return j;
+}
+
+}  // namespace
+
+std::vector<Expectation> installed_inside(const std::vector<Expectation>& expect, const std::string& scratch) {
+  std::vector<Expectation> out;
+  for (const auto& e : expect)
+    if (e.kind == ExpectationKind::installed && !e.at_end && path_inside(e.path, scratch)) out.push_back(e);
+  return out;
+}
+
+json check_power_cut(const PowerCutInput& in) {
+  json paths = json::array();
+  for (const auto& e : in.installed) paths.push_back(e.path);
+  json out = {{"scratch", in.scratch}, {"paths", paths}, {"seed", in.seed}};
+  fs::path image = in.work / "power-cut-replay.img";
+  fs::path mnt = in.work / "power-cut-mnt";
+  std::error_code ec;
+  try {
+    LogWrites lw = LogWrites::open(in.log);
+    unsigned flushes = 0;
+    for (const auto& e : lw.entries()) flushes += e.durable();
+    out["log_entries"] = lw.entries().size();
+    out["flushes"] = flushes;
+    out["log_sector_size"] = lw.sector_size();
+    fs::create_directories(mnt);
+    json points = json::array();
+    for (const auto& cp : crash_points(lw.entries(), in.between, in.seed)) points.push_back(check_point(in, lw, cp, image, mnt));
+    out["crash_points"] = points;
+  } catch (const Error& e) {
+    out["error"] = e.what();
+  } catch (const std::exception& e) {
+    out["error"] = e.what();
+  }
+  fs::remove(image, ec);
+  fs::remove(mnt, ec);
+  return out;
+}
+
+}  // namespace harness

@@ -1,0 +1,32 @@
+// ScratchDisk: the guest's /dev/vda, a sparse raw disk with an ext4 made
+// on the host, holding the scenario's prebuilt images and copies.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/scenario.h"
+
+namespace harness {
+
+// A sparse raw disk with an ext4 holding `content` (mkfs.ext4 -d), big
+// enough for every image and copy. Replaces `file`.
+void make_scratch_disk(const std::filesystem::path& file, const Scenario& s, const std::filesystem::path& content);
+
+// A `power_cut` scratch filesystem's disk (/dev/vdb...), logged by qemu's
+// blklogwrites: `base` is the filesystem as the guest first sees it (made
+// once), `image` the disk the guest writes (a copy of it), `log` the
+// write log (emptied). make_power_cut_disks() makes them anew (a retried
+// boot starts from the base again).
+struct PowerCutDisk {
+  size_t index = 0;     // in the scenario's scratch list
+  std::string scratch;  // its work path
+  std::string fs;
+  unsigned size_mib = 0;
+  std::filesystem::path base, image, log;
+};
+std::vector<PowerCutDisk> power_cut_disks(const Scenario& s, const std::filesystem::path& work);
+void make_power_cut_disks(const std::vector<PowerCutDisk>& disks);
+
+}  // namespace harness
