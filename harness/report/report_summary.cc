@@ -11,11 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string state_word(const json& e) {
   std::string s = expectation_state(e);
   return s == "undecided" ? "UNDECIDED" : s;
