@@ -39,6 +39,12 @@ std::optional<ScenarioNode> ScenarioNode::optional(const std::string& key) const
   return at_key(key);
 }
 
+void ScenarioNode::limit_items(size_t max, std::string_view items, std::string_view why) const {
+  if (!v_.is_array() || v_.size() <= max) return;
+  fail(why.empty() ? fmt::format("{} {}; at most {}", v_.size(), items, max)
+                   : fmt::format("{} {}; at most {} ({})", v_.size(), items, max, why));
+}
+
 std::vector<std::string> ScenarioNode::argv() const {
   std::vector<std::string> out;
   for (const auto& a : array()) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/json_locator.h"
@@ -39,6 +40,10 @@ class ScenarioNode {
   ScenarioNode at_key(const std::string& key) const;
   ScenarioNode require(const std::string& key) const;
   std::optional<ScenarioNode> optional(const std::string& key) const;
+
+  // Refuses a list of more than `max` items, named `items` in the message
+  // ("40 mounts; at most 32"), with `why` in parentheses if given.
+  void limit_items(size_t max, std::string_view items, std::string_view why = "") const;
 
   // An argv: strings, with only known {placeholders}.
   std::vector<std::string> argv() const;

@@ -36,7 +36,7 @@ TEST(ScenarioNode, AnErrorNamesTheValuesPathAndWhereItIsWritten) {
   EXPECT_EQ(e.file(), "t.json");
   EXPECT_EQ(e.json_path(), "$.a[1]");
   EXPECT_EQ(e.line(), 2);
-  EXPECT_EQ(e.col(), 13);
+  EXPECT_EQ(e.col(), 12);
   EXPECT_EQ(e.message(), "expected a non-negative integer, got \"x\"");
 }
 
@@ -62,6 +62,15 @@ TEST(ScenarioNode, AMissingRequiredFieldIsLocatedAtItsObject) {
   EXPECT_EQ(e.json_path(), "$.x");
   EXPECT_EQ(e.message(), "missing required field \"name\"");
   EXPECT_FALSE(d.root().at_key("x").optional("name").has_value());
+}
+
+TEST(ScenarioNode, ListsAreLimited) {
+  Doc d(R"({"l": [1, 2, 3], "o": {"a": 1, "b": 2, "c": 3, "d": 4}})");
+  d.root().at_key("l").limit_items(3, "things");
+  d.root().at_key("o").limit_items(3, "things");  // not a list: array() says so where one is needed
+  EXPECT_EQ(error_of([&] { d.root().at_key("l").limit_items(2, "things"); }).message(), "3 things; at most 2");
+  EXPECT_EQ(error_of([&] { d.root().at_key("l").limit_items(1, "faults", "each a thread"); }).message(),
+            "3 faults; at most 1 (each a thread)");
 }
 
 TEST(ScenarioNode, StringsRefuseNul) {

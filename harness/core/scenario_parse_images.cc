@@ -70,8 +70,7 @@ void read_images(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   if (auto images = root.optional("images")) {
     std::set<std::string> names;
-    if (images->raw().is_array() && images->raw().size() > kMaxImages)
-      images->fail(fmt::format("{} images; at most {}", images->raw().size(), kMaxImages));
+    images->limit_items(kMaxImages, "images");
     unsigned long long total_mib = 0;
     for (const auto& n : images->array()) {
       ImageSpec img = parse_image(n, base);
@@ -102,8 +101,7 @@ void read_copies(ScenarioParse& p) {
 void read_scratch(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   if (auto scratch = root.optional("scratch")) {
-    if (scratch->raw().is_array() && scratch->raw().size() > kMaxMounts)
-      scratch->fail(fmt::format("{} scratch filesystems; at most {}", scratch->raw().size(), kMaxMounts));
+    scratch->limit_items(kMaxMounts, "scratch filesystems");
     for (const auto& n : scratch->array()) {
       n.expect_object("scratch");
       ScratchSpec sc;

@@ -13,8 +13,7 @@ void read_mounts(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   if (auto mounts = root.optional("mounts")) {
     std::set<WorkPath> mountpoints;
-    if (mounts->raw().is_array() && mounts->raw().size() > kMaxMounts)
-      mounts->fail(fmt::format("{} mounts; at most {}", mounts->raw().size(), kMaxMounts));
+    mounts->limit_items(kMaxMounts, "mounts");
     for (const auto& n : mounts->array()) {
       n.expect_object("mount");
       MountSpec m;

@@ -41,9 +41,7 @@ void read_faults(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   if (auto faults = root.optional("faults")) {
     std::set<std::string> names;
-    if (faults->raw().is_array() && faults->raw().size() > kMaxFaults)
-      faults->fail(fmt::format("{} faults; at most {} (each runs in its own thread)", faults->raw().size(),
-                               kMaxFaults));
+    faults->limit_items(kMaxFaults, "faults", "each runs in its own thread");
     for (const auto& n : faults->array()) {
       n.expect_object("fault");
       FaultSpec f;
