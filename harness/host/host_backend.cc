@@ -26,6 +26,7 @@
 #include "host/scenario_images.h"
 #include "host/loop_device.h"
 #include "host/mount.h"
+#include "host/run_failure.h"
 #include "host/scratch_filesystems.h"
 #include "host/workload.h"
 
@@ -425,11 +426,6 @@ class HostRun {
 
 }  // namespace
 
-// A full disk is the machine's problem, not the scenario's: exit 3.
-static bool disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
-static constexpr const char* kDiskFullHint =
-    "; the run directory's filesystem is full: free some space or use --out on another filesystem";
-
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunRecord rec = begin_record(s, run_dir, name());
@@ -449,23 +445,8 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
     hr.execute();
     hr.finish_evidence();
   } catch (const HostRun::Interrupted&) {
-  } catch (const Error& e) {
-    rec.error = e.what();
-    rec.environment_error = e.kind() == ErrorKind::environment;
-    rec.scenario_error = e.kind() == ErrorKind::invalid_scenario;
-    if (auto* se = dynamic_cast<const SystemError*>(&e); se && disk_full(se->err())) {
-      rec.error += kDiskFullHint;
-      rec.environment_error = true;
-    }
-  } catch (const std::system_error& e) {
-    // copy_fd (images, copies) reports errno this way.
-    rec.error = e.what();
-    if (disk_full(e.code().value())) {
-      rec.error += std::string(" (") + errno_name(e.code().value()) + ")" + kDiskFullHint;
-      rec.environment_error = true;
-    }
-  } catch (const std::exception& e) {
-    rec.error = e.what();
+  } catch (...) {
+    record_failure(rec, std::current_exception());
   }
   try {
     hr.finish_evidence();
