@@ -16,18 +16,19 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/interrupt.h"
-#include "base/digest.h"
 #include "core/early_stop.h"
 #include "core/installed_state.h"
 #include "core/scenario_checks.h"
 #include "core/sizing.h"
 #include "host/evidence.h"
 #include "host/fault.h"
-#include "host/file_state.h"
 #include "host/image.h"
+#include "host/installed_files.h"
 #include "host/scenario_images.h"
 #include "host/loop_device.h"
 #include "host/mount.h"
+#include "host/run_failure.h"
+#include "host/scratch_filesystems.h"
 #include "host/workload.h"
 
 namespace harness {
@@ -99,7 +100,17 @@ class HostRun {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
       check_stop();
     });
-    for (size_t i = 0; i < s_.scratch.size(); ++i) mount_scratch(s_.scratch[i], i);
+    for (size_t i = 0; i < s_.scratch.size(); ++i) {
+      if (auto dev = scratch_devices_.find(i); dev != scratch_devices_.end()) {
+        // A disk the vm backend made (and logs): the filesystem is on it already.
+        rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", i + 1), dev->second.string(), 0, s_.scratch[i].fs});
+        scratch_.mount_device(s_.scratch[i], dev->second, dir_);
+        continue;
+      }
+      BuiltImage b = ScratchFilesystems::build(s_.scratch[i], i, dir_);
+      rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
+      scratch_.mount(s_.scratch[i], b, dir_);
+    }
     FaultContext ctx{dir_, clock_, {}, &stop_, "setup", &running_};
     for (const auto& a : s_.setup) {
       for (FaultEvent& ev : perform(a, ctx)) {
@@ -250,9 +261,7 @@ class HostRun {
     }
     // The recorder holds files on the scratch filesystems.
     finish_evidence();
-    scratch_roots_.clear();
-    for (auto it = scratch_.rbegin(); it != scratch_.rend(); ++it) it->unmount();
-    scratch_.clear();
+    scratch_.unmount();
   }
 
   // Stops the evidence recorder (it holds files inside the mounts) and
@@ -296,63 +305,17 @@ class HostRun {
     return out;
   }
 
-  // A data folder of its own size: an empty filesystem image, mounted
-  // read-write before the setup actions, unmounted after everything else.
-  void mount_scratch(const ScratchSpec& sc, size_t index) {
-    if (auto dev = scratch_devices_.find(index); dev != scratch_devices_.end()) {
-      // A disk the vm backend made (and logs): the filesystem is on it already.
-      dir_.make_dirs(sc.path);
-      scratch_.push_back(Mount::loop_mount(dev->second, dir_.absolute(sc.path), "loop,rw", sc.fs));
-      const auto& st = *scratch_.back().loop().status();
-      rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", index + 1), dev->second.string(), 0, sc.fs});
-      dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
-      scratch_roots_.emplace_back(sc.path, dir_.open(sc.path, O_DIRECTORY | O_PATH));
-      return;
-    }
-    ImageSpec spec;
-    spec.name = fmt::format("scratch-{}", index + 1);
-    spec.path = fmt::format("scratch-images/{}.img", index + 1);
-    spec.fs = sc.fs;
-    spec.size_mib = sc.size_mib;
-    BuiltImage b = build_image(spec, dir_);
-    rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
-    dir_.make_dirs(sc.path);
-    struct stat img_st {};
-    {
-      ScopedFd img = dir_.open_without_crossing_mounts(b.path, O_RDONLY);
-      fstat(img.get(), &img_st);
-    }
-    scratch_.push_back(Mount::loop_mount(dir_.absolute(b.path), dir_.absolute(sc.path), "loop,rw", sc.fs));
-    const auto& st = *scratch_.back().loop().status();
-    if (st.backing_dev != img_st.st_dev || st.backing_inode != img_st.st_ino)
-      throw RuntimeError(fmt::format("{}: the loop device holds another file than the one built; refusing it", b.path));
-    dir_.record_loop_device(st.device, st.backing_dev, st.backing_inode);
-    scratch_roots_.emplace_back(sc.path, dir_.open(sc.path, O_DIRECTORY | O_PATH));
-  }
-
   // An image to mount, opened without crossing a mount: beneath work/, or
   // beneath a scratch filesystem the run made itself.
   ScopedFd open_image(const std::string& image) {
-    for (const auto& [path, root] : scratch_roots_) {
-      auto rel = fs::path(image).lexically_relative(path);
-      if (!rel.empty() && *rel.begin() != ".." && rel != ".")
-        return RunDir::open_on_filesystem_of(root.get(), rel.string(), O_RDONLY);
-    }
+    if (auto fd = scratch_.open_beneath(image)) return std::move(*fd);
     return dir_.open_without_crossing_mounts(image, O_RDONLY);
   }
 
   // The files `installed` expectations judge, as they are now.
   void record_files(const char* moment) {
     for (const auto& path : paths_to_record(s_.expect)) {
-      FileState f;
-      f.moment = moment;
-      f.path = path;
-      try {
-        ScopedFd fd = dir_.open_regular(path, O_RDONLY);
-        read_file_state(fd.get(), f);
-      } catch (const SystemError& e) {
-        if (e.err() != ENOENT) f.head = e.what();
-      }
+      FileState f = read_file_state(dir_, path, moment);
       std::lock_guard<std::mutex> lock(mu_);
       rec_.files_evidence.push_back(to_json(f));
     }
@@ -488,19 +451,13 @@ class HostRun {
   WorkloadProgress own_progress_;
   RunningActions running_;
   // Scratch filesystems outlive the image mounts (an image may lie on one).
-  std::vector<Mount> scratch_;
-  std::vector<std::pair<std::string, ScopedFd>> scratch_roots_;
+  ScratchFilesystems scratch_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: destroyed first, releasing its files in them.
   std::optional<EvidenceRecorder> evidence_;
 };
 
 }  // namespace
-
-// A full disk is the machine's problem, not the scenario's: exit 3.
-static bool disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
-static constexpr const char* kDiskFullHint =
-    "; the run directory's filesystem is full: free some space or use --out on another filesystem";
 
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
@@ -521,23 +478,8 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
     hr.execute();
     hr.finish_evidence();
   } catch (const HostRun::Interrupted&) {
-  } catch (const Error& e) {
-    rec.error = e.what();
-    rec.environment_error = e.kind() == ErrorKind::environment;
-    rec.scenario_error = e.kind() == ErrorKind::invalid_scenario;
-    if (auto* se = dynamic_cast<const SystemError*>(&e); se && disk_full(se->err())) {
-      rec.error += kDiskFullHint;
-      rec.environment_error = true;
-    }
-  } catch (const std::system_error& e) {
-    // copy_fd (images, copies) reports errno this way.
-    rec.error = e.what();
-    if (disk_full(e.code().value())) {
-      rec.error += std::string(" (") + errno_name(e.code().value()) + ")" + kDiskFullHint;
-      rec.environment_error = true;
-    }
-  } catch (const std::exception& e) {
-    rec.error = e.what();
+  } catch (...) {
+    record_failure(rec, std::current_exception());
   }
   try {
     hr.finish_evidence();

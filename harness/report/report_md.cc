@@ -265,23 +265,14 @@ void section_environment(std::string& out, const json& report) {
 }
 
 void section_images_mounts(std::string& out, const json& report) {
-  const json& images = array_or_empty(report, "images");
-  if (!images.empty()) {
-    Table t({"name", "path", "size", "fs"}, "llrl");
-    for (const auto& i : images)
-      t.row({str_or(i, "name"), str_or(i, "path"), format_bytes(static_cast<double>(count_or(i, "size_bytes"))),
-             str_or(i, "fs")});
-    out += "## Images\n\n" + t.str();
-  }
-  const json& mounts = array_or_empty(report, "mounts");
-  if (!mounts.empty()) {
-    Table t({"image", "mountpoint", "options", "loop device", "backing inode", "backing dev"}, "llllrr");
-    for (const auto& m : mounts)
-      t.row({str_or(m, "image"), str_or(m, "mountpoint"), str_or(m, "options"), str_or(m, "loop_device"),
-             m.contains("backing_inode") ? scalar_text(m.at("backing_inode")) : "",
-             m.contains("backing_dev") ? scalar_text(m.at("backing_dev")) : ""});
-    out += "## Mounts\n\n" + t.str();
-  }
+  // Rows as image_rows() and mount_rows() give them, the first the header.
+  auto table = [](const std::vector<std::vector<std::string>>& rows, const char* kinds) {
+    Table t(rows.front(), kinds);
+    for (size_t i = 1; i < rows.size(); ++i) t.row(rows[i]);
+    return t.str();
+  };
+  if (auto images = image_rows(report); images.size() > 1) out += "## Images\n\n" + table(images, "llrl");
+  if (auto mounts = mount_rows(report); mounts.size() > 1) out += "## Mounts\n\n" + table(mounts, "llllrr");
 }
 
 void section_kernel_log(std::string& out, const json& report) {

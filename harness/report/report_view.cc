@@ -384,4 +384,22 @@ double residency_fraction(const json& sample, bool* clamped) {
   return std::min(f, 1.0);
 }
 
+std::vector<std::vector<std::string>> image_rows(const json& report) {
+  std::vector<std::vector<std::string>> rows{{"name", "path", "size", "fs"}};
+  for (const auto& i : array_or_empty(report, "images"))
+    rows.push_back({str_or(i, "name"), str_or(i, "path"), format_bytes(static_cast<double>(count_or(i, "size_bytes"))),
+                    str_or(i, "fs")});
+  return rows;
+}
+
+std::vector<std::vector<std::string>> mount_rows(const json& report) {
+  std::vector<std::vector<std::string>> rows{
+      {"image", "mountpoint", "options", "loop device", "backing inode", "backing dev"}};
+  for (const auto& m : array_or_empty(report, "mounts"))
+    rows.push_back({str_or(m, "image"), str_or(m, "mountpoint"), str_or(m, "options"), str_or(m, "loop_device"),
+                    m.contains("backing_inode") ? scalar_text(m.at("backing_inode")) : "",
+                    m.contains("backing_dev") ? scalar_text(m.at("backing_dev")) : ""});
+  return rows;
+}
+
 }  // namespace harness

@@ -31,6 +31,12 @@ std::string scalar_text(const nlohmann::json& v);
 // then the run's id, start, directory and duration.
 std::vector<std::pair<std::string, std::string>> environment_rows(const nlohmann::json& report);
 
+// The run's images (name, path, size, fs) and mounts (image, mountpoint,
+// options, loop device, backing inode, backing dev) as table rows, for
+// every renderer; each list starts with its header row.
+std::vector<std::vector<std::string>> image_rows(const nlohmann::json& report);
+std::vector<std::vector<std::string>> mount_rows(const nlohmann::json& report);
+
 // The time prefix of one kernel_log line: its time on the run's clock and,
 // when recorded, the kernel's own timestamp as dmesg prints it:
 // "[   1234.5 ms] [   12.345678] ".

@@ -31,5 +31,23 @@ TEST(ReportView, ResidencyIsClampedAndSaysSo) {
   EXPECT_DOUBLE_EQ(residency_fraction(json{{"resident_pages", 3}, {"total_pages", 0}}, &clamped), 0.0);
 }
 
+TEST(ReportView, ImageAndMountRowsStartWithTheirHeader) {
+  json r = fixture::minimal_report();
+  EXPECT_EQ(image_rows(r).size(), 1u);
+  EXPECT_EQ(mount_rows(r).size(), 1u);
+  r["images"] = json::array({{{"name", "demo"}, {"path", "images/demo.img"}, {"size_bytes", 2048}, {"fs", "ext4"}}});
+  r["mounts"] = json::array({{{"image", "images/demo.img"}, {"mountpoint", "mnt"}, {"options", "loop,ro"},
+                              {"loop_device", "/dev/loop0"}, {"backing_inode", 12}}});
+  auto images = image_rows(r);
+  ASSERT_EQ(images.size(), 2u);
+  EXPECT_EQ(images[0], (std::vector<std::string>{"name", "path", "size", "fs"}));
+  EXPECT_EQ(images[1][0], "demo");
+  EXPECT_EQ(images[1][3], "ext4");
+  auto mounts = mount_rows(r);
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_EQ(mounts[0].size(), 6u);
+  EXPECT_EQ(mounts[1], (std::vector<std::string>{"images/demo.img", "mnt", "loop,ro", "/dev/loop0", "12", ""}));
+}
+
 }  // namespace
 }  // namespace harness

@@ -1,0 +1,91 @@
+#include "core/scenario_parse.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/edit_distance.h"
+#include "core/action_parse.h"
+
+namespace harness {
+
+namespace {
+
+// Setup and finally actions run alone, with no fault's action running.
+void refuse_kill(const ScenarioNode& list, const char* where) {
+  for (const auto& a : list.array())
+    if (a.raw().is_object() && a.raw().value("action", "") == "kill")
+      a.at_key("action").fail(
+          fmt::format("a kill signals a fault's running action; {} actions run alone: put it in a fault", where));
+}
+
+// A run action's program is checked on the machine that runs it.
+void remember_program(ScenarioParse& p, const ScenarioNode& n, const Action& a) {
+  if (a.kind == ActionKind::run) p.remember(n.at_key("argv").array().front());
+}
+
+}  // namespace
+
+void read_setup(ScenarioParse& p) {
+  auto& [root, base, s, produced] = p;
+  if (auto setup = root.optional("setup")) {
+    refuse_kill(*setup, "setup");
+    for (const auto& n : setup->array()) {
+      s.setup.push_back(parse_action(n));
+      remember_program(p, n, s.setup.back());
+    }
+  }
+}
+
+void read_faults(ScenarioParse& p) {
+  auto& [root, base, s, produced] = p;
+  if (auto faults = root.optional("faults")) {
+    std::set<std::string> names;
+    faults->limit_items(kMaxFaults, "faults", "each runs in its own thread");
+    for (const auto& n : faults->array()) {
+      n.expect_object("fault");
+      FaultSpec f;
+      f.name = n.require("name").nonempty_string();
+      if (!names.insert(f.name).second) n.at_key("name").fail("duplicate fault name");
+      f.schedule = parse_schedule(n.require("schedule"));
+      auto actions = n.require("actions");
+      for (const auto& a : actions.array()) {
+        f.actions.push_back(parse_action(a));
+        remember_program(p, a, f.actions.back());
+      }
+      if (f.actions.empty()) actions.fail("a fault needs at least one action");
+      if (auto o = n.optional("optional")) f.optional = o->boolean();
+      s.faults.push_back(std::move(f));
+    }
+    // A kill names another fault that runs a command.
+    for (size_t i = 0; i < s.faults.size(); ++i)
+      for (size_t k = 0; k < s.faults[i].actions.size(); ++k) {
+        const Action& a = s.faults[i].actions[k];
+        if (a.kind != ActionKind::kill) continue;
+        ScenarioNode at = faults->array()[i].at_key("actions").array()[k].at_key("fault");
+        if (a.target_fault == s.faults[i].name) at.fail("a kill cannot wait for its own fault's action");
+        auto target = std::find_if(s.faults.begin(), s.faults.end(),
+                                   [&](const FaultSpec& f) { return f.name == a.target_fault; });
+        if (target == s.faults.end()) {
+          std::vector<std::string> cands;
+          for (const auto& f : s.faults) cands.push_back(f.name);
+          auto hint = closest_match(a.target_fault, cands);
+          at.fail(hint ? fmt::format("no fault is named \"{}\" (did you mean \"{}\"?)", a.target_fault, *hint)
+                       : fmt::format("no fault is named \"{}\"", a.target_fault));
+        }
+        if (std::none_of(target->actions.begin(), target->actions.end(),
+                         [](const Action& t) { return t.kind == ActionKind::run; }))
+          at.fail(fmt::format("fault \"{}\" has no run action to signal", a.target_fault));
+      }
+  }
+}
+
+void read_finally(ScenarioParse& p) {
+  auto& [root, base, s, produced] = p;
+  if (auto fin = root.optional("finally")) {
+    refuse_kill(*fin, "finally");
+    for (const auto& n : fin->array()) s.finally.push_back(parse_action(n));
+  }
+}
+
+}  // namespace harness

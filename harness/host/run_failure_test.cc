@@ -1,0 +1,62 @@
+#include "host/run_failure.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "base/error.h"
+
+namespace harness {
+namespace {
+
+template <typename E>
+RunRecord recorded(E e) {
+  RunRecord rec;
+  record_failure(rec, std::make_exception_ptr(e));
+  return rec;
+}
+
+bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+
+TEST(RunFailure, TheErrorsKindChoosesTheFlags) {
+  RunRecord env = recorded(EnvironmentError("no loop device"));
+  EXPECT_EQ(env.error, "no loop device");
+  EXPECT_TRUE(env.environment_error);
+  EXPECT_FALSE(env.scenario_error);
+  RunRecord scen = recorded(ScenarioError("s.json", 3, 4, "$.mounts[0].image", "missing"));
+  EXPECT_TRUE(scen.scenario_error);
+  EXPECT_FALSE(scen.environment_error);
+  RunRecord run = recorded(RuntimeError("setup action run ended exit 1"));
+  EXPECT_FALSE(run.scenario_error);
+  EXPECT_FALSE(run.environment_error);
+}
+
+TEST(RunFailure, AFullDiskIsTheMachinesProblemAndSaysWhatToDo) {
+  RunRecord rec = recorded(SystemError("images/a.img: write: No space left on device", ENOSPC));
+  EXPECT_TRUE(rec.environment_error);
+  EXPECT_TRUE(has(rec.error, "filesystem is full: free some space or use --out on another filesystem"));
+  RunRecord copied = recorded(std::system_error(EDQUOT, std::generic_category(), "copy"));
+  EXPECT_TRUE(copied.environment_error);
+  EXPECT_TRUE(has(copied.error, "(EDQUOT); the run directory's filesystem is full"));
+}
+
+TEST(RunFailure, OtherErrorsAreKeptAsTheySay) {
+  RunRecord sys = recorded(SystemError("x: read: Input/output error", EIO));
+  EXPECT_EQ(sys.error, "x: read: Input/output error");
+  EXPECT_FALSE(sys.environment_error);
+  RunRecord copied = recorded(std::system_error(EIO, std::generic_category(), "copy"));
+  EXPECT_FALSE(copied.environment_error);
+  EXPECT_FALSE(has(copied.error, "full"));
+  EXPECT_EQ(recorded(std::logic_error("bug")).error, "bug");
+}
+
+TEST(RunFailure, AnythingElseIsRethrown) {
+  RunRecord rec;
+  EXPECT_THROW(record_failure(rec, std::make_exception_ptr(42)), int);
+}
+
+}  // namespace
+}  // namespace harness
