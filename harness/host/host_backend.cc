@@ -1,3 +1,4 @@
+#include "host/machine_needs.h"
 #include "host/host_backend.h"
 
 #include <fcntl.h>
@@ -40,9 +41,7 @@ void HostBackend::preflight(const Scenario& s) const {
   if (geteuid() != 0)
     throw EnvironmentError("the host backend needs root (loop devices, mounts, drop_caches): "
                            "run it with sudo, or use --backend vm");
-  if (!s.mounts.empty() && access("/dev/loop-control", R_OK | W_OK) != 0)
-    throw EnvironmentError(errno_message("/dev/loop-control is not usable", errno) +
-                           "; load the loop module (modprobe loop) or run in a VM with --backend vm");
+  if (!s.mounts.empty() || !s.scratch.empty()) need_loop_control("mounts need loop devices", "use --backend vm");
   bool drops = false;
   auto scan = [&](const std::vector<Action>& actions) {
     for (const auto& a : actions) drops = drops || a.kind == ActionKind::drop_caches;
@@ -50,23 +49,14 @@ void HostBackend::preflight(const Scenario& s) const {
   scan(s.setup);
   for (const auto& f : s.faults) scan(f.actions);
   if (drops) check_drop_caches_writable();
-  for (const auto& img : s.images)
-    if (!find_program("mkfs." + img.fs))
-      throw EnvironmentError(fmt::format(
-          "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", img.fs));
+  for (const auto& img : s.images) need_mkfs(img.fs);
+  for (const auto& sc : s.scratch) need_mkfs(sc.fs);
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut && !scratch_devices_.count(i))
       throw Error(ErrorKind::invalid_scenario, fmt::format("scratch {}: \"power_cut\" needs the vm backend (--backend vm): qemu's blklogwrites "
                                       "records the disk's writes on the host side of a VM; the host backend cannot "
                                       "cut a filesystem's power",
                                       s.scratch[i].path));
-  for (const auto& sc : s.scratch)
-    if (!find_program("mkfs." + sc.fs))
-      throw EnvironmentError(fmt::format(
-          "mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)", sc.fs));
-  if (!s.scratch.empty() && access("/dev/loop-control", R_OK | W_OK) != 0)
-    throw EnvironmentError(errno_message("/dev/loop-control is not usable", errno) +
-                           "; load the loop module (modprobe loop) or run in a VM with --backend vm");
 }
 
 namespace {

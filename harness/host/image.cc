@@ -1,3 +1,4 @@
+#include "host/machine_needs.h"
 #include "host/image.h"
 
 #include <fcntl.h>
@@ -36,11 +37,7 @@ static ScopedFd open_host_file(const ImageFile& f, unsigned long long image_byte
 }
 
 BuiltImage build_image(const ImageSpec& spec, const RunDir& run) {
-  auto mkfs = find_program("mkfs." + spec.fs);
-  if (!mkfs)
-    throw EnvironmentError(fmt::format("mkfs.{} not found: install e2fsprogs "
-                                       "(apt-get install -y e2fsprogs)",
-                                       spec.fs));
+  std::optional<std::filesystem::path> mkfs = need_mkfs(spec.fs);
   const unsigned long long size = static_cast<unsigned long long>(spec.size_mib) << 20;
   std::string staging = fmt::format(".staging/{}", spec.name);
   run.make_dirs(staging);

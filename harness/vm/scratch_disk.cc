@@ -9,6 +9,8 @@
 
 #include "base/child.h"
 #include "base/error.h"
+#include "base/scoped_fd.h"
+#include "host/machine_needs.h"
 
 namespace harness {
 
@@ -26,15 +28,13 @@ void make_scratch_disk(const fs::path& file, const Scenario& s, const fs::path& 
   std::error_code ec;
   fs::remove(file, ec);
   {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw EnvironmentError(errno_message(file.string() + ": cannot create the VM scratch disk", errno));
-    int rc = ftruncate(fd, static_cast<off_t>(mib << 20));
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) throw EnvironmentError(errno_message(file.string() + ": cannot size the VM scratch disk", err));
+    ScopedFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.is_open())
+      throw EnvironmentError(errno_message(file.string() + ": cannot create the VM scratch disk", errno));
+    if (ftruncate(fd.get(), static_cast<off_t>(mib << 20)) != 0)
+      throw EnvironmentError(errno_message(file.string() + ": cannot size the VM scratch disk", errno));
   }
-  auto mkfs = find_program("mkfs.ext4");
-  if (!mkfs) throw EnvironmentError("mkfs.ext4 not found: install e2fsprogs (apt-get install -y e2fsprogs)");
+  std::optional<std::filesystem::path> mkfs = need_mkfs("ext4", "the VM scratch disk");
   ChildOptions o;
   o.stderr_file = file.string() + ".mkfs.err";
   o.timeout = milliseconds(60000);
@@ -70,12 +70,10 @@ std::vector<PowerCutDisk> power_cut_disks(const Scenario& s, const fs::path& wor
 namespace {
 
 void sized_file(const fs::path& file, unsigned long long bytes, const char* what) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw EnvironmentError(errno_message(file.string() + ": cannot create " + what, errno));
-  int rc = ftruncate(fd, static_cast<off_t>(bytes));
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) throw EnvironmentError(errno_message(file.string() + ": cannot size " + what, err));
+  ScopedFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd.is_open()) throw EnvironmentError(errno_message(file.string() + ": cannot create " + what, errno));
+  if (ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0)
+    throw EnvironmentError(errno_message(file.string() + ": cannot size " + what, errno));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "base/interrupt.h"
 #include "base/system_info.h"
 #include "core/installed_state.h"
+#include "host/machine_needs.h"
 #include "host/power_cut.h"
 #include "host/scenario_images.h"
 #include "vm/accelerator.h"
@@ -103,19 +104,13 @@ void VmBackend::preflight(const Scenario& s) const {
   ModuleIndex::load(k.modules_dir).load_order(kGuestModules);
   if (!find_static_busybox())
     throw EnvironmentError("no static busybox for the guest's /init: apt-get install -y busybox-static");
-  if (!find_program("mkfs.ext4"))
-    throw EnvironmentError("mkfs.ext4 not found (the VM scratch disk is ext4): apt-get install -y e2fsprogs");
-  for (const auto& img : s.images)
-    if (!find_program("mkfs." + img.fs))
-      throw EnvironmentError(fmt::format("mkfs.{} not found: install e2fsprogs (apt-get install -y e2fsprogs)",
-                                         img.fs));
+  need_mkfs("ext4", "the VM scratch disk");
+  for (const auto& img : s.images) need_mkfs(img.fs);
   for (const auto& sc : s.scratch) {
     if (!sc.power_cut) continue;
     if (!find_program("e2fsck"))
       throw EnvironmentError("e2fsck not found (a power cut is checked with it on the host): apt-get install -y e2fsprogs");
-    if (access("/dev/loop-control", R_OK | W_OK) != 0)
-      throw EnvironmentError(errno_message("/dev/loop-control is not usable (a power cut's crash states are loop-mounted "
-                                           "on the host)", errno) + "; run as root, or load the loop module");
+    need_loop_control("a power cut's crash states are loop-mounted on the host", "leave power_cut out");
   }
   if (opts_.memory_mib < 128)
     throw EnvironmentError(fmt::format("--memory {} MiB is too little for a guest; use at least 128", opts_.memory_mib));

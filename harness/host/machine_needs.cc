@@ -1,0 +1,27 @@
+#include "host/machine_needs.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/error.h"
+#include "base/child.h"
+
+namespace harness {
+
+std::filesystem::path need_mkfs(const std::string& fs, const std::string& what) {
+  auto mkfs = find_program("mkfs." + fs);
+  if (!mkfs)
+    throw EnvironmentError(fmt::format("mkfs.{} not found{}: install e2fsprogs (apt-get install -y e2fsprogs)", fs,
+                                       what.empty() ? "" : fmt::format(" ({} is {})", what, fs)));
+  return *mkfs;
+}
+
+void need_loop_control(const std::string& what, const std::string& alternative) {
+  if (access("/dev/loop-control", R_OK | W_OK) == 0) return;
+  throw EnvironmentError(errno_message(fmt::format("/dev/loop-control is not usable ({})", what), errno) +
+                         fmt::format("; load the loop module (modprobe loop), run as root, or {}", alternative));
+}
+
+}  // namespace harness
