@@ -11,7 +11,8 @@
 namespace harness {
 namespace {
 
-const Check& check_named(const std::vector<Check>& checks, const std::string& name) {
+// By value: the checks are often a temporary (run_doctor(...)).
+Check check_named(const std::vector<Check>& checks, const std::string& name) {
   for (const auto& c : checks)
     if (c.name == name) return c;
   throw std::runtime_error("no check named " + name);
@@ -25,12 +26,12 @@ TEST(Doctor, ShowsTheAcceleratorChoiceCachedBesideTheRuns) {
   ::harness::testing::TempDir tmp;
   AccelCache(tmp.path() / ".cache" / "accelerator.json")
       .store(accel_cache_key(kernel_release(), qemu_version(*qemu)), AccelDecision{Accel::tcg, "test: KVM probe failed", false});
-  const Check& remembered = check_named(run_doctor(tmp.path()), "accelerator");
+  Check remembered = check_named(run_doctor(tmp.path()), "accelerator");
   EXPECT_NE(remembered.found.find("tcg (remembered in " + (tmp.path() / ".cache" / "accelerator.json").string()),
             std::string::npos)
       << remembered.found;
   EXPECT_NE(remembered.found.find("test: KVM probe failed"), std::string::npos) << remembered.found;
-  const Check& none = check_named(run_doctor(tmp.path() / "elsewhere"), "accelerator");
+  Check none = check_named(run_doctor(tmp.path() / "elsewhere"), "accelerator");
   EXPECT_NE(none.found.find("nothing remembered in"), std::string::npos) << none.found;
   EXPECT_NE(none.found.find("harness doctor --runs DIR"), std::string::npos) << none.found;
 }

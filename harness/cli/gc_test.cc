@@ -100,9 +100,14 @@ struct FakeQemu {
       execv(hang.c_str(), argv);
       _exit(127);
     }
-    // Until exec, /proc shows the test's own command line.
-    for (int i = 0; i < 200 && process_argv(pid).empty(); ++i) usleep(5000);
-    for (int i = 0; i < 200 && process_argv(pid).at(0) != "qemu-system-x86_64"; ++i) usleep(5000);
+    // Until exec, /proc shows the test's own command line; during it, an
+    // empty one. (An exception here would leave the child running: the
+    // destructor of an unfinished constructor never runs.)
+    auto execed = [&] {
+      auto argv = process_argv(pid);
+      return !argv.empty() && argv[0] == "qemu-system-x86_64";
+    };
+    for (int i = 0; i < 400 && !execed(); ++i) usleep(5000);
   }
   bool alive() const { return waitpid(pid, nullptr, WNOHANG) == 0; }
   ~FakeQemu() {
