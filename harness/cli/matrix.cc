@@ -14,6 +14,7 @@
 #include "cli/exit_code.h"
 #include "cli/run_options.h"
 #include "core/matrix.h"
+#include "host/device_mapper.h"
 #include "report/matrix_report.h"
 
 namespace harness {
@@ -29,7 +30,8 @@ constexpr const char* kUsage =
     "  runs every installer (legacy, regressed, hardened; with --installer also yours, a command with\n"
     "  {source} {dest} {name}, e.g. \"examples/gate/install-rename.sh {source} {dest} {name}\") against every\n"
     "  overwriting fault (redeploy while mounted, kill at random points, kill at the Nth write, ENOSPC,\n"
-    "  racing installers, corrupted sidecars, root overwrite; with --backend vm also a power cut at every flush),\n"
+    "  racing installers, corrupted sidecars, root overwrite; EIO mid-copy where device-mapper is (always with\n"
+    "  --backend vm); with --backend vm also a power cut at every flush),\n"
     "  K times each (default 1), and checks the\n"
     "  installer's invariants after each: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html; every cell is\n"
     "  a scenario file in DIR/cells/. --installers/--faults keep only the named rows/columns (comma-separated).\n"
@@ -106,13 +108,18 @@ int cmd_matrix(const std::vector<std::string>& args) {
     }
   }
   installers = keep_named(installers, only_installers, "--installers");
+  // On the host backend, eio needs this kernel's device-mapper.
+  const std::optional<std::string> no_dm = ra.backend == "vm" ? std::nullopt : device_mapper_missing();
   std::vector<MatrixFault> all_faults;
   for (const auto& f : matrix_faults())
-    if (!f.vm_only || ra.backend == "vm" || only_faults) all_faults.push_back(f);
+    if ((!f.vm_only && !(f.device_mapper && no_dm)) || ra.backend == "vm" || only_faults) all_faults.push_back(f);
   std::vector<MatrixFault> faults = keep_named(all_faults, only_faults, "--faults");
-  for (const auto& f : faults)
+  for (const auto& f : faults) {
     if (f.vm_only && ra.backend != "vm")
       throw Error(ErrorKind::usage, fmt::format("--faults {}: needs --backend vm (the power is cut on a VM's disk)", f.name));
+    if (f.device_mapper && no_dm)
+      throw EnvironmentError(fmt::format("--faults {}: {}", f.name, *no_dm));
+  }
   std::error_code ec;
   if (fs::exists(dir / kFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds a matrix already; choose a new --out", dir.string()));

@@ -22,6 +22,7 @@ std::string_view to_string(ActionKind k) {
     case ActionKind::evict: return "evict";
     case ActionKind::kill: return "kill";
     case ActionKind::corrupt: return "corrupt";
+    case ActionKind::io_error: return "io_error";
   }
   return "?";
 }
@@ -54,6 +55,7 @@ static const std::map<std::string, ActionKind> kActionKinds = {
     {"evict", ActionKind::evict},
     {"kill", ActionKind::kill},
     {"corrupt", ActionKind::corrupt},
+    {"io_error", ActionKind::io_error},
 };
 
 std::optional<ActionKind> action_kind_from_string(std::string_view name) {
@@ -95,6 +97,28 @@ Schedule parse_schedule(const ScenarioNode& n) {
   }
   n.at_key("kind").fail(fmt::format(
       "unknown schedule kind \"{}\" (expected while_workload, every, once or times)", kind));
+}
+
+// When a kill or an io_error strikes a fault's running command: one of
+// after_ms, random_ms (with an optional seed) and at_write; wait_ms.
+static void parse_strike_moment(const ScenarioNode& n, Action& a) {
+  int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write");
+  if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+  if (auto t = n.optional("after_ms")) a.after = milliseconds(t->integer(0, kMaxMs));
+  if (auto r = n.optional("random_ms")) {
+    auto bounds = r->array();
+    if (bounds.size() != 2) r->fail("expected [from_ms, to_ms]");
+    milliseconds lo(bounds[0].integer(0, kMaxMs)), hi(bounds[1].integer(0, kMaxMs));
+    if (hi < lo) bounds[1].fail("the window ends before it starts");
+    a.random_window = std::pair{lo, hi};
+  }
+  if (auto seed = n.optional("seed")) {
+    if (!a.random_window) seed->fail("\"seed\" draws a random offset: give \"random_ms\" too");
+    a.seed = seed->integer(0, ~0ULL >> 1);
+  }
+  if (auto w = n.optional("at_write")) a.at_write = w->integer(1, 1ULL << 40);
+  if (!when) a.after = milliseconds(0);
+  a.wait = ms_field(n, "wait_ms", 30000, 1, kMaxMs);
 }
 
 Action parse_action(const ScenarioNode& n) {
@@ -150,25 +174,19 @@ Action parse_action(const ScenarioNode& n) {
         }
         a.signal = *number;
       }
-      int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write");
-      if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\" and \"at_write\"");
-      if (auto t = n.optional("after_ms")) a.after = milliseconds(t->integer(0, kMaxMs));
-      if (auto r = n.optional("random_ms")) {
-        auto bounds = r->array();
-        if (bounds.size() != 2) r->fail("expected [from_ms, to_ms]");
-        milliseconds lo(bounds[0].integer(0, kMaxMs)), hi(bounds[1].integer(0, kMaxMs));
-        if (hi < lo) bounds[1].fail("the window ends before it starts");
-        a.random_window = std::pair{lo, hi};
-      }
-      if (auto seed = n.optional("seed")) {
-        if (!a.random_window) seed->fail("\"seed\" draws a random offset: give \"random_ms\" too");
-        a.seed = seed->integer(0, ~0ULL >> 1);
-      }
-      if (auto w = n.optional("at_write")) a.at_write = w->integer(1, 1ULL << 40);
-      if (!when) a.after = milliseconds(0);
-      a.wait = ms_field(n, "wait_ms", 30000, 1, kMaxMs);
+      parse_strike_moment(n, a);
       break;
     }
+    case ActionKind::io_error:
+      a.scratch = work_path(n.require("scratch"));
+      if (auto f = n.optional("fault")) {
+        a.target_fault = f->nonempty_string();
+        parse_strike_moment(n, a);
+      } else if (n.has("after_ms") || n.has("random_ms") || n.has("at_write") || n.has("seed") || n.has("wait_ms")) {
+        n.fail("\"after_ms\", \"random_ms\", \"seed\", \"at_write\" and \"wait_ms\" time the errors against "
+               "a fault's running command: give \"fault\" too (without it the disk fails when the action runs)");
+      }
+      break;
     case ActionKind::corrupt:
       a.path = work_path(n.require("path"));
       if (auto o = n.optional("offset")) a.offset = o->integer(0, static_cast<unsigned long long>(kMaxImageMiB) << 20);

@@ -50,6 +50,24 @@ TEST(ActionParse, AKillWithoutATimeStrikesAtOnce) {
   EXPECT_EQ(k.signal, 9);
 }
 
+TEST(ActionParse, AnIoErrorStrikesAtOnceOrWhenACommandWrites) {
+  Action now = parse_action(Doc(R"({"action": "io_error", "scratch": "data"})").root());
+  EXPECT_EQ(now.kind, ActionKind::io_error);
+  EXPECT_EQ(now.scratch, "data");
+  EXPECT_TRUE(now.target_fault.empty());
+  Action timed = parse_action(Doc(R"({"action": "io_error", "scratch": "data", "fault": "install", "at_write": 16})").root());
+  EXPECT_EQ(timed.target_fault, "install");
+  EXPECT_EQ(timed.at_write, 16u);
+  EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "at_write": 16})"),
+            "$: \"after_ms\", \"random_ms\", \"seed\", \"at_write\" and \"wait_ms\" time the errors against a fault's "
+            "running command: give \"fault\" too (without it the disk fails when the action runs)");
+  EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "fault": "f", "after_ms": 1, "at_write": 1})"),
+            "$: give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+  EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "signal": "SIGKILL"})"),
+            "$.signal: unknown field \"signal\" (allowed: action, after_ms, at_write, fault, label, random_ms, scratch, seed, "
+            "wait_ms)");
+}
+
 TEST(ActionParse, RefusesWhatCannotHold) {
   EXPECT_EQ(message_of(R"({"action": "overwrit"})"), "$.action: unknown action \"overwrit\" (did you mean \"overwrite\"?)");
   EXPECT_EQ(message_of(R"({"action": "overwrite", "from": "a", "to": "a"})"),
@@ -79,7 +97,7 @@ TEST(ActionParse, SchedulesOfEachKind) {
 TEST(ActionNames, RoundTrip) {
   for (auto k : {ActionKind::overwrite_truncate, ActionKind::overwrite, ActionKind::atomic_replace,
                  ActionKind::truncate, ActionKind::drop_caches, ActionKind::run, ActionKind::sleep,
-                 ActionKind::evict, ActionKind::kill, ActionKind::corrupt})
+                 ActionKind::evict, ActionKind::kill, ActionKind::corrupt, ActionKind::io_error})
     EXPECT_EQ(action_kind_from_string(to_string(k)), k);
   EXPECT_EQ(action_kind_from_string("nope"), std::nullopt);
   EXPECT_EQ(signal_from_name("SIGKILL"), 9);

@@ -92,6 +92,9 @@ const std::vector<MatrixFault>& matrix_faults() {
       {"race", "two installers redeploy the new version into the same folder at once", false},
       {"corrupt-sidecar", "the checksum sidecars are corrupted, then the same version is redeployed while mounted", true},
       {"root-overwrite", "root runs `cat new.img > installed.img` while it is mounted", true},
+      {"eio", "the data folder's disk fails every I/O (EIO, device-mapper's error target) at the redeploy's 16th write "
+              "system call (a user's installer: its first); then the machine reboots: disk healed, e2fsck -fy, mounted again",
+       false, false, true},
       {"power-cut", "the data folder is a VM disk whose writes qemu logs; the power is cut at every flush and at sampled "
                     "writes between (the log replayed on the host, each state checked)", false, true},
   };
@@ -109,6 +112,7 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
       c.name = fmt::format("matrix--{}--{}", inst.name, f.name);
       const bool enospc = f.name == "enospc";
       const bool power_cut = f.name == "power-cut";
+      const bool eio = f.name == "eio";
       const bool same_version = f.name == "corrupt-sidecar";
       const std::string next = same_version ? "v1" : "v2";
       json s;
@@ -121,6 +125,7 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
       if (enospc) s["scratch"] = json::array({{{"path", "data"}, {"size_mib", 8}}});
       // Room for the installed version and a temp copy of the next.
       if (power_cut) s["scratch"] = json::array({{{"path", "data"}, {"size_mib", 16}, {"power_cut", true}}});
+      if (eio) s["scratch"] = json::array({{{"path", "data"}, {"size_mib", 16}, {"io_errors", true}}});
       s["setup"] = json::array({run_action(inst, "v1", false, "installs v1")});
       // The program runs from the installed image, or, where the fault
       // is about the installer's own write path, from the store's copy.
@@ -145,6 +150,12 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
         faults_j.push_back({{"name", "kill"}, {"schedule", {{"kind", "once"}, {"after_ms", 100}}}, {"actions", {kill}}});
       } else if (enospc || power_cut) {
         install["actions"] = json::array({run_action(inst, "v2", false, "redeploys v2")});
+      } else if (eio) {
+        // Throttled, as for a kill: the disk fails mid-copy.
+        install["actions"] = json::array({run_action(inst, "v2", true, "redeploys v2")});
+        json err = {{"action", "io_error"}, {"scratch", "data"}, {"fault", "install"},
+                    {"at_write", inst.throttle.empty() ? 1 : 16}};
+        faults_j.push_back({{"name", "disk-errors"}, {"schedule", {{"kind", "once"}, {"after_ms", 100}}}, {"actions", {err}}});
       } else if (f.name == "race") {
         json r = run_action(inst, "v2", true, "redeploys v2, twice at once");
         r["instances"] = 2;
@@ -190,9 +201,9 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
   json failed = json::array();
   bool struck = true;
   for (const auto& ev : report.value("events", json::array()))
-    if (ev.value("action", "") == "kill" && ev.value("outcome", "") != "ok") {
+    if ((ev.value("action", "") == "kill" || ev.value("action", "") == "io_error") && ev.value("outcome", "") != "ok") {
       struck = false;
-      failed.push_back(fmt::format("not exercised: the kill did not strike ({})", ev.value("detail", "")));
+      failed.push_back(fmt::format("not exercised: the {} did not strike ({})", ev.value("action", ""), ev.value("detail", "")));
     }
   for (const auto& pc : report.value("power_cut", json::array()))
     if (pc.contains("error")) {
@@ -218,7 +229,7 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
     }
   }
   for (const auto& ev : report.value("events", json::array())) {
-    if (ev.value("action", "") != "kill" || ev.value("outcome", "") != "ok") continue;
+    if ((ev.value("action", "") != "kill" && ev.value("action", "") != "io_error") || ev.value("outcome", "") != "ok") continue;
     const json& r = ev.value("result", json::object());
     if (!r.is_object()) continue;
     cell.crash_points.push_back({{"run", cell.runs}, {"offset_ms", r.value("offset_ms", -1)}, {"writes", r.value("writes", 0)}});

@@ -37,6 +37,9 @@ struct MatrixFault {
   std::string description;  // for the table's legend
   bool mounted = true;      // whether the installer's destination is mounted while it runs
   bool vm_only = false;     // needs the vm backend (power-cut)
+  // Needs device-mapper (eio): the vm backend's guest has it; the host
+  // backend only on a kernel that has it.
+  bool device_mapper = false;
 };
 
 // legacy, regressed, hardened: stack-install from {fixtures_bin}.

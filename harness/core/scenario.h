@@ -71,6 +71,7 @@ enum class ActionKind {
   evict,               // posix_fadvise(DONTNEED) on part of a file: partial memory pressure
   kill,                // signal the running `run` action of another fault
   corrupt,             // write bytes over part of a file, in place (a damaged sidecar)
+  io_error,            // make a scratch filesystem's disk fail every I/O (device-mapper `error`)
 };
 
 std::string_view to_string(ActionKind k);
@@ -98,7 +99,8 @@ struct Action {
   // kill: which fault's running `run` action, with which signal, when:
   // `after` its start, a random offset in [random_from, random_to] drawn
   // from `seed` (none given: one is drawn and recorded), or at its
-  // `at_write`-th write system call.
+  // `at_write`-th write system call. io_error: the same moment, if
+  // `target_fault` is given; else when the action runs.
   std::string target_fault;
   int signal = 9;
   std::optional<std::chrono::milliseconds> after;
@@ -108,6 +110,7 @@ struct Action {
   std::chrono::milliseconds wait{30000};      // kill: how long the target may take to start
   unsigned long long offset = 0;              // corrupt: where the bytes go
   std::string text;                           // corrupt: the bytes written there
+  WorkPath scratch;                           // io_error: a scratch filesystem with io_errors
 };
 
 // The signal names a kill action accepts ("SIGKILL" -> 9); nullopt for others.
@@ -161,6 +164,13 @@ struct ScratchSpec {
   // replayed to every flush (and a sample of points between) and the
   // `installed` invariants are checked there: a power cut at each point.
   bool power_cut = false;
+  // The filesystem's disk is a device-mapper target (linear over the
+  // image's loop device), so that an `io_error` action can make it fail
+  // every I/O. After the faults the disk is healed and the filesystem
+  // checked (e2fsck -fy) and mounted again, as a reboot would, before the
+  // files are judged. Needs device-mapper (dm-mod): the vm backend's guest
+  // has it.
+  bool io_errors = false;
 };
 
 // How big the run is under the vm backend ("vm" in the file), where an

@@ -114,6 +114,11 @@ void read_scratch(ScenarioParse& p) {
           if (sc.power_cut && other.power_cut)
             pc->fail(fmt::format("scratch {} has a power cut already; at most one scratch filesystem may", other.path));
       }
+      if (auto io = n.optional("io_errors")) {
+        sc.io_errors = io->boolean();
+        if (sc.io_errors && sc.power_cut)
+          io->fail("a scratch filesystem with a power cut is a VM disk of its own; give io_errors to another one");
+      }
       for (const auto& other : s.scratch)
         if (lies_inside(sc.path, other.path) || lies_inside(other.path, sc.path))
           n.at_key("path").fail(fmt::format("scratch {} overlaps scratch {}", sc.path, other.path));

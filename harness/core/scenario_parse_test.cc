@@ -1,6 +1,7 @@
 #include "core/scenario_parse.h"
 
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -91,6 +92,39 @@ TEST(ScenarioParse, AKillNamesAnotherFaultThatRunsACommand) {
     {"name": "stop", "schedule": {"kind": "once"}, "actions": [{"action": "kill", "fault": "install"}]}]})");
   EXPECT_EQ(message_of([&] { read_faults(norun.p); }),
             "$.faults[1].actions[0].fault: fault \"install\" has no run action to signal");
+}
+
+TEST(ScenarioParse, AnIoErrorFailsAScratchMadeForItDuringAFault) {
+  Sections setup(R"({"setup": [{"action": "io_error", "scratch": "data"}]})");
+  EXPECT_EQ(message_of([&] { read_setup(setup.p); }),
+            "$.setup[0].action: an io_error is a fault; setup actions run on a sound disk: put it in a fault");
+  auto faults = [](const char* scratch_flags, const char* fault) {
+    return fmt::format(R"({{"scratch": [{{"path": "data", "size_mib": 8{}}}], "faults": [
+      {{"name": "install", "schedule": {{"kind": "once"}}, "actions": [{{"action": "run", "argv": ["/bin/true"]}}]}},
+      {{"name": "disk", "schedule": {{"kind": "once"}}, "actions": [{}]}}]}})",
+                       scratch_flags, fault);
+  };
+  Sections plain(faults("", R"({"action": "io_error", "scratch": "data"})"));
+  read_scratch(plain.p);
+  EXPECT_EQ(message_of([&] { read_faults(plain.p); }),
+            "$.faults[1].actions[0].scratch: scratch data has no \"io_errors\": true (its disk must be a device-mapper "
+            "target to fail)");
+  Sections elsewhere(faults(R"(, "io_errors": true)", R"({"action": "io_error", "scratch": "dat"})"));
+  read_scratch(elsewhere.p);
+  EXPECT_EQ(message_of([&] { read_faults(elsewhere.p); }),
+            "$.faults[1].actions[0].scratch: no scratch filesystem is at \"dat\"");
+  Sections self(faults(R"(, "io_errors": true)", R"({"action": "io_error", "scratch": "data", "fault": "disk"})"));
+  read_scratch(self.p);
+  EXPECT_EQ(message_of([&] { read_faults(self.p); }),
+            "$.faults[1].actions[0].fault: an io_error cannot wait for its own fault's action");
+  Sections ok(faults(R"(, "io_errors": true)", R"({"action": "io_error", "scratch": "data", "fault": "install"})"));
+  read_scratch(ok.p);
+  read_faults(ok.p);
+  EXPECT_TRUE(ok.s.scratch.at(0).io_errors);
+  Sections both(R"({"scratch": [{"path": "data", "size_mib": 8, "power_cut": true, "io_errors": true}]})");
+  EXPECT_EQ(message_of([&] { read_scratch(both.p); }),
+            "$.scratch[0].io_errors: a scratch filesystem with a power cut is a VM disk of its own; give io_errors to "
+            "another one");
 }
 
 TEST(ScenarioParse, AWorkloadIsBoundedAndFitsTheTimeout) {

@@ -148,60 +148,102 @@ std::string corrupt(const Action& a, FaultContext& ctx) {
   return fmt::format("wrote {} bytes (\"{}\") over {} at offset {}", n, a.text, a.path, a.offset);
 }
 
-// Waits for the target fault's command, then signals it at the planned
-// moment. The result says when it struck: the crash point.
-std::string kill_target(const Action& a, FaultContext& ctx, FaultEvent& ev) {
-  if (!ctx.running) throw ActionFailed{ENOSYS, "kill: no running commands are tracked here"};
+// Where a kill or a timed io_error struck the target fault's command.
+struct Strike {
+  RunningCommand target;
+  WriteCounter writes;              // the command's write system calls
+  std::chrono::milliseconds at{0};  // after the command started
+  uint64_t seed = 0;
+  nlohmann::json result;  // target, seed, window: the event's result
+};
+
+// Waits for the target fault's command, then until the planned moment
+// (a time after its start, or its N-th write). nullopt when the command
+// ended first: the event then says so ("missed").
+std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEvent& ev) {
+  const char* what = to_string(a.kind).data();
+  if (!ctx.running) throw ActionFailed{ENOSYS, fmt::format("{}: no running commands are tracked here", what)};
   auto found = ctx.running->wait_for(a.target_fault, a.wait, ctx.stop);
   if (found.empty())
     throw ActionFailed{ESRCH, fmt::format("fault \"{}\" had no command running within {} ms", a.target_fault,
                                           a.wait.count())};
-  const RunningCommand target = found.front();
-  const uint64_t seed = kill_seed(a, std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
-  const auto delay = kill_delay(a, seed);
-  ProcProcessIo io;
-  WriteCounter writes(io, target.pid);
+  static const ProcProcessIo io;
+  Strike s{found.front(), WriteCounter(io, found.front().pid), {}, 0, {}};
+  const RunningCommand& target = s.target;
+  s.seed = kill_seed(a, std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
+  const auto delay = kill_delay(a, s.seed);
   auto stopped = [&] { return (ctx.stop && *ctx.stop) || interrupted(); };
   auto gone = [&] { return !ctx.running->running(a.target_fault, target.pid); };
-  nlohmann::json result{{"target_fault", a.target_fault}, {"target_pid", target.pid}, {"signal", signal_name(a.signal)}};
+  s.result = {{"target_fault", a.target_fault}, {"target_pid", target.pid}};
+  if (a.kind == ActionKind::kill) s.result["signal"] = signal_name(a.signal);
   if (a.random_window) {
-    result["seed"] = seed;
-    result["window_ms"] = {a.random_window->first.count(), a.random_window->second.count()};
+    s.result["seed"] = s.seed;
+    s.result["window_ms"] = {a.random_window->first.count(), a.random_window->second.count()};
   }
   for (;;) {
-    if (stopped()) throw ActionFailed{ECANCELED, "the run stopped before the kill"};
-    uint64_t n = writes.sample();
+    if (stopped()) throw ActionFailed{ECANCELED, fmt::format("the run stopped before the {}", what)};
+    uint64_t n = s.writes.sample();
     bool due = a.at_write ? n >= *a.at_write : MonoClock::now() >= target.started + delay;
     if (due) break;
     if (gone()) {
-      result["writes"] = n;
-      ev.result = result;
+      s.result["writes"] = n;
+      ev.result = s.result;
       ev.outcome = "missed";
       ev.ok = false;
-      return fmt::format("fault \"{}\"'s command (pid {}) ended before the kill was due ({} writes seen{})",
-                         a.target_fault, target.pid, n,
-                         a.at_write ? fmt::format(", waiting for write {}", *a.at_write)
-                                    : fmt::format(", due at {} ms", delay.count()));
+      ev.detail = fmt::format("fault \"{}\"'s command (pid {}) ended before the {} was due ({} writes seen{})",
+                              a.target_fault, target.pid, what, n,
+                              a.at_write ? fmt::format(", waiting for write {}", *a.at_write)
+                                         : fmt::format(", due at {} ms", delay.count()));
+      return std::nullopt;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
-  auto at = std::chrono::duration_cast<std::chrono::milliseconds>(MonoClock::now() - target.started);
+  s.at = std::chrono::duration_cast<std::chrono::milliseconds>(MonoClock::now() - target.started);
+  s.result["offset_ms"] = s.at.count();
+  return s;
+}
+
+// " 120 ms after it started, after 16 write system calls (random in ...)"
+std::string strike_text(const Action& a, const Strike& s, uint64_t writes) {
+  return fmt::format("{} ms after it started, after {} write system call{}{}", s.at.count(), writes, writes == 1 ? "" : "s",
+                     a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
+                                                   a.random_window->second.count(), s.seed)
+                                     : std::string());
+}
+
+// Waits for the target fault's command, then signals it at the planned
+// moment. The result says when it struck: the crash point.
+std::string kill_target(const Action& a, FaultContext& ctx, FaultEvent& ev) {
+  std::optional<Strike> s = await_strike(a, ctx, ev);
+  if (!s) return ev.detail;
+  const RunningCommand& target = s->target;
   std::vector<pid_t> hit = ctx.running->signal(a.target_fault, a.signal);
-  uint64_t n = writes.total();
-  result["offset_ms"] = at.count();
-  result["writes"] = n;
-  result["pids"] = hit;
-  ev.result = result;
+  uint64_t n = s->writes.total();
+  s->result["writes"] = n;
+  s->result["pids"] = hit;
+  ev.result = s->result;
   if (hit.empty()) {
     ev.outcome = "missed";
     ev.ok = false;
     return fmt::format("fault \"{}\"'s command (pid {}) ended just before the kill", a.target_fault, target.pid);
   }
-  return fmt::format("{} to fault \"{}\"'s command (pid {}) {} ms after it started, after {} write system call{}{}",
-                     signal_name(a.signal), a.target_fault, target.pid, at.count(), n, n == 1 ? "" : "s",
-                     a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
-                                                   a.random_window->second.count(), seed)
-                                     : std::string());
+  return fmt::format("{} to fault \"{}\"'s command (pid {}) {}", signal_name(a.signal), a.target_fault, target.pid,
+                     strike_text(a, *s, n));
+}
+
+// Fails every I/O of a scratch filesystem's disk: at once, or at the
+// planned moment of another fault's command (as a kill would strike).
+std::string io_error(const Action& a, FaultContext& ctx, FaultEvent& ev) {
+  if (!ctx.disks) throw ActionFailed{ENOSYS, "io_error: no scratch disks can fail here"};
+  if (a.target_fault.empty()) return ctx.disks->fail_disk(a.scratch);
+  std::optional<Strike> s = await_strike(a, ctx, ev);
+  if (!s) return ev.detail;
+  std::string done = ctx.disks->fail_disk(a.scratch);
+  uint64_t n = s->writes.total();
+  s->result["writes"] = n;
+  ev.result = s->result;
+  return fmt::format("{}, while fault \"{}\"'s command (pid {}) ran: {}", done, a.target_fault, s->target.pid,
+                     strike_text(a, *s, n));
 }
 
 // A `run`: every instance started before any is waited for, so that
@@ -287,6 +329,7 @@ std::vector<FaultEvent> perform(const Action& a, FaultContext& ctx) {
         return run_commands(a, ctx, ev, serial);
       case ActionKind::kill: ev.detail = kill_target(a, ctx, ev); break;
       case ActionKind::corrupt: ev.detail = corrupt(a, ctx); break;
+      case ActionKind::io_error: ev.detail = io_error(a, ctx, ev); break;
     }
     if (ev.outcome.empty()) ev.outcome = "ok";
   } catch (const ActionFailed& f) {

@@ -17,6 +17,18 @@
 
 namespace harness {
 
+// What an io_error action strikes: the disks of the scratch filesystems
+// made with io_errors (ScratchFilesystems). A seam, so that the action's
+// timing can be tested without device-mapper.
+class DiskFaults {
+ public:
+  virtual ~DiskFaults() = default;
+  // Every I/O to the disk of the scratch filesystem at `scratch` fails
+  // from now on. Returns what was done ("/dev/dm-0 (harness-12-1): ...");
+  // throws Error when it could not be.
+  virtual std::string fail_disk(const std::string& scratch) = 0;
+};
+
 struct FaultContext {
   const RunDir& run;
   const RunClock& clock;
@@ -30,6 +42,8 @@ struct FaultContext {
   // running: a `run` registers its commands there, a `kill` finds them.
   std::string fault;
   RunningActions* running = nullptr;
+  // The scratch disks an io_error can fail (none outside the faults).
+  DiskFaults* disks = nullptr;
 };
 
 // Does one action: one event, or one per command of a `run` with several

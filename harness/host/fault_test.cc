@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "base/error.h"
 #include "testing/test_support.h"
 
 namespace harness {
@@ -123,6 +125,103 @@ TEST(Fault, ASleepTakesItsTimeAndEndsOk) {
   FaultEvent ev = f.one(s);
   EXPECT_TRUE(ev.ok);
   EXPECT_GE(ev.t_end_ms, ev.t_start_ms);
+}
+
+// The disks an io_error strikes, without device-mapper: which scratch
+// was failed, and when (its writes so far are in the event).
+class FakeDisks : public DiskFaults {
+ public:
+  std::string fail_disk(const std::string& scratch) override {
+    failed.push_back(scratch);
+    if (scratch == "broken") throw RuntimeError("no such disk");
+    return "failed " + scratch;
+  }
+  std::vector<std::string> failed;
+};
+
+Action io_error_on(const std::string& scratch) {
+  Action a;
+  a.kind = ActionKind::io_error;
+  a.scratch = scratch;
+  return a;
+}
+
+TEST(Fault, AnIoErrorWithoutATargetFailsTheDiskAtOnce) {
+  FaultFixture f;
+  FakeDisks disks;
+  f.ctx.disks = &disks;
+  FaultEvent ev = f.one(io_error_on("data"));
+  EXPECT_TRUE(ev.ok) << ev.detail;
+  EXPECT_EQ(ev.action, "io_error");
+  EXPECT_EQ(ev.detail, "failed data");
+  EXPECT_EQ(disks.failed, std::vector<std::string>{"data"});
+}
+
+TEST(Fault, AnIoErrorThatCannotFailTheDiskIsAnOutcome) {
+  FaultFixture f;
+  FaultEvent none = f.one(io_error_on("data"));  // no disks here
+  EXPECT_FALSE(none.ok);
+  EXPECT_EQ(none.outcome, "ENOSYS") << none.detail;
+  FakeDisks disks;
+  f.ctx.disks = &disks;
+  FaultEvent broken = f.one(io_error_on("broken"));
+  EXPECT_FALSE(broken.ok);
+  EXPECT_EQ(broken.outcome, "error");
+  EXPECT_NE(broken.detail.find("no such disk"), std::string::npos) << broken.detail;
+}
+
+// A command that makes one write system call every 20 ms for about 2 s,
+// run as fault "install"'s action in a thread, as the host backend does.
+struct Installer {
+  FaultFixture& f;
+  RunningActions running;
+  std::thread thread;
+  std::vector<FaultEvent> events;
+  Installer(FaultFixture& fx, const std::string& script) : f(fx) {
+    f.ctx.running = &running;
+    thread = std::thread([this, script] {
+      FaultContext ctx{f.dir, f.clock, {}, nullptr, "install", &running};
+      Action run;
+      run.kind = ActionKind::run;
+      run.argv = {"/bin/sh", "-c", script};
+      events = perform(run, ctx);
+    });
+  }
+  ~Installer() { thread.join(); }
+};
+
+TEST(Fault, AnIoErrorTimedByACommandStrikesAtItsNthWrite) {
+  FaultFixture f;
+  FakeDisks disks;
+  f.ctx.disks = &disks;
+  Installer inst(f, "i=0; while [ $i -lt 40 ]; do echo x >/dev/null; i=$((i+1)); sleep 0.02; done");
+  Action a = io_error_on("data");
+  a.target_fault = "install";
+  a.at_write = 5;
+  a.wait = std::chrono::milliseconds(10000);
+  FaultEvent ev = f.one(a);
+  ASSERT_TRUE(ev.ok) << ev.outcome << ": " << ev.detail;
+  EXPECT_EQ(disks.failed, std::vector<std::string>{"data"});
+  EXPECT_GE(ev.result.value("writes", 0), 5) << ev.result.dump();
+  EXPECT_EQ(ev.result.value("target_fault", ""), "install");
+  EXPECT_FALSE(ev.result.contains("signal")) << "an io_error signals nothing";
+  EXPECT_NE(ev.detail.find("while fault \"install\"'s command"), std::string::npos) << ev.detail;
+}
+
+TEST(Fault, AnIoErrorDueAfterItsCommandEndedIsMissedAndFailsNothing) {
+  FaultFixture f;
+  FakeDisks disks;
+  f.ctx.disks = &disks;
+  Installer inst(f, "sleep 0.3; echo x >/dev/null");
+  Action a = io_error_on("data");
+  a.target_fault = "install";
+  a.at_write = 1000000;
+  a.wait = std::chrono::milliseconds(10000);
+  FaultEvent ev = f.one(a);
+  EXPECT_FALSE(ev.ok);
+  EXPECT_EQ(ev.outcome, "missed") << ev.detail;
+  EXPECT_TRUE(disks.failed.empty());
+  EXPECT_NE(ev.detail.find("ended before the io_error was due"), std::string::npos) << ev.detail;
 }
 
 }  // namespace

@@ -51,6 +51,8 @@ void HostBackend::preflight(const Scenario& s) const {
   if (drops) check_drop_caches_writable();
   for (const auto& img : s.images) need_mkfs(img.fs);
   for (const auto& sc : s.scratch) need_mkfs(sc.fs);
+  for (const auto& sc : s.scratch)
+    if (sc.io_errors) need_device_mapper(fmt::format("scratch {} has io_errors", sc.path));
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut && !scratch_devices_.count(i))
       throw Error(ErrorKind::invalid_scenario, fmt::format("scratch {}: \"power_cut\" needs the vm backend (--backend vm): qemu's blklogwrites "
@@ -208,7 +210,6 @@ class HostRun {
     workload_done = true;
     for (auto& t : fault_threads) t.join();
     push_execs(execs);
-    record_files(kMomentAfterFaults);
     teardown(true);
   }
 
@@ -238,6 +239,12 @@ class HostRun {
     mounts_.clear();
     // Writes from here on are not writes while mounted.
     evidence_->unwatch_all();
+    if (faults_ran) {
+      // A disk that failed under an io_error is rebooted first: the files
+      // are judged as the machine would find them after it.
+      for (FaultEvent& ev : scratch_.recover_failed_disks(dir_, clock_)) push_fault(std::move(ev));
+      record_files(kMomentAfterFaults);
+    }
     // The operator's next install, once nothing is mounted: does it converge?
     if (faults_ran && !s_.finally.empty() && !stop_ && !interrupted()) {
       phase("finally");
@@ -389,7 +396,7 @@ class HostRun {
   bool stopping(const std::atomic<bool>& done) const { return done || stop_ || interrupted(); }
 
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_};
+    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_, &scratch_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);

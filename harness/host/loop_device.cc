@@ -5,7 +5,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+
+#include "base/error.h"
 
 #include "base/scoped_fd.h"
 
@@ -50,6 +57,35 @@ void LoopDevice::detach() {
     if (fd.is_open()) ioctl(fd.get(), LOOP_CLR_FD, 0);
   }
   status_.reset();
+}
+
+AttachedLoop attach_loop(int backing) {
+  struct stat bst {};
+  if (fstat(backing, &bst) != 0) throw SystemError(fmt::format("fstat of the file to attach: {}", std::strerror(errno)), errno);
+  ScopedFd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  if (!control.is_open())
+    throw EnvironmentError(fmt::format("/dev/loop-control: {} (modprobe loop)", std::strerror(errno)));
+  // Another process may take the free device first: ask again.
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    int n = ioctl(control.get(), LOOP_CTL_GET_FREE);
+    if (n < 0) throw EnvironmentError(fmt::format("no free loop device: {} (free one with `harness gc`)", std::strerror(errno)));
+    std::string device = fmt::format("/dev/loop{}", n);
+    ScopedFd fd(::open(device.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd.is_open()) throw SystemError(fmt::format("{}: {}", device, std::strerror(errno)), errno);
+    loop_config cfg{};
+    cfg.fd = static_cast<__u32>(backing);
+    cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    if (ioctl(fd.get(), LOOP_CONFIGURE, &cfg) != 0) {
+      if (errno == EBUSY) continue;
+      throw SystemError(fmt::format("{}: LOOP_CONFIGURE: {}", device, std::strerror(errno)), errno);
+    }
+    auto st = loop_status(device);
+    struct stat dst {};
+    if (!st || st->backing_dev != bst.st_dev || st->backing_inode != bst.st_ino || fstat(fd.get(), &dst) != 0)
+      throw RuntimeError(fmt::format("{}: attached, but does not hold the file given", device));
+    return AttachedLoop{LoopDevice(*st), std::move(fd), dst.st_rdev};
+  }
+  throw EnvironmentError("no loop device stayed free long enough to attach one (others are taking them)");
 }
 
 }  // namespace harness

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "base/scoped_fd.h"
+
 namespace harness {
 
 struct LoopStatus {
@@ -42,5 +44,17 @@ class LoopDevice {
  private:
   std::optional<LoopStatus> status_;
 };
+
+// A loop device attached by us (not by a mount) to the open file
+// `backing`, read-write, with autoclear: the kernel frees it at its last
+// close. `fd` holds it open until the caller has handed it on (to a
+// device-mapper table); `rdev` is its device number.
+struct AttachedLoop {
+  LoopDevice device;
+  ScopedFd fd;
+  dev_t rdev = 0;
+};
+// Throws EnvironmentError when no loop device is free, SystemError else.
+AttachedLoop attach_loop(int backing);
 
 }  // namespace harness

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/child.h"
+#include "host/device_mapper.h"
 
 namespace harness {
 
@@ -22,6 +23,14 @@ void need_loop_control(const std::string& what, const std::string& alternative) 
   if (access("/dev/loop-control", R_OK | W_OK) == 0) return;
   throw EnvironmentError(errno_message(fmt::format("/dev/loop-control is not usable ({})", what), errno) +
                          fmt::format("; load the loop module (modprobe loop), run as root, or {}", alternative));
+}
+
+void need_device_mapper(const std::string& what) {
+  if (auto why = device_mapper_missing()) throw EnvironmentError(fmt::format("{}: {}", what, *why));
+  if (!find_program("e2fsck"))
+    throw EnvironmentError(fmt::format("{}: e2fsck not found (the failed disk is checked after the faults): "
+                                       "apt-get install -y e2fsprogs",
+                                       what));
 }
 
 }  // namespace harness

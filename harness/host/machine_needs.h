@@ -17,4 +17,9 @@ std::filesystem::path need_mkfs(const std::string& fs, const std::string& what =
 // `what` says what needs them, `alternative` what else the user can do.
 void need_loop_control(const std::string& what, const std::string& alternative);
 
+// device-mapper in this kernel, and e2fsck (a failed disk is checked
+// before it is judged); throws when either is missing. `what` says what
+// needs them.
+void need_device_mapper(const std::string& what);
+
 }  // namespace harness

@@ -2,6 +2,7 @@
 
 #include <libmount/libmount.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -78,10 +79,13 @@ Mount::Mount(Mount&& o) noexcept
       loop_(std::move(o.loop_)),
       mounted_(std::exchange(o.mounted_, false)) {}
 
-Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesystem::path& target,
-                        const std::string& options, const std::string& fstype) {
+namespace {
+
+// mount(2) through libmount, always nodev,nosuid; what mountinfo says of it.
+MountInfo mount_nodev_nosuid(const std::filesystem::path& source, const std::filesystem::path& target,
+                             const std::string& options, const std::string& fstype, const char* how) {
   Context cxt = new_context();
-  mnt_context_set_source(cxt.get(), image.c_str());
+  mnt_context_set_source(cxt.get(), source.c_str());
   mnt_context_set_target(cxt.get(), target.c_str());
   mnt_context_set_fstype(cxt.get(), fstype.c_str());
   // Whatever the scenario asks: an image may be crafted, and a device node
@@ -91,7 +95,7 @@ Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesyste
   if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
     int syserr = mnt_context_get_syscall_errno(cxt.get());
     std::string why = context_error(cxt.get(), rc);
-    std::string msg = fmt::format("{}: cannot loop-mount at {}: {}", image.string(), target.string(), why);
+    std::string msg = fmt::format("{}: cannot {} at {}: {}", source.string(), how, target.string(), why);
     if (syserr == EPERM || syserr == EACCES)
       throw EnvironmentError(msg + "; run the harness as root");
     if (why.find("loop") != std::string::npos)
@@ -99,7 +103,23 @@ Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesyste
                                    "(modprobe loop, or free one with `harness gc`)");
     throw RuntimeError(msg);
   }
-  MountInfo info = mount_info(target);
+  return mount_info(target);
+}
+
+// The kernel's word, not libmount's: refuse a mount that ignored them.
+void check_nodev_nosuid(const std::filesystem::path& source, const std::filesystem::path& target, const MountInfo& info) {
+  struct statvfs vfs {};
+  if (statvfs(target.c_str(), &vfs) != 0 || !(vfs.f_flag & ST_NODEV) || !(vfs.f_flag & ST_NOSUID))
+    throw RuntimeError(fmt::format("{}: mounted at {} without nodev,nosuid (the kernel reports \"{}\"); "
+                                   "refusing it",
+                                   source.string(), target.string(), info.vfs_options));
+}
+
+}  // namespace
+
+Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesystem::path& target,
+                        const std::string& options, const std::string& fstype) {
+  MountInfo info = mount_nodev_nosuid(image, target, options, fstype, "loop-mount");
   auto st = loop_status(info.source);
   if (!st) {
     umount2(target.c_str(), MNT_DETACH);
@@ -107,12 +127,22 @@ Mount Mount::loop_mount(const std::filesystem::path& image, const std::filesyste
                                    image.string(), target.string(), info.source));
   }
   Mount m(image, target, LoopDevice(*st), info.vfs_options);
-  // The kernel's word, not libmount's: refuse a mount that ignored them.
-  struct statvfs vfs {};
-  if (statvfs(target.c_str(), &vfs) != 0 || !(vfs.f_flag & ST_NODEV) || !(vfs.f_flag & ST_NOSUID))
-    throw RuntimeError(fmt::format("{}: mounted at {} without nodev,nosuid (the kernel reports \"{}\"); "
-                                   "refusing it",
-                                   image.string(), target.string(), info.vfs_options));
+  check_nodev_nosuid(image, target, info);
+  return m;
+}
+
+Mount Mount::device_mount(const std::filesystem::path& device, const std::filesystem::path& target,
+                          const std::string& options, const std::string& fstype) {
+  struct stat want {};
+  if (::stat(device.c_str(), &want) != 0 || !S_ISBLK(want.st_mode))
+    throw RuntimeError(fmt::format("{}: not a block device", device.string()));
+  MountInfo info = mount_nodev_nosuid(device, target, options, fstype, "mount");
+  Mount m(device, target, LoopDevice(), info.vfs_options);
+  struct stat got {};
+  if (::stat(target.c_str(), &got) != 0 || got.st_dev != want.st_rdev)
+    throw RuntimeError(fmt::format("{}: mounted at {}, but the filesystem there is on another device", device.string(),
+                                   target.string()));
+  check_nodev_nosuid(device, target, info);
   return m;
 }
 

@@ -20,6 +20,11 @@ class Mount {
   // RuntimeError (e.g. a corrupt image) with the image, target and reason.
   static Mount loop_mount(const std::filesystem::path& image, const std::filesystem::path& target,
                           const std::string& options, const std::string& fstype);
+  // A block device of ours (a device-mapper device over a scratch
+  // filesystem's loop device) mounted as it is, with no loop device of
+  // its own; checked to be that very device. loop() holds nothing.
+  static Mount device_mount(const std::filesystem::path& device, const std::filesystem::path& target,
+                            const std::string& options, const std::string& fstype);
   Mount(Mount&& o) noexcept;
   Mount& operator=(Mount&&) = delete;
   Mount(const Mount&) = delete;

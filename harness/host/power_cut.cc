@@ -1,19 +1,18 @@
 #include "host/power_cut.h"
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 
-#include "base/child.h"
 #include "base/error.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "core/log_writes.h"
 #include "host/file_state.h"
+#include "host/fsck.h"
 #include "host/mount.h"
 
 namespace harness {
@@ -43,28 +42,11 @@ FileState read_state(int root, const std::string& scratch, const std::string& pa
   return f;
 }
 
-// e2fsck -fy: replays the journal and repairs, as the next boot would.
-// 0 clean, 1/2 repaired, 4 and above: errors left.
-int fsck(const fs::path& image) {
-  auto prog = find_program("e2fsck");
-  if (!prog) throw EnvironmentError("e2fsck not found (the power-cut check runs it): apt-get install -y e2fsprogs");
-  ChildOptions o;
-  o.stdout_file = image.string() + ".fsck.out";
-  o.stderr_file = image.string() + ".fsck.err";
-  o.timeout = std::chrono::milliseconds(60000);
-  auto r = run_child({prog->string(), "-f", "-y", image.string()}, o);
-  std::error_code ec;
-  fs::remove(o.stdout_file, ec);
-  fs::remove(o.stderr_file, ec);
-  if (r.timed_out || !WIFEXITED(r.wait_status)) return 8;
-  return WEXITSTATUS(r.wait_status);
-}
-
 json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint& cp, const fs::path& image,
                  const fs::path& mnt) {
   json j = {{"entries", cp.entries}, {"why", cp.why}};
   lw.replay(in.base_image, image, cp.entries);
-  int fsck_rc = fsck(image);
+  int fsck_rc = e2fsck_repair(image);
   j["fsck"] = fsck_rc;
   json checks = json::array();
   // The versions only: the run's own record of the installed path and its

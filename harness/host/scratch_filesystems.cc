@@ -4,9 +4,14 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 
 #include "base/error.h"
+#include "host/fsck.h"
 
 namespace harness {
 
@@ -20,6 +25,7 @@ BuiltImage ScratchFilesystems::build(const ScratchSpec& sc, size_t index, const 
 }
 
 void ScratchFilesystems::mount(const ScratchSpec& sc, const BuiltImage& b, RunDir& dir) {
+  if (sc.io_errors) return mount_on_device_mapper(sc, b, dir);
   dir.make_dirs(sc.path);
   struct stat img_st {};
   {
@@ -42,6 +48,66 @@ void ScratchFilesystems::mount_device(const ScratchSpec& sc, const std::filesyst
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
 }
 
+void ScratchFilesystems::mount_on_device_mapper(const ScratchSpec& sc, const BuiltImage& b, RunDir& dir) {
+  dir.make_dirs(sc.path);
+  AttachedLoop loop;
+  {
+    ScopedFd img = dir.open_without_crossing_mounts(b.path, O_RDWR);
+    loop = attach_loop(img.get());
+  }
+  const auto& st = *loop.device.status();
+  dir.record_loop_device(st.device, st.backing_dev, st.backing_inode);
+  static std::atomic<unsigned> serial{0};
+  std::string name = fmt::format("harness-{}-{}", getpid(), ++serial);
+  DmDevice dm = DmDevice::linear(name, loop.rdev, b.size_bytes / 512);
+  dm_.push_back(DmScratch{sc, std::move(loop.device), std::move(loop.fd), std::move(dm), std::nullopt});
+  dm_.back().mount.emplace(Mount::device_mount(dm_.back().dm.node(), dir.absolute(sc.path), "rw", sc.fs));
+  roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
+}
+
+std::string ScratchFilesystems::fail_disk(const std::string& scratch) {
+  for (auto& d : dm_)
+    if (d.spec.path == scratch) {
+      if (!d.dm.failing()) d.dm.fail_all();
+      return fmt::format("every I/O to {} ({}, scratch {}) fails from now on", d.dm.node(), d.dm.name(), scratch);
+    }
+  throw RuntimeError(fmt::format("scratch {} is not on a device-mapper device (io_errors)", scratch));
+}
+
+std::vector<FaultEvent> ScratchFilesystems::recover_failed_disks(RunDir& dir, const RunClock& clock) {
+  std::vector<FaultEvent> out;
+  for (auto& d : dm_) {
+    if (!d.dm.failing()) continue;
+    FaultEvent ev;
+    ev.fault = "recovery";
+    ev.action = "fsck";
+    ev.label = fmt::format("reboot of scratch {}: heal the disk, e2fsck -fy, mount again", d.spec.path);
+    ev.t_start_ms = clock.now_ms();
+    try {
+      d.dm.heal();
+      // The directory fd keeps the filesystem busy.
+      roots_.erase(std::remove_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == d.spec.path; }),
+                   roots_.end());
+      d.mount->unmount();
+      d.mount.reset();
+      int rc = e2fsck_repair(d.dm.node());
+      d.mount.emplace(Mount::device_mount(d.dm.node(), dir.absolute(d.spec.path), "rw", d.spec.fs));
+      roots_.emplace_back(d.spec.path, dir.open(d.spec.path, O_DIRECTORY | O_PATH));
+      ev.ok = rc < 4;
+      ev.outcome = rc < 4 ? "ok" : fmt::format("exit {}", rc);
+      ev.detail = fmt::format("{} healed; e2fsck -fy: {}; mounted again at {}", d.dm.node(), fsck_outcome(rc), d.spec.path);
+      ev.result = {{"fsck", rc}, {"device", d.dm.node()}};
+    } catch (const std::exception& e) {
+      ev.ok = false;
+      ev.outcome = "error";
+      ev.detail = e.what();
+    }
+    ev.t_end_ms = clock.now_ms();
+    out.push_back(std::move(ev));
+  }
+  return out;
+}
+
 std::optional<ScopedFd> ScratchFilesystems::open_beneath(const std::string& image) const {
   for (const auto& [path, root] : roots_)
     if (auto rel = path_below(image, path)) return RunDir::open_on_filesystem_of(root.get(), *rel, O_RDONLY);
@@ -50,6 +116,9 @@ std::optional<ScopedFd> ScratchFilesystems::open_beneath(const std::string& imag
 
 void ScratchFilesystems::unmount() {
   roots_.clear();
+  for (auto it = dm_.rbegin(); it != dm_.rend(); ++it)
+    if (it->mount) it->mount->unmount();
+  dm_.clear();
   for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
   mounts_.clear();
 }

@@ -4,6 +4,11 @@
 // that fills up. It keeps a directory fd on each, so that an image a setup
 // step installs there can be opened beneath it without crossing a mount.
 // Unmounted last (an image mount may lie on one), in reverse order.
+//
+// A scratch with io_errors sits on a device-mapper device (linear over the
+// image's loop device) that an io_error action can make fail every I/O
+// (DiskFaults); after the faults, recover_failed_disks() heals it, checks
+// the filesystem and mounts it again, as a reboot would.
 #pragma once
 
 #include <filesystem>
@@ -14,13 +19,17 @@
 
 #include "base/scoped_fd.h"
 #include "base/run_dir.h"
+#include "core/event.h"
 #include "core/scenario.h"
+#include "host/device_mapper.h"
+#include "host/fault.h"
 #include "host/image.h"
+#include "host/loop_device.h"
 #include "host/mount.h"
 
 namespace harness {
 
-class ScratchFilesystems {
+class ScratchFilesystems : public DiskFaults {
  public:
   // Builds the `index`-th (0-based) scratch filesystem's image, empty.
   static BuiltImage build(const ScratchSpec& sc, size_t index, const RunDir& dir);
@@ -33,10 +42,31 @@ class ScratchFilesystems {
   // `image` opened read-only beneath the scratch filesystem it lies on,
   // without crossing a mount below that; nullopt if it lies on none.
   std::optional<ScopedFd> open_beneath(const std::string& image) const;
+  // DiskFaults: the scratch at `scratch` (made with io_errors) fails
+  // every I/O from now on.
+  std::string fail_disk(const std::string& scratch) override;
+  // For each disk that fail_disk() failed: heals it, unmounts the
+  // filesystem, runs e2fsck -fy and mounts it again. One event each
+  // (fault "recovery", action "fsck"); a failure is its outcome. Needs
+  // nothing else mounted on it.
+  std::vector<FaultEvent> recover_failed_disks(RunDir& dir, const RunClock& clock);
   // Closes the directory fds, then unmounts, last mounted first.
   void unmount();
 
  private:
+  // A scratch on a device-mapper device: torn down mount, then device,
+  // then loop device. Our own descriptor keeps the loop device attached
+  // while the `error` table (which holds no device) is loaded: without it
+  // autoclear would free it then, and the healed table would map nothing.
+  struct DmScratch {
+    ScratchSpec spec;
+    LoopDevice loop;
+    ScopedFd loop_fd;
+    DmDevice dm;
+    std::optional<Mount> mount;
+  };
+  void mount_on_device_mapper(const ScratchSpec& sc, const BuiltImage& image, RunDir& dir);
+  std::vector<DmScratch> dm_;
   std::vector<Mount> mounts_;
   // Declared after mounts_: closed before the unmount.
   std::vector<std::pair<std::string, ScopedFd>> roots_;

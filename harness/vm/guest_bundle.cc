@@ -54,6 +54,10 @@ std::vector<fs::path> scenario_host_files(const Plan& plan) {
     add(*mkfs);
   }
   if (!s.images.empty() && fs::exists("/etc/mke2fs.conf")) add("/etc/mke2fs.conf");
+  // A disk that failed (io_errors) is checked in the guest before it is judged.
+  for (const auto& sc : s.scratch)
+    if (sc.io_errors)
+      if (auto e2fsck = find_program("e2fsck")) add(*e2fsck);
   return out;
 }
 

@@ -39,6 +39,15 @@ namespace {
 // trusts it (kFastBootCmdline), so its CRNG is ready at boot and
 // mkfs.ext4's getrandom() never waits; the driver cost ~80 ms of boot.
 const std::vector<std::string> kGuestModules = {"virtio_mmio", "virtio_blk", "virtio_console", "loop"};
+
+// Those, and device-mapper when a scratch filesystem's disk is to fail
+// (io_errors): its `linear` and `error` targets are in dm-mod itself.
+std::vector<std::string> guest_modules(const Scenario& s) {
+  std::vector<std::string> m = kGuestModules;
+  if (std::any_of(s.scratch.begin(), s.scratch.end(), [](const ScratchSpec& sc) { return sc.io_errors; }))
+    m.push_back("dm_mod");
+  return m;
+}
 // Crash points sampled between the flushes of a power-cut log.
 constexpr unsigned kPowerCutBetween = 10;
 
@@ -101,12 +110,14 @@ void VmBackend::preflight(const Scenario& s) const {
     throw EnvironmentError("qemu-system-x86_64 not found: install qemu-system-x86 (apt-get install -y "
                            "qemu-system-x86), or use --backend host");
   GuestKernel k = find_guest_kernel(opts_.kernel);
-  ModuleIndex::load(k.modules_dir).load_order(kGuestModules);
+  ModuleIndex::load(k.modules_dir).load_order(guest_modules(s));
   if (!find_static_busybox())
     throw EnvironmentError("no static busybox for the guest's /init: apt-get install -y busybox-static");
   need_mkfs("ext4", "the VM scratch disk");
   for (const auto& img : s.images) need_mkfs(img.fs);
   for (const auto& sc : s.scratch) {
+    if (sc.io_errors && !find_program("e2fsck"))
+      throw EnvironmentError("e2fsck not found (the guest checks a disk after its I/O errors): apt-get install -y e2fsprogs");
     if (!sc.power_cut) continue;
     if (!find_program("e2fsck"))
       throw EnvironmentError("e2fsck not found (a power cut is checked with it on the host): apt-get install -y e2fsprogs");
@@ -150,7 +161,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     spec.harness_copy = stripped_agent(spec.harness_exe, cache);
     spec.busybox = *busybox;
     spec.busybox_applets = busybox_applets(*busybox);
-    spec.modules = ModuleIndex::load(kernel.modules_dir).load_order(kGuestModules);
+    spec.modules = ModuleIndex::load(kernel.modules_dir).load_order(guest_modules(s));
 
     bool hit = false;
     fs::path initrd = ensure_initramfs(build_guest_initramfs(spec, plan), cache, hit);

@@ -1,0 +1,29 @@
+#include "host/fsck.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include "base/child.h"
+#include "base/error.h"
+
+namespace harness {
+
+namespace fs = std::filesystem;
+
+int e2fsck_repair(const fs::path& target) {
+  auto prog = find_program("e2fsck");
+  if (!prog) throw EnvironmentError("e2fsck not found (a disk is checked after a power cut or I/O errors): apt-get install -y e2fsprogs");
+  ChildOptions o;
+  o.timeout = std::chrono::milliseconds(60000);
+  auto r = run_child({prog->string(), "-f", "-y", target.string()}, o);
+  if (r.timed_out || !WIFEXITED(r.wait_status)) return 8;
+  return WEXITSTATUS(r.wait_status);
+}
+
+std::string fsck_outcome(int rc) {
+  if (rc == 0) return "clean";
+  if (rc < 4) return "repaired";
+  return fmt::format("errors left (exit {})", rc);
+}
+
+}  // namespace harness

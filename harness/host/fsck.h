@@ -1,0 +1,19 @@
+// e2fsck -fy on a filesystem image or an unmounted device: replays the
+// journal and repairs, as the next boot would. Used to judge the disk a
+// power cut or an I/O error left behind.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace harness {
+
+// e2fsck's exit code: 0 clean, 1/2 repaired, 4 and above errors left (8
+// when it did not finish within a minute). Its output is discarded (the
+// exit code says what it did). Throws EnvironmentError without e2fsck.
+int e2fsck_repair(const std::filesystem::path& target);
+
+// "clean", "repaired" or "errors left (exit 4)".
+std::string fsck_outcome(int rc);
+
+}  // namespace harness
