@@ -232,7 +232,8 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
     if ((ev.value("action", "") != "kill" && ev.value("action", "") != "io_error") || ev.value("outcome", "") != "ok") continue;
     const json& r = ev.value("result", json::object());
     if (!r.is_object()) continue;
-    cell.crash_points.push_back({{"run", cell.runs}, {"offset_ms", r.value("offset_ms", -1)}, {"writes", r.value("writes", 0)}});
+    cell.crash_points.push_back({{"run", cell.runs}, {"action", ev.value("action", "")},
+                                 {"offset_ms", r.value("offset_ms", -1)}, {"writes", r.value("writes", 0)}});
   }
 }
 

@@ -190,16 +190,21 @@ struct Installer {
   ~Installer() { thread.join(); }
 };
 
+// Fails scratch "data" at fault "install"'s Nth write.
+Action io_error_at_write(unsigned long n) {
+  Action a = io_error_on("data");
+  a.target_fault = "install";
+  a.at_write = n;
+  a.wait = std::chrono::milliseconds(10000);
+  return a;
+}
+
 TEST(Fault, AnIoErrorTimedByACommandStrikesAtItsNthWrite) {
   FaultFixture f;
   FakeDisks disks;
   f.ctx.disks = &disks;
   Installer inst(f, "i=0; while [ $i -lt 40 ]; do echo x >/dev/null; i=$((i+1)); sleep 0.02; done");
-  Action a = io_error_on("data");
-  a.target_fault = "install";
-  a.at_write = 5;
-  a.wait = std::chrono::milliseconds(10000);
-  FaultEvent ev = f.one(a);
+  FaultEvent ev = f.one(io_error_at_write(5));
   ASSERT_TRUE(ev.ok) << ev.outcome << ": " << ev.detail;
   EXPECT_EQ(disks.failed, std::vector<std::string>{"data"});
   EXPECT_GE(ev.result.value("writes", 0), 5) << ev.result.dump();
@@ -213,11 +218,7 @@ TEST(Fault, AnIoErrorDueAfterItsCommandEndedIsMissedAndFailsNothing) {
   FakeDisks disks;
   f.ctx.disks = &disks;
   Installer inst(f, "sleep 0.3; echo x >/dev/null");
-  Action a = io_error_on("data");
-  a.target_fault = "install";
-  a.at_write = 1000000;
-  a.wait = std::chrono::milliseconds(10000);
-  FaultEvent ev = f.one(a);
+  FaultEvent ev = f.one(io_error_at_write(1000000));
   EXPECT_FALSE(ev.ok);
   EXPECT_EQ(ev.outcome, "missed") << ev.detail;
   EXPECT_TRUE(disks.failed.empty());

@@ -63,17 +63,6 @@ void HostBackend::preflight(const Scenario& s) const {
 
 namespace {
 
-bool image_on_a_loop_device(const struct stat& img) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/sys/block", ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind("loop", 0) != 0) continue;
-    auto st = loop_status("/dev/" + name);
-    if (st && st->backing_dev == img.st_dev && st->backing_inode == img.st_ino) return true;
-  }
-  return false;
-}
-
 // One run's moving parts, torn down in reverse order by their destructors.
 class HostRun {
  public:
@@ -138,7 +127,7 @@ class HostRun {
         // libmount words a failed loop attach as whatever mount(2) said
         // next ("Operation not permitted"); if no loop device holds the
         // image, the machine had none to give.
-        if (!image_on_a_loop_device(img_st))
+        if (!file_on_a_loop_device(img_st.st_dev, img_st.st_ino))
           throw EnvironmentError(fmt::format("{}; no loop device could be attached to it: check that "
                                              "`losetup -f` finds a free loop device (modprobe loop, or "
                                              "free one with `harness gc`)",

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "base/error.h"
@@ -35,6 +36,17 @@ std::optional<LoopStatus> loop_status(const std::string& device) {
   if (!sys || !std::getline(sys, s.backing_file))
     s.backing_file = reinterpret_cast<const char*>(info.lo_file_name);
   return s;
+}
+
+bool file_on_a_loop_device(dev_t dev, ino_t inode) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/block", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("loop", 0) != 0) continue;
+    auto st = loop_status("/dev/" + name);
+    if (st && st->backing_dev == dev && st->backing_inode == inode) return true;
+  }
+  return false;
 }
 
 LoopDevice& LoopDevice::operator=(LoopDevice&& o) noexcept {

@@ -27,6 +27,9 @@ struct LoopStatus {
 // nullopt when the device is not attached (or does not exist).
 std::optional<LoopStatus> loop_status(const std::string& device);
 
+// Whether some loop device (any, ours or not) serves the file dev+inode.
+bool file_on_a_loop_device(dev_t dev, ino_t inode);
+
 class LoopDevice {
  public:
   LoopDevice() = default;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/interrupt.h"
 #include "base/run_dir.h"
 #include "base/scoped_fd.h"
 #include "core/log_writes.h"
@@ -119,7 +120,15 @@ json check_power_cut(const PowerCutInput& in) {
     out["log_sector_size"] = lw.sector_size();
     fs::create_directories(mnt);
     json points = json::array();
-    for (const auto& cp : crash_points(lw.entries(), in.between, in.seed)) points.push_back(check_point(in, lw, cp, image, mnt));
+    for (const auto& cp : crash_points(lw.entries(), in.between, in.seed)) {
+      // A Ctrl-C stops the replay between crash points: the run is
+      // interrupted, and what was not checked is not claimed.
+      if (interrupted()) {
+        out["error"] = fmt::format("interrupted after {} crash points", points.size());
+        break;
+      }
+      points.push_back(check_point(in, lw, cp, image, mnt));
+    }
     out["crash_points"] = points;
   } catch (const Error& e) {
     out["error"] = e.what();

@@ -135,7 +135,9 @@ std::string matrix_markdown(const json& m) {
       bool power_cut = n && cps[0].contains("entries");
       for (const auto& p : cps) broken += p.contains("held") && !p.value("held", true);
       if (power_cut) points = fmt::format(", {} crash point{}, {} broken", n, n == 1 ? "" : "s", broken);
-      else if (n) points = fmt::format(", {} kill{}", n, n == 1 ? "" : "s");
+      else if (n)
+        points = fmt::format(", {} {}{}", n, cps[0].value("action", "kill") == "io_error" ? "disk failure" : "kill",
+                             n == 1 ? "" : "s");
       std::string word = verdict_word(*c);
       out += word == "safe" ? fmt::format(" safe ({}/{}{}) |", count_or(*c, "passed"), count_or(*c, "runs"), points)
                             : fmt::format(" **{}** ({}/{} passed{}) |", word, count_or(*c, "passed"), count_or(*c, "runs"),

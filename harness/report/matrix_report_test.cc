@@ -61,5 +61,29 @@ TEST(MatrixReport, APowerCutCellCountsItsCrashPointsAndTheBrokenOnes) {
   EXPECT_NE(md.find("| regressed | **UNSAFE** (0/1 passed, 3 crash points, 1 broken) |"), std::string::npos) << md;
 }
 
+// Where a kill or a disk failure struck, from each run's events; a strike
+// that missed is not a crash point, and leaves the cell unjudged.
+TEST(MatrixReport, KillsAndDiskFailuresAreCountedByWhatStruck) {
+  auto struck = [](const char* action, const char* outcome) {
+    return json{{"verdict", "pass"},
+                {"expectations", json::array()},
+                {"events", {{{"type", "fault"}, {"action", action}, {"outcome", outcome},
+                             {"result", {{"offset_ms", 120}, {"writes", 16}}}}}}};
+  };
+  CellRuns disk{"hardened", "eio", "matrix--hardened--eio"};
+  add_cell_run(disk, struck("io_error", "ok"), "runs/a");
+  add_cell_run(disk, struck("io_error", "ok"), "runs/b");
+  CellRuns kill{"hardened", "kill-write", "matrix--hardened--kill-write"};
+  add_cell_run(kill, struck("kill", "ok"), "runs/c");
+  CellRuns missed{"legacy", "eio", "matrix--legacy--eio"};
+  add_cell_run(missed, struck("io_error", "missed"), "runs/d");
+  EXPECT_EQ(missed.state(), "inconclusive");
+  EXPECT_TRUE(missed.crash_points.empty());
+  std::string md = matrix_markdown(
+      build_matrix(meta({"hardened", "legacy"}, {"kill-write", "eio"}), {disk, kill, missed}));
+  EXPECT_NE(md.find("| hardened | safe (1/1, 1 kill) | safe (2/2, 2 disk failures) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("not exercised: the io_error did not strike"), std::string::npos) << md;
+}
+
 }  // namespace
 }  // namespace harness
