@@ -136,10 +136,15 @@ Mount Mount::device_mount(const std::filesystem::path& device, const std::filesy
   struct stat want {};
   if (::stat(device.c_str(), &want) != 0 || !S_ISBLK(want.st_mode))
     throw RuntimeError(fmt::format("{}: not a block device", device.string()));
+  // The mountpoint itself must be a directory, not a link to one elsewhere.
+  struct stat at {};
+  if (::lstat(target.c_str(), &at) != 0 || !S_ISDIR(at.st_mode))
+    throw RuntimeError(fmt::format("{}: not a directory (a link?); refusing to mount {} there", target.string(),
+                                   device.string()));
   MountInfo info = mount_nodev_nosuid(device, target, options, fstype, "mount");
   Mount m(device, target, LoopDevice(), info.vfs_options);
   struct stat got {};
-  if (::stat(target.c_str(), &got) != 0 || got.st_dev != want.st_rdev)
+  if (::lstat(target.c_str(), &got) != 0 || got.st_dev != want.st_rdev)
     throw RuntimeError(fmt::format("{}: mounted at {}, but the filesystem there is on another device", device.string(),
                                    target.string()));
   check_nodev_nosuid(device, target, info);
