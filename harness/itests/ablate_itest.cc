@@ -21,23 +21,10 @@ TEST(Ablate, TheIncidentNeedsItsTruncatingRewrite) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
   std::string scenario = source_path("scenarios/heroku-2017-truncation.json");
-  for (int shard = 0; shard < 2; ++shard) {
-    auto out = tmp.path() / ("shard" + std::to_string(shard));
-    auto res = run_harness({"ablate", scenario, "--backend", "host", "--repeat", "1", "--shard",
-                            std::to_string(shard) + "/2", "--out", out.string()},
-                           tmp.path());
-    ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
-    ASSERT_TRUE(fs::exists(out / "ablation.json"));
-    // Every variant is written, whichever shard ran it, and is a scenario.
-    auto v = run_harness({"validate", (out / "variants" / "redeploy-1-atomic-replace.json").string()}, tmp.path());
-    EXPECT_EQ(v.exit_code, 0) << v.err;
-    expect_nothing_left(out);
-  }
-  auto merged = run_harness({"merge", (tmp.path() / "shard0").string(), (tmp.path() / "shard1").string(), "--out",
-                             (tmp.path() / "merged").string()},
-                            tmp.path());
-  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
-  json a = json::parse(slurp(tmp.path() / "merged" / "ablation.json"));
+  // Every variant is written, whichever shard ran it, and is a scenario.
+  json a = run_two_shards_and_merge(tmp.path(), {"ablate", scenario, "--backend", "host", "--repeat", "1"},
+                                    "ablation.json", "variants/redeploy-1-atomic-replace.json");
+  ASSERT_FALSE(HasFailure());
   ASSERT_TRUE(a.contains("original")) << a.dump(1);
   EXPECT_EQ(a.at("original").at("crash_runs"), 1u) << "the incident must crash to be explained";
   for (const char* name : {"redeploy-1-overwrite-without-truncation", "redeploy-1-atomic-replace",

@@ -181,4 +181,29 @@ inline const nlohmann::json* matrix_cell(const nlohmann::json& m, const std::str
   return nullptr;
 }
 
+// Runs a command that derives its own runs (`matrix`, `ablate`) in two
+// shards, each into DIR/shardI: each must exit 0, write `summary`
+// (matrix.json), write the derived scenario `derived` (whichever shard ran
+// it) valid, and leave nothing mounted or attached. Then `harness merge`
+// joins them into DIR/merged; returns its `summary`, parsed.
+inline nlohmann::json run_two_shards_and_merge(const fs::path& dir, std::vector<std::string> args,
+                                               const std::string& summary, const std::string& derived) {
+  for (int shard = 0; shard < 2; ++shard) {
+    auto out = dir / ("shard" + std::to_string(shard));
+    std::vector<std::string> a = args;
+    for (const std::string& x : {std::string("--shard"), std::to_string(shard) + "/2", std::string("--out"), out.string()})
+      a.push_back(x);
+    auto res = run_harness(a, dir);
+    EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+    EXPECT_TRUE(fs::exists(out / summary)) << out;
+    auto v = run_harness({"validate", (out / derived).string()}, dir);
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    expect_nothing_left(out);
+  }
+  auto merged = run_harness({"merge", (dir / "shard0").string(), (dir / "shard1").string(), "--out", (dir / "merged").string()},
+                            dir);
+  EXPECT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+  return nlohmann::json::parse(slurp(dir / "merged" / summary));
+}
+
 }  // namespace harness::itest

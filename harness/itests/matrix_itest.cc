@@ -16,24 +16,12 @@ using nlohmann::json;
 TEST(Matrix, HardenedIsSafeWhereRegressedWritesInPlace) {
   HARNESS_REQUIRE_ROOT_AND_LOOP();
   TempDir tmp;
-  for (int shard = 0; shard < 2; ++shard) {
-    auto out = tmp.path() / ("shard" + std::to_string(shard));
-    auto res = run_harness({"matrix", "--backend", "host", "--installers", "hardened,regressed", "--faults",
-                            "kill-write,corrupt-sidecar", "--shard", std::to_string(shard) + "/2", "--out",
-                            out.string()},
-                           tmp.path());
-    ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
-    ASSERT_TRUE(fs::exists(out / "matrix.json"));
-    // Every cell is a scenario file, whichever shard ran it.
-    auto v = run_harness({"validate", (out / "cells" / "matrix--regressed--kill-write.json").string()}, tmp.path());
-    EXPECT_EQ(v.exit_code, 0) << v.err;
-    expect_nothing_left(out);
-  }
-  auto merged = run_harness({"merge", (tmp.path() / "shard0").string(), (tmp.path() / "shard1").string(), "--out",
-                             (tmp.path() / "merged").string()},
-                            tmp.path());
-  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
-  json m = json::parse(slurp(tmp.path() / "merged" / "matrix.json"));
+  // Every cell is a scenario file, whichever shard ran it.
+  json m = run_two_shards_and_merge(tmp.path(),
+                                    {"matrix", "--backend", "host", "--installers", "hardened,regressed", "--faults",
+                                     "kill-write,corrupt-sidecar"},
+                                    "matrix.json", "cells/matrix--regressed--kill-write.json");
+  ASSERT_FALSE(HasFailure());
   ASSERT_EQ(m.at("cells").size(), 4u) << m.dump(1);
   for (const char* fault : {"kill-write", "corrupt-sidecar"}) {
     const json* h = matrix_cell(m, "hardened", fault);
