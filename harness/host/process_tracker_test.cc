@@ -49,12 +49,13 @@ class Family {
     close(pid_pipe[1]);
     stdin_ = to[1];
     stdout_ = from[0];
-    if (read(pid_pipe[0], &grandchild_, sizeof grandchild_) != static_cast<ssize_t>(sizeof grandchild_))
-      throw std::runtime_error("no grandchild pid");
+    bool got_pid = read(pid_pipe[0], &grandchild_, sizeof grandchild_) == static_cast<ssize_t>(sizeof grandchild_);
     close(pid_pipe[0]);
     char c = 'x', back = 0;
-    if (write(stdin_, &c, 1) != 1 || read(stdout_, &back, 1) != 1 || back != 'x')
-      throw std::runtime_error("cat did not echo");
+    if (!got_pid || write(stdin_, &c, 1) != 1 || read(stdout_, &back, 1) != 1 || back != 'x') {
+      end();  // nothing left running, holding a pipe of whoever runs the test
+      throw std::runtime_error(got_pid ? "cat did not echo" : "no grandchild pid");
+    }
   }
   // Closing cat's stdin ends it; the child then exits; both are reaped.
   void end() {
