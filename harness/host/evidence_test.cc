@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <fstream>
+#include <set>
 
 #include "base/digest.h"
 #include "testing/test_support.h"
@@ -151,6 +153,38 @@ TEST_F(Evidence, FlushingMovesTheEvidenceOut) {
   EXPECT_TRUE(second.page_cache.empty());
   for (const auto& s : first.page_cache) EXPECT_EQ(s.at("path"), "data/app.img") << s;
   EXPECT_EQ(second.writes.watches.size(), 1u) << "the watches describe the run, every time";
+}
+
+
+TEST_F(Evidence, AWriterWhileWatchedIsNamedWithRoot) {
+  EvidenceRecorder ev(clock_);
+  ev.watch_image("data/app.img", image_, open_image());
+  {
+    RunRecord probe;
+    ev.flush_into(probe);
+    if (!probe.writes.unavailable.empty()) GTEST_SKIP() << "no write evidence here: " << probe.writes.unavailable;
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    int fd = ::open(image_.c_str(), O_WRONLY | O_CLOEXEC);
+    _exit(fd >= 0 && ::write(fd, "XY", 2) == 2 ? 0 : 1);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(child, &st, 0), child);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  ev.unwatch_all();  // reads every event queued up to now
+  EXPECT_EQ(ev.images_written(), (std::set<std::string>{"data/app.img"}));
+  ev.stop();
+  RunRecord rec;
+  ev.flush_into(rec);
+  ASSERT_EQ(rec.writes.writers.size(), 1u);
+  const Writer& w = rec.writes.writers[0];
+  EXPECT_EQ(w.process.pid, child);
+  EXPECT_EQ(w.process.ppid, getpid());
+  EXPECT_EQ(w.path, "data/app.img");
+  EXPECT_GE(w.modify_events, 1u);
+  EXPECT_FALSE(w.truncated) << "it wrote over the start, the size stayed";
+  EXPECT_TRUE(rec.writes.watches[0].modified_per_mtime());
 }
 
 }  // namespace
