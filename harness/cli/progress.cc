@@ -34,15 +34,18 @@ Progress::~Progress() {
   if (live_) fmt::print(stderr, "\r\x1b[K");
 }
 
-// Remaining time of the workload: by iterations at the rate so far, or by
-// its duration, whichever ends first.
-std::string Progress::eta(double faults_elapsed, unsigned long execs) const {
+std::string eta_text(std::optional<unsigned long> total_execs, std::optional<double> duration_s, double faults_elapsed,
+                     unsigned long execs) {
   double left = -1;
-  if (total_execs_ && execs > 0 && faults_elapsed > 0.2)
-    left = static_cast<double>(*total_execs_ > execs ? *total_execs_ - execs : 0) * faults_elapsed /
+  if (total_execs && execs > 0 && faults_elapsed > 0.2)
+    left = static_cast<double>(*total_execs > execs ? *total_execs - execs : 0) * faults_elapsed /
            static_cast<double>(execs);
-  if (duration_s_) left = left < 0 ? *duration_s_ - faults_elapsed : std::min(left, *duration_s_ - faults_elapsed);
+  if (duration_s) left = left < 0 ? *duration_s - faults_elapsed : std::min(left, *duration_s - faults_elapsed);
   return left < 0 ? std::string("ETA ?") : fmt::format("ETA {:.0f}s", std::max(0.0, left));
+}
+
+std::string Progress::eta(double faults_elapsed, unsigned long execs) const {
+  return eta_text(total_execs_, duration_s_, faults_elapsed, execs);
 }
 
 void Progress::draw() {

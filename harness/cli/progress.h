@@ -17,6 +17,13 @@
 
 namespace harness {
 
+// The workload's remaining time, `faults_elapsed` seconds into the fault
+// phase with `execs` execs done: by iterations at the rate so far (after
+// the first 0.2 s), or by its duration, whichever ends first. "ETA 42s",
+// or "ETA ?" when neither tells.
+std::string eta_text(std::optional<unsigned long> total_execs, std::optional<double> duration_s, double faults_elapsed,
+                     unsigned long execs);
+
 class Progress {
  public:
   // `label` names the run in every line ("heroku-2017-truncation #3");

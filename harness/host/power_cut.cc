@@ -50,15 +50,7 @@ json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint&
   int fsck_rc = e2fsck_repair(image);
   j["fsck"] = fsck_rc;
   json checks = json::array();
-  // The versions only: the run's own record of the installed path and its
-  // sidecars (as the guest left them) must not stand in for the replayed ones.
-  std::vector<FileState> states;
-  for (const auto& v : in.versions)
-    for (const auto& e : in.installed)
-      if (std::find(e.versions.begin(), e.versions.end(), v.path) != e.versions.end()) {
-        states.push_back(v);
-        break;
-      }
+  std::vector<FileState> states = versions_named(in.installed, in.versions);
   try {
     Mount m = Mount::loop_mount(image, mnt, "loop,ro", in.fs);
     ScopedFd root(::open(mnt.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
@@ -76,7 +68,28 @@ json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint&
     j["checks"] = checks;
     return j;
   }
-  for (const auto& e : in.installed) {
+  j["checks"] = judge_crash_state(in.installed, states);
+  return j;
+}
+
+}  // namespace
+
+std::vector<FileState> versions_named(const std::vector<Expectation>& installed, const std::vector<FileState>& versions) {
+  // The versions only: the run's own record of the installed path and its
+  // sidecars (as the guest left them) must not stand in for the replayed ones.
+  std::vector<FileState> states;
+  for (const auto& v : versions)
+    for (const auto& e : installed)
+      if (std::find(e.versions.begin(), e.versions.end(), v.path) != e.versions.end()) {
+        states.push_back(v);
+        break;
+      }
+  return states;
+}
+
+json judge_crash_state(const std::vector<Expectation>& installed, const std::vector<FileState>& states) {
+  json checks = json::array();
+  for (const auto& e : installed) {
     Expectation x = e;
     x.fault.clear();  // cut mid-install: no run "reported success"
     x.at_end = false;
@@ -91,11 +104,8 @@ json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint&
     InstalledCheck c = check_installed(x, states, {});
     checks.push_back({{"path", x.path}, {"held", c.held}, {"detail", c.detail}});
   }
-  j["checks"] = checks;
-  return j;
+  return checks;
 }
-
-}  // namespace
 
 std::vector<Expectation> installed_inside(const std::vector<Expectation>& expect, const std::string& scratch) {
   std::vector<Expectation> out;

@@ -43,6 +43,17 @@ struct PowerCutInput {
 // The `installed` expectations (not "at": "end") whose path lies in `scratch`.
 std::vector<Expectation> installed_inside(const std::vector<Expectation>& expect, const std::string& scratch);
 
+// The states of `versions` that some expectation of `installed` names as
+// one of its versions (the replayed filesystem supplies the rest).
+std::vector<FileState> versions_named(const std::vector<Expectation>& installed, const std::vector<FileState>& versions);
+
+// Step 4 at one crash point: each expectation of `installed` checked
+// against `states` (moment "after faults": the versions and the files read
+// from the replayed filesystem), as [{"path", "held", "detail"}]. No run
+// "reported success" at a cut, and a path that does not exist, with no
+// sidecar, holds as "nothing installed yet".
+nlohmann::json judge_crash_state(const std::vector<Expectation>& installed, const std::vector<FileState>& states);
+
 // One RunRecord::power_cut element. Never throws for the log or an image:
 // a log that cannot be read gives {"error"} (the verdict is then undecided).
 nlohmann::json check_power_cut(const PowerCutInput& in);

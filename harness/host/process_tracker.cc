@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -95,7 +96,11 @@ void ProcessTracker::read_events() {
       if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP) continue;
       auto* msg = static_cast<cn_msg*>(NLMSG_DATA(h));
       if (msg->id.idx != CN_IDX_PROC || msg->id.val != CN_VAL_PROC) continue;
-      const auto* ev = reinterpret_cast<const proc_event*>(msg->data);
+      // The event sits 4 bytes past an 8-byte boundary (cn_msg's header is
+      // 20 bytes) and proc_event needs 8: copied out, not read in place.
+      proc_event event{};
+      std::memcpy(&event, msg->data, std::min<size_t>(sizeof event, msg->len));
+      const proc_event* ev = &event;
       switch (ev->what) {
         case proc_event::PROC_EVENT_FORK:
           // Threads are forks too; only a new thread group is a new process.

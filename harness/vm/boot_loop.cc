@@ -28,6 +28,23 @@ std::mutex& accel_probe_mutex() {
 
 }  // namespace
 
+NextBoot next_boot(const BootResult& br, bool probe, KernelForm form, unsigned retries_so_far,
+                   const std::function<bool()>& reached_init) {
+  // A PVH vmlinux that did not bring the guest to /init: boot the
+  // bzImage instead. Remembered only when qemu itself refused the
+  // kernel (it exits non-zero at once). A guest that was merely not
+  // ready in time may have met the rare TCG hang below, or a loaded
+  // machine, which is no fault of the vmlinux: it gets the retry first.
+  bool pvh_hung = br.end == BootEnd::not_ready && !probe && retries_so_far < kBootRetries;
+  if (form == KernelForm::pvh_vmlinux && !br.ready && br.end != BootEnd::interrupted && !pvh_hung && !reached_init())
+    return NextBoot::bzimage;
+  // A TCG guest very rarely hangs before its agent is up (seen once in
+  // some 200 boots here, with an empty console). Nothing of the scenario
+  // has run then, so one fresh VM is booted again; the report says so.
+  if (br.end == BootEnd::not_ready && !probe && retries_so_far < kBootRetries) return NextBoot::retry;
+  return NextBoot::settled;
+}
+
 BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserver& observer, RunRecord& rec,
                                RunDir& run_dir) {
   AccelCache accel_cache(p.cache.path("accelerator.json"));
@@ -92,14 +109,10 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
         accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false});
       }
     }
-    // A PVH vmlinux that did not bring the guest to /init: boot the
-    // bzImage instead. Remembered only when qemu itself refused the
-    // kernel (it exits non-zero at once). A guest that was merely not
-    // ready in time may have met the rare TCG hang below, or a loaded
-    // machine, which is no fault of the vmlinux: it gets the retry first.
-    bool pvh_hung = br.end == BootEnd::not_ready && !decision.probe && boot_retries < kBootRetries;
-    if (kboot.form == KernelForm::pvh_vmlinux && !br.ready && br.end != BootEnd::interrupted && !pvh_hung &&
-        read_file_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) == std::string::npos) {
+    NextBoot next = next_boot(br, decision.probe, kboot.form, boot_retries, [&] {
+      return read_file_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) != std::string::npos;
+    });
+    if (next == NextBoot::bzimage) {
       bool qemu_refused = br.end == BootEnd::qemu_exited && br.qemu_exit != "exit 0";
       std::string why = qemu_refused ? fmt::format("qemu {}: {}", br.qemu_exit, first_line(br.qemu_stderr))
                                      : fmt::format("the guest did not reach /init (qemu {})", br.qemu_exit);
@@ -108,10 +121,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
       reset_for_next_boot();
       continue;
     }
-    // A TCG guest very rarely hangs before its agent is up (seen once in
-    // some 200 boots here, with an empty console). Nothing of the scenario
-    // has run then, so one fresh VM is booted again; the report says so.
-    if (br.end == BootEnd::not_ready && !decision.probe && boot_retries < kBootRetries) {
+    if (next == NextBoot::retry) {
       ++boot_retries;
       std::string console = tail_of_file(cfg.console_log, 3);
       rec.environment["vm_boot_retries"] = boot_retries;

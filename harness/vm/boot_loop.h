@@ -11,6 +11,7 @@
 
 #include "vm/accelerator.h"
 #include "vm/guest_tools.h"
+#include "vm/kernel_boot.h"
 #include "vm/vm_cache.h"
 #include "vm/vm_backend.h"
 #include "vm/vm_session.h"
@@ -33,6 +34,15 @@ struct BootOutcome {
   BootResult result;
   AccelDecision decision;
 };
+
+// What follows a boot (other than a KVM probe that failed): it settled
+// (the guest ran, or failed for good), the PVH vmlinux did not bring the
+// guest to /init and the bzImage is booted instead, or a guest that was not
+// ready in time gets one fresh VM. `reached_init` reads the console; it is
+// asked only when the answer matters.
+enum class NextBoot { settled, bzimage, retry };
+NextBoot next_boot(const BootResult& br, bool probe, KernelForm form, unsigned retries_so_far,
+                   const std::function<bool()>& reached_init);
 
 // `cfg` holds everything but the accelerator, kernel and command line.
 BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserver& observer, RunRecord& rec,
