@@ -93,7 +93,7 @@ const std::vector<MatrixFault>& matrix_faults() {
       {"corrupt-sidecar", "the checksum sidecars are corrupted, then the same version is redeployed while mounted", true},
       {"root-overwrite", "root runs `cat new.img > installed.img` while it is mounted", true},
       {"eio", "the data folder's disk fails every I/O (EIO, device-mapper's error target) at the redeploy's 16th write "
-              "system call (a user's installer: its first); then the machine reboots: disk healed, e2fsck -fy, mounted again",
+              "system call (a user's installer: its first); then the disk answers again and is repaired: unmounted, e2fsck -fy, mounted again",
        false, false, true},
       {"power-cut", "the data folder is a VM disk whose writes qemu logs; the power is cut at every flush and at sampled "
                     "writes between (the log replayed on the host, each state checked)", false, true},

@@ -167,7 +167,7 @@ struct ScratchSpec {
   // The filesystem's disk is a device-mapper target (linear over the
   // image's loop device), so that an `io_error` action can make it fail
   // every I/O. After the faults the disk is healed and the filesystem
-  // checked (e2fsck -fy) and mounted again, as a reboot would, before the
+  // checked (e2fsck -fy) and mounted again, as an operator would, before the
   // files are judged. Needs device-mapper (dm-mod): the vm backend's guest
   // has it.
   bool io_errors = false;

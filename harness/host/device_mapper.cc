@@ -132,9 +132,9 @@ DmDevice::DmDevice(DmDevice&& o) noexcept
 void DmDevice::swap_table(const DmTarget& t) {
   std::vector<char> load = dm_table_load_payload(name_, {t});
   dm_call(DM_TABLE_LOAD, load, "table load", name_);
-  // Resume swaps the loaded table in, suspending first: without freezing
-  // the filesystem (no flush through the old table) and without waiting
-  // for I/O in flight (requeued onto the new one).
+  // Resume swaps the loaded table in, suspending first without freezing
+  // the filesystem (no flush through the old table). The suspend still
+  // waits for I/O already sent to the device below, which completes.
   simple_call(DM_DEV_SUSPEND, name_, DM_SKIP_LOCKFS_FLAG | DM_NOFLUSH_FLAG, "table swap");
 }
 

@@ -51,7 +51,8 @@ class DmDevice {
   dev_t dev() const { return dev_; }
   const std::string& node() const { return node_; }  // "/dev/dm-3"
   // Every I/O from now on fails (EIO): the `error` target replaces the
-  // linear one at once, without flushing or freezing the filesystem on it.
+  // linear one without flushing or freezing the filesystem on it (I/O
+  // already sent below completes first).
   void fail_all();
   // The linear mapping again: the disk answers as before.
   void heal();

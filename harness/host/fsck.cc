@@ -10,11 +10,12 @@ namespace harness {
 
 namespace fs = std::filesystem;
 
-int e2fsck_repair(const fs::path& target) {
+int e2fsck_repair(const fs::path& target, const std::atomic<bool>* stop) {
   auto prog = find_program("e2fsck");
   if (!prog) throw EnvironmentError("e2fsck not found (a disk is checked after a power cut or I/O errors): apt-get install -y e2fsprogs");
   ChildOptions o;
   o.timeout = std::chrono::milliseconds(60000);
+  o.stop = stop;
   auto r = run_child({prog->string(), "-f", "-y", target.string()}, o);
   if (r.timed_out || !WIFEXITED(r.wait_status)) return 8;
   return WEXITSTATUS(r.wait_status);

@@ -3,6 +3,7 @@
 // power cut or an I/O error left behind.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -11,7 +12,8 @@ namespace harness {
 // e2fsck's exit code: 0 clean, 1/2 repaired, 4 and above errors left (8
 // when it did not finish within a minute). Its output is discarded (the
 // exit code says what it did). Throws EnvironmentError without e2fsck.
-int e2fsck_repair(const std::filesystem::path& target);
+// `stop` (may be null) ends it early, as a failure (8).
+int e2fsck_repair(const std::filesystem::path& target, const std::atomic<bool>* stop = nullptr);
 
 // "clean", "repaired" or "errors left (exit 4)".
 std::string fsck_outcome(int rc);

@@ -224,14 +224,21 @@ class HostRun {
     // The sampler holds files inside the mounts; the image watches end
     // after the unmount, so every write while mounted was seen.
     evidence_->stop_sampling_mounted_files();
+    const bool repair = faults_ran && scratch_.has_failed_disks();
+    if (faults_ran && !repair) record_files(kMomentAfterFaults);
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) it->unmount();
     mounts_.clear();
     // Writes from here on are not writes while mounted.
     evidence_->unwatch_all();
-    if (faults_ran) {
-      // A disk that failed under an io_error is rebooted first: the files
-      // are judged as the machine would find them after it.
-      for (FaultEvent& ev : scratch_.recover_failed_disks(dir_, clock_)) push_fault(std::move(ev));
+    if (repair) {
+      // A disk that failed under an io_error is repaired first (it answers
+      // again, e2fsck, mounted again), and the files are judged as the
+      // operator would find them then. The recorder holds image files
+      // (perhaps on that disk): done first.
+      finish_evidence();
+      // Not the run's stop flag: a verdict decided early must not cut the
+      // check short (e2fsck has its own one-minute bound).
+      for (FaultEvent& ev : scratch_.recover_failed_disks(dir_, clock_, nullptr)) push_fault(std::move(ev));
       record_files(kMomentAfterFaults);
     }
     // The operator's next install, once nothing is mounted: does it converge?

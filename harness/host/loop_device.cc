@@ -74,6 +74,7 @@ void LoopDevice::detach() {
 AttachedLoop attach_loop(int backing) {
   struct stat bst {};
   if (fstat(backing, &bst) != 0) throw SystemError(fmt::format("fstat of the file to attach: {}", std::strerror(errno)), errno);
+  if (!S_ISREG(bst.st_mode)) throw RuntimeError("a loop device is attached to a regular file only");
   ScopedFd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
   if (!control.is_open())
     throw EnvironmentError(fmt::format("/dev/loop-control: {} (modprobe loop)", std::strerror(errno)));
@@ -89,6 +90,8 @@ AttachedLoop attach_loop(int backing) {
     cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
     if (ioctl(fd.get(), LOOP_CONFIGURE, &cfg) != 0) {
       if (errno == EBUSY) continue;
+      if (errno == EINVAL || errno == ENOTTY)
+        throw EnvironmentError(fmt::format("{}: LOOP_CONFIGURE: {} (a kernel before 5.8?)", device, std::strerror(errno)));
       throw SystemError(fmt::format("{}: LOOP_CONFIGURE: {}", device, std::strerror(errno)), errno);
     }
     auto st = loop_status(device);

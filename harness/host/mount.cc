@@ -151,7 +151,7 @@ Mount Mount::device_mount(const std::filesystem::path& device, const std::filesy
   return m;
 }
 
-void Mount::unmount() {
+void Mount::unmount(bool lazy_if_busy) {
   if (!mounted_) return;
   Context cxt = new_context();
   mnt_context_set_target(cxt.get(), target_.c_str());
@@ -159,7 +159,7 @@ void Mount::unmount() {
   if (rc != 0 || mnt_context_get_status(cxt.get()) != 1) {
     // A straggling workload process can keep it busy for a moment; a lazy
     // unmount still lets autoclear free the device once it exits.
-    if (umount2(target_.c_str(), MNT_DETACH) != 0)
+    if (!lazy_if_busy || umount2(target_.c_str(), MNT_DETACH) != 0)
       throw RuntimeError(fmt::format("{}: cannot unmount: {}", target_.string(),
                                      context_error(cxt.get(), rc)));
   }

@@ -38,7 +38,10 @@ class Mount {
   // ("ro,nosuid,nodev,relatime").
   const std::string& effective_options() const { return effective_options_; }
   // Unmounts now; throws on failure. The destructor calls it and swallows.
-  void unmount();
+  // `lazy_if_busy`: a busy mount is detached lazily (it goes once its
+  // last user does); without it a busy mount stays and this throws (a
+  // filesystem about to be checked must really be unmounted).
+  void unmount(bool lazy_if_busy = true);
 
  private:
   Mount(std::filesystem::path image, std::filesystem::path target, LoopDevice loop, std::string effective);

@@ -61,11 +61,14 @@ void ScratchFilesystems::mount_on_device_mapper(const ScratchSpec& sc, const Bui
   std::string name = fmt::format("harness-{}-{}", getpid(), ++serial);
   DmDevice dm = DmDevice::linear(name, loop.rdev, b.size_bytes / 512);
   dm_.push_back(DmScratch{sc, std::move(loop.device), std::move(loop.fd), std::move(dm), std::nullopt});
-  dm_.back().mount.emplace(Mount::device_mount(dm_.back().dm.node(), dir.absolute(sc.path), "rw", sc.fs));
+  // A failing disk makes the filesystem read-only, whatever mke2fs.conf
+  // set as its error behaviour (errors=panic would take the machine down).
+  dm_.back().mount.emplace(Mount::device_mount(dm_.back().dm.node(), dir.absolute(sc.path), "rw,errors=remount-ro", sc.fs));
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
 }
 
 std::string ScratchFilesystems::fail_disk(const std::string& scratch) {
+  std::lock_guard<std::mutex> lock(dm_mu_);
   for (auto& d : dm_)
     if (d.spec.path == scratch) {
       if (!d.dm.failing()) d.dm.fail_all();
@@ -74,28 +77,40 @@ std::string ScratchFilesystems::fail_disk(const std::string& scratch) {
   throw RuntimeError(fmt::format("scratch {} is not on a device-mapper device (io_errors)", scratch));
 }
 
-std::vector<FaultEvent> ScratchFilesystems::recover_failed_disks(RunDir& dir, const RunClock& clock) {
+bool ScratchFilesystems::has_failed_disks() const {
+  std::lock_guard<std::mutex> lock(dm_mu_);
+  return std::any_of(dm_.begin(), dm_.end(), [](const DmScratch& d) { return d.dm.failing(); });
+}
+
+std::vector<FaultEvent> ScratchFilesystems::recover_failed_disks(RunDir& dir, const RunClock& clock,
+                                                                  const std::atomic<bool>* stop) {
+  std::lock_guard<std::mutex> lock(dm_mu_);
   std::vector<FaultEvent> out;
   for (auto& d : dm_) {
     if (!d.dm.failing()) continue;
     FaultEvent ev;
     ev.fault = "recovery";
     ev.action = "fsck";
-    ev.label = fmt::format("reboot of scratch {}: heal the disk, e2fsck -fy, mount again", d.spec.path);
+    ev.label = fmt::format("repair of scratch {}: the disk answers again, e2fsck -fy, mount again", d.spec.path);
     ev.t_start_ms = clock.now_ms();
     try {
-      d.dm.heal();
       // The directory fd keeps the filesystem busy.
       roots_.erase(std::remove_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == d.spec.path; }),
                    roots_.end());
-      d.mount->unmount();
+      // The errors were transient: the disk answers again, and what the
+      // filesystem still holds is written when it is unmounted (a power-off,
+      // which loses it, is the power_cut fault). Never lazily: a filesystem
+      // still in use must not be checked.
+      d.dm.heal();
+      d.mount->unmount(false);
       d.mount.reset();
-      int rc = e2fsck_repair(d.dm.node());
-      d.mount.emplace(Mount::device_mount(d.dm.node(), dir.absolute(d.spec.path), "rw", d.spec.fs));
+      int rc = e2fsck_repair(d.dm.node(), stop);
+      d.mount.emplace(Mount::device_mount(d.dm.node(), dir.absolute(d.spec.path), rc < 4 ? "rw" : "ro", d.spec.fs));
       roots_.emplace_back(d.spec.path, dir.open(d.spec.path, O_DIRECTORY | O_PATH));
       ev.ok = rc < 4;
       ev.outcome = rc < 4 ? "ok" : fmt::format("exit {}", rc);
-      ev.detail = fmt::format("{} healed; e2fsck -fy: {}; mounted again at {}", d.dm.node(), fsck_outcome(rc), d.spec.path);
+      ev.detail = fmt::format("{} answers again; unmounted, e2fsck -fy: {}; mounted again at {}{}", d.dm.node(),
+                              fsck_outcome(rc), d.spec.path, rc < 4 ? "" : " (read-only)");
       ev.result = {{"fsck", rc}, {"device", d.dm.node()}};
     } catch (const std::exception& e) {
       ev.ok = false;

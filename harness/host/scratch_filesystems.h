@@ -8,10 +8,13 @@
 // A scratch with io_errors sits on a device-mapper device (linear over the
 // image's loop device) that an io_error action can make fail every I/O
 // (DiskFaults); after the faults, recover_failed_disks() heals it, checks
-// the filesystem and mounts it again, as a reboot would.
+// the filesystem and mounts it again, as an operator would once the disk
+// answers again.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,11 +48,15 @@ class ScratchFilesystems : public DiskFaults {
   // DiskFaults: the scratch at `scratch` (made with io_errors) fails
   // every I/O from now on.
   std::string fail_disk(const std::string& scratch) override;
-  // For each disk that fail_disk() failed: heals it, unmounts the
-  // filesystem, runs e2fsck -fy and mounts it again. One event each
-  // (fault "recovery", action "fsck"); a failure is its outcome. Needs
-  // nothing else mounted on it.
-  std::vector<FaultEvent> recover_failed_disks(RunDir& dir, const RunClock& clock);
+  // Whether fail_disk() failed some disk.
+  bool has_failed_disks() const;
+  // For each disk that fail_disk() failed, the operator's repair once the
+  // errors pass: heals the disk (the errors were transient; a power-off is
+  // the power_cut fault), unmounts the filesystem, runs e2fsck -fy and
+  // mounts it again (read-only when errors are left). One event each (fault "recovery", action
+  // "fsck"); a failure (busy, errors left) is its outcome. Nothing may
+  // hold files on it. `stop` ends e2fsck early.
+  std::vector<FaultEvent> recover_failed_disks(RunDir& dir, const RunClock& clock, const std::atomic<bool>* stop);
   // Closes the directory fds, then unmounts, last mounted first.
   void unmount();
 
@@ -67,6 +74,7 @@ class ScratchFilesystems : public DiskFaults {
   };
   void mount_on_device_mapper(const ScratchSpec& sc, const BuiltImage& image, RunDir& dir);
   std::vector<DmScratch> dm_;
+  mutable std::mutex dm_mu_;  // fault threads fail disks concurrently
   std::vector<Mount> mounts_;
   // Declared after mounts_: closed before the unmount.
   std::vector<std::pair<std::string, ScopedFd>> roots_;

@@ -47,8 +47,9 @@ nlohmann::json pool_by_scenario(const std::vector<nlohmann::json>& reports) {
     const auto& counts = object_or_empty(r, "counts");
     p.with_crash += count_or(counts, "sigsegv") + count_or(counts, "sigbus") > 0;
     unsigned long abnormal = 0;
+    // Read as the crash count above reads its classes.
     for (const auto& [cls, n] : counts.items())
-      if (cls != "ok" && n.is_number_unsigned()) abnormal += n.get<unsigned long>();
+      if (cls != "ok") abnormal += count_or(counts, cls);
     p.with_abnormal += abnormal > 0;
     const auto& st = object_or_empty(r, "statistics");
     p.n += count_or(st, "n");

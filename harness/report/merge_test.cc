@@ -131,6 +131,17 @@ TEST_F(Merge, ABrokenReportFileStopsTheMergeNamingIt) {
   }
 }
 
+// Counts written as signed numbers (a report built in memory) are counts:
+// an abnormal exit counts the way a crash does.
+TEST_F(Merge, AnAbnormalExitCountsWhateverTheNumbersType) {
+  json r = named("a", "fail");
+  r["counts"] = {{"ok", 5}, {"exit_nonzero", 2}};
+  ASSERT_TRUE(r["counts"]["exit_nonzero"].is_number_integer());
+  json pooled = pool_by_scenario({r});
+  EXPECT_EQ(pooled[0].at("runs_with_abnormal_exit"), 1) << pooled.dump();
+  EXPECT_EQ(pooled[0].at("runs_with_sigsegv_or_sigbus"), 0);
+}
+
 TEST_F(Merge, PoolingIgnoresCountsThatAreNotNumbers) {
   json r = named("a", "fail");
   r["counts"]["note"] = "not a count";
