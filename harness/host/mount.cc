@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -96,7 +97,9 @@ MountInfo mount_nodev_nosuid(const std::filesystem::path& source, const std::fil
     int syserr = mnt_context_get_syscall_errno(cxt.get());
     std::string why = context_error(cxt.get(), rc);
     std::string msg = fmt::format("{}: cannot {} at {}: {}", source.string(), how, target.string(), why);
-    if (syserr == EPERM || syserr == EACCES)
+    // Without root libmount refuses before any system call ("can't find
+    // in /etc/fstab"): the same advice.
+    if (syserr == EPERM || syserr == EACCES || geteuid() != 0)
       throw EnvironmentError(msg + "; run the harness as root");
     if (why.find("loop") != std::string::npos)
       throw EnvironmentError(msg + "; check `losetup -f` finds a free loop device "

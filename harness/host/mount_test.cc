@@ -1,6 +1,7 @@
 #include "host/mount.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -47,6 +48,40 @@ TEST(Mount, AnImageThatCannotBeMountedNamesImageTargetAndReason) {
         << what;
     EXPECT_GT(what.size(), image.string().size() + target.string().size() + 30) << "a reason follows: " << what;
     EXPECT_TRUE(e.kind() == ErrorKind::environment || e.kind() == ErrorKind::runtime) << what;
+    if (geteuid() != 0) {
+      EXPECT_EQ(e.kind(), ErrorKind::environment) << "a user is told what to do: " << what;
+      EXPECT_NE(what.find("run the harness as root"), std::string::npos) << what;
+    }
+  }
+  EXPECT_EQ(mount_source(target), "");
+}
+
+TEST(Mount, ADeviceMountTakesABlockDeviceOntoARealFolder) {
+  testing::TempDir tmp;
+  fs::path file = tmp.path() / "not-a-device", target = tmp.path() / "mnt", link = tmp.path() / "link";
+  std::ofstream(file) << "x";
+  fs::create_directories(target);
+  fs::create_directory_symlink(target, link);
+  try {
+    Mount m = Mount::device_mount(file, target, "rw", "ext4");
+    FAIL() << "mounted a regular file as a device";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a block device"), std::string::npos) << e.what();
+  }
+  // /dev/null is no block device either; a block device is needed to get
+  // to the mountpoint check, so look for one that exists.
+  fs::path dev;
+  for (const char* d : {"/dev/loop0", "/dev/vda", "/dev/sda", "/dev/nvme0n1"})
+    if (fs::is_block_file(d)) {
+      dev = d;
+      break;
+    }
+  if (dev.empty()) return;  // no block device node here: the first check is what can be seen
+  try {
+    Mount m = Mount::device_mount(dev, link, "rw", "ext4");
+    FAIL() << "mounted through a link";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a directory (a link?)"), std::string::npos) << e.what();
   }
   EXPECT_EQ(mount_source(target), "");
 }

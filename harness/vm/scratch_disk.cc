@@ -83,13 +83,12 @@ void make_power_cut_disks(const std::vector<PowerCutDisk>& disks) {
     std::error_code ec;
     if (!fs::exists(d.base, ec)) {
       sized_file(d.base, static_cast<unsigned long long>(d.size_mib) << 20, "the power-cut disk");
-      auto mkfs = find_program("mkfs." + d.fs);
-      if (!mkfs) throw EnvironmentError(fmt::format("mkfs.{} not found: apt-get install -y e2fsprogs", d.fs));
+      std::filesystem::path mkfs = need_mkfs(d.fs, "the power-cut disk");
       ChildOptions o;
       o.stderr_file = d.base.string() + ".mkfs.err";
       o.timeout = milliseconds(60000);
       // No lazy init: no ext4lazyinit thread writes while the guest runs.
-      auto r = run_child({mkfs->string(), "-q", "-F", "-L", "harness-powercut", "-E",
+      auto r = run_child({mkfs.string(), "-q", "-F", "-L", "harness-powercut", "-E",
                           "nodiscard,lazy_itable_init=0,lazy_journal_init=0", d.base.string()},
                          o);
       std::string err = read_file_capped(o.stderr_file, 2000);

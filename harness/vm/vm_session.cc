@@ -27,8 +27,10 @@ std::string tail_of_file(const fs::path& p, size_t max_lines) {
   std::vector<std::string> lines;
   std::istringstream in(all);
   std::string l;
-  while (std::getline(in, l))
-    if (!l.empty() && l != "\r") lines.push_back(l);
+  while (std::getline(in, l)) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();  // a serial console ends its lines in CRLF
+    if (!l.empty()) lines.push_back(l);
+  }
   std::string out;
   size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
   for (size_t i = from; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];

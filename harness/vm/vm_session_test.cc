@@ -30,6 +30,8 @@ TEST(VmSession, TailOfALogSkipsBlankLines) {
   EXPECT_EQ(tail_of_file(log, 10), "one | two | three | four");
   EXPECT_EQ(tail_of_file(log, 1), "four");
   EXPECT_EQ(tail_of_file(log, 0), "");
+  std::ofstream(log) << "[    2.1] Run /init\r\nKernel panic\r\n";
+  EXPECT_EQ(tail_of_file(log, 2), "[    2.1] Run /init | Kernel panic") << "a serial console's CRLF";
 }
 
 TEST(VmSession, TailOfAMissingOrEmptyLogIsEmpty) {
