@@ -59,7 +59,10 @@ int output_fd(int given, const fs::path& file, ScopedFd& owned) {
   const char* path = file.empty() ? "/dev/null" : file.c_str();
   int flags = O_WRONLY | O_CLOEXEC | (file.empty() ? 0 : O_CREAT | O_TRUNC | O_NOFOLLOW);
   owned = ScopedFd(::open(path, flags, 0644));
-  if (!owned.is_open()) throw RuntimeError(errno_message(fmt::format("{}: cannot open for a child's output", path), errno));
+  if (!owned.is_open()) {
+    const int err = errno;  // before fmt::format may change it
+    throw RuntimeError(errno_message(fmt::format("{}: cannot open for a child's output", path), err));
+  }
   return owned.get();
 }
 
@@ -191,7 +194,10 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   impl_->started = Clock::now();
   const pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) throw RuntimeError(errno_message(fmt::format("{}: cannot fork", p.exe), errno));
+  if (pid < 0) {
+    const int err = errno;  // before fmt::format may change it
+    throw RuntimeError(errno_message(fmt::format("{}: cannot fork", p.exe), err));
+  }
   if (pid == 0) exec_in_child(p, parent, report_wr.get());
   impl_->pid = pid;
   report_wr.reset();

@@ -28,7 +28,10 @@ void ensure_private_dir(const fs::path& dir, const std::string& role) {
     throw EnvironmentError(fmt::format("{}: cannot create {}: {}", dir.string(), role,
                                        ec ? ec.message() : std::strerror(errno)));
   ScopedFd fd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.is_open()) throw EnvironmentError(errno_message(fmt::format("{}: cannot open {}", dir.string(), role), errno));
+  if (!fd.is_open()) {
+    const int err = errno;  // before fmt::format may change it
+    throw EnvironmentError(errno_message(fmt::format("{}: cannot open {}", dir.string(), role), err));
+  }
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) throw EnvironmentError(errno_message(dir.string() + ": cannot stat", errno));
   if (st.st_uid != geteuid())

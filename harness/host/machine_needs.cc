@@ -21,7 +21,8 @@ std::filesystem::path need_mkfs(const std::string& fs, const std::string& what) 
 
 void need_loop_control(const std::string& what, const std::string& alternative) {
   if (access("/dev/loop-control", R_OK | W_OK) == 0) return;
-  throw EnvironmentError(errno_message(fmt::format("/dev/loop-control is not usable ({})", what), errno) +
+  const int err = errno;  // before fmt::format may change it
+  throw EnvironmentError(errno_message(fmt::format("/dev/loop-control is not usable ({})", what), err) +
                          fmt::format("; load the loop module (modprobe loop), run as root, or {}", alternative));
 }
 
