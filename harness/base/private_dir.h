@@ -17,6 +17,17 @@ namespace harness {
 // nullopt when it is.
 std::optional<std::string> why_not_ours_alone(const struct stat& st);
 
+// Why a user we do not trust could rename an entry of a folder with this
+// stat (and so put a link where a run folder below it was), or nullopt.
+// Trusted owners: root, us, and the user who ran us through sudo
+// (`sudo_uid`, from SUDO_UID; they are root whenever they like). Others
+// may write only into a sticky folder (/tmp), where they can rename no
+// entry of ours.
+std::optional<std::string> why_others_could_rename_in(const struct stat& st, std::optional<uid_t> sudo_uid);
+// The first existing parent folder of `dir`, from / down, in which that is
+// so, with why ("/tmp/a: owned by uid 1000 ..."); nullopt when none is.
+std::optional<std::string> untrusted_parent(const std::filesystem::path& dir);
+
 // Creates `dir` (and its parents) or checks it: it must be ours, and is
 // made private (0700) -- one that others could read or write is chmod'ed,
 // never used as it was. One owned by another user is refused with an

@@ -46,5 +46,34 @@ TEST(PrivateDir, SaysWhyAFolderIsNotOursAlone) {
   EXPECT_NE(why_not_ours_alone(st).value_or("").find("owned by uid"), std::string::npos);
 }
 
+namespace fs = std::filesystem;
+
+TEST(PrivateDir, SaysWhoCouldRenameWhatAFolderHolds) {
+  struct stat st {};
+  st.st_uid = 0;
+  st.st_mode = S_IFDIR | 0755;
+  EXPECT_FALSE(why_others_could_rename_in(st, std::nullopt));
+  st.st_mode = S_IFDIR | 01777;  // /tmp: sticky, nobody renames what is not theirs
+  EXPECT_FALSE(why_others_could_rename_in(st, std::nullopt));
+  st.st_mode = S_IFDIR | 0777;
+  EXPECT_NE(why_others_could_rename_in(st, std::nullopt).value_or("").find("without the sticky bit"), std::string::npos);
+  st.st_mode = S_IFDIR | 0755;
+  st.st_uid = 4242;
+  EXPECT_NE(why_others_could_rename_in(st, std::nullopt).value_or("").find("owned by uid 4242"), std::string::npos);
+  EXPECT_FALSE(why_others_could_rename_in(st, 4242)) << "the user who ran sudo owns their checkout";
+  st.st_mode = S_IFDIR | 01777;
+  EXPECT_TRUE(why_others_could_rename_in(st, std::nullopt)) << "a sticky folder's owner still renames anything";
+}
+
+TEST(PrivateDir, FindsTheFirstParentOthersCouldRenameIn) {
+  testing::TempDir tmp;  // mkdtemp: ours, 0700
+  EXPECT_FALSE(untrusted_parent(tmp.path() / "a" / "run")) << "missing folders are made by us";
+  fs::create_directories(tmp.path() / "open" / "deeper");
+  fs::permissions(tmp.path() / "open", fs::perms::all);  // 0777, not sticky
+  auto why = untrusted_parent(tmp.path() / "open" / "deeper" / "run");
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->rfind((tmp.path() / "open").string() + ": writable by", 0), 0u) << *why;
+}
+
 }  // namespace
 }  // namespace harness

@@ -64,6 +64,12 @@ static bool is_empty_dir(int dirfd) {
 }
 
 RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_(dir_ / "work") {
+  // Root mounts and unmounts by path beneath the run folder: no one else
+  // may be able to move it (or a folder above it) and leave a link.
+  if (auto why = untrusted_parent(dir_))
+    throw EnvironmentError(fmt::format("{}: a run directory must lie in folders only root (or you, through sudo) "
+                                       "can rename things in; {}: pick an --out elsewhere",
+                                       dir_.string(), *why));
   std::error_code ec;
   if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path(), ec);
   bool created = !ec && mkdir(dir_.c_str(), 0755) == 0;

@@ -159,6 +159,22 @@ TEST(SecurityConfinement, ARunFolderOwnedByAnotherUserIsRefused) {
   EXPECT_TRUE(fs::is_empty(out));
 }
 
+// Another user who owns a folder above --out could rename the run folder
+// away while the run mounts beneath it, and leave a link in its place:
+// refused before anything is made.
+TEST(SecurityConfinement, AnOutBelowAFolderAnotherUserOwnsIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path theirs = shared_folder(tmp) / "theirs";
+  fs::create_directories(theirs);
+  chown_tree(theirs, kNobody);
+  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (theirs / "run").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
+  EXPECT_NE(res.err.find(theirs.string() + ": owned by uid"), std::string::npos) << res.err;
+  EXPECT_TRUE(fs::is_empty(theirs)) << "nothing made there";
+}
+
 // A setup step predicts the name of the next `run` action's log and plants
 // a link there; the log must not be written through it.
 TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
