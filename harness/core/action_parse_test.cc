@@ -5,18 +5,13 @@
 #include <string>
 
 #include "base/error.h"
+#include "core/scenario_doc_fixture.h"
 #include "core/scenario_text.h"
 
 namespace harness {
 namespace {
 
-struct Doc {
-  explicit Doc(std::string t) : text(std::move(t)), doc(parse_scenario_text(text, file)) {}
-  ScenarioNode root() const { return ScenarioNode(doc.json, "$", doc.locator, file); }
-  std::string file = "t.json";
-  std::string text;
-  ScenarioDocument doc;
-};
+using fixture::Doc;
 
 std::string message_of(const std::string& action) {
   Doc d(action);

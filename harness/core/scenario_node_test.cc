@@ -5,19 +5,13 @@
 #include <string>
 
 #include "base/error.h"
+#include "core/scenario_doc_fixture.h"
 #include "core/scenario_text.h"
 
 namespace harness {
 namespace {
 
-// A document and the file name its nodes refer to, kept alive together.
-struct Doc {
-  explicit Doc(std::string t) : text(std::move(t)), doc(parse_scenario_text(text, file)) {}
-  ScenarioNode root() const { return ScenarioNode(doc.json, "$", doc.locator, file); }
-  std::string file = "t.json";
-  std::string text;
-  ScenarioDocument doc;
-};
+using fixture::Doc;
 
 template <typename F>
 ScenarioError error_of(F f) {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "itests/itest_support.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -19,11 +20,7 @@ namespace {
 using nlohmann::json;
 using namespace harness::itest;
 
-size_t count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
+size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 // `text` as Chromium's --dump-dom serialises a text node: only &, <, > and
 // no-break spaces are escaped.

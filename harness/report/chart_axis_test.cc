@@ -1,4 +1,5 @@
 #include "report/chart_axis.h"
+#include "testing/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -7,11 +8,7 @@
 namespace harness {
 namespace {
 
-size_t count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
+size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(ChartAxis, NiceStepsAreOneTwoTwoAndAHalfOrFiveTimesAPowerOfTen) {
   EXPECT_DOUBLE_EQ(nice_step(1000, 10), 100);

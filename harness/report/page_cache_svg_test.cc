@@ -5,17 +5,14 @@
 #include <string>
 
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
 using nlohmann::json;
 
-size_t count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
+size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(PageCacheSvg, OneLinePerFileAcrossItsSamples) {
   json r = fixture::minimal_report();

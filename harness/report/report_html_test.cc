@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -14,11 +15,7 @@ using nlohmann::json;
 
 bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
-size_t count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
+size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(ReportHtml, OneMarkPerExecAndOneBandPerFaultAction) {
   json r = fixture::heroku_like_report();

@@ -6,15 +6,12 @@
 
 #include "report/chart_axis.h"
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
-size_t count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
+size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(TimelineSvg, PlotsOnTheSharedGeometry) {
   std::string svg = timeline_svg(fixture::heroku_like_report());

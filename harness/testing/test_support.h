@@ -26,6 +26,13 @@ inline std::string source_path(const std::string& rel) {
   return std::string(HARNESS_SOURCE_DIR) + "/" + rel;
 }
 
+// How many times `needle` occurs in `s`, without overlaps.
+inline size_t count_occurrences(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
+  return n;
+}
+
 inline std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
