@@ -15,15 +15,16 @@
 namespace harness {
 namespace {
 
+using testing::testprog;
+
 using testing::survivors;
 using testing::unique_token;
 
-std::string prog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
 
 TEST(Child, LeadsItsOwnProcessGroup) {
   ChildOptions o;
   o.timeout = std::chrono::seconds(10);
-  Child c({prog("sleep_ms"), "200"}, o);
+  Child c({testprog("sleep_ms"), "200"}, o);
   EXPECT_EQ(getpgid(c.pid()), c.pid());
   EXPECT_TRUE(c.wait().succeeded());
 }
@@ -33,7 +34,7 @@ TEST(Child, ATimeoutKillsEveryProcessOfItsGroup) {
   ChildOptions o;
   o.timeout = std::chrono::milliseconds(300);
   // The shell leaves a background child behind and then hangs itself.
-  ChildResult r = run_child({"/bin/sh", "-c", prog("hang") + " " + token + " & " + prog("hang")}, o);
+  ChildResult r = run_child({"/bin/sh", "-c", testprog("hang") + " " + token + " & " + testprog("hang")}, o);
   EXPECT_TRUE(r.timed_out);
   EXPECT_TRUE(survivors(token).empty()) << "a background child outlived its timed-out parent";
 }
@@ -49,7 +50,7 @@ TEST(Child, DiesWithTheThreadThatStartedIt) {
     // harness would).
     close(p[0]);
     ChildOptions o;
-    Child c({prog("hang"), token}, o);
+    Child c({testprog("hang"), token}, o);
     pid_t pid = c.pid();
     if (write(p[1], &pid, sizeof pid) != sizeof pid) _exit(2);
     _exit(0);
@@ -71,7 +72,7 @@ TEST(Child, AFailedWaitIsAnErrorNeverASuccess) {
   sigaction(SIGCHLD, &ign, &old);
   ChildOptions o;
   o.timeout = std::chrono::seconds(10);
-  EXPECT_THROW(run_child({prog("exit_n"), "0"}, o), RuntimeError);
+  EXPECT_THROW(run_child({testprog("exit_n"), "0"}, o), RuntimeError);
   sigaction(SIGCHLD, &old, nullptr);
 }
 

@@ -14,10 +14,11 @@
 namespace harness {
 namespace {
 
+using testing::testprog;
+
 using testing::survivors;
 using testing::unique_token;
 
-std::string prog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
 
 TEST(SubreaperScope, AdoptsWhatLeftItsGroupAndLeavesNothingRunning) {
   std::string token = unique_token("daemon");
@@ -29,7 +30,7 @@ TEST(SubreaperScope, AdoptsWhatLeftItsGroupAndLeavesNothingRunning) {
     // A new session and group, its parent gone soon after (long enough
     // for setsid() to happen before the parent's group is torn down).
     ChildOptions o;
-    ASSERT_TRUE(run_child({"/bin/sh", "-c", "setsid " + prog("hang") + " " + token + " & sleep 0.3"}, o).succeeded());
+    ASSERT_TRUE(run_child({"/bin/sh", "-c", "setsid " + testprog("hang") + " " + token + " & sleep 0.3"}, o).succeeded());
     auto adopted = testing::processes_with(token);
     ASSERT_EQ(adopted.size(), 1u);
     EXPECT_NE(getpgid(adopted[0]), getpgid(0));
@@ -45,7 +46,7 @@ TEST(ProcessGroup, KillProcessGroupLeavesNoMember) {
   SubreaperScope reaper;  // the orphans become ours to reap
   ChildOptions o;
   o.timeout = std::chrono::seconds(10);
-  Child c({"/bin/sh", "-c", prog("hang") + " " + token + " & " + prog("hang") + " " + token + " & exit 0"}, o);
+  Child c({"/bin/sh", "-c", testprog("hang") + " " + token + " & " + testprog("hang") + " " + token + " & exit 0"}, o);
   EXPECT_TRUE(c.wait().succeeded());
   EXPECT_TRUE(survivors(token).empty());
   EXPECT_EQ(kill(-c.pid(), 0), -1) << "the group is empty and reaped";

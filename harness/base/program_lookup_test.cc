@@ -12,6 +12,8 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 namespace fs = std::filesystem;
 using ::harness::testing::TempDir;
 
@@ -21,7 +23,6 @@ fs::path write_file(const fs::path& p, const std::string& text, mode_t mode) {
   return p;
 }
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 TEST(ProgramLookup, AnAbsolutePathThatDoesNotExistIsENOENTAndNeverBlamesPath) {
   auto r = lookup_program("/nonexistent/dir/install.sh");

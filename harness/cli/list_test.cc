@@ -12,10 +12,11 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 class List : public ::testing::Test {
  protected:

@@ -13,9 +13,10 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 TEST(ReportCommands, CompareNeedsTwoReadableRuns) {
   testing::TempDir tmp;

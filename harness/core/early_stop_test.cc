@@ -2,17 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "core/expectation_fixture.h"
+
 namespace harness {
 namespace {
 
-Expectation count(std::set<ExecClass> classes, std::optional<unsigned long> lo, std::optional<unsigned long> hi) {
-  Expectation e;
-  e.kind = ExpectationKind::exec_count;
-  e.classes = std::move(classes);
-  e.at_least = lo;
-  e.at_most = hi;
-  return e;
-}
+using fixture::abnormal;
+using fixture::count;
 
 Expectation min_execs(unsigned long n) {
   Expectation e;
@@ -33,13 +29,6 @@ Scenario with(std::vector<Expectation> expect, std::vector<std::string> faults =
   s.expect = std::move(expect);
   for (auto& f : faults) s.faults.push_back(FaultSpec{f, {}, {}, false});
   return s;
-}
-
-std::set<ExecClass> abnormal() {
-  std::set<ExecClass> a;
-  for (ExecClass c : kAllExecClasses)
-    if (is_abnormal(c)) a.insert(c);
-  return a;
 }
 
 TEST(EarlyStop, AReproductionStopsAtItsFirstCrashOnceEveryFaultActed) {

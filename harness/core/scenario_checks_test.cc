@@ -11,10 +11,11 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 namespace fs = std::filesystem;
 using ::harness::testing::TempDir;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 // A gate-like scenario whose installer is a script beside it.
 std::string gate(const std::string& installer_argv0, const std::string& workload_argv0 = "{work}/mnt/app/sleep") {

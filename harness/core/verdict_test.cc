@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "core/expectation_fixture.h"
+
 #include <cmath>
 
 namespace harness {
 namespace {
+
+using fixture::abnormal;
+using fixture::count;
 
 ExecEvent exec(ExecClass c, double t_ms, ExecPhase p = ExecPhase::fault) {
   ExecEvent e;
@@ -24,22 +29,6 @@ FaultEvent fault_action(const std::string& fault, const std::string& action, dou
   f.outcome = "ok";
   f.pid = pid;
   return f;
-}
-
-Expectation count(std::set<ExecClass> classes, std::optional<unsigned long> lo, std::optional<unsigned long> hi) {
-  Expectation e;
-  e.kind = ExpectationKind::exec_count;
-  e.classes = std::move(classes);
-  e.at_least = lo;
-  e.at_most = hi;
-  return e;
-}
-
-std::set<ExecClass> abnormal() {
-  std::set<ExecClass> a;
-  for (ExecClass c : kAllExecClasses)
-    if (is_abnormal(c)) a.insert(c);
-  return a;
 }
 
 Expectation path_expectation(ExpectationKind kind, const std::string& path) {

@@ -14,14 +14,10 @@
 namespace harness {
 namespace {
 
+using testing::slurp;
+
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct FaultFixture {
   testing::TempDir tmp;

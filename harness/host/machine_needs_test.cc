@@ -12,9 +12,10 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 // PATH set to one folder for the test's lifetime.
 class PathIs {

@@ -8,9 +8,12 @@
 #include <system_error>
 
 #include "base/error.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
+
+using testing::has;
 
 template <typename E>
 RunRecord recorded(E e) {
@@ -19,7 +22,6 @@ RunRecord recorded(E e) {
   return rec;
 }
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 TEST(RunFailure, TheErrorsKindChoosesTheFlags) {
   RunRecord env = recorded(EnvironmentError("no loop device"));

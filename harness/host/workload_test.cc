@@ -20,7 +20,8 @@
 namespace harness {
 namespace {
 
-std::string prog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
+using testing::testprog;
+
 
 // Test time for a RunClock: it moves by `step` at every read, and whenever
 // the test advances it; never by itself.
@@ -46,7 +47,7 @@ ExecEvent run_one(std::vector<std::string> argv, std::chrono::milliseconds timeo
 }
 
 TEST(Workload, Ok) {
-  auto e = run_one({prog("exit_n"), "0"});
+  auto e = run_one({testprog("exit_n"), "0"});
   EXPECT_EQ(e.outcome.cls, ExecClass::ok);
   EXPECT_EQ(e.outcome.exit_code, 0);
   EXPECT_GT(e.pid, 0);
@@ -54,50 +55,50 @@ TEST(Workload, Ok) {
 
 TEST(Workload, ExitNonzeroKeepsItsCode) {
   // 11 is the code Boost.Process confuses with SIGSEGV.
-  auto e = run_one({prog("exit_n"), "11"});
+  auto e = run_one({testprog("exit_n"), "11"});
   EXPECT_EQ(e.outcome.cls, ExecClass::exit_nonzero);
   EXPECT_EQ(e.outcome.exit_code, 11);
   EXPECT_EQ(e.outcome.signal, 0);
 }
 
 TEST(Workload, Sigsegv) {
-  auto e = run_one({prog("segv")});
+  auto e = run_one({testprog("segv")});
   EXPECT_EQ(e.outcome.cls, ExecClass::sigsegv);
   EXPECT_EQ(e.outcome.signal, SIGSEGV);
 }
 
 TEST(Workload, Sigbus) {
-  auto e = run_one({prog("bus")});
+  auto e = run_one({testprog("bus")});
   EXPECT_EQ(e.outcome.cls, ExecClass::sigbus);
   EXPECT_EQ(e.outcome.signal, SIGBUS);
 }
 
 TEST(Workload, Sigill) {
-  auto e = run_one({prog("ill")});
+  auto e = run_one({testprog("ill")});
   EXPECT_EQ(e.outcome.cls, ExecClass::sigill);
   EXPECT_EQ(e.outcome.signal, SIGILL);
 }
 
 TEST(Workload, OtherSignalKeepsItsNumber) {
-  auto e = run_one({prog("abort_self")});
+  auto e = run_one({testprog("abort_self")});
   EXPECT_EQ(e.outcome.cls, ExecClass::other_signal);
   EXPECT_EQ(e.outcome.signal, SIGABRT);
 }
 
 TEST(Workload, NotExecutableIsExecFailedWithErrno) {
-  auto e = run_one({prog("not_executable")});
+  auto e = run_one({testprog("not_executable")});
   EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
   EXPECT_EQ(e.outcome.err, EACCES);
 }
 
 TEST(Workload, GarbageIsEnoexec) {
-  auto e = run_one({prog("garbage_exec")});
+  auto e = run_one({testprog("garbage_exec")});
   EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
   EXPECT_EQ(e.outcome.err, ENOEXEC);
 }
 
 TEST(Workload, MissingProgramIsEnoent) {
-  auto e = run_one({prog("does_not_exist")});
+  auto e = run_one({testprog("does_not_exist")});
   EXPECT_EQ(e.outcome.cls, ExecClass::exec_failed);
   EXPECT_EQ(e.outcome.err, ENOENT);
 }
@@ -108,7 +109,7 @@ TEST(Workload, MissingProgramIsEnoent) {
 TEST(Workload, HangIsKilledAtTheTimeout) {
   FakeTime time(std::chrono::milliseconds(50));
   RunClock clock(time.source());
-  Workload w({prog("hang")}, std::chrono::milliseconds(200), clock);
+  Workload w({testprog("hang")}, std::chrono::milliseconds(200), clock);
   ExecEvent e;
   ASSERT_TRUE(w.exec_once(0, 0, ExecPhase::fault, e));
   EXPECT_EQ(e.outcome.cls, ExecClass::hung);
@@ -121,7 +122,7 @@ TEST(Workload, HangIsKilledAtTheTimeout) {
 
 TEST(Workload, AHungExecTakesItsWholeProcessGroupWithIt) {
   std::string token = testing::unique_token("workload");
-  auto e = run_one({"/bin/sh", "-c", prog("hang") + " " + token + " & exec " + prog("hang")},
+  auto e = run_one({"/bin/sh", "-c", testprog("hang") + " " + token + " & exec " + testprog("hang")},
                    std::chrono::milliseconds(200));
   EXPECT_EQ(e.outcome.cls, ExecClass::hung);
   EXPECT_TRUE(testing::survivors(token).empty()) << "a hung exec's background child survived it";
@@ -142,7 +143,7 @@ TEST(Workload, KeepsItsTimeoutWhenNoPidfdCanBeOpened) {
   std::vector<int> fillers;
   for (int fd; (fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers.push_back(fd);
   RunClock clock;
-  Workload w({prog("sleep_ms"), "4000"}, std::chrono::milliseconds(200), clock);
+  Workload w({testprog("sleep_ms"), "4000"}, std::chrono::milliseconds(200), clock);
   ExecEvent e;
   bool done = w.exec_once(0, 0, ExecPhase::fault, e);
   for (int fd : fillers) close(fd);
@@ -159,7 +160,7 @@ TEST(Workload, AFailedWaitIsAHarnessErrorNeverOk) {
   ign.sa_handler = SIG_IGN;
   sigaction(SIGCHLD, &ign, &old);
   RunClock clock;
-  Workload w({prog("segv")}, std::chrono::seconds(5), clock);
+  Workload w({testprog("segv")}, std::chrono::seconds(5), clock);
   ExecEvent e;
   EXPECT_THROW(w.exec_once(0, 0, ExecPhase::fault, e), RuntimeError);
   sigaction(SIGCHLD, &old, nullptr);
@@ -167,7 +168,7 @@ TEST(Workload, AFailedWaitIsAHarnessErrorNeverOk) {
 
 TEST(Workload, LoopHonoursIterationsAcrossWorkers) {
   RunClock clock;
-  Workload w({prog("exit_n"), "0"}, std::chrono::seconds(5), clock);
+  Workload w({testprog("exit_n"), "0"}, std::chrono::seconds(5), clock);
   std::atomic<bool> stop{false};
   WorkloadProgress progress;
   WorkloadLimits limits;
@@ -197,7 +198,7 @@ TEST(Workload, LoopHonoursIterationsAcrossWorkers) {
 TEST(Workload, LoopHonoursTheDeadline) {
   FakeTime time;
   RunClock clock(time.source());
-  Workload w({prog("exit_n"), "0"}, std::chrono::seconds(5), clock);
+  Workload w({testprog("exit_n"), "0"}, std::chrono::seconds(5), clock);
   std::atomic<bool> stop{false};
   WorkloadProgress progress;
   WorkloadLimits limits;

@@ -27,25 +27,6 @@ using nlohmann::json;
 
 const char* const kEntryPoints[] = {"ci/deps.sh", "ci/build.sh", "ci/test.sh", "ci/reproduce.sh"};
 
-struct Tool {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-Tool run_tool(const std::vector<std::string>& argv, const fs::path& logs, const fs::path& cwd = {}) {
-  ChildOptions o;
-  o.cwd = cwd;
-  o.stdout_file = logs / "tool-stdout.txt";
-  o.stderr_file = logs / "tool-stderr.txt";
-  o.timeout = std::chrono::seconds(120);
-  auto r = run_child(argv, o);
-  Tool t;
-  t.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
-  t.out = slurp(o.stdout_file);
-  t.err = slurp(o.stderr_file);
-  return t;
-}
-
 bool have(const std::string& program) { return find_program(program).has_value(); }
 
 // YAML -> JSON through Ruby's Psych (YAML 1.1: the bare key `on` becomes

@@ -9,13 +9,15 @@
 #include <fmt/format.h>
 
 #include "itests/itest_support.h"
+#include "testing/test_support.h"
 
 namespace harness::itest {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 // A gate-like scenario in `dir`: an image with sleep, installed by
 // `installer` (setup and fault), mounted, and `workload` run from it.

@@ -18,31 +18,6 @@
 namespace harness::itest {
 namespace {
 
-struct Tool {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs argv with the variables that would bypass the installed layout
-// removed; output goes to files under logs.
-Tool run_tool(const std::vector<std::string>& argv, const fs::path& logs, const fs::path& cwd,
-              std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  static int n = 0;
-  ChildOptions o;
-  o.cwd = cwd;
-  o.stdout_file = logs / ("out-" + std::to_string(n) + ".txt");
-  o.stderr_file = logs / ("err-" + std::to_string(n) + ".txt");
-  ++n;
-  o.timeout = timeout;
-  o.unset_env = {"HARNESS_FIXTURES_BIN", "GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "DESTDIR"};
-  auto r = run_child(argv, o);
-  Tool t;
-  t.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
-  t.out = slurp(o.stdout_file);
-  t.err = slurp(o.stderr_file);
-  return t;
-}
-
 // HARNESS_BIN is <build>/harness/harness.
 fs::path build_dir() { return fs::path(HARNESS_BIN).parent_path().parent_path(); }
 
@@ -60,7 +35,7 @@ class Installed : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     prefix_ = tmp_->path() / "prefix";
-    Tool t = run_tool({"cmake", "--install", build_dir().string(), "--prefix", prefix_.string()}, tmp_->path(),
+    CliResult t = run_tool({"cmake", "--install", build_dir().string(), "--prefix", prefix_.string()}, tmp_->path(),
                       tmp_->path());
     install_ok_ = t.exit_code == 0;
     install_log_ = t.out + t.err;
@@ -74,7 +49,7 @@ class Installed : public ::testing::Test {
   // Runs one installed scenario on the host backend from an unrelated cwd.
   nlohmann::json run_installed(const std::string& scenario, const fs::path& out) {
     TempDir logs;
-    Tool t = run_tool({(prefix_ / "bin/harness").string(), "run", "--backend", "host",
+    CliResult t = run_tool({(prefix_ / "bin/harness").string(), "run", "--backend", "host",
                        (prefix_ / "share/harness/scenarios" / scenario).string(), "--out", out.string()},
                       logs.path(), logs.path(), std::chrono::seconds(400));
     EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
@@ -120,10 +95,10 @@ TEST_F(Installed, ValidatesEveryInstalledScenario) {
   ASSERT_FALSE(files.empty());
   argv.insert(argv.end(), files.begin(), files.end());
   TempDir logs;
-  Tool t = run_tool(argv, logs.path(), logs.path());
+  CliResult t = run_tool(argv, logs.path(), logs.path());
   EXPECT_EQ(t.exit_code, 0) << t.out << t.err;
 
-  Tool v = run_tool({(prefix_ / "bin/harness").string(), "--version"}, logs.path(), logs.path());
+  CliResult v = run_tool({(prefix_ / "bin/harness").string(), "--version"}, logs.path(), logs.path());
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out.rfind("harness ", 0), 0u) << v.out;
 }
@@ -167,7 +142,7 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
   fs::path config = build_dir() / "CPackConfig.cmake";
   ASSERT_TRUE(fs::exists(config)) << config;
   // -B keeps the package and CPack's staging out of the build tree.
-  Tool pack = run_tool({"cpack", "-G", "DEB", "--config", config.string(), "-B", (tmp.path() / "out").string()},
+  CliResult pack = run_tool({"cpack", "-G", "DEB", "--config", config.string(), "-B", (tmp.path() / "out").string()},
                        tmp.path(), tmp.path(), std::chrono::seconds(500));
   ASSERT_EQ(pack.exit_code, 0) << pack.out << pack.err;
   fs::path deb;
@@ -176,7 +151,7 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
   ASSERT_FALSE(deb.empty()) << pack.out;
   EXPECT_EQ(deb.filename().string().rfind("harness_", 0), 0u) << deb;
 
-  Tool contents = run_tool({"dpkg-deb", "-c", deb.string()}, tmp.path(), tmp.path());
+  CliResult contents = run_tool({"dpkg-deb", "-c", deb.string()}, tmp.path(), tmp.path());
   ASSERT_EQ(contents.exit_code, 0) << contents.err;
   for (const char* path : {"./usr/bin/harness", "./usr/bin/stack-install",
                            "./usr/share/harness/scenarios/heroku-2017-truncation.json",
@@ -185,7 +160,7 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
     EXPECT_NE(contents.out.find(std::string(path) + "\n"), std::string::npos) << path << " not in\n" << contents.out;
   }
 
-  Tool fields = run_tool({"dpkg-deb", "-f", deb.string(), "Package", "Depends", "Recommends", "Maintainer"},
+  CliResult fields = run_tool({"dpkg-deb", "-f", deb.string(), "Package", "Depends", "Recommends", "Maintainer"},
                          tmp.path(), tmp.path());
   ASSERT_EQ(fields.exit_code, 0) << fields.err;
   EXPECT_NE(fields.out.find("Package: harness\n"), std::string::npos) << fields.out;
@@ -194,9 +169,9 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
   // named in Depends (dpkg-shlibdeps at work); the list is read from the
   // binary, so it follows the code instead of a hand-kept list.
   fs::path unpacked = tmp.path() / "needed";
-  Tool x = run_tool({"dpkg-deb", "-x", deb.string(), unpacked.string()}, tmp.path(), tmp.path());
+  CliResult x = run_tool({"dpkg-deb", "-x", deb.string(), unpacked.string()}, tmp.path(), tmp.path());
   ASSERT_EQ(x.exit_code, 0) << x.err;
-  Tool dyn = run_tool({"readelf", "-d", (unpacked / "usr/bin/harness").string()}, tmp.path(), tmp.path());
+  CliResult dyn = run_tool({"readelf", "-d", (unpacked / "usr/bin/harness").string()}, tmp.path(), tmp.path());
   ASSERT_EQ(dyn.exit_code, 0) << dyn.err;
   int needed = 0;
   std::istringstream lines(dyn.out);
@@ -207,7 +182,7 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
     ASSERT_NE(r, std::string::npos) << line;
     std::string lib = line.substr(l + 1, r - l - 1);
     ++needed;
-    Tool owner = run_tool({"dpkg", "-S", "*/" + lib}, tmp.path(), tmp.path());
+    CliResult owner = run_tool({"dpkg", "-S", "*/" + lib}, tmp.path(), tmp.path());
     ASSERT_EQ(owner.exit_code, 0) << lib << ": " << owner.err;
     // "libc6-i386: /lib32/libm.so.6" and "libc6:amd64: /lib/x86_64-…":
     // one of the owners must be a dependency.
@@ -223,13 +198,13 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
 
   // The packaged (stripped) binaries work from the unpacked tree.
   fs::path root = tmp.path() / "root";
-  Tool unpack = run_tool({"dpkg-deb", "-x", deb.string(), root.string()}, tmp.path(), tmp.path());
+  CliResult unpack = run_tool({"dpkg-deb", "-x", deb.string(), root.string()}, tmp.path(), tmp.path());
   ASSERT_EQ(unpack.exit_code, 0) << unpack.err;
-  Tool validate = run_tool({(root / "usr/bin/harness").string(), "validate",
+  CliResult validate = run_tool({(root / "usr/bin/harness").string(), "validate",
                             (root / "usr/share/harness/scenarios/heroku-2017-truncation.json").string()},
                            tmp.path(), tmp.path());
   EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
-  Tool installer = run_tool({(root / "usr/bin/stack-install").string(), "--help"}, tmp.path(), tmp.path());
+  CliResult installer = run_tool({(root / "usr/bin/stack-install").string(), "--help"}, tmp.path(), tmp.path());
   EXPECT_EQ(installer.exit_code, 0) << installer.out << installer.err;
 }
 

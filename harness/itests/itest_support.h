@@ -52,6 +52,28 @@ inline CliResult run_harness(const std::vector<std::string>& args, const fs::pat
   return run_argv(argv, logs, timeout);
 }
 
+// Runs a tool other than the harness (cpack, dpkg, ruby, a linter...) from
+// `cwd`, with its output in numbered files under `logs` (so a test keeps
+// every call's), without the variables that would bypass an installed
+// layout or shard the harness's own scenario list.
+inline CliResult run_tool(const std::vector<std::string>& argv, const fs::path& logs, const fs::path& cwd = {},
+                          std::chrono::seconds timeout = std::chrono::seconds(300)) {
+  static int n = 0;
+  ChildOptions o;
+  o.cwd = cwd;
+  o.stdout_file = logs / ("tool-out-" + std::to_string(n) + ".txt");
+  o.stderr_file = logs / ("tool-err-" + std::to_string(n) + ".txt");
+  ++n;
+  o.timeout = timeout;
+  o.unset_env = {"HARNESS_FIXTURES_BIN", "GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "DESTDIR"};
+  auto r = run_child(argv, o);
+  CliResult c;
+  c.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
+  c.out = slurp(o.stdout_file);
+  c.err = slurp(o.stderr_file);
+  return c;
+}
+
 inline nlohmann::json read_report(const fs::path& run_dir) {
   return nlohmann::json::parse(slurp(run_dir / "report.json"));
 }

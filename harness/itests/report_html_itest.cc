@@ -17,10 +17,11 @@
 namespace harness {
 namespace {
 
+using testing::count_occurrences;
+
 using nlohmann::json;
 using namespace harness::itest;
 
-size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 // `text` as Chromium's --dump-dom serialises a text node: only &, <, > and
 // no-break spaces are escaped.
@@ -162,11 +163,11 @@ TEST_F(ReportHtmlInBrowser, HerokuReportRendersEveryExecWithoutTouchingTheNetwor
                              "file://" + (run / "report.html").string());
   ASSERT_GT(dom.size(), 1000u) << dom;
   // (b) one mark per exec in the DOM the browser built.
-  EXPECT_EQ(count(dom, "class=\"exec exec-"), execs);
-  EXPECT_EQ(count(dom, "class=\"exec exec-sigsegv\""), report["counts"]["sigsegv"].get<size_t>());
+  EXPECT_EQ(count_occurrences(dom, "class=\"exec exec-"), execs);
+  EXPECT_EQ(count_occurrences(dom, "class=\"exec exec-sigsegv\""), report["counts"]["sigsegv"].get<size_t>());
   // (c) the writer line, as the harness summarised it.
-  EXPECT_EQ(count(dom, "id=\"writer\""), 1u);
-  EXPECT_EQ(count(dom, "<p id=\"writer\"><b>Who wrote the image while it was mounted:</b> " + as_dom_text(writer) +
+  EXPECT_EQ(count_occurrences(dom, "id=\"writer\""), 1u);
+  EXPECT_EQ(count_occurrences(dom, "<p id=\"writer\"><b>Who wrote the image while it was mounted:</b> " + as_dom_text(writer) +
                            "</p>"),
             1u)
       << "writer_summary: " << writer;

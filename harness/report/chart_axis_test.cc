@@ -8,7 +8,8 @@
 namespace harness {
 namespace {
 
-size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
+using testing::count_occurrences;
+
 
 TEST(ChartAxis, NiceStepsAreOneTwoTwoAndAHalfOrFiveTimesAPowerOfTen) {
   EXPECT_DOUBLE_EQ(nice_step(1000, 10), 100);
@@ -45,10 +46,10 @@ TEST(ChartAxis, TicksRunFromZeroToTheEndOfTheRun) {
 TEST(ChartAxis, OneLabelPerTickAndOneGridlinePerFraction) {
   ChartGeometry g(1000);
   std::string labels = time_labels(g, 140);
-  EXPECT_EQ(count(labels, "<text"), 11u);
+  EXPECT_EQ(count_occurrences(labels, "<text"), 11u);
   EXPECT_NE(labels.find("y=\"156\""), std::string::npos);  // 16 below the plot
   std::string grid = percent_grid(10, 100, {0.0, 0.5, 1.0});
-  EXPECT_EQ(count(grid, "<line class=\"grid\""), 3u);
+  EXPECT_EQ(count_occurrences(grid, "<line class=\"grid\""), 3u);
   EXPECT_NE(grid.find(">50%</text>"), std::string::npos);
   EXPECT_NE(grid.find("y1=\"60.0\""), std::string::npos);  // 50% halfway down
 }

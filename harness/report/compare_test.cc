@@ -7,14 +7,16 @@
 
 #include "base/error.h"
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 const CompareTable& table(const std::vector<CompareTable>& ts, const std::string& id) {
   for (const auto& t : ts)

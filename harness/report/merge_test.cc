@@ -11,10 +11,11 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 json named(const std::string& scenario, const std::string& verdict, const std::string& run_dir = "") {
   json r = fixture::minimal_report();

@@ -10,9 +10,10 @@
 namespace harness {
 namespace {
 
+using testing::count_occurrences;
+
 using nlohmann::json;
 
-size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(PageCacheSvg, OneLinePerFileAcrossItsSamples) {
   json r = fixture::minimal_report();
@@ -22,10 +23,10 @@ TEST(PageCacheSvg, OneLinePerFileAcrossItsSamples) {
       {{"path", "a.img"}, {"t_ms", 10.0}, {"resident_pages", 4}, {"total_pages", 4}},
   });
   std::string svg = page_cache_svg(r);
-  EXPECT_EQ(count(svg, "<polyline class=\"pc-line\""), 2u);
-  EXPECT_EQ(count(svg, "<line class=\"grid\""), 3u);  // 0, 50, 100%
+  EXPECT_EQ(count_occurrences(svg, "<polyline class=\"pc-line\""), 2u);
+  EXPECT_EQ(count_occurrences(svg, "<line class=\"grid\""), 3u);  // 0, 50, 100%
   EXPECT_NE(svg.find("<title>a.img</title>"), std::string::npos);
-  EXPECT_EQ(count(svg, "(resident pages, % of file)"), 2u);
+  EXPECT_EQ(count_occurrences(svg, "(resident pages, % of file)"), 2u);
 }
 
 }  // namespace

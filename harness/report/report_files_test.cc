@@ -11,19 +11,16 @@
 #include "base/error.h"
 #include "report/report_load.h"
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::slurp;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class ReportFiles : public ::testing::Test {
  protected:

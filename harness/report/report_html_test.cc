@@ -11,11 +11,12 @@
 namespace harness {
 namespace {
 
+using testing::has;
+using testing::count_occurrences;
+
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
-size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
 
 TEST(ReportHtml, OneMarkPerExecAndOneBandPerFaultAction) {
   json r = fixture::heroku_like_report();
@@ -28,19 +29,19 @@ TEST(ReportHtml, OneMarkPerExecAndOneBandPerFaultAction) {
     phases += t == "phase";
   }
   ASSERT_EQ(execs, 203u);
-  EXPECT_EQ(count(html, "class=\"exec exec-"), execs);
-  EXPECT_EQ(count(html, "class=\"exec exec-sigsegv\""), r["counts"]["sigsegv"].get<size_t>());
-  EXPECT_EQ(count(html, "class=\"fault-band "), faults);
-  EXPECT_EQ(count(html, "class=\"fault-band fault-write\""), 4u);
-  EXPECT_EQ(count(html, "class=\"fault-band fault-drop_caches\""), 4u);
-  EXPECT_EQ(count(html, "<line class=\"phase\""), phases);
+  EXPECT_EQ(count_occurrences(html, "class=\"exec exec-"), execs);
+  EXPECT_EQ(count_occurrences(html, "class=\"exec exec-sigsegv\""), r["counts"]["sigsegv"].get<size_t>());
+  EXPECT_EQ(count_occurrences(html, "class=\"fault-band "), faults);
+  EXPECT_EQ(count_occurrences(html, "class=\"fault-band fault-write\""), 4u);
+  EXPECT_EQ(count_occurrences(html, "class=\"fault-band fault-drop_caches\""), 4u);
+  EXPECT_EQ(count_occurrences(html, "<line class=\"phase\""), phases);
   EXPECT_TRUE(has(html, "<title>#50 ")) << "each mark carries a tooltip";
   EXPECT_TRUE(has(html, "class=\"first-crash\"")) << "the first crash after the faults is marked";
   EXPECT_TRUE(has(html, "<span class=\"badge pass\">PASS</span>"));
   EXPECT_TRUE(has(html, "<p id=\"writer\">"));
   EXPECT_TRUE(has(html, "id=\"crash-rate\""));
   EXPECT_TRUE(has(html, "class=\"rate rate-sigsegv\""));
-  EXPECT_EQ(count(html, "<polyline class=\"pc-line\""), 1u);  // one path sampled
+  EXPECT_EQ(count_occurrences(html, "<polyline class=\"pc-line\""), 1u);  // one path sampled
   EXPECT_TRUE(has(html, "<section id=\"images-evidence\">"));
   EXPECT_TRUE(has(html, "<section id=\"writers\">"));
   EXPECT_TRUE(has(html, "<section id=\"kernel-log\">"));
@@ -85,7 +86,7 @@ TEST(ReportHtml, RunActionsAreLabelledInTheirOwnColour) {
                          {"argv", {"stack-install", "--image", "stack.img"}},
                          {"stderr", "installing stack.img\n"}});
   std::string html = render_html(r);
-  EXPECT_EQ(count(html, "class=\"fault-band fault-run\""), 1u);
+  EXPECT_EQ(count_occurrences(html, "class=\"fault-band fault-run\""), 1u);
   EXPECT_TRUE(has(html, "class=\"run-label\""));
   EXPECT_TRUE(has(html, "stack-install (regressed) (exit 0)"));
   EXPECT_TRUE(has(html, ">fault reinstall</text>")) << "its own lane";
@@ -99,7 +100,7 @@ TEST(ReportHtml, MissingOptionalKeysRenderWithoutThem) {
   EXPECT_FALSE(has(html, "id=\"writer\""));
   EXPECT_FALSE(has(html, "id=\"page-cache\""));
   EXPECT_FALSE(has(html, "id=\"kernel-log\""));
-  EXPECT_EQ(count(html, "class=\"exec exec-"), 0u);
+  EXPECT_EQ(count_occurrences(html, "class=\"exec exec-"), 0u);
   json odd = fixture::minimal_report();
   odd["events"] = {{{"type", "exec"}}, {{"type", "fault"}, {"t_start_ms", "soon"}}, nullptr};
   odd["page_cache"] = {{{"path", 3}}};
@@ -111,7 +112,7 @@ TEST(ReportHtml, MissingOptionalKeysRenderWithoutThem) {
 TEST(ReportHtml, TwentyThousandExecsStayOneShortElementEach) {
   json r = fixture::heroku_like_report(true, 20000);
   std::string html = render_html(r);
-  EXPECT_EQ(count(html, "class=\"exec exec-"), 20003u);
+  EXPECT_EQ(count_occurrences(html, "class=\"exec exec-"), 20003u);
   // One element per exec, each well under 200 bytes.
   EXPECT_LT(html.size(), 20003u * 200 + 200000) << html.size();
 }

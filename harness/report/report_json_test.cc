@@ -3,13 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "report/report_fixture.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 // What the record read back from a report renders to, beside the report
 // itself: every key a renderer may use must survive the trip.

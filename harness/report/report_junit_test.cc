@@ -17,10 +17,11 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 json failing_report() {
   RunRecord rec = fixture::heroku_like_record(true);

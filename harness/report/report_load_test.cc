@@ -12,10 +12,11 @@
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 class ReportLoad : public ::testing::Test {
  protected:

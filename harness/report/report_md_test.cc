@@ -5,13 +5,15 @@
 
 #include "report/report_fixture.h"
 #include "report/report_view.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 TEST(ReportMarkdown, ReproductionStatesVerdictStoryAndEvidence) {
   std::string md = render_markdown(fixture::heroku_like_report());

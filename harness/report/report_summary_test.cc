@@ -9,13 +9,15 @@
 #include "report/report_html.h"
 #include "report/report_junit.h"
 #include "report/report_md.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::has;
+
 using nlohmann::json;
 
-bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;

@@ -11,13 +11,14 @@
 namespace harness {
 namespace {
 
-size_t count(const std::string& s, const std::string& needle) { return testing::count_occurrences(s, needle); }
+using testing::count_occurrences;
+
 
 TEST(TimelineSvg, PlotsOnTheSharedGeometry) {
   std::string svg = timeline_svg(fixture::heroku_like_report());
   EXPECT_NE(svg.find("data-plot-left=\"150\" data-plot-right=\"1224\""), std::string::npos);
   EXPECT_NE(svg.find("<rect class=\"fault-window\""), std::string::npos);
-  EXPECT_GT(count(svg, "<line class=\"grid\""), 1u);
+  EXPECT_GT(count_occurrences(svg, "<line class=\"grid\""), 1u);
 }
 
 TEST(TimelineSvg, TheLegendNamesWritersOnlyWhenThereAreSome) {

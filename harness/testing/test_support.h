@@ -33,8 +33,16 @@ inline size_t count_occurrences(const std::string& s, const std::string& needle)
   return n;
 }
 
+// Whether `needle` occurs in `s`.
+inline bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+
+#ifdef TESTPROGS_DIR
+// A program of harness/testprogs, built beside the tests.
+inline std::string testprog(const std::string& name) { return std::string(TESTPROGS_DIR) + "/" + name; }
+#endif
+
 inline std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
+  std::ifstream in(p, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();

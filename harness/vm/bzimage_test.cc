@@ -10,18 +10,15 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
 
+using testing::slurp;
+
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 template <typename T>
 void put(std::string& s, size_t at, T v) {
