@@ -33,7 +33,7 @@ TEST=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # JUnit schema check, HTML report in a real browser, Vagrantfile parse
   libxml2-utils chromium ruby
-  # sanitizers and libFuzzer for ci/sanitize.sh and ci/fuzz.sh
+  # libFuzzer and its sanitizers for ci/fuzz.sh
   clang-14 libclang-rt-14-dev llvm-14
   # CI definitions and Vagrantfile (yamllint, vagrant validate); .deb (dpkg-shlibdeps)
   yamllint vagrant dpkg-dev
