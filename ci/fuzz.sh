@@ -6,6 +6,8 @@
 # one message of each kind). Any crash, leak, sanitizer report, timeout or
 # exception the target does not expect fails it; the input that did it is
 # left in build-fuzz/findings/NAME/. Called by ci/test.sh after ctest.
+#
+#   ci/fuzz.sh [build|run]     (default: both; ci/test.sh builds beside ctest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
@@ -16,12 +18,17 @@ if ! command -v "$cxx" >/dev/null; then
   echo "ci/fuzz.sh: $cxx not found; run ci/deps.sh (clang-14, libclang-rt-14-dev)" >&2
   exit 3
 fi
+step=${1:-all}
+case $step in build | run | all) ;; *) echo "usage: ci/fuzz.sh [build|run]" >&2; exit 2 ;; esac
 build=build-fuzz
 start=$SECONDS
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-  -DCMAKE_C_COMPILER="$cc" -DHARNESS_FUZZ=ON -DHARNESS_WERROR=ON -DHARNESS_BUILD_FIXTURES=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target scenario_fuzzer channel_fuzzer
-built=$SECONDS
+if [[ $step != run ]]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_C_COMPILER="$cc" -DHARNESS_FUZZ=ON -DHARNESS_WERROR=ON -DHARNESS_BUILD_FIXTURES=OFF >/dev/null
+  cmake --build "$build" -j"$jobs" --target scenario_fuzzer channel_fuzzer
+  echo "ci/fuzz.sh: fuzzers built in $((SECONDS - start)) s"
+fi
+[[ $step == build ]] && exit 0
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -74,4 +81,4 @@ failed=0
 wait "$scenario_pid" || failed=1
 wait "$channel_pid" || failed=1
 ((failed == 0)) || exit 1
-echo "ci/fuzz.sh: both fuzzers done (build $((built - start)) s, total $((SECONDS - start)) s)"
+echo "ci/fuzz.sh: both fuzzers done in $((SECONDS - start)) s"
