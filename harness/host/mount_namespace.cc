@@ -15,8 +15,17 @@ void enter_private_mount_namespace() {
     throw EnvironmentError(errno_message("cannot create a private mount namespace (unshare)", err) +
                            (err == EPERM ? "; run the harness as root" : ""));
   }
-  if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    throw EnvironmentError(errno_message("cannot make mounts private in the new namespace", errno));
+  if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    int err = errno;
+    // EINVAL: "/" is no mount point, as in a chroot made by hand
+    // (debootstrap, sbuild...): its mounts cannot be made private, so
+    // the harness's would show on the host.
+    throw EnvironmentError(errno_message("cannot make mounts private in the new namespace", err) +
+                           (err == EINVAL ? "; the root directory is not a mount point (a chroot?): run the harness "
+                                            "outside the chroot, or bind-mount the chroot's directory onto itself "
+                                            "(mount --bind DIR DIR) before entering it"
+                                          : ""));
+  }
 }
 
 bool mounts_on_this_host(const std::string& backend, const std::vector<Scenario>& scenarios) {

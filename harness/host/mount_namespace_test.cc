@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -34,14 +35,16 @@ TEST(MountNamespace, TheVmBackendMountsHereOnlyForAPowerCut) {
 }
 
 // In a child, so that this test process keeps its namespace: 0 entered,
-// 1 refused with the advice to run as root, 2 refused otherwise.
-int enter_in_child(std::string& message) {
+// 1 refused with the advice to run as root, 2 refused otherwise (3: the
+// chroot itself failed). With `chroot_to`, the child enters it first.
+int enter_in_child(std::string& message, const char* chroot_to = nullptr) {
   int pipefd[2];
   if (pipe(pipefd) != 0) return -1;
   pid_t pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
     int code = 0;
+    if (chroot_to && (chroot(chroot_to) != 0 || chdir("/") != 0)) _exit(3);
     try {
       enter_private_mount_namespace();
     } catch (const EnvironmentError& e) {
@@ -72,6 +75,19 @@ TEST(MountNamespace, EnteringNeedsPrivilegeAndSaysSo) {
     // Root may still lack CAP_SYS_ADMIN (a container); then it says why.
     EXPECT_TRUE(code == 0 || code == 1) << code << ": " << message;
   }
+}
+
+// A chroot made by hand (debootstrap) has a root that is no mount point;
+// the harness cannot make its mounts private there and says what to do.
+TEST(MountNamespace, AChrootWhoseRootIsNoMountPointIsExplained) {
+  if (geteuid() != 0) GTEST_SKIP() << "chroot needs root (CI runs this test as root)";
+  testing::TempDir dir;
+  std::string message;
+  int code = enter_in_child(message, dir.path().c_str());
+  EXPECT_EQ(code, 2) << message;
+  EXPECT_NE(message.find("(EINVAL); the root directory is not a mount point (a chroot?)"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("mount --bind DIR DIR"), std::string::npos) << message;
 }
 
 }  // namespace
