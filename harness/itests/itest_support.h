@@ -66,12 +66,7 @@ inline CliResult run_tool(const std::vector<std::string>& argv, const fs::path& 
   ++n;
   o.timeout = timeout;
   o.unset_env = {"HARNESS_FIXTURES_BIN", "GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "DESTDIR"};
-  auto r = run_child(argv, o);
-  CliResult c;
-  c.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
-  c.out = slurp(o.stdout_file);
-  c.err = slurp(o.stderr_file);
-  return c;
+  return run_with_output(argv, o);
 }
 
 inline nlohmann::json read_report(const fs::path& run_dir) {

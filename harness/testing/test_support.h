@@ -73,7 +73,18 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs argv with stdout/stderr in `logs`; the exit code is 128+N for a signal.
+// Runs argv under `o` (which names the output files) and returns its exit
+// code, 128+N for a signal, and its output.
+inline CliResult run_with_output(const std::vector<std::string>& argv, const ChildOptions& o) {
+  auto r = run_child(argv, o);
+  CliResult c;
+  c.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
+  c.out = slurp(o.stdout_file);
+  c.err = slurp(o.stderr_file);
+  return c;
+}
+
+// Runs argv with stdout/stderr in `logs`.
 inline CliResult run_argv(const std::vector<std::string>& argv, const fs::path& logs, std::chrono::seconds timeout) {
   ChildOptions o;
   o.stdout_file = logs / "stdout.txt";
@@ -82,12 +93,7 @@ inline CliResult run_argv(const std::vector<std::string>& argv, const fs::path& 
   // A CI that shards this test binary must not make the harness under test
   // shard its own scenario list.
   o.unset_env = {"GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS"};
-  auto r = run_child(argv, o);
-  CliResult c;
-  c.exit_code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : 128 + WTERMSIG(r.wait_status);
-  c.out = slurp(o.stdout_file);
-  c.err = slurp(o.stderr_file);
-  return c;
+  return run_with_output(argv, o);
 }
 
 // A word no other process on the machine has in its command line, so a
