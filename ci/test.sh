@@ -14,7 +14,11 @@ ci/build.sh
 nice -n 19 ci/fuzz.sh build >build/fuzz-build.log 2>&1 &
 fuzz_build=$!
 status=0
-ctest --preset ci --output-junit "$PWD/build/ctest-junit.xml" "$@" || status=$?
+# JUnit: ctest's, one testcase per ctest, beside the per-test files each
+# unit-test program writes there (harness_unit_test in harness/CMakeLists.txt).
+rm -rf build/junit
+mkdir -p build/junit
+ctest --preset ci --output-junit "$PWD/build/junit/ctest.xml" "$@" || status=$?
 # Nothing of the harness (qemu, loop devices, mounts) may outlive the suite.
 ci/leak-check.sh || status=$?
 if ! wait "$fuzz_build"; then
