@@ -39,7 +39,7 @@ constexpr const char* kAblateUsage =
     "  DIR/ablation.json, DIR/ablation.md, DIR/ablation.html; every variant is a scenario file\n"
     "  in DIR/variants/. With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
 
-constexpr const char* kFiles[] = {"ablation.json", "ablation.md", "ablation.html"};
+constexpr const char* kAblationFiles[] = {"ablation.json", "ablation.md", "ablation.html"};
 
 json read_jsonc(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -48,10 +48,10 @@ json read_jsonc(const fs::path& file) {
   return json::parse(buf.str(), nullptr, true, /*ignore_comments=*/true);
 }
 
-void write_outputs(const fs::path& dir, const json& a) {
-  write_file_atomically(dir / kFiles[0], a.dump(2) + "\n");
-  write_file_atomically(dir / kFiles[1], ablation_markdown(a));
-  write_file_atomically(dir / kFiles[2], ablation_html(a));
+void write_ablation_outputs(const fs::path& dir, const json& a) {
+  write_file_atomically(dir / kAblationFiles[0], a.dump(2) + "\n");
+  write_file_atomically(dir / kAblationFiles[1], ablation_markdown(a));
+  write_file_atomically(dir / kAblationFiles[2], ablation_html(a));
 }
 
 }  // namespace
@@ -73,7 +73,7 @@ int cmd_ablate(const std::vector<std::string>& args) {
   Scenario original = load_scenario(scenario_file);
   std::vector<Variant> variants = derive_variants(read_jsonc(scenario_file), scenario_file.parent_path().string());
   std::error_code ec;
-  if (fs::exists(dir / kFiles[0], ec))
+  if (fs::exists(dir / kAblationFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds an ablation already; choose a new --out", dir.string()));
 
   // Every variant as a scenario file a user can rerun or edit; each is
@@ -107,9 +107,9 @@ int cmd_ablate(const std::vector<std::string>& args) {
   for (const Variant* v : mine)
     if (pools.count(v->name)) rows.push_back(AblationRow{*v, pools[v->name]});
   json a = build_ablation(original.name, ra.repeat, ra.backend, rows);
-  write_outputs(dir, a);
+  write_ablation_outputs(dir, a);
   fmt::print("\n{}\n\n", ablation_sentence(a));
-  fmt::print("ablation  {}\n", (dir / kFiles[0]).string());
+  fmt::print("ablation  {}\n", (dir / kAblationFiles[0]).string());
   return rc;
 }
 
@@ -137,7 +137,7 @@ json merge_ablations(const std::vector<fs::path>& files, const fs::path& out) {
   json merged = build_ablation(scenario, repeat, backend, rows);
   std::error_code ec;
   fs::create_directories(out, ec);
-  write_outputs(out, merged);
+  write_ablation_outputs(out, merged);
   return merged;
 }
 

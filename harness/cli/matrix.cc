@@ -24,7 +24,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kMatrixUsage =
     "usage: harness matrix --out DIR [--installer CMD] [--installers LIST] [--faults LIST] [--repeat K]\n"
     "                      [--backend host|vm] [-j N] [--shard I/N] [--kernel PATH] [--memory MIB] [--accel A]\n"
     "  runs every installer (legacy, regressed, hardened; with --installer also yours, a command with\n"
@@ -37,12 +37,12 @@ constexpr const char* kUsage =
     "  a scenario file in DIR/cells/. --installers/--faults keep only the named rows/columns (comma-separated).\n"
     "  With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
 
-constexpr const char* kFiles[] = {"matrix.json", "matrix.md", "matrix.html"};
+constexpr const char* kMatrixFiles[] = {"matrix.json", "matrix.md", "matrix.html"};
 
-void write_outputs(const fs::path& dir, const json& m) {
-  write_file_atomically(dir / kFiles[0], m.dump(2) + "\n");
-  write_file_atomically(dir / kFiles[1], matrix_markdown(m));
-  write_file_atomically(dir / kFiles[2], matrix_html(m));
+void write_matrix_outputs(const fs::path& dir, const json& m) {
+  write_file_atomically(dir / kMatrixFiles[0], m.dump(2) + "\n");
+  write_file_atomically(dir / kMatrixFiles[1], matrix_markdown(m));
+  write_file_atomically(dir / kMatrixFiles[2], matrix_html(m));
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -89,13 +89,13 @@ int cmd_matrix(const std::vector<std::string>& args) {
   }
   RunOptionsArgs ra = parse_run_options(rest, 1);
   if (ra.help) {
-    fmt::print("{}", kUsage);
+    fmt::print("{}", kMatrixUsage);
     return kExitPass;
   }
   if (!ra.scenarios.empty())
     throw Error(ErrorKind::usage, fmt::format("matrix takes no scenario file (it derives its own), got {}\n{}",
-                                              ra.scenarios[0].string(), kUsage));
-  if (!ra.out) throw Error(ErrorKind::usage, std::string("matrix needs --out DIR\n") + kUsage);
+                                              ra.scenarios[0].string(), kMatrixUsage));
+  if (!ra.out) throw Error(ErrorKind::usage, std::string("matrix needs --out DIR\n") + kMatrixUsage);
   settle_run_options(ra);
   const fs::path dir = fs::absolute(*ra.out);
 
@@ -121,7 +121,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
       throw EnvironmentError(fmt::format("--faults {}: {}", f.name, *no_dm));
   }
   std::error_code ec;
-  if (fs::exists(dir / kFiles[0], ec))
+  if (fs::exists(dir / kMatrixFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds a matrix already; choose a new --out", dir.string()));
 
   std::vector<MatrixCell> cells = derive_cells(installers, faults);
@@ -164,10 +164,10 @@ int cmd_matrix(const std::vector<std::string>& args) {
   for (const auto& [_, c] : runs)
     if (c.runs) done.push_back(c);
   json m = build_matrix(meta, done);
-  write_outputs(dir, m);
+  write_matrix_outputs(dir, m);
   fmt::print("\n{} cells: {} safe, {} unsafe, {} inconclusive, in {:.0f} s\nmatrix    {}\n", done.size(),
              m.value("safe_cells", 0u), m.value("unsafe_cells", 0u), m.value("inconclusive_cells", 0u), meta.seconds,
-             (dir / kFiles[0]).string());
+             (dir / kMatrixFiles[0]).string());
   return rc;
 }
 
@@ -187,7 +187,7 @@ json merge_matrices(const std::vector<fs::path>& files, const fs::path& out) {
   json merged = join_matrices(shards);
   std::error_code ec;
   fs::create_directories(out, ec);
-  write_outputs(out, merged);
+  write_matrix_outputs(out, merged);
   return merged;
 }
 
