@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Fuzzes, with libFuzzer under ASan+UBSan, for FUZZ_SECONDS in all (default
-# 60, split between them, both at once): the scenario parser (harness/fuzz/
-# scenario_fuzzer.cc, seeded with the shipped scenarios) and the host's
-# side of the guest channel (harness/fuzz/channel_fuzzer.cc, seeded with
-# one message of each kind). Any crash, leak, sanitizer report, timeout or
-# exception the target does not expect fails it; the input that did it is
-# left in build-fuzz/findings/NAME/. Called by ci/test.sh after ctest.
+# Fuzzes, with libFuzzer under ASan+UBSan, both at once: the scenario
+# parser (harness/fuzz/scenario_fuzzer.cc, seeded with the shipped
+# scenarios) and the host's side of the guest channel (harness/fuzz/
+# channel_fuzzer.cc, seeded with one message of each kind). Any crash,
+# leak, sanitizer report, timeout or exception the target does not expect
+# fails it; the input that did it is left in build-fuzz/findings/NAME/.
 #
-#   ci/fuzz.sh [build|run]     (default: both; ci/test.sh builds beside ctest)
+# The budget is FUZZ_SECONDS of wall time in all (default 60, two thirds to
+# the parser), or, with FUZZ_EXECS=N, N executions in all (two thirds to
+# the parser): the same work however busy the machine is, which is how
+# ci/test.sh runs it, at the lowest priority beside ctest.
+#
+#   ci/fuzz.sh [build|run]     (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
+execs=${FUZZ_EXECS:-}
 jobs=${HARNESS_JOBS:-$(nproc)}
 cxx=${FUZZ_CXX:-clang++-14}
 cc=${FUZZ_CC:-clang-14}
@@ -33,25 +38,32 @@ fi
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-# fuzz NAME SECONDS: runs build/harness/fuzz/NAME on a fresh working corpus
-# (build-fuzz/corpus/NAME, already seeded; the fuzzer adds what it finds).
+# fuzz NAME SHARE: runs build/harness/fuzz/NAME on a fresh working corpus
+# (build-fuzz/corpus/NAME, already seeded; the fuzzer adds what it finds)
+# for SHARE thirds of the budget.
 fuzz() {
-  local name=$1 secs=$2 corpus="$build/corpus/$1" findings="$build/findings/$1" log="$build/$1.log" rc execs
+  local name=$1 share=$2 corpus="$build/corpus/$1" findings="$build/findings/$1" log="$build/$1.log" rc ran
+  local t0=$SECONDS budget
+  if [[ -n $execs ]]; then
+    budget=(-runs=$((execs * share / 3)))
+  else
+    budget=(-max_total_time=$((seconds * share / 3)))
+  fi
   rm -rf "$findings"
   mkdir -p "$findings"
   set +e
-  "$build/harness/fuzz/$name" "$corpus" -max_total_time="$secs" -timeout=10 \
+  "$build/harness/fuzz/$name" "$corpus" "${budget[@]}" -timeout=10 \
     -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 -artifact_prefix="$findings/" >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  ran=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if ((rc != 0)) || compgen -G "$findings/*" >/dev/null; then
     tail -60 "$log" >&2
     echo "ci/fuzz.sh: FINDING in $name (exit $rc); reproduce with: $build/harness/fuzz/$name $findings/<file>" >&2
     ls -l "$findings" >&2
     exit 1
   fi
-  echo "ci/fuzz.sh: $name ran ${execs:-?} executions in ${secs} s with no finding"
+  echo "ci/fuzz.sh: $name ran ${ran:-?} executions (${budget[*]}) in $((SECONDS - t0)) s with no finding"
 }
 
 rm -rf "$build/corpus"
@@ -71,11 +83,11 @@ seed record "$m {\"msg\":\"record\",\"duration_ms\":1,\"timed_out\":false,\"inte
 seed error "$m {\"msg\":\"error\",\"kind\":\"environment\",\"message\":\"no mkfs\"}"
 seed end "$m {\"msg\":\"end\"}"
 
-# The parser is the larger surface: two thirds of the time. The two run side
-# by side (one core each), so the stage takes two thirds of its wall time.
-fuzz scenario_fuzzer $((seconds * 2 / 3)) &
+# The parser is the larger surface: two thirds of the budget. The two run
+# side by side (one core each).
+fuzz scenario_fuzzer 2 &
 scenario_pid=$!
-fuzz channel_fuzzer $((seconds - seconds * 2 / 3)) &
+fuzz channel_fuzzer 1 &
 channel_pid=$!
 failed=0
 wait "$scenario_pid" || failed=1
