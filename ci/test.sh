@@ -8,13 +8,12 @@ cd "$(dirname "$0")/.."
 ci/deps.sh runtime build test
 ci/build.sh
 # The fuzzers (their own clang build, then libFuzzer) need nothing of the
-# suite: they build and run at the lowest priority beside ctest, whose two
-# lanes leave part of the 2 cores idle while host tests wait on their
-# schedules and VMs on their guests. Their budget is a number of
-# executions, not seconds, so they do the same work however busy the
-# machine is: 440,000 for the scenario parser and 220,000 for the guest
-# channel, what 40 s and 20 s used to run at full priority after ctest.
-# What is left when ctest ends then has the machine to itself. Output:
+# suite: they build and run at the lowest priority beside ctest and take
+# what CPU it leaves, which is little (here their build alone lasted all
+# of ctest), so most of the fuzzing runs once ctest ends. Their budget is
+# a number of executions, not seconds, so they do the same work however
+# busy the machine is: 440,000 for the scenario parser and 220,000 for the
+# guest channel, what 40 s and 20 s ran here at full priority. Output:
 # build/fuzz.log, shown if it fails.
 FUZZ_EXECS=660000 nice -n 19 ci/fuzz.sh >build/fuzz.log 2>&1 &
 fuzz=$!
