@@ -9,12 +9,13 @@ ci/deps.sh runtime build test
 ci/build.sh
 # The fuzzers (their own clang build, then libFuzzer) need nothing of the
 # suite: they build and run at the lowest priority beside ctest and take
-# what CPU it leaves, which is little (here their build alone lasted all
-# of ctest), so most of the fuzzing runs once ctest ends. Their budget is
-# a number of executions, not seconds, so they do the same work however
-# busy the machine is: 440,000 for the scenario parser and 220,000 for the
-# guest channel, what 40 s and 20 s ran here at full priority. Output:
-# build/fuzz.log, shown if it fails.
+# what CPU it leaves: from a cold clone that is little (their build alone
+# lasted all of ctest here, and the fuzzing ran after it); with ccache
+# warm they finish beside it. Their budget is a number of executions,
+# not seconds, so they do the same work however busy the machine is:
+# 440,000 for the scenario parser and 220,000 for the guest channel, what
+# 40 s and 20 s ran here at full priority. Output: build/fuzz.log, shown
+# if it fails.
 FUZZ_EXECS=660000 nice -n 19 ci/fuzz.sh >build/fuzz.log 2>&1 &
 fuzz=$!
 status=0
