@@ -373,5 +373,51 @@ TEST(CiFiles, VagrantfileAsksForDebian12WithTheRepoAndTheEntryPoints) {
   EXPECT_EQ(scripts, (std::vector<std::string>{"ci/deps.sh", "ci/build.sh"}));
 }
 
+// ci/check-skips.sh: a skip on ci/allowed-skips passes and is listed with
+// its reason; any other skip fails the run, in gtest's JUnit (a unit
+// program's) and in ctest's (a skipped itest), and names the test.
+TEST(CiFiles, ASkipOffTheAllowlistFailsCi) {
+  TempDir tmp;
+  auto gtest_xml = [&](const std::string& suite, const std::string& name) {
+    fs::path f = tmp.path() / (suite + "-" + name + ".xml");
+    std::ofstream(f) << R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="2" name="AllTests"><testsuite name=")" << suite << R"(" tests="2" skipped="1">
+<testcase name=")" << name << R"(" status="run" result="skipped" classname=")" << suite
+                     << R"("><skipped message="x_test.cc:9&#x0A;no such thing here"/></testcase>
+<testcase name="Ran" status="run" result="completed" classname=")" << suite << R"("/>
+</testsuite></testsuites>)";
+    return f;
+  };
+  auto ctest_xml = [&](const std::string& id) {
+    fs::path f = tmp.path() / "ctest.xml";
+    std::ofstream(f) << R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="Linux" tests="2" failures="0" disabled="0" skipped="1">
+<testcase name=")" << id << R"(" classname=")" << id << R"(" time="5" status="notrun">
+<skipped message="SKIP_REGULAR_EXPRESSION_MATCHED"/>
+<system-out>x_itest.cc:12: Skipped
+needs a working KVM; this machine's: none
+[  SKIPPED ] )" << id << R"(</system-out></testcase>
+<testcase name="Other.Ran" classname="Other.Ran" time="1" status="run"/>
+</testsuite>)";
+    return f;
+  };
+  auto check = [&](const fs::path& f) { return run_tool({source_path("ci/check-skips.sh"), f.string()}, tmp.path()); };
+
+  auto allowed = check(ctest_xml("VmAccelerator.AWorkingKvmIsProbedOnceThenRemembered"));
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.out.find("skipped (allowed: needs a working KVM"), std::string::npos) << allowed.out;
+  EXPECT_NE(allowed.out.find("this machine's: none"), std::string::npos) << allowed.out;
+
+  auto itest = check(ctest_xml("Gate.Whatever"));
+  EXPECT_EQ(itest.exit_code, 1) << itest.out << itest.err;
+  EXPECT_NE(itest.err.find("SKIPPED AND NOT ALLOWED: Gate.Whatever"), std::string::npos) << itest.err;
+
+  auto unit = check(gtest_xml("Accelerator", "TscRate"));
+  EXPECT_EQ(unit.exit_code, 1) << unit.out << unit.err;
+  EXPECT_NE(unit.err.find("SKIPPED AND NOT ALLOWED: Accelerator.TscRate -- x_test.cc:9 no such thing here"),
+            std::string::npos)
+      << unit.err;
+}
+
 }  // namespace
 }  // namespace harness::itest

@@ -69,6 +69,28 @@ inline CliResult run_tool(const std::vector<std::string>& argv, const fs::path& 
   return run_with_output(argv, o);
 }
 
+inline nlohmann::json load_jsonc(const fs::path& p) {
+  return nlohmann::json::parse(slurp(p), nullptr, true, /*ignore_comments=*/true);
+}
+
+// A copy of a shipped scenario (scenarios/NAME.json) in `dir` with fewer
+// iterations (and a bound to match), for a test whose subject is not the
+// scenario's own claim (signals, the CLI), so that it stays within
+// seconds on a busy machine. Host paths in the shipped files are absolute
+// and {fixtures_bin} resolves from the harness binary, so a copy runs
+// from anywhere. `early_stop` false: runs that go through every phase.
+inline fs::path shortened(const std::string& shipped, const fs::path& dir, unsigned long iterations,
+                          bool early_stop = false) {
+  nlohmann::json s = load_jsonc(source_path("scenarios/" + shipped + ".json"));
+  s["workload"]["iterations"] = iterations;
+  s["early_stop"] = early_stop;
+  for (auto& e : s["expect"])
+    if (e.contains("min_execs_under_fault")) e["min_execs_under_fault"] = iterations;
+  fs::path out = dir / (shipped + ".short.json");
+  std::ofstream(out) << s.dump(2) << "\n";
+  return out;
+}
+
 inline nlohmann::json read_report(const fs::path& run_dir) {
   return nlohmann::json::parse(slurp(run_dir / "report.json"));
 }

@@ -38,24 +38,6 @@ fs::path fresh_logs(const fs::path& dir, const std::string& tag) {
   return p;
 }
 
-json load_jsonc(const fs::path& p) { return json::parse(slurp(p), nullptr, true, /*ignore_comments=*/true); }
-
-// A copy of a shipped scenario with a shorter workload, so that a kill
-// test stays within minutes. Host paths in the shipped files are absolute
-// and {fixtures_bin} resolves from the harness binary, so a copy runs
-// from anywhere.
-fs::path shortened(const std::string& shipped, const fs::path& dir, unsigned long iterations) {
-  json s = load_jsonc(source_path("scenarios/" + shipped + ".json"));
-  s["workload"]["iterations"] = iterations;
-  // Runs that go through every phase: signals land in each of them.
-  s["early_stop"] = false;
-  for (auto& e : s["expect"])
-    if (e.contains("min_execs_under_fault")) e["min_execs_under_fault"] = iterations;
-  fs::path out = dir / (shipped + ".short.json");
-  std::ofstream(out) << s.dump(2) << "\n";
-  return out;
-}
-
 struct Proc {
   std::unique_ptr<Child> child;
   fs::path out, err;

@@ -332,6 +332,7 @@ std::vector<std::pair<std::string, std::string>> environment_rows(const json& re
   std::vector<std::pair<std::string, std::string>> rows;
   static const std::vector<std::string> known = {"harness_version", "kernel",       "hostname",
                                                  "backend",         "accelerator",  "accelerator_reason",
+                                                 "accelerator_decided_by",
                                                  "sizing",          "qemu_version", "write_attribution"};
   for (const auto& k : known)
     if (env.contains(k)) rows.emplace_back(k, scalar_text(env.at(k)));

@@ -25,23 +25,36 @@ using nlohmann::json;
 
 std::string_view to_string(Accel a) { return a == Accel::kvm ? "kvm" : "tcg"; }
 
+std::string_view to_string(AccelDecidedBy d) {
+  switch (d) {
+    case AccelDecidedBy::requested: return "requested";
+    case AccelDecidedBy::kvm_unusable: return "kvm-unusable";
+    case AccelDecidedBy::probe_ok: return "probe-ok";
+    case AccelDecidedBy::probe_failed: return "probe-failed";
+    case AccelDecidedBy::remembered: return "remembered";
+  }
+  return "requested";
+}
+
 AccelDecision choose_accelerator(const AccelFacts& f) {
-  if (f.requested == "tcg") return {Accel::tcg, "requested with --accel tcg", false};
+  if (f.requested == "tcg") return {Accel::tcg, "requested with --accel tcg", false, AccelDecidedBy::requested};
   if (f.requested == "kvm") {
     if (!f.kvm_usable)
       throw EnvironmentError(fmt::format("--accel kvm: {}; use --accel tcg (or auto)", f.kvm_unusable_why));
-    return {Accel::kvm, "requested with --accel kvm", false};
+    return {Accel::kvm, "requested with --accel kvm", false, AccelDecidedBy::requested};
   }
   if (f.requested != "auto")
     throw RuntimeError(fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", f.requested));
-  if (!f.kvm_usable) return {Accel::tcg, f.kvm_unusable_why + "; using TCG", false};
+  if (!f.kvm_usable) return {Accel::tcg, f.kvm_unusable_why + "; using TCG", false, AccelDecidedBy::kvm_unusable};
   if (f.cached) {
     AccelDecision d = *f.cached;
     d.probe = false;
     d.reason = "remembered for this machine: " + d.reason;
+    d.decided_by = AccelDecidedBy::remembered;
     return d;
   }
-  return {Accel::kvm, "KVM probe", true};
+  // Until the probe boot says otherwise (boot_loop.cc settles it).
+  return {Accel::kvm, "KVM probe", true, AccelDecidedBy::probe_ok};
 }
 
 bool kvm_device_usable(std::string* why) {

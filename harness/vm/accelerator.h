@@ -20,12 +20,22 @@ namespace harness {
 enum class Accel { kvm, tcg };
 std::string_view to_string(Accel a);
 
+// How the accelerator of a run was decided, recorded the same way whatever
+// the machine has (report.json environment.accelerator_decided_by), so
+// that a test or a reader can check the decision without knowing the
+// machine: asked for with --accel; no usable /dev/kvm (TCG, no probe);
+// a KVM probe boot of this run that worked or failed (then TCG); or a
+// probe's outcome remembered from an earlier run.
+enum class AccelDecidedBy { requested, kvm_unusable, probe_ok, probe_failed, remembered };
+std::string_view to_string(AccelDecidedBy d);
+
 struct AccelDecision {
   Accel accel = Accel::tcg;
   std::string reason;  // recorded in report.json environment.accelerator_reason
   // KVM not yet proven on this machine: boot with probe_deadline and fall
   // back to TCG (then cache) if the guest is not ready by then.
   bool probe = false;
+  AccelDecidedBy decided_by = AccelDecidedBy::requested;
 };
 
 struct AccelFacts {

@@ -21,6 +21,7 @@ TEST(Accelerator, ExplicitRequestsWin) {
   auto d = choose_accelerator(f);
   EXPECT_EQ(d.accel, Accel::tcg);
   EXPECT_FALSE(d.probe);
+  EXPECT_EQ(d.decided_by, AccelDecidedBy::requested);
   f.requested = "kvm";
   d = choose_accelerator(f);
   EXPECT_EQ(d.accel, Accel::kvm);
@@ -39,6 +40,8 @@ TEST(Accelerator, AutoProbesKvmOnlyWhenUnknown) {
   auto d = choose_accelerator(f);
   EXPECT_EQ(d.accel, Accel::tcg);
   EXPECT_NE(d.reason.find("/dev/kvm"), std::string::npos);
+  EXPECT_EQ(d.decided_by, AccelDecidedBy::kvm_unusable);
+  EXPECT_FALSE(d.probe);
 
   f.kvm_usable = true;
   d = choose_accelerator(f);
@@ -51,6 +54,8 @@ TEST(Accelerator, AutoProbesKvmOnlyWhenUnknown) {
   EXPECT_FALSE(d.probe);
   EXPECT_NE(d.reason.find("remembered"), std::string::npos);
   EXPECT_NE(d.reason.find("internal error"), std::string::npos);
+  EXPECT_EQ(d.decided_by, AccelDecidedBy::remembered);
+  EXPECT_EQ(to_string(d.decided_by), "remembered");
 }
 
 TEST(Accelerator, ProbeFailureReasons) {

@@ -85,6 +85,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
     unsigned cpus = decision.accel == Accel::tcg ? std::max(p.opts.cpus, 2u) : std::max(p.opts.cpus, 1u);
     rec.environment["vm_cpus"] = cpus;
     rec.environment["accelerator"] = std::string(to_string(decision.accel));
+    rec.environment["accelerator_decided_by"] = std::string(to_string(decision.decided_by));
     if (observer.on_phase) observer.on_phase(decision.probe ? "boot (kvm probe)" : "boot");
     VmSession session(cfg, p.marker, observer, rec, run_dir);
     milliseconds ready_within = decision.probe ? p.opts.kvm_probe_deadline : p.opts.boot_deadline;
@@ -98,7 +99,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
       o.deadline = ready_within;
       auto failure = br.end == BootEnd::interrupted ? std::nullopt : probe_failure(o);
       if (failure && !br.ready) {
-        decision = {Accel::tcg, *failure + "; fell back to TCG", false};
+        decision = {Accel::tcg, *failure + "; fell back to TCG", false, AccelDecidedBy::probe_failed};
         accel_cache.store(cache_key, decision);
         if (probe_lock.owns_lock()) probe_lock.unlock();
         reset_for_next_boot();
@@ -106,7 +107,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
       }
       if (br.ready) {
         decision.reason = fmt::format("KVM probe: the guest was ready in {:.0f} ms", br.boot_ms);
-        accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false});
+        accel_cache.store(cache_key, AccelDecision{Accel::kvm, decision.reason, false, AccelDecidedBy::probe_ok});
       }
     }
     NextBoot next = next_boot(br, decision.probe, kboot.form, boot_retries, [&] {
