@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -62,31 +63,38 @@ void write_all(int fd, const std::string& s, const std::string& shown) {
   }
 }
 
-// A new, locked file `name` in dirfd with `content`; never through a link
-// or over an existing file.
-ScopedFd create_locked(int dirfd, const std::string& name, const std::string& content, const std::string& shown) {
-  ScopedFd fd(openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.is_open()) throw EnvironmentError(errno_message(shown + ": cannot create", errno));
-  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    unlinkat(dirfd, name.c_str(), 0);
-    throw EnvironmentError(errno_message(shown + ": cannot lock", err));
-  }
+// A new, locked file in dirfd with `content`, made under the name `tmp` and
+// then renamed to `name` (over it when `replace`, else only where there is
+// none): `name` never shows an unlocked file, so a concurrent gc can never
+// lock a live run's marker between its creation and its lock. Never through
+// a link or over an existing `tmp`.
+ScopedFd create_locked(int dirfd, const std::string& tmp, const std::string& name, bool replace,
+                       const std::string& content, const std::filesystem::path& shown_dir) {
+  std::string shown = (shown_dir / name).string();
+  ScopedFd fd(openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.is_open()) throw EnvironmentError(errno_message((shown_dir / tmp).string() + ": cannot create", errno));
   try {
+    if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw EnvironmentError(errno_message(shown + ": cannot lock", errno));
     write_all(fd.get(), content, shown);
     if (fsync(fd.get()) != 0) throw EnvironmentError(errno_message(shown + ": cannot sync", errno));
+    if (renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), replace ? 0 : RENAME_NOREPLACE) != 0)
+      throw EnvironmentError(errno_message(shown + (replace ? ": cannot replace" : ": cannot create"), errno));
   } catch (...) {
-    unlinkat(dirfd, name.c_str(), 0);
+    unlinkat(dirfd, tmp.c_str(), 0);
     throw;
   }
   return fd;
 }
 
+std::string temporary_name() { return fmt::format(".{}.tmp.{}", kRunMarkerName, getpid()); }
+
 }  // namespace
 
 RunMarker::RunMarker(int dirfd, std::filesystem::path shown, MarkerContents initial)
     : dirfd_(dirfd), shown_(std::move(shown)), contents_(std::move(initial)) {
-  fd_ = create_locked(dirfd_, kRunMarkerName, marker_json(contents_), (shown_ / kRunMarkerName).string());
+  std::string tmp = temporary_name();
+  unlinkat(dirfd_, tmp.c_str(), 0);  // a leftover of an earlier process with this pid
+  fd_ = create_locked(dirfd_, tmp, kRunMarkerName, false, marker_json(contents_), shown_);
 }
 
 RunMarker::~RunMarker() {
@@ -109,14 +117,9 @@ void RunMarker::add(const MarkedLoopDevice& d) {
 void RunMarker::rewrite() {
   // The new marker is locked before it replaces the old one, and the old
   // one's lock is let go only after: at every moment the name is locked.
-  std::string tmp = fmt::format(".{}.tmp.{}", kRunMarkerName, getpid());
+  std::string tmp = temporary_name();
   unlinkat(dirfd_, tmp.c_str(), 0);  // a leftover of a rewrite that failed
-  ScopedFd fresh = create_locked(dirfd_, tmp, marker_json(contents_), (shown_ / tmp).string());
-  if (renameat(dirfd_, tmp.c_str(), dirfd_, kRunMarkerName) != 0) {
-    int err = errno;
-    unlinkat(dirfd_, tmp.c_str(), 0);
-    throw EnvironmentError(errno_message((shown_ / kRunMarkerName).string() + ": cannot replace", err));
-  }
+  ScopedFd fresh = create_locked(dirfd_, tmp, kRunMarkerName, true, marker_json(contents_), shown_);
   fd_ = std::move(fresh);
 }
 

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "base/run_dir.h"
 #include "testing/test_support.h"
 
@@ -48,6 +51,33 @@ TEST(RunMarker, AnUnlockedMarkerIsADeadRunAndTheCheckHoldsItsLock) {
   EXPECT_EQ(first.state, MarkerCheck::State::dead);
   // While one gc holds it, another sees a run in progress.
   EXPECT_EQ(check_run_marker(dir.get()).state, MarkerCheck::State::alive);
+}
+
+// The race CI met with four runs at once: one run's gc opened a sibling's
+// marker between its creation and its lock, took the lock, judged the live
+// run dead, and the sibling's own lock failed (EAGAIN).
+TEST(RunMarker, AGcCheckingBesideACreationNeverSeesALiveRunDead) {
+  TempDir tmp;
+  ScopedFd dir = open_dir(tmp.path());
+  std::atomic<bool> done{false};
+  std::atomic<int> dead{0};
+  std::thread gc([&] {
+    while (!done) {
+      if (check_run_marker(dir.get()).state == MarkerCheck::State::dead) ++dead;
+    }
+  });
+  int failed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    try {
+      RunMarker m(dir.get(), tmp.path(), MarkerContents{});
+    } catch (const std::exception&) {
+      ++failed;
+    }
+  }
+  done = true;
+  gc.join();
+  EXPECT_EQ(dead.load(), 0);
+  EXPECT_EQ(failed, 0);
 }
 
 TEST(RunMarker, ALinkOrATornFileIsNoMarker) {
