@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "itests/itest_support.h"
+#include "itests/vm_itest_support.h"
 #include "base/digest.h"
 #include "vm/vm_backend.h"
 
@@ -27,76 +28,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::seconds;
-
-// All runs of this binary share one parent directory, so they share its
-// .cache (initramfs, accelerator decision) as runs in reports/runs/ do.
-class VmItestDir : public ::testing::Environment {
- public:
-  void SetUp() override {
-    char tmpl[] = "/tmp/harness-vm-itest-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  static fs::path path_;
-};
-fs::path VmItestDir::path_;
-[[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new VmItestDir);
-
-#define HARNESS_REQUIRE_VM()                                                                          \
-  do {                                                                                                \
-    if (!::harness::VmBackend::available())                                                           \
-      GTEST_SKIP() << "the vm backend cannot run here: needs qemu-system-x86_64, a readable "         \
-                      "/boot/vmlinuz-* with /lib/modules, and busybox-static";                        \
-  } while (0)
-
-// A run directory (not yet existing) and a log directory for one test.
-struct VmRunDirs {
-  explicit VmRunDirs(const std::string& name) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string base = fmt::format("{}-{}-{}", info->test_suite_name(), info->name(), name);
-    run = VmItestDir::path_ / base;
-    logs = VmItestDir::path_ / (base + ".logs");
-    fs::create_directories(logs);
-  }
-  fs::path run, logs;
-};
-
-// Processes whose command line mentions `dir`: qemu names the scratch disk
-// and console log inside the run directory, so this finds exactly the VMs
-// of that run and nothing anyone else started.
-std::vector<std::string> processes_naming(const fs::path& dir) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string pid = e.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = slurp(e.path() / "cmdline");
-    for (char& c : cmd)
-      if (c == '\0') c = ' ';
-    if (cmd.find(dir.string()) != std::string::npos && std::to_string(getpid()) != pid)
-      found.push_back(pid + ": " + cmd.substr(0, 200));
-  }
-  return found;
-}
-
-void expect_vm_gone(const fs::path& run) {
-  // A SIGKILLed qemu is reaped by its parent or, via PDEATHSIG, dies with
-  // it; allow the kernel a moment.
-  for (int i = 0; i < 50 && !processes_naming(run).empty(); ++i) usleep(100 * 1000);
-  auto procs = processes_naming(run);
-  EXPECT_TRUE(procs.empty()) << "left running: " << ::testing::PrintToString(procs);
-  expect_nothing_left(run);
-}
-
-fs::path write_scenario(const fs::path& dir, const std::string& name, const std::string& text) {
-  fs::path p = dir / (name + ".json");
-  std::ofstream(p) << text;
-  return p;
-}
 
 // What every report of a vm run must show, whatever the scenario.
 void expect_vm_report(const json& r, const fs::path& run, const fs::path& cache) {
@@ -297,7 +228,7 @@ TEST(VmGate, InPlaceFailsAndRenamePassesInEveryRun) {
 // A scenario whose one exec never ends (the exec limit is 10 minutes):
 // the run lasts until its timeout or a signal.
 fs::path hanging_scenario(const std::string& name, unsigned timeout_s) {
-  return write_scenario(VmItestDir::path_, name, fmt::format(R"({{
+  return write_scenario_file(VmItestDir::path_, name, fmt::format(R"({{
       "name": "{}", "description": "a workload that hangs",
       "timeout_s": {},
       "workload": {{"argv": ["{}/hang"], "iterations": 1, "exec_timeout_ms": 600000}},
@@ -364,7 +295,7 @@ TEST(VmBackend, HangingWorkloadIsStoppedAtTheTimeout) {
 TEST(VmBackend, AScenarioWithoutAVmBlockIsCalibratedToItsTimeout) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("calibrated");
-  fs::path scenario = write_scenario(VmItestDir::path_, "vm-calibrated", R"({
+  fs::path scenario = write_scenario_file(VmItestDir::path_, "vm-calibrated", R"({
       "name": "vm-calibrated", "description": "slow execs, no vm block",
       "timeout_s": 16,
       "workload": {"argv": ["/bin/sleep", "0.2"], "iterations": 100},
@@ -380,6 +311,11 @@ TEST(VmBackend, AScenarioWithoutAVmBlockIsCalibratedToItsTimeout) {
   std::string sizing = r.at("environment").value("sizing", "");
   EXPECT_EQ(sizing.rfind("calibrated: the workload runs at most ", 0), 0u) << sizing;
   EXPECT_NE(res.out.find("sizing    calibrated:"), std::string::npos) << res.out;
+  // How to get a decided verdict, on the terminal and in report.md's summary.
+  const std::string hint = "for a decided verdict, give the scenario a \"vm\" block sized for a VM (about ";
+  EXPECT_NE(res.out.find(hint), std::string::npos) << res.out;
+  EXPECT_NE(slurp(d.run / "report.md").find("or raise timeout_s by at least "), std::string::npos)
+      << slurp(d.run / "report.md").substr(0, 3000);
   unsigned long n = r.at("statistics").at("n").get<unsigned long>();
   EXPECT_GT(n, 0u);
   EXPECT_LT(n, 100u);
@@ -392,7 +328,7 @@ TEST(VmBackend, TheCacheFolderIsPrivate) {
   fs::path cache = VmItestDir::path_ / "private-cache";
   fs::create_directories(cache);
   chmod(cache.c_str(), 0755);
-  fs::path scenario = write_scenario(VmItestDir::path_, "vm-cache", R"({"name": "vm-cache", "timeout_s": 120,
+  fs::path scenario = write_scenario_file(VmItestDir::path_, "vm-cache", R"({"name": "vm-cache", "timeout_s": 120,
     "workload": {"argv": ["/bin/true"], "iterations": 3},
     "faults": [{"name": "idle", "schedule": {"kind": "once"}, "actions": [{"action": "sleep", "ms": 1}]}],
     "expect": [{"classes": ["ok"], "at_least": 1}]})");
