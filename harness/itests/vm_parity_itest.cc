@@ -124,16 +124,16 @@ TEST(VmParity, AProgramTheScenarioDoesNotBringInIsNamedWithItsField) {
 }
 
 // The README's matrix line for a deploy script calling rsync and
-// sha256sum: without --program the cell names what is missing; with it
-// the power-cut cell reaches a verdict.
+// sha256sum: without --program rsync the cell names what is missing; with
+// it the power-cut cell reaches a verdict.
 TEST(VmParity, AnRsyncDeployScriptReachesAPowerCutVerdictInTheMatrix) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("matrix");
   const std::string installer = source_path("examples/gate/deploy-rsync.sh") + " {source} {dest} {name}";
   std::vector<std::string> args = {"matrix", "--backend", "vm", "--faults", "power-cut", "--installers", "deploy-rsync",
                                    "--installer", installer, "--vm-cache", (VmItestDir::path_ / ".cache").string()};
-  auto bare = args;
-  bare.insert(bare.end(), {"--out", (d.run / "bare").string()});
+  auto bare = args;  // all but rsync
+  bare.insert(bare.end(), {"--program", "sha256sum", "--program", "mkdir", "--out", (d.run / "bare").string()});
   auto res = run_harness(bare, d.logs, seconds(300));
   const std::string named = "rsync is not in the guest: add it to the scenario's \"programs\" (harness matrix: --program rsync)";
   EXPECT_NE(res.out.find(named), std::string::npos) << res.out << res.err;

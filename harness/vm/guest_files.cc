@@ -34,6 +34,10 @@ class Selection {
 
   void scenario_file() { file(fs::absolute(s_.file).lexically_normal(), "the scenario file"); }
 
+  void image_file(const fs::path& from, const std::string& field) {
+    add(fs::absolute(from).lexically_normal(), field);
+  }
+
   // A "programs" entry (`declared`), or a command's argv[0].
   void program(const std::string& raw, const std::string& field, bool declared = false) {
     if (own(raw)) return;
@@ -195,6 +199,11 @@ class Selection {
 std::vector<GuestFile> guest_files(const Scenario& s, const PlanPaths& paths) {
   Selection sel(s, paths);
   sel.scenario_file();
+  // The guest validates the scenario as the host did, and that reads them
+  // (its images are built on the host, so nothing else does).
+  for (size_t i = 0; i < s.images.size(); ++i)
+    for (size_t j = 0; j < s.images[i].files.size(); ++j)
+      sel.image_file(s.images[i].files[j].from, fmt::format("$.images[{}].files[{}].from", i, j));
   for (size_t i = 0; i < s.programs.size(); ++i) sel.program(s.programs[i], fmt::format("$.programs[{}]", i), true);
   sel.command(s.workload.argv, "$.workload.argv");
   auto actions = [&](const std::vector<Action>& list, const std::string& base) {

@@ -2,7 +2,8 @@
 // the same absolute path as on the host, and why. Only what the scenario
 // names, so that a script that runs on the host runs in the guest, and
 // nothing that merely appears in an argument:
-//   - the scenario file;
+//   - the scenario file, and the files its images are made from (the
+//     guest checks the scenario as the host did);
 //   - the program (argv[0]) of the workload and of every run action
 //     (setup, faults, finally), found in PATH when bare, except one inside
 //     the run's work directory (the guest makes its own);
