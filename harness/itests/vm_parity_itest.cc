@@ -153,5 +153,24 @@ TEST(VmParity, AnRsyncDeployScriptReachesAPowerCutVerdictInTheMatrix) {
   expect_vm_gone(d.run);
 }
 
+// The workload's own execs keep no stderr: when its warm-up ends 127, the
+// workload runs once more to learn what it lacked, and the run says so
+// (here on the host, where the fix is to install it).
+TEST(MissingProgram, AWorkloadScriptThatLacksOneIsNamed) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  std::ofstream(tmp.path() / "w.sh") << "#!/bin/sh\nno-such-tool-xyz --check\n";
+  fs::permissions(tmp.path() / "w.sh", fs::perms::owner_all);
+  fs::path sc = write_scenario_file(tmp.path(), "w", R"({"name": "w", "timeout_s": 60,
+    "workload": {"argv": ["{scenario_dir}/w.sh"], "iterations": 5},
+    "expect": [{"classes": ["abnormal"], "at_most": 0}]})");
+  auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (tmp.path() / "run").string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
+  const std::string named = "the workload's program could not run: no-such-tool-xyz was not found on this machine";
+  EXPECT_NE(res.out.find(named), std::string::npos) << res.out;
+  EXPECT_NE(slurp(tmp.path() / "run" / "report.md").find(named), std::string::npos);
+  EXPECT_NE(read_report(tmp.path() / "run").at("run").value("workload_missing", "").find("install it"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace harness::itest
