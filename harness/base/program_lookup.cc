@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
+#include <set>
 #include <vector>
 
 #include "base/error.h"
@@ -112,6 +114,42 @@ ProgramLookup lookup_program(const std::string& name) {
   r.err = ENOENT;
   r.why = fmt::format("{} was not found in PATH ({}) or in /usr/sbin, /sbin (ENOENT)", name, path);
   return r;
+}
+
+ProgramLookup lookup_declared(const std::string& name) {
+  if (name.find('/') == std::string::npos) return lookup_program(name);
+  ProgramLookup r;
+  struct stat st {};
+  if (::stat(name.c_str(), &st) != 0) {
+    r.err = errno;
+    r.why = r.err == ENOENT || r.err == ENOTDIR ? fmt::format("{} does not exist ({})", name, errno_name(r.err))
+                                                : errno_message(fmt::format("{} cannot be reached", name), r.err);
+  } else if (!S_ISREG(st.st_mode)) {
+    r.err = EACCES;
+    r.why = fmt::format("{} is not a regular file (EACCES)", name);
+  } else {
+    r.path = name;
+  }
+  return r;
+}
+
+std::vector<std::string> shebang_words(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(256, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.rfind("#!", 0) != 0) return {};
+  std::istringstream words(head.substr(2, head.find('\n') == std::string::npos ? std::string::npos : head.find('\n') - 2));
+  std::vector<std::string> out;
+  for (std::string w; words >> w;) out.push_back(w);
+  return out;
+}
+
+std::optional<std::string> interpreted_script(const std::vector<std::string>& argv) {
+  static const std::set<std::string> interpreters = {"sh", "bash", "dash", "busybox", "python3", "python", "perl"};
+  if (argv.size() < 2 || !interpreters.count(fs::path(argv[0]).filename().string())) return std::nullopt;
+  if (argv[1].empty() || argv[1][0] == '-') return std::nullopt;
+  return argv[1];
 }
 
 }  // namespace harness

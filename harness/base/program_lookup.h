@@ -6,7 +6,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace harness {
 
@@ -26,5 +28,21 @@ struct ProgramLookup {
 // executable file that the kernel can run: an ELF binary or a script
 // starting with "#!" (unless binfmt_misc registers other formats).
 ProgramLookup lookup_program(const std::string& name);
+
+// A scenario's "programs" entry: a bare name as lookup_program(); a path
+// need only be a regular file (a script run through its interpreter, or
+// one a script sources).
+ProgramLookup lookup_declared(const std::string& name);
+
+// The words of a script's "#!" line ("/usr/bin/env", "python3"); empty if
+// the file cannot be read or does not start with "#!". The kernel reads at
+// most the first 256 bytes of it.
+std::vector<std::string> shebang_words(const std::filesystem::path& file);
+
+// The script a command hands to its interpreter: argv[1] of
+// `sh install.sh`, `python3 x.py`; nullopt when argv[0] is not a known
+// interpreter (sh, bash, dash, busybox, python3, python, perl) or argv[1]
+// is an option (`sh -c '...'`).
+std::optional<std::string> interpreted_script(const std::vector<std::string>& argv);
 
 }  // namespace harness

@@ -35,7 +35,9 @@ constexpr const char* kMatrixUsage =
     "  K times each (default 1), and checks the\n"
     "  installer's invariants after each: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html; every cell is\n"
     "  a scenario file in DIR/cells/. --installers/--faults keep only the named rows/columns (comma-separated).\n"
-    "  With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
+    "  With --shard I/N a stable subset runs; `harness merge` joins the shards.\n"
+    "  --program P (repeatable): a program your installer calls (rsync, sha256sum; a bare name found in PATH,\n"
+    "  or a path), brought into the guest with --backend vm: every cell's \"programs\".\n";
 
 constexpr const char* kMatrixFiles[] = {"matrix.json", "matrix.md", "matrix.html"};
 
@@ -77,6 +79,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   std::vector<std::string> commands;
   std::optional<std::vector<std::string>> only_installers, only_faults;
+  std::vector<std::string> programs;  // what the user's installers call (every cell's "programs")
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&](const char* flag) -> std::string {
       if (i + 1 >= args.size()) throw Error(ErrorKind::usage, fmt::format("{} needs a value", flag));
@@ -85,6 +88,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
     if (args[i] == "--installer") commands.push_back(value("--installer"));
     else if (args[i] == "--installers") only_installers = split_list(value("--installers"));
     else if (args[i] == "--faults") only_faults = split_list(value("--faults"));
+    else if (args[i] == "--program") programs.push_back(value("--program"));
     else rest.push_back(args[i]);
   }
   RunOptionsArgs ra = parse_run_options(rest, 1);
@@ -125,6 +129,8 @@ int cmd_matrix(const std::vector<std::string>& args) {
     throw Error(ErrorKind::usage, fmt::format("{}: holds a matrix already; choose a new --out", dir.string()));
 
   std::vector<MatrixCell> cells = derive_cells(installers, faults);
+  if (!programs.empty())
+    for (auto& c : cells) c.scenario["programs"] = programs;
   std::vector<DerivedScenario> docs;
   std::map<std::string, const MatrixCell*> by_name;
   for (const auto& c : cells) {

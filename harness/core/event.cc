@@ -1,5 +1,9 @@
 #include "core/event.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "base/error.h"
 
 namespace harness {
@@ -38,7 +42,33 @@ json to_json(const FaultEvent& e) {
   if (!e.stdout_text.empty()) j["stdout"] = e.stdout_text;
   if (!e.stderr_text.empty()) j["stderr"] = e.stderr_text;
   if (e.result.is_object()) j["result"] = e.result;
+  if (!e.missing.empty()) j["missing"] = e.missing;
   return j;
+}
+
+namespace {
+
+// `; stderr: "LAST LINE"`, or nothing.
+std::string stderr_tail(const FaultEvent& e) {
+  size_t end = e.stderr_text.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return "";
+  size_t start = e.stderr_text.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return fmt::format("; stderr: \"{}\"", e.stderr_text.substr(start, std::min<size_t>(end + 1 - start, 300)));
+}
+
+}  // namespace
+
+std::string failure_context(const FaultEvent& e) {
+  return (e.missing.empty() ? "" : "; " + e.missing) + stderr_tail(e);
+}
+
+std::string failure_line(const std::string& step, const FaultEvent& e) {
+  // A run's detail says how it ended ("exit 127 (12 ms)"); another
+  // action's says what it did, after its errno outcome.
+  std::string how = fmt::format("{} ended {}{}", step, e.action == "run" ? e.detail : fmt::format("{}: {}", e.outcome, e.detail),
+                                stderr_tail(e));
+  return e.missing.empty() ? how : fmt::format("{}: {}; {}", e.fault.empty() ? "it" : e.fault, e.missing, how);
 }
 
 json to_json(const PhaseEvent& e) { return json{{"type", "phase"}, {"name", e.name}, {"t_ms", e.t_ms}}; }
@@ -81,6 +111,7 @@ FaultEvent fault_event_from_json(const json& j) {
   e.stdout_text = j.value("stdout", "");
   e.stderr_text = j.value("stderr", "");
   if (j.contains("result")) e.result = j.at("result");
+  e.missing = j.value("missing", "");
   return e;
 }
 

@@ -41,7 +41,20 @@ struct FaultEvent {
   std::string stdout_text;        // run actions, capped
   std::string stderr_text;        // run actions, capped
   nlohmann::json result;          // run actions: the JSON object on stdout's last line, if any
+  // run actions that ended 126/127: what the command lacked on the machine
+  // that ran it, and what brings it in (core/missing_command.h); "" if
+  // nothing was confirmed missing.
+  std::string missing;
 };
+
+// A failed action in one line, for the run's error: "STEP ended exit 2
+// (111 ms); stderr: \"LAST LINE\"". What it lacked, if anything, comes
+// first ("setup: rsync is not in the guest: ...; STEP ended ..."), so a
+// shortened line (a matrix cell's why) still names it.
+std::string failure_line(const std::string& step, const FaultEvent& e);
+// "; rsync is not in the guest: ...; stderr: \"deploy.sh: 5: rsync: not
+// found\"": what it lacked (if anything) and the last line of its stderr.
+std::string failure_context(const FaultEvent& e);
 
 struct PhaseEvent {
   std::string name;  // setup, warmup, faults, teardown

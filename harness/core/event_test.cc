@@ -52,5 +52,31 @@ TEST(Event, FaultAndPhaseEventsRoundTrip) {
   EXPECT_EQ(to_json(phase_event_from_json(to_json(p))), to_json(p));
 }
 
+// A failed setup or finally action's line says how it ended and the last
+// line of its stderr (the shell's complaint); what it lacked comes first.
+TEST(Event, AFailedActionsLineEndsWithTheLastLineOfItsStderr) {
+  FaultEvent e;
+  e.fault = "setup";
+  e.action = "run";
+  e.ok = false;
+  e.outcome = "exit 2";
+  e.detail = "exit 2 (111 ms)";
+  e.stderr_text = "starting\n/bin/sh: 0: cannot open /s/x.sh: No such file\n\n";
+  EXPECT_EQ(failure_line("setup action run", e),
+            "setup action run ended exit 2 (111 ms); stderr: \"/bin/sh: 0: cannot open /s/x.sh: No such file\"");
+  e.missing = "rsync is not in the guest";
+  EXPECT_EQ(failure_line("setup action run", e),
+            "setup: rsync is not in the guest; setup action run ended exit 2 (111 ms); stderr: \"/bin/sh: 0: cannot "
+            "open /s/x.sh: No such file\"");
+  EXPECT_EQ(failure_context(e), "; rsync is not in the guest; stderr: \"/bin/sh: 0: cannot open /s/x.sh: No such file\"");
+  FaultEvent o;
+  o.action = "overwrite";
+  o.outcome = "ENOENT";
+  o.detail = "v2.img: open";
+  EXPECT_EQ(failure_line("setup action overwrite", o), "setup action overwrite ended ENOENT: v2.img: open");
+  // "missing" travels with the event.
+  EXPECT_EQ(fault_event_from_json(to_json(e)).missing, "rsync is not in the guest");
+}
+
 }  // namespace
 }  // namespace harness

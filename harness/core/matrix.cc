@@ -214,9 +214,13 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
   else if (verdict != "fail") ++cell.not_exercised;
   for (const auto& e : report.value("expectations", json::array()))
     if (e.value("state", "") != "held") failed.push_back(fmt::format("{}: {}", e.value("text", ""), e.value("detail", "")));
-  for (const auto& r : report.value("reasons", json::array()))
+  // An error or an inconclusive reason (a program missing in the guest)
+  // comes first: the expectations are only undecided because of it.
+  json reasons = json::array();
+  for (const auto& r : report.value("verdict_reasons", json::array()))
     if (r.is_string() && (r.get<std::string>().rfind("inconclusive:", 0) == 0 || r.get<std::string>().rfind("error:", 0) == 0))
-      failed.push_back(r);
+      reasons.push_back(r);
+  failed.insert(failed.begin(), reasons.begin(), reasons.end());
   cell.evidence.push_back({{"run_dir", run_dir}, {"verdict", verdict}, {"failed", failed}});
   for (const auto& pc : report.value("power_cut", json::array())) {
     if (pc.contains("error")) continue;  // counted above

@@ -97,6 +97,19 @@ TEST(Matrix, ACellIsSafeOnlyWhenEveryRunPassedWithItsFaultActing) {
   EXPECT_EQ(to_json(c)["scenario_file"], "cells/.json");
 }
 
+// A run that stopped on an error says why first, not "not decided" for
+// each expectation: the cell's why (and matrix.md) names the cause.
+TEST(Matrix, AnErrorsReasonComesBeforeTheUndecidedExpectations) {
+  json r = report("error");
+  r["expectations"].push_back({{"text", "abnormal <= 0"}, {"state", "undecided"},
+                               {"detail", "not decided: the run stopped on an error"}});
+  r["verdict_reasons"] = json::array({"error: setup action run ended exit 127 (5 ms); rsync is not in the guest"});
+  CellRuns c;
+  add_cell_run(c, r, "runs/a");
+  ASSERT_FALSE(c.evidence[0]["failed"].empty());
+  EXPECT_EQ(c.evidence[0]["failed"][0], "error: setup action run ended exit 127 (5 ms); rsync is not in the guest");
+}
+
 TEST(Matrix, APowerCutCellKeepsEveryCrashPoint) {
   json r = report("fail");
   r["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 40}, {"crash_points", json::array({

@@ -53,6 +53,7 @@ Plan make_plan(const Scenario& s, const PlanPaths& p) {
   for (auto& a : plan.scenario.finally) expand_all(a.argv, p);
   for (auto& f : plan.scenario.faults)
     for (auto& a : f.actions) expand_all(a.argv, p);
+  expand_all(plan.scenario.programs, p);
   return plan;
 }
 

@@ -55,6 +55,9 @@ struct RunRecord {
   std::string stopped_early;
   double stopped_early_ms = -1;
   std::string error;         // set when the run stopped on an error
+  // A warm-up exec ended 126/127 and the machine that ran it confirmed what
+  // its program lacked (core/missing_command.h); "" otherwise.
+  std::string workload_missing;
   bool environment_error = false;  // ... and the machine was the cause (exit 3)
   bool scenario_error = false;     // ... and the scenario was (a missing program, exit 2)
   nlohmann::json environment = nlohmann::json::object();

@@ -16,7 +16,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   static const std::map<std::string, std::set<std::string>> fields = {
       {"scenario",
        {"$schema", "name", "description", "timeout_s", "images", "copies", "setup", "mounts",
-        "workload", "faults", "expect", "vm", "early_stop", "scratch", "finally"}},
+        "workload", "faults", "expect", "vm", "early_stop", "scratch", "finally", "programs"}},
       {"scratch", {"path", "size_mib", "fs", "power_cut", "io_errors"}},
       {"vm_sizing", {"iterations", "duration_ms", "min_execs_under_fault"}},
       {"image", {"name", "path", "fs", "size_mib", "files"}},
@@ -74,6 +74,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   read_workload(p);
   read_faults(p);
   read_finally(p);
+  read_programs(p);
   read_expect(p);
   read_vm(p);
   if (auto es = root.optional("early_stop")) s.early_stop = es->boolean();

@@ -198,6 +198,12 @@ struct Scenario {
   // gone (the operator's next install: does it converge?).
   std::vector<Action> finally;
   std::optional<VmSizing> vm;
+  // Programs the scenario's commands call that its argv do not name (a
+  // script's rsync): bare names found in PATH, or absolute paths of files
+  // (placeholders allowed, not {work}). The vm backend brings them into
+  // the guest, with their libraries and #! interpreters; every backend
+  // checks they exist before the run (check_programs).
+  std::vector<std::string> programs;
   // Stop as soon as the verdict is decided (core/early_stop.h); false in
   // the file ("early_stop": false) or --no-early-stop runs to completion.
   bool early_stop = true;
@@ -208,8 +214,8 @@ struct Scenario {
   // for a VM run of a scenario without a "vm" block.
   bool calibrate = false;
   // Where the fields checked after parsing were written: the programs
-  // (argv[0] of the workload and of every `run` action, checked on the
-  // machine that runs them) and the mounted images (one a setup step
+  // (every argv element of the workload and of every `run` action, and
+  // "programs", checked on the machine that runs them) and the mounted images (one a setup step
   // installs exists only during a run). An error found then names its
   // field as validation does (field_error()).
   std::map<std::string, TextLocation> run_time_fields;
@@ -238,6 +244,7 @@ inline constexpr unsigned kMaxTimeoutSeconds = 6 * 3600;
 inline constexpr size_t kMaxImages = 32;
 inline constexpr size_t kMaxMounts = 32;
 inline constexpr size_t kMaxFaults = 64;
+inline constexpr size_t kMaxDeclaredPrograms = 64;
 inline constexpr unsigned kMaxInstances = 8;   // run: racing copies
 inline constexpr unsigned kMinScratchMiB = 2;  // mkfs.ext4 needs room for its metadata
 

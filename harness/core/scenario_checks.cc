@@ -78,6 +78,15 @@ void check_programs(const Scenario& s, const PlanPaths& paths) {
       if (s.faults[f].actions[a].kind == ActionKind::run)
         check_one(s, fmt::format("$.faults[{}].actions[{}].argv[0]", f, a), s.faults[f].actions[a].argv.at(0), paths,
                   true);
+  for (size_t i = 0; i < s.finally.size(); ++i)
+    if (s.finally[i].kind == ActionKind::run)
+      check_one(s, fmt::format("$.finally[{}].argv[0]", i), s.finally[i].argv.at(0), paths, true);
+  for (size_t i = 0; i < s.programs.size(); ++i) {
+    std::string prog = expand_placeholders(s.programs[i], paths);
+    ProgramLookup l = lookup_declared(prog);
+    if (!l.found())
+      throw field_error(s, fmt::format("$.programs[{}]", i), fmt::format("{}{}", l.why, as_written(s.programs[i], prog)));
+  }
 }
 
 void check_workload_started(const Scenario& s, const std::vector<ExecEvent>& warmup) {

@@ -22,6 +22,8 @@ namespace harness {
 // executed: missing (ENOENT), not executable (EACCES), not a format the
 // kernel runs (ENOEXEC). A workload program must be a path: the workload
 // is spawned without a PATH search. Programs under {work} are skipped.
+// Checked: argv[0] of the workload and of every run action (setup,
+// faults, finally), and every "programs" entry.
 void check_programs(const Scenario& s, const PlanPaths& paths);
 
 // After the warm-up: throws the located ScenarioError when its first exec

@@ -120,6 +120,33 @@ ExecEvent failed_exec(int err) {
   return e;
 }
 
+// "programs" are checked where the run happens, as argv[0] is: a bare name
+// in PATH; a path need only be a file (a script run through sh, or one a
+// script sources). A finally action's program is checked too.
+TEST(ScenarioChecks, DeclaredProgramsAndFinallyActionsAreChecked) {
+  Dir d;
+  d.script("install.sh", "#!/bin/sh\n", 0755);
+  d.script("lib.sh", "x=1\n", 0644);
+  std::string text = gate("{scenario_dir}/install.sh");
+  text.insert(text.find("\"timeout_s\""), R"("programs": ["sha256sum", "{scenario_dir}/lib.sh"], )");
+  Scenario ok = d.load(text);
+  EXPECT_NO_THROW(check_programs(ok, default_plan_paths(ok, fs::path())));
+  std::string bad = text;
+  bad.replace(bad.find("sha256sum"), 9, "sha265sum");
+  ScenarioError e = programs_error(d.load(bad));
+  EXPECT_EQ(e.json_path(), "$.programs[0]");
+  EXPECT_TRUE(has(e.message(), "sha265sum was not found in PATH")) << e.what();
+  bad = text;
+  bad.replace(bad.find("lib.sh"), 6, "lob.sh");
+  e = programs_error(d.load(bad));
+  EXPECT_EQ(e.json_path(), "$.programs[1]");
+  EXPECT_TRUE(has(e.message(), "lob.sh does not exist (ENOENT) (written \"{scenario_dir}/lob.sh\")")) << e.what();
+  std::string fin = gate("{scenario_dir}/install.sh");
+  fin.insert(fin.rfind('}'), R"(, "finally": [{"action": "run", "argv": ["{scenario_dir}/gone.sh"]}])");
+  e = programs_error(d.load(fin));
+  EXPECT_EQ(e.json_path(), "$.finally[0].argv[0]");
+}
+
 TEST(ScenarioChecks, AWarmUpThatCannotExecTheProgramStopsTheRunNamingTheField) {
   Dir d;
   d.script("install.sh", "#!/bin/sh\n", 0755);

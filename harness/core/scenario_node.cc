@@ -45,14 +45,16 @@ void ScenarioNode::limit_items(size_t max, std::string_view items, std::string_v
                    : fmt::format("{} {}; at most {} ({})", v_.size(), items, max, why));
 }
 
+std::string ScenarioNode::placeholder_string() const {
+  std::string s = string();
+  if (auto bad = unknown_placeholder(s))
+    fail(fmt::format("unknown placeholder {} (known: {{{}}})", *bad, fmt::join(placeholder_names(), "}, {")));
+  return s;
+}
+
 std::vector<std::string> ScenarioNode::argv() const {
   std::vector<std::string> out;
-  for (const auto& a : array()) {
-    std::string s = a.string();
-    if (auto bad = unknown_placeholder(s))
-      a.fail(fmt::format("unknown placeholder {} (known: {{{}}})", *bad, fmt::join(placeholder_names(), "}, {")));
-    out.push_back(std::move(s));
-  }
+  for (const auto& a : array()) out.push_back(a.placeholder_string());
   if (out.empty() || out[0].empty()) fail("argv needs at least a program");
   return out;
 }

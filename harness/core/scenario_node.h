@@ -47,6 +47,8 @@ class ScenarioNode {
 
   // An argv: strings, with only known {placeholders}.
   std::vector<std::string> argv() const;
+  // One such string.
+  std::string placeholder_string() const;
   std::vector<ScenarioNode> array() const;
   bool boolean() const;
   // Never holds a NUL.

@@ -38,6 +38,8 @@ void read_scratch(ScenarioParse& p);
 void read_setup(ScenarioParse& p);
 void read_faults(ScenarioParse& p);
 void read_finally(ScenarioParse& p);
+// "programs": what the commands call beyond their argv.
+void read_programs(ScenarioParse& p);
 
 // scenario_parse_mounts.cc
 void read_mounts(ScenarioParse& p);

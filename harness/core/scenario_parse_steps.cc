@@ -50,9 +50,11 @@ void check_io_error_scratch(const Scenario& s, const Action& a, const ScenarioNo
     at.fail(fmt::format("scratch {} has no \"io_errors\": true (its disk must be a device-mapper target to fail)", a.scratch));
 }
 
-// A run action's program is checked on the machine that runs it.
+// A run action's program (and, under the vm backend, the files its
+// arguments name) is checked on the machine that runs it.
 void remember_program(ScenarioParse& p, const ScenarioNode& n, const Action& a) {
-  if (a.kind == ActionKind::run) p.remember(n.at_key("argv").array().front());
+  if (a.kind != ActionKind::run) return;
+  for (const auto& arg : n.at_key("argv").array()) p.remember(arg);
 }
 
 }  // namespace
@@ -103,7 +105,32 @@ void read_finally(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   if (auto fin = root.optional("finally")) {
     refuse_fault_only(*fin, "finally");
-    for (const auto& n : fin->array()) s.finally.push_back(parse_action(n));
+    for (const auto& n : fin->array()) {
+      s.finally.push_back(parse_action(n));
+      remember_program(p, n, s.finally.back());
+    }
+  }
+}
+
+void read_programs(ScenarioParse& p) {
+  auto& [root, base, s, produced] = p;
+  auto list = root.optional("programs");
+  if (!list) return;
+  list->limit_items(kMaxDeclaredPrograms, "programs");
+  for (const auto& n : list->array()) {
+    std::string name = n.placeholder_string();
+    if (name.empty()) n.fail("an empty program name");
+    if (name.find("{work}") != std::string::npos)
+      n.fail("a program inside the run's work directory does not exist before the run, so it cannot be brought "
+             "along: name the host program it is a copy of");
+    if (name.find('/') != std::string::npos && name.front() != '/' && name.front() != '{')
+      n.fail(fmt::format("\"{}\" is a relative path: give a bare name (found in PATH) or an absolute path "
+                         "(\"{{scenario_dir}}/{}\" for one beside the scenario)",
+                         name, name));
+    if (std::find(s.programs.begin(), s.programs.end(), name) != s.programs.end())
+      n.fail(fmt::format("\"{}\" is listed twice", name));
+    s.programs.push_back(name);
+    p.remember(n);
   }
 }
 

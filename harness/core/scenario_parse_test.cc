@@ -159,5 +159,23 @@ TEST(ScenarioParse, VmSizingResizesOnlyWhatIsThere) {
             "$.vm: an empty \"vm\" object: give iterations, duration_ms or min_execs_under_fault");
 }
 
+TEST(ScenarioParse, ProgramsAreBareNamesOrAbsolutePathsOnce) {
+  Sections ok(R"({"programs": ["rsync", "/usr/bin/sha256sum", "{scenario_dir}/lib.sh"]})");
+  read_programs(ok.p);
+  EXPECT_EQ(ok.s.programs, (std::vector<std::string>{"rsync", "/usr/bin/sha256sum", "{scenario_dir}/lib.sh"}));
+  auto refused = [](const std::string& text) {
+    Sections x(text);
+    return message_of([&] { read_programs(x.p); });
+  };
+  EXPECT_EQ(refused(R"({"programs": ["bin/rsync"]})"),
+            "$.programs[0]: \"bin/rsync\" is a relative path: give a bare name (found in PATH) or an absolute path "
+            "(\"{scenario_dir}/bin/rsync\" for one beside the scenario)");
+  EXPECT_EQ(refused(R"({"programs": ["rsync", "rsync"]})"), "$.programs[1]: \"rsync\" is listed twice");
+  EXPECT_NE(refused(R"({"programs": ["{work}/x"]})").find("does not exist before the run"), std::string::npos);
+  EXPECT_NE(refused(R"({"programs": ["{home}/x"]})").find("unknown placeholder {home}"), std::string::npos);
+  EXPECT_EQ(refused(R"({"programs": [""]})"), "$.programs[0]: an empty program name");
+  EXPECT_NE(refused(R"({"programs": "rsync"})"), "");
+}
+
 }  // namespace
 }  // namespace harness

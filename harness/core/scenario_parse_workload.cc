@@ -59,7 +59,7 @@ VmSizing parse_vm_sizing(const ScenarioNode& n, const Scenario& s) {
 void read_workload(ScenarioParse& p) {
   auto& [root, base, s, produced] = p;
   s.workload = parse_workload(root.require("workload"), s.timeout);
-  p.remember(root.at_key("workload").at_key("argv").array().front());
+  for (const auto& arg : root.at_key("workload").at_key("argv").array()) p.remember(arg);
 }
 
 void read_vm(ScenarioParse& p) {

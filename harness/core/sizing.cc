@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace harness {
@@ -45,7 +46,7 @@ Scenario sized_for_backend(Scenario s, std::string_view backend) {
 
 CalibratedSize calibrate_workload(const WorkloadSpec& w, std::chrono::milliseconds left, double mean_exec_ms,
                                   unsigned cpus) {
-  CalibratedSize out{w.duration, ""};
+  CalibratedSize out{w.duration, "", ""};
   if (left.count() <= 0 || mean_exec_ms <= 0) return out;
   const double budget_ms = kCalibrationShare * static_cast<double>(left.count());
   const double parallel = std::max(1u, std::min(w.concurrency, cpus));
@@ -60,10 +61,18 @@ CalibratedSize calibrate_workload(const WorkloadSpec& w, std::chrono::millisecon
                         ? fmt::format("{} iterations at the warm-up's {:.0f} ms an exec would take ~{:.0f} s",
                                       *w.iterations, mean_exec_ms, planned_ms / 1000.0)
                         : fmt::format("duration_ms {} is longer", written_ms);
+  // The execs that fit the budget at this pace, and the timeout the
+  // workload as written needs (its share of the time left is half).
+  const auto fits = static_cast<unsigned long>(budget_ms * parallel / mean_exec_ms);
+  const auto more_s = static_cast<long>(std::ceil((2 * needs_ms - static_cast<double>(left.count())) / 1000.0));
+  out.hint = fmt::format(
+      "for a decided verdict, give the scenario a \"vm\" block sized for a VM (about {} execs fit here: \"vm\": "
+      "{{\"iterations\": {}}}, and any min_execs_under_fault there no higher), or raise timeout_s by at least {} s",
+      fits, std::max(1ul, fits), std::max(1l, more_s));
   out.sizing = fmt::format(
       "calibrated: the workload runs at most {:.0f} s, half of the {:.0f} s left before the timeout ({}); "
-      "expectations as written (a \"vm\" block in the scenario sizes it instead)",
-      budget_ms / 1000.0, static_cast<double>(left.count()) / 1000.0, why);
+      "expectations as written; {}",
+      budget_ms / 1000.0, static_cast<double>(left.count()) / 1000.0, why, out.hint);
   return out;
 }
 

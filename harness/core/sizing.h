@@ -32,6 +32,9 @@ inline constexpr double kCalibrationShare = 0.5;
 struct CalibratedSize {
   std::optional<std::chrono::milliseconds> duration;  // the workload's time from the first fault
   std::string sizing;                                 // empty: the workload as written fits
+  // With a sizing: how to get a decided verdict instead (a "vm" block with
+  // the iterations that fit, or a longer timeout_s); also in `sizing`.
+  std::string hint;
 };
 
 // `mean_exec_ms`: the warm-up execs' mean duration; `left`: the time before

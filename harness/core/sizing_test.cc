@@ -92,10 +92,14 @@ TEST(Sizing, CalibrationGivesASlowWorkloadHalfTheTimeLeft) {
   CalibratedSize c = calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2);
   ASSERT_TRUE(c.duration);
   EXPECT_EQ(c.duration->count(), 29000);
+  // 29 s at 83 ms an exec is 349 execs; 1000 of them need a 166 s share, 108 s more than the 58 s left.
+  EXPECT_EQ(c.hint,
+            "for a decided verdict, give the scenario a \"vm\" block sized for a VM (about 349 execs fit here: "
+            "\"vm\": {\"iterations\": 349}, and any min_execs_under_fault there no higher), or raise timeout_s by "
+            "at least 108 s");
   EXPECT_EQ(c.sizing,
             "calibrated: the workload runs at most 29 s, half of the 58 s left before the timeout (1000 iterations "
-            "at the warm-up's 83 ms an exec would take ~83 s); expectations as written (a \"vm\" block in the "
-            "scenario sizes it instead)");
+            "at the warm-up's 83 ms an exec would take ~83 s); expectations as written; " + c.hint);
   // A shorter duration as written wins over the budget.
   w.duration = std::chrono::milliseconds(20000);
   EXPECT_EQ(calibrate_workload(w, std::chrono::milliseconds(58000), 83, 2).duration->count(), 20000);

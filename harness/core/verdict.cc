@@ -385,6 +385,19 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
         "true if that is expected",
         name));
 
+  // A command that could not run what it needed did not do what the
+  // scenario meant it to: whatever its outcome, nothing was tested there.
+  // (A setup action's is the run's error already.)
+  std::set<std::string> lacked;
+  for (const auto& f : r.faults)
+    if (!f.missing.empty() && f.fault != "setup") {
+      std::string why = fmt::format("{}: a run action ended {}: {}", f.fault == "finally" ? "finally" : "fault \"" + f.fault + "\"",
+                                    f.outcome, f.missing);
+      if (lacked.insert(why).second) v.inconclusive_reasons.push_back(why);
+    }
+  if (!r.workload_missing.empty() && r.error.empty())
+    v.inconclusive_reasons.push_back("the workload's program could not run: " + r.workload_missing);
+
   bool any_failed = false, any_undecided = false;
   for (const auto& e : expect) {
     ExpectationResult res = evaluate(e, r, v, facts);

@@ -192,6 +192,33 @@ TEST(Verdict, FaultOutcomeCanBeNarrowedToAnAction) {
   EXPECT_EQ(v.results[0].text, "f overwrite_truncate actions ending ok <= 0");
 }
 
+// An installer that could not run a program it needs tested nothing: the
+// run that would pass is inconclusive, saying what was missing and where
+// it comes from; a failure stays a failure.
+TEST(Verdict, ARunActionThatLackedAProgramMakesAPassInconclusive) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150), exec(ExecClass::ok, 160)});
+  FaultEvent install = fault_action("redeploy", "run", 120);
+  install.ok = false;
+  install.outcome = "exit 127";
+  install.missing = "rsync is not in the guest: add it to the scenario's \"programs\"";
+  r.faults.push_back(install);
+  r.faults.push_back(install);  // fired twice: said once
+  auto v = decide({count(abnormal(), std::nullopt, 0)}, r);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  EXPECT_EQ(v.inconclusive_reasons[0],
+            "fault \"redeploy\": a run action ended exit 127: rsync is not in the guest: add it to the scenario's "
+            "\"programs\"");
+  r.execs.push_back(exec(ExecClass::sigsegv, 170));
+  EXPECT_EQ(decide({count(abnormal(), std::nullopt, 0)}, r).status, VerdictStatus::fail);
+  // The workload's own program lacked something in the warm-up.
+  RunRecord w = run_with({exec(ExecClass::ok, 150)});
+  w.workload_missing = "python3 is not in the guest";
+  auto vw = decide({count(abnormal(), std::nullopt, 0)}, w);
+  EXPECT_EQ(vw.status, VerdictStatus::inconclusive);
+  EXPECT_EQ(vw.inconclusive_reasons.back(), "the workload's program could not run: python3 is not in the guest");
+}
+
 TEST(Verdict, TimeoutAndErrorOverridePass) {
   RunRecord r = run_with({exec(ExecClass::sigsegv, 150)});
   auto e = count({ExecClass::sigsegv}, 1, std::nullopt);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "base/program_lookup.h"
 #include "core/scenario.h"
 
 namespace harness {
@@ -31,9 +32,7 @@ std::string base_name(const std::string& p) { return std::filesystem::path(p).fi
 std::string command_name(const std::vector<std::string>& argv) {
   if (argv.empty()) return "command";
   std::string name = base_name(argv[0]);
-  static const std::set<std::string> interpreters = {"sh", "bash", "dash", "busybox", "python3", "python", "perl"};
-  if (interpreters.count(name) && argv.size() > 1 && !argv[1].empty() && argv[1][0] != '-')
-    name += " " + base_name(argv[1]);
+  if (auto script = interpreted_script(argv)) name += " " + base_name(*script);
   return name;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -282,6 +283,8 @@ std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEv
       s.ev.ok = false;
       s.ev.outcome = "error";
       s.ev.detail = e.what();
+      // As a shell would have said, exit 127: is its program (or #! interpreter) here?
+      s.ev.missing = missing_message(find_missing(127, a.argv, "", CommandProbe::real()), ctx.where);
     }
     started.push_back(std::move(s));
   }
@@ -294,6 +297,9 @@ std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEv
       s.ev.stderr_text = read_fd_capped(s.err.get(), 16 * 1024);
       s.ev.outcome = r.succeeded() ? "ok" : r.describe();
       s.ev.ok = r.succeeded();
+      if (WIFEXITED(r.wait_status))
+        s.ev.missing = missing_message(
+            find_missing(WEXITSTATUS(r.wait_status), a.argv, s.ev.stderr_text, CommandProbe::real()), ctx.where);
       s.ev.detail = fmt::format("{} ({} ms){}", r.describe(), r.elapsed.count(),
                                 a.instances > 1 ? fmt::format(", one of {} started together", a.instances) : "");
     }

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/run_dir.h"
 #include "core/event.h"
+#include "core/missing_command.h"
 #include "core/scenario.h"
 #include "host/running_actions.h"
 
@@ -44,6 +45,9 @@ struct FaultContext {
   RunningActions* running = nullptr;
   // The scratch disks an io_error can fail (none outside the faults).
   DiskFaults* disks = nullptr;
+  // Where the commands run: a `run` that ends 126/127 is checked for what
+  // it lacked there, and the message says how to bring it in.
+  MissingWhere where = MissingWhere::host;
 };
 
 // Does one action: one event, or one per command of a `run` with several

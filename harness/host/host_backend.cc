@@ -67,9 +67,9 @@ namespace {
 class HostRun {
  public:
   HostRun(const Plan& plan, RunDir& dir, const RunObserver& obs, RunRecord& rec,
-          std::optional<fs::path> prebuilt, std::map<size_t, fs::path> scratch_devices = {})
+          std::optional<fs::path> prebuilt, std::map<size_t, fs::path> scratch_devices, MissingWhere where)
       : plan_(plan), s_(plan.scenario), dir_(dir), obs_(obs), rec_(rec), prebuilt_(std::move(prebuilt)),
-        scratch_devices_(std::move(scratch_devices)) {}
+        scratch_devices_(std::move(scratch_devices)), where_(where) {}
 
   void execute() {
     // From the start: the process events of setup actions and faults must
@@ -92,12 +92,13 @@ class HostRun {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
       scratch_.mount(s_.scratch[i], b, dir_);
     }
-    FaultContext ctx{dir_, clock_, {}, &stop_, "setup", &running_};
+    FaultContext ctx{dir_, clock_, {}, &stop_, "setup", &running_, nullptr, where_};
     for (const auto& a : s_.setup) {
       for (FaultEvent& ev : perform(a, ctx)) {
         ev.fault = "setup";
         bool ok = ev.ok;
-        std::string what = fmt::format("setup action {} ended {}: {}", ev.action, ev.outcome, ev.detail);
+        std::string what =
+            failure_line(fmt::format("setup action {}{}", ev.action, ev.label.empty() ? "" : " (" + ev.label + ")"), ev);
         push_fault(std::move(ev));
         if (!ok) throw RuntimeError(what);
       }
@@ -152,7 +153,7 @@ class HostRun {
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
-    CalibratedSize size{s_.workload.duration, ""};
+    CalibratedSize size{s_.workload.duration, "", ""};
     if (s_.workload.warmup > 0) {
       phase("warmup");
       WorkloadLimits warm;
@@ -161,6 +162,7 @@ class HostRun {
       push_execs(warm_execs);
       check_stop();
       check_workload_started(s_, warm_execs);  // a missing program: exit 2 before any fault
+      rec_.workload_missing = diagnose_workload(workload, warm_execs, dir_, where_);
       // A workload that fails by itself makes any verdict inconclusive:
       // running the faults would only add noise.
       if (s_.early_stop && std::any_of(warm_execs.begin(), warm_execs.end(),
@@ -214,6 +216,7 @@ class HostRun {
     if (!size.sizing.empty()) {
       std::string before = rec_.environment.value("sizing", "");
       rec_.environment["sizing"] = before.empty() ? size.sizing : before + "; " + size.sizing;
+      rec_.environment["sizing_hint"] = size.hint;
     }
     return size;
   }
@@ -244,7 +247,7 @@ class HostRun {
     // The operator's next install, once nothing is mounted: does it converge?
     if (faults_ran && !s_.finally.empty() && !stop_ && !interrupted()) {
       phase("finally");
-      FaultContext ctx{dir_, clock_, {}, &stop_, "finally", &running_};
+      FaultContext ctx{dir_, clock_, {}, &stop_, "finally", &running_, nullptr, where_};
       for (const auto& a : s_.finally)
         for (FaultEvent& ev : perform(a, ctx)) {
           ev.fault = "finally";
@@ -277,7 +280,8 @@ class HostRun {
 
  private:
   // Where the programs that might write an image live: each run action's
-  // program, and every directory of PATH (what an installer script calls).
+  // program, the declared programs, and every directory of PATH (what an
+  // installer script calls). In a guest they are on the bundle's disk.
   std::vector<std::string> program_locations() const {
     std::vector<std::string> out{"/", "/usr"};
     if (const char* path = std::getenv("PATH")) {
@@ -295,6 +299,8 @@ class HostRun {
     for (const auto& a : s_.finally) add_argv0(a);
     for (const auto& f : s_.faults)
       for (const auto& a : f.actions) add_argv0(a);
+    for (const auto& p : s_.programs)
+      if (p.front() == '/') out.push_back(p);
     return out;
   }
 
@@ -392,7 +398,7 @@ class HostRun {
   bool stopping(const std::atomic<bool>& done) const { return done || stop_ || interrupted(); }
 
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
-    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_, &scratch_};
+    FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_, &scratch_, where_};
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -432,6 +438,7 @@ class HostRun {
   RunRecord& rec_;
   std::optional<fs::path> prebuilt_;
   std::map<size_t, fs::path> scratch_devices_;
+  MissingWhere where_;
   RunClock clock_;
   std::mutex mu_;
   // Set when the run must stop early: its verdict is decided, or it timed out.
@@ -457,7 +464,7 @@ RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver&
   RunRecord rec = begin_record(s, run_dir, name());
   rec.harness_pid = getpid();
 
-  HostRun hr(plan, run_dir, observer, rec, prebuilt_, scratch_devices_);
+  HostRun hr(plan, run_dir, observer, rec, prebuilt_, scratch_devices_, where_);
   // The scenario's wall-clock limit: past it, everything stops and the
   // verdict is `timeout`.
   std::mutex m;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/backend.h"
+#include "core/missing_command.h"
 
 namespace harness {
 
@@ -27,10 +28,15 @@ class HostBackend : public Backend {
   // index in the scenario), made and logged by the vm backend; the guest
   // agent passes it. Without one, a power-cut scratch is refused.
   void set_scratch_device(size_t index, std::filesystem::path device) { scratch_devices_[index] = std::move(device); }
+  // The guest agent runs this backend inside the vm backend's guest: a
+  // command that lacks a program there is told to name it in the
+  // scenario's "programs", not to install it.
+  void set_in_guest() { where_ = MissingWhere::guest; }
 
  private:
   std::optional<std::filesystem::path> prebuilt_;
   std::map<size_t, std::filesystem::path> scratch_devices_;
+  MissingWhere where_ = MissingWhere::host;
 };
 
 }  // namespace harness

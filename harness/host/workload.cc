@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/child.h"
 #include "base/interrupt.h"
 #include "base/process_group.h"
 
@@ -148,6 +149,22 @@ std::vector<ExecEvent> Workload::run(unsigned concurrency, ExecPhase phase,
   for (auto& v : per_worker) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end(), [](const ExecEvent& a, const ExecEvent& b) { return a.t_ms < b.t_ms; });
   return all;
+}
+
+std::string diagnose_workload(const Workload& w, const std::vector<ExecEvent>& warmup, const RunDir& dir,
+                              MissingWhere where) {
+  auto it = std::find_if(warmup.begin(), warmup.end(), [](const ExecEvent& e) {
+    return e.outcome.cls == ExecClass::exit_nonzero && (e.outcome.exit_code == 126 || e.outcome.exit_code == 127);
+  });
+  if (it == warmup.end()) return "";
+  dir.make_dirs("logs");
+  ScopedFd err = dir.open("logs/workload-missing.err", O_RDWR | O_CREAT | O_EXCL);
+  ChildOptions o;
+  o.stderr_fd = err.get();
+  o.timeout = w.exec_timeout();
+  ChildResult r = run_child(w.argv(), o);
+  int code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : it->outcome.exit_code;
+  return missing_message(find_missing(code, w.argv(), read_fd_capped(err.get(), 16 * 1024), CommandProbe::real()), where);
 }
 
 }  // namespace harness

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/run_dir.h"
 #include "core/event.h"
+#include "core/missing_command.h"
 #include "core/workload_progress.h"
 
 namespace harness {
@@ -48,6 +50,7 @@ class Workload {
                              const std::function<void(const ExecEvent&)>& on_exec = {}) const;
 
   const std::vector<std::string>& argv() const { return argv_; }
+  std::chrono::milliseconds exec_timeout() const { return exec_timeout_; }
 
  private:
   std::vector<std::string> argv_;
@@ -55,5 +58,14 @@ class Workload {
   std::chrono::milliseconds exec_timeout_;
   const RunClock& clock_;
 };
+
+// When a warm-up exec ended 126 or 127 (its script called a program that
+// is not there, or its interpreter is missing): the workload runs once
+// more, with its stderr kept in work/logs/workload-missing.err (the
+// workload's own execs keep none), and what it lacked, confirmed on this
+// machine, is said (core/missing_command.h). "" when no exec ended so, or
+// nothing was confirmed missing.
+std::string diagnose_workload(const Workload& w, const std::vector<ExecEvent>& warmup, const RunDir& dir,
+                              MissingWhere where);
 
 }  // namespace harness

@@ -263,6 +263,11 @@ TEST(VmBackend, AScenarioWithoutAVmBlockIsCalibratedToItsTimeout) {
   std::string sizing = r.at("environment").value("sizing", "");
   EXPECT_EQ(sizing.rfind("calibrated: the workload runs at most ", 0), 0u) << sizing;
   EXPECT_NE(res.out.find("sizing    calibrated:"), std::string::npos) << res.out;
+  // How to get a decided verdict, on the terminal and in report.md's summary.
+  const std::string hint = "for a decided verdict, give the scenario a \"vm\" block sized for a VM (about ";
+  EXPECT_NE(res.out.find(hint), std::string::npos) << res.out;
+  EXPECT_NE(slurp(d.run / "report.md").find("or raise timeout_s by at least "), std::string::npos)
+      << slurp(d.run / "report.md").substr(0, 3000);
   unsigned long n = r.at("statistics").at("n").get<unsigned long>();
   EXPECT_GT(n, 0u);
   EXPECT_LT(n, 100u);

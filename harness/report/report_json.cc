@@ -85,6 +85,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
                    {"stopped_early", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early)},
                    {"stopped_early_ms", r.stopped_early.empty() ? json(nullptr) : json(r.stopped_early_ms)},
                    {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
+  if (!r.workload_missing.empty()) report["run"]["workload_missing"] = r.workload_missing;
   report["environment"] = r.environment;
   json faults = json::array();
   for (const auto& p : r.planned_faults) {
@@ -151,6 +152,7 @@ RunRecord record_from_report(const json& report) {
     r.stopped_early_ms = run.value("stopped_early_ms", -1.0);
   }
   if (run.contains("error") && run["error"].is_string()) r.error = run["error"].get<std::string>();
+  r.workload_missing = run.value("workload_missing", "");
   r.environment = report.value("environment", json::object());
   // Reports before format 2 kept the harness's pid in the environment.
   r.harness_pid = run.value("harness_pid", r.environment.value("harness_pid", 0));
@@ -205,6 +207,7 @@ std::string summary_text(const json& report, bool color) {
     if (e.at("type") != "fault" || e.at("action") != "run") continue;
     std::string who = e.value("label", e.contains("argv") ? e.at("argv")[0].get<std::string>() : "command");
     std::string what = e.at("outcome").get<std::string>();
+    if (!e.value("ok", true)) what += failure_context(fault_event_from_json(e));
     if (e.contains("result") && e.at("result").contains("decision"))
       what = fmt::format("{}: {}", e.at("result").value("decision", "?"), e.at("result").value("reason", ""));
     ++decisions[fmt::format("{} [{}] -> {}", who, e.at("fault").get<std::string>(), what)];

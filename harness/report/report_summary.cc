@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "report/report_view.h"
 #include "report/writer_groups.h"
 
@@ -70,9 +72,15 @@ std::string next_step(const json& report, const std::string& verdict) {
            "when inconclusive).";
   if (verdict == "error") return "Fix what the error says and run again; no expectation was judged.";
   if (verdict == "timeout") return "Raise the scenario's timeout_s, or lower the workload's iterations or duration_ms.";
-  if (verdict == "inconclusive")
+  if (verdict == "inconclusive") {
+    // A VM run cut to the time left: the one fix is in the scenario.
+    std::string hint = str_or(object_or_empty(report, "environment"), "sizing_hint");
+    if (!hint.empty())
+      return fmt::format("The workload was calibrated to the time a VM run had (see sizing): {}{}.",
+                         static_cast<char>(std::toupper(static_cast<unsigned char>(hint[0]))), hint.substr(1));
     return "Fix what the inconclusive reasons say (a workload that fails by itself, a fault that never fired, too few "
            "execs under fault) and run again.";
+  }
   if (failed_on(report, "invariant"))
     return "Stop writing the image while it is mounted: write the new image beside it and rename it over the name "
            "(the mounted inode is then never written; see examples/gate/install-rename.sh), or refuse to install "

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/program_lookup.h"
 
 namespace harness {
 
@@ -198,14 +199,10 @@ std::optional<fs::path> elf_interpreter(const fs::path& file) {
 }
 
 std::optional<fs::path> script_interpreter(const fs::path& file) {
-  std::string head = read_prefix(file, 256);
-  if (head.rfind("#!", 0) != 0) return std::nullopt;
-  size_t end = head.find('\n');
-  std::string line = head.substr(2, end == std::string::npos ? std::string::npos : end - 2);
-  size_t b = line.find_first_not_of(" \t");
-  if (b == std::string::npos) return std::nullopt;
-  size_t e = line.find_first_of(" \t", b);
-  return fs::path(line.substr(b, e == std::string::npos ? std::string::npos : e - b));
+  read_prefix(file, 1);  // throws for a file that cannot be read, as before
+  auto words = shebang_words(file);
+  if (words.empty()) return std::nullopt;
+  return fs::path(words[0]);
 }
 
 std::vector<fs::path> system_library_dirs() {

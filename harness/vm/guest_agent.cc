@@ -198,6 +198,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
     Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
     if (a.no_early_stop) s.early_stop = false;
     HostBackend backend(a.prebuilt);
+    backend.set_in_guest();
     for (const auto& [index, dev] : a.scratch_devices) backend.set_scratch_device(index, dev);
     backend.preflight(s);
     RunDir dir(a.run_dir);

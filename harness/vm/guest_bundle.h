@@ -1,13 +1,17 @@
-// GuestBundle: what goes into a guest VM's initramfs for one scenario, so
-// that the scenario file runs there unchanged: busybox (for /init only,
-// under /.hb), the kernel modules for virtio/loop in load order, the
-// harness binary as the agent, the scenario file, every host file the
-// scenario names (image contents, programs its workload and run actions
-// start, the mkfs it needs) at the same absolute paths as on the host,
-// plus their shared libraries (read from the files, see elf_deps.h). /init
-// is the harness binary itself (see guest_init.h), with its plan in
-// kGuestInitConfigPath: load the modules, mount the scratch disk
-// (/dev/vda, ext4) at /scratch, run the agent there and power off.
+// GuestBundle: what a guest VM gets, in two parts.
+//
+// The initramfs is the same for every scenario (so it is built once and
+// cached): busybox (under /.hb, on no PATH: nothing the harness or a
+// scenario runs uses it), the kernel modules for virtio/loop in load
+// order, and the harness binary as /init and agent with its shared
+// libraries, its plan in kGuestInitConfigPath: load the modules, mount the
+// scratch disk (/dev/vda, ext4) at /scratch, read the run file there.
+//
+// The run's own part comes on that scratch disk, made on the host with
+// `mkfs.ext4 -d`: the run file (GuestRun: the agent's command line and
+// PATH) and the bundle, the host files the scenario brings (guest_files.h)
+// at their absolute paths beneath kGuestBundleDir, which /init puts in
+// place (guest_placement.h) before it starts the agent.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "core/plan.h"
+#include "vm/guest_files.h"
 #include "vm/guest_init.h"
 #include "vm/initramfs.h"
 
@@ -25,7 +30,14 @@ inline constexpr const char* kGuestRunDir = "/scratch/run";
 // Images and copies the host built, at their work paths beneath this, on
 // the scratch disk (see host/scenario_images.h).
 inline constexpr const char* kGuestPrebuiltDir = "/scratch/prebuilt/work";
+inline constexpr const char* kGuestBundleDir = "/scratch/bundle";
+inline constexpr const char* kGuestRunFile = "/scratch/harness-run.json";
 inline constexpr const char* kGuestBusyboxDir = "/.hb";
+// The guest's PATH: the usual folders, where the bundle's programs are
+// (each at its host path). No busybox applets: a program the scenario
+// does not bring in is missing (exit 127, named by the run), not replaced
+// by an applet with other options.
+inline constexpr const char* kGuestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 struct GuestBundleSpec {
   std::filesystem::path harness_exe;          // the agent, normally /proc/self/exe
@@ -36,20 +48,23 @@ struct GuestBundleSpec {
   std::vector<std::filesystem::path> modules; // .ko files in load order
 };
 
-// Host files a plan needs in the guest: images[].files[].from, and the
-// program (argv[0], never another argument) of the workload and of run
-// actions, except one inside the run's work directory (the guest makes its
-// own), and the mkfs the images need. Programs named without a '/' are
-// resolved through PATH.
-std::vector<std::filesystem::path> scenario_host_files(const Plan& host_plan);
-
 // What /init (the harness as PID 1) does in the guest.
-GuestInitConfig guest_init_config(const GuestBundleSpec& spec, const std::vector<std::string>& agent_argv);
+GuestInitConfig guest_init_config(const GuestBundleSpec& spec);
 
 // The agent's command line inside the guest.
 std::vector<std::string> guest_agent_argv(const GuestBundleSpec& spec, const Plan& host_plan);
 
-// Everything together. Throws EnvironmentError naming a missing file.
-Initramfs build_guest_initramfs(const GuestBundleSpec& spec, const Plan& host_plan);
+// The run file: the agent's arguments, kGuestPath (plus the folder of a
+// declared program found elsewhere in the host's PATH), the bundle.
+GuestRun guest_run(const GuestBundleSpec& spec, const Plan& host_plan, const std::vector<GuestFile>& files);
+
+// The generic initramfs. Throws EnvironmentError naming a missing file.
+Initramfs build_guest_initramfs(const GuestBundleSpec& spec);
+
+// Writes the run's part beneath `scratch_root` (the scratch disk's
+// content): the bundle of `files` and the run file. Returns the bundle's
+// bytes, for sizing the disk.
+uint64_t write_guest_bundle(const std::filesystem::path& scratch_root, const std::vector<GuestFile>& files,
+                            const GuestRun& run);
 
 }  // namespace harness

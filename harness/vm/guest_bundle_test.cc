@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "core/scenario.h"
+#include "testing/test_support.h"
 
 namespace harness {
 namespace {
@@ -19,49 +20,9 @@ Plan heroku_plan(const fs::path& work) {
   return make_plan(s, default_plan_paths(s, work));
 }
 
-bool has(const std::vector<fs::path>& v, const std::string& suffix) {
-  for (const auto& p : v)
-    if (p.string().size() >= suffix.size() && p.string().compare(p.string().size() - suffix.size(), suffix.size(), suffix) == 0)
-      return true;
-  return false;
-}
-
-TEST(GuestBundle, HostFilesOfTheHerokuScenario) {
-  Plan plan = heroku_plan("/tmp/some-run/work");
-  auto files = scenario_host_files(plan);
-  EXPECT_TRUE(has(files, "/bin/sleep")) << ::testing::PrintToString(files);  // the image's content
-  EXPECT_TRUE(has(files, "mkfs.ext4")) << ::testing::PrintToString(files);   // the agent builds the image
-  // {work}/mnt/demo/sleep is made inside the guest, never taken from the host.
-  for (const auto& f : files) EXPECT_EQ(f.string().find("/tmp/some-run"), std::string::npos) << f;
-}
-
-// Programs come along (argv[0] of the workload and of run actions, through
-// PATH when needed) and the files images are built from; an absolute path
-// elsewhere in an argument is only a string to the guest, never a file to
-// copy off the host.
-TEST(GuestBundle, OnlyProgramsAndImageFilesComeAlong) {
-  Scenario s = parse_scenario(R"({
-    "name": "t", "description": "d", "timeout_s": 10,
-    "images": [{"name": "i", "size_mib": 4, "files": [{"from": "/etc/hostname", "to": "h"}]}],
-    "workload": {"argv": [")" TESTPROGS_DIR R"(/sleep_ms", "/etc/shadow"], "iterations": 1},
-    "faults": [{"name": "f", "schedule": {"kind": "while_workload"},
-                "actions": [{"action": "run", "argv": ["true"]},
-                            {"action": "run", "argv": ["cat", "/etc/passwd", "{work}/x"]}]}],
-    "expect": [{"classes": ["abnormal"], "at_most": 0}]
-  })", "/tmp/t.json");
-  Plan plan = make_plan(s, default_plan_paths(s, "/tmp/r/work"));
-  auto files = scenario_host_files(plan);
-  EXPECT_TRUE(has(files, "/sleep_ms"));
-  EXPECT_TRUE(has(files, "/true"));  // resolved through PATH
-  EXPECT_TRUE(has(files, "/cat"));
-  EXPECT_TRUE(has(files, "/etc/hostname"));
-  EXPECT_FALSE(has(files, "/etc/passwd")) << ::testing::PrintToString(files);
-  EXPECT_FALSE(has(files, "/etc/shadow")) << ::testing::PrintToString(files);
-  EXPECT_FALSE(has(files, "/x"));
-}
-
-TEST(GuestBundle, InitramfsHoldsAgentLibrariesModulesAndInit) {
-  Plan plan = heroku_plan("/tmp/some-run/work");
+// The initramfs is the same for every scenario: the agent, its libraries,
+// the modules and busybox (off PATH). The scenario comes on the scratch disk.
+TEST(GuestBundle, TheInitramfsIsGenericAgentLibrariesModulesAndInit) {
   GuestBundleSpec spec;
   spec.harness_exe = "/bin/true";  // any dynamic program stands in for the agent
   if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
@@ -70,20 +31,18 @@ TEST(GuestBundle, InitramfsHoldsAgentLibrariesModulesAndInit) {
   spec.modules = {};
   Initramfs ir;
   try {
-    ir = build_guest_initramfs(spec, plan);
+    ir = build_guest_initramfs(spec);
   } catch (const EnvironmentError& e) {
     if (std::string(e.what()).find("dynamically linked") != std::string::npos) GTEST_SKIP() << e.what();
     throw;
   }
   for (const char* p : {"/init", "/.hb/busybox", "/.hb/bin/sh", "/dev/console", "/proc", "/sys", "/scratch", "/tmp"})
     EXPECT_TRUE(ir.contains(p)) << p;
-  EXPECT_TRUE(ir.contains("/bin/sleep") || ir.contains("/usr/bin/sleep"));
   bool libc = false;
   for (const auto& [p, n] : ir.entries()) libc = libc || p.find("libc.so.6") != std::string::npos;
   EXPECT_TRUE(libc);
-  // The scenario file at its own absolute path, so the agent reads it unchanged.
-  EXPECT_TRUE(ir.contains(fs::absolute(plan.scenario.file).lexically_normal().string()));
-  // /init is the agent's binary; its plan is beside it.
+  EXPECT_FALSE(ir.contains(fs::absolute(heroku_plan("/tmp/r/work").scenario.file).lexically_normal().string()));
+  // /init is the agent's binary; its plan is beside it, and says where the run's part is.
   const auto& init = ir.entries().at("init");
   EXPECT_EQ(init.kind, Initramfs::Kind::symlink);
   EXPECT_EQ(init.bytes, "/bin/true");
@@ -91,19 +50,40 @@ TEST(GuestBundle, InitramfsHoldsAgentLibrariesModulesAndInit) {
       nlohmann::json::parse(ir.entries().at(std::string(kGuestInitConfigPath).substr(1)).bytes));
   EXPECT_EQ(cfg.scratch_device, "/dev/vda");
   EXPECT_EQ(cfg.scratch_dir, "/scratch");
-  ASSERT_GE(cfg.agent_args.size(), 2u);
-  EXPECT_EQ(cfg.agent_args[0], "--scenario");
-  EXPECT_EQ(cfg.agent_args[1], fs::absolute(plan.scenario.file).lexically_normal().string());
+  EXPECT_EQ(cfg.run_file, kGuestRunFile);
 }
 
-TEST(GuestBundle, InitLoadsModulesInTheGivenOrderAndRunsTheAgentsArguments) {
+TEST(GuestBundle, TheRunFileCarriesTheAgentsArgumentsAndAPathWithoutApplets) {
   GuestBundleSpec spec;
-  spec.modules = {"/lib/modules/k/a.ko", "/lib/modules/k/b c.ko"};
-  GuestInitConfig c = guest_init_config(spec, {"/x/harness", "agent", "--scenario", "/it's.json"});
-  EXPECT_EQ(c.modules, (std::vector<std::string>{"/lib/modules/k/a.ko", "/lib/modules/k/b c.ko"}));
-  EXPECT_EQ(c.agent_args, (std::vector<std::string>{"--scenario", "/it's.json"}));
-  // The host's programs first; busybox's applets only as a last resort.
-  EXPECT_EQ(c.path_env.rfind(":/.hb/bin"), c.path_env.size() - 9) << c.path_env;
+  spec.harness_exe = "/x/harness";
+  Plan plan = heroku_plan("/tmp/r/work");
+  GuestRun r = guest_run(spec, plan, {{"/opt/tools/bin/rsync", "$.programs[0]"}, {"/usr/bin/cat", "$.setup[0].argv[0]"},
+                                      {"/opt/lib/libx.so", "needed by /opt/tools/bin/rsync"}});
+  ASSERT_GE(r.agent_args.size(), 2u);
+  EXPECT_EQ(r.agent_args[0], "--scenario");
+  EXPECT_EQ(r.agent_args[1], fs::absolute(plan.scenario.file).lexically_normal().string());
+  EXPECT_EQ(r.path_env, std::string(kGuestPath) + ":/opt/tools/bin") << r.path_env;
+  EXPECT_EQ(r.path_env.find(kGuestBusyboxDir), std::string::npos) << r.path_env;
+  EXPECT_EQ(r.bundle_dir, kGuestBundleDir);
+}
+
+TEST(GuestBundle, TheBundleIsTheHostFilesAtTheirPathsWithoutSetUidBits) {
+  testing::TempDir tmp;
+  fs::path prog = tmp.path() / "opt/tool";
+  fs::create_directories(prog.parent_path());
+  std::ofstream(prog) << "#!/bin/sh\necho hi\n";
+  fs::permissions(prog, fs::perms::owner_all | fs::perms::set_uid);
+  fs::create_symlink("tool", tmp.path() / "opt/tool-link");
+  fs::path root = tmp.path() / "scratch-root";
+  GuestRun run{"/usr/bin", {"--scenario", "/s.json"}, kGuestBundleDir};
+  uint64_t bytes = write_guest_bundle(root, {{tmp.path() / "opt/tool-link", "$.programs[0]"}}, run);
+  EXPECT_EQ(bytes, 18u);
+  fs::path in = root / "bundle" / tmp.path().relative_path() / "opt";
+  EXPECT_EQ(fs::read_symlink(in / "tool-link"), "tool");
+  EXPECT_EQ(testing::slurp(in / "tool"), "#!/bin/sh\necho hi\n");
+  EXPECT_EQ(fs::status(in / "tool").permissions(), fs::perms::owner_all);
+  GuestRun back = guest_run_from_json(nlohmann::json::parse(testing::slurp(root / "harness-run.json")));
+  EXPECT_EQ(back.agent_args, run.agent_args);
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ json record_message(const RunRecord& r) {
               {"stopped_early", r.stopped_early},
               {"stopped_early_ms", r.stopped_early_ms},
               {"error", r.error},
+              {"workload_missing", r.workload_missing},
               {"environment_error", r.environment_error},
               {"scenario_error", r.scenario_error},
               {"environment", r.environment},
@@ -69,6 +70,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.stopped_early = m.value("stopped_early", "");
   r.stopped_early_ms = m.value("stopped_early_ms", -1.0);
   if (r.error.empty()) r.error = m.value("error", "");
+  r.workload_missing = m.value("workload_missing", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
   r.scenario_error = r.scenario_error || m.value("scenario_error", false);
   for (const auto& i : m.value("images", json::array())) r.images.push_back(image_record_from_json(i));
@@ -85,6 +87,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
   // The guest's sizing includes its calibration from the warm-up's pace.
   if (env.contains("sizing") && env.at("sizing").is_string()) r.environment["sizing"] = env.at("sizing");
+  if (env.contains("sizing_hint") && env.at("sizing_hint").is_string()) r.environment["sizing_hint"] = env.at("sizing_hint");
 }
 
 ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunObserver& obs, ChannelLimits limits)

@@ -19,6 +19,7 @@
 #include "base/error.h"
 #include "base/scoped_fd.h"
 #include "vm/guest_agent.h"
+#include "vm/guest_placement.h"
 
 namespace harness {
 
@@ -96,6 +97,18 @@ std::string describe_status(int st) {
   return fmt::format("{:#x}", st);
 }
 
+// A JSON file parsed by `from_json`, or the VM powers off naming it.
+template <typename T>
+T read_json_or_die(const std::string& path, T (*from_json)(const json&)) {
+  try {
+    std::ifstream in(path);
+    if (!in) die_errno(path + ": cannot read");
+    return from_json(json::parse(in));
+  } catch (const std::exception& e) {
+    die(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
 // The agent, in the forked child: never returns.
 [[noreturn]] void agent_child(const std::vector<std::string>& args) {
   int rc = 1;
@@ -112,7 +125,11 @@ std::string describe_status(int st) {
 
 json to_json(const GuestInitConfig& c) {
   return {{"modules", c.modules},         {"scratch_device", c.scratch_device}, {"scratch_fs", c.scratch_fs},
-          {"scratch_dir", c.scratch_dir}, {"path", c.path_env},                 {"agent_args", c.agent_args}};
+          {"scratch_dir", c.scratch_dir}, {"run_file", c.run_file}};
+}
+
+json to_json(const GuestRun& r) {
+  return {{"path", r.path_env}, {"agent_args", r.agent_args}, {"bundle_dir", r.bundle_dir}};
 }
 
 GuestInitConfig guest_init_config_from_json(const json& j) {
@@ -122,9 +139,17 @@ GuestInitConfig guest_init_config_from_json(const json& j) {
   c.scratch_device = field<std::string>(j, "scratch_device");
   c.scratch_fs = field<std::string>(j, "scratch_fs");
   c.scratch_dir = field<std::string>(j, "scratch_dir");
-  c.path_env = field<std::string>(j, "path");
-  c.agent_args = field<std::vector<std::string>>(j, "agent_args");
+  c.run_file = field<std::string>(j, "run_file");
   return c;
+}
+
+GuestRun guest_run_from_json(const json& j) {
+  if (!j.is_object()) throw RuntimeError("guest run file: not a JSON object");
+  GuestRun r;
+  r.path_env = field<std::string>(j, "path");
+  r.agent_args = field<std::vector<std::string>>(j, "agent_args");
+  r.bundle_dir = field<std::string>(j, "bundle_dir");
+  return r;
 }
 
 int run_guest_init(const std::vector<std::string>& args) {
@@ -136,27 +161,26 @@ int run_guest_init(const std::vector<std::string>& args) {
   mount_or_die("sysfs", "/sys", "sysfs");
   mount_or_die("devtmpfs", "/dev", "devtmpfs");
   std::string config_path = args.empty() ? std::string(kGuestInitConfigPath) : args[0];
-  GuestInitConfig cfg;
-  try {
-    std::ifstream in(config_path);
-    if (!in) die_errno(config_path + ": cannot read the guest init config");
-    cfg = guest_init_config_from_json(json::parse(in));
-  } catch (const std::exception& e) {
-    die(fmt::format("{}: {}", config_path, e.what()));
-  }
-  ::setenv("PATH", cfg.path_env.c_str(), 1);
+  GuestInitConfig cfg = read_json_or_die(config_path, guest_init_config_from_json);
 
   say("started; loading modules");
   for (const auto& m : cfg.modules) load_module(m);
   wait_for_block_device(cfg.scratch_device);
   mount_or_die(cfg.scratch_device, cfg.scratch_dir, cfg.scratch_fs);
   if (::chdir(cfg.scratch_dir.c_str()) != 0) die_errno("cannot enter " + cfg.scratch_dir);
-  say("scratch disk mounted; starting the agent");
+  GuestRun run = read_json_or_die(cfg.run_file, guest_run_from_json);
+  ::setenv("PATH", run.path_env.c_str(), 1);
+  try {
+    size_t n = place_bundle(run.bundle_dir);
+    say(fmt::format("scratch disk mounted, {} host files in place; starting the agent", n));
+  } catch (const std::exception& e) {
+    die(fmt::format("cannot put the run's host files in place: {}", e.what()));
+  }
 
   std::fflush(nullptr);  // nothing buffered is written twice by the child
   pid_t agent = ::fork();
   if (agent < 0) die_errno("cannot fork the agent");
-  if (agent == 0) agent_child(cfg.agent_args);
+  if (agent == 0) agent_child(run.agent_args);
   // PID 1 adopts every orphan: reap them all until the agent itself ends.
   int status = 0;
   for (;;) {

@@ -16,8 +16,7 @@ GuestInitConfig sample() {
   c.scratch_device = "/dev/vdb";
   c.scratch_fs = "ext4";
   c.scratch_dir = "/scratch";
-  c.path_env = "/usr/bin:/bin";
-  c.agent_args = {"--scenario", "/it's.json", "--run-dir", "/scratch/run"};
+  c.run_file = "/scratch/run.json";
   return c;
 }
 
@@ -27,8 +26,23 @@ TEST(GuestInit, ConfigRoundTripsThroughJson) {
   EXPECT_EQ(back.scratch_device, "/dev/vdb");
   EXPECT_EQ(back.scratch_fs, "ext4");
   EXPECT_EQ(back.scratch_dir, "/scratch");
+  EXPECT_EQ(back.run_file, "/scratch/run.json");
+}
+
+TEST(GuestInit, TheRunFileRoundTripsThroughJsonAndNamesAMissingField) {
+  GuestRun r{"/usr/bin:/bin", {"--scenario", "/it's.json", "--run-dir", "/scratch/run"}, "/scratch/bundle"};
+  GuestRun back = guest_run_from_json(json::parse(to_json(r).dump()));
   EXPECT_EQ(back.path_env, "/usr/bin:/bin");
-  EXPECT_EQ(back.agent_args, sample().agent_args);
+  EXPECT_EQ(back.agent_args, r.agent_args);
+  EXPECT_EQ(back.bundle_dir, "/scratch/bundle");
+  json j = to_json(r);
+  j.erase("agent_args");
+  try {
+    guest_run_from_json(j);
+    FAIL();
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"agent_args\" is missing"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GuestInit, ABrokenConfigNamesTheField) {

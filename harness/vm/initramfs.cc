@@ -1,12 +1,16 @@
 #include "vm/initramfs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <fstream>
+#include <system_error>
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/file_copy.h"
+#include "base/scoped_fd.h"
 
 namespace harness {
 
@@ -282,6 +286,53 @@ uint64_t Initramfs::write(std::ostream& out) const {
   w.finish();
   if (!out) throw EnvironmentError("writing the guest initramfs failed (disk full?)");
   return w.bytes_written();
+}
+
+uint64_t Initramfs::write_tree(const fs::path& dir) const {
+  uint64_t bytes = 0;
+  // The map's order puts every folder before what it holds.
+  for (const auto& [path, n] : nodes_) {
+    fs::path to = dir / path;
+    std::error_code ec;
+    switch (n.kind) {
+      case Kind::dir:
+        fs::create_directory(to, ec);
+        break;
+      case Kind::symlink:
+        fs::create_symlink(n.bytes, to, ec);
+        break;
+      case Kind::file_bytes: {
+        std::ofstream out(to, std::ios::binary);
+        out << n.bytes;
+        if (!out) ec = std::make_error_code(std::errc::io_error);
+        bytes += n.bytes.size();
+        break;
+      }
+      case Kind::file_host: {
+        // Made private, filled, then given its mode (below).
+        ScopedFd in(::open(n.host.c_str(), O_RDONLY | O_CLOEXEC));
+        ScopedFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!in.is_open() || !out.is_open()) {
+          ec = std::error_code(errno, std::generic_category());
+          break;
+        }
+        try {
+          bytes += copy_fd(in.get(), out.get(), to.string());
+        } catch (const std::system_error& e) {
+          ec = e.code();
+        }
+        break;
+      }
+      case Kind::char_device:
+        throw RuntimeError(fmt::format("/{}: a device node has no place in a tree on disk", path));
+    }
+    if (ec) throw EnvironmentError(fmt::format("{}: cannot write the guest's file: {}", to.string(), ec.message()));
+    // No set-uid/set-gid copy of a host program lies in a run folder others
+    // can read; in the guest everything runs as root anyway.
+    if (n.kind != Kind::symlink) fs::permissions(to, static_cast<fs::perms>(n.perm & 01777), ec);
+    if (ec) throw EnvironmentError(fmt::format("{}: cannot set its mode: {}", to.string(), ec.message()));
+  }
+  return bytes;
 }
 
 }  // namespace harness

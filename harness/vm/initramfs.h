@@ -97,6 +97,10 @@ class Initramfs {
 
   // Writes the archive; host files are read now. Returns the bytes written.
   uint64_t write(std::ostream& out) const;
+  // Writes the tree itself beneath `dir` (which must exist), for a disk
+  // made with `mkfs.ext4 -d`: folders, symlinks, files (host files copied
+  // now), with their modes. No device nodes. Returns the files' bytes.
+  uint64_t write_tree(const std::filesystem::path& dir) const;
 
  private:
   void put(const std::string& guest_path, Node node);

@@ -17,14 +17,15 @@ namespace harness {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-void make_scratch_disk(const fs::path& file, const Scenario& s, const fs::path& content) {
+void make_scratch_disk(const fs::path& file, const Scenario& s, const fs::path& content,
+                       unsigned long long content_bytes) {
   unsigned long long total = 0, largest = 0;
   for (const auto& img : s.images) {
     total += img.size_mib;
     largest = std::max<unsigned long long>(largest, img.size_mib);
   }
   total += s.copies.size() * largest;
-  unsigned long long mib = std::max<unsigned long long>(256, 2 * total + 128);
+  unsigned long long mib = std::max<unsigned long long>(256, 2 * total + 128 + 2 * (content_bytes >> 20));
   std::error_code ec;
   fs::remove(file, ec);
   {

@@ -11,8 +11,10 @@
 namespace harness {
 
 // A sparse raw disk with an ext4 holding `content` (mkfs.ext4 -d), big
-// enough for every image and copy. Replaces `file`.
-void make_scratch_disk(const std::filesystem::path& file, const Scenario& s, const std::filesystem::path& content);
+// enough for every image and copy and `content_bytes` more (the guest
+// bundle). Replaces `file`.
+void make_scratch_disk(const std::filesystem::path& file, const Scenario& s, const std::filesystem::path& content,
+                       unsigned long long content_bytes = 0);
 
 // A `power_cut` scratch filesystem's disk (/dev/vdb...), logged by qemu's
 // blklogwrites: `base` is the filesystem as the guest first sees it (made

@@ -19,6 +19,7 @@
 #include "vm/guest_artifacts.h"
 #include "vm/guest_bundle.h"
 #include "vm/guest_channel.h"
+#include "vm/guest_files.h"
 #include "vm/kernel_modules.h"
 #include "vm/qemu_vm.h"
 #include "vm/scratch_disk.h"
@@ -115,6 +116,9 @@ void VmBackend::preflight(const Scenario& s) const {
     throw EnvironmentError("no static busybox for the guest's /init: apt-get install -y busybox-static");
   need_mkfs("ext4", "the VM scratch disk");
   for (const auto& img : s.images) need_mkfs(img.fs);
+  // What the scenario names must be able to come into the guest: a
+  // mistake there is exit 2 now, not a missing file in the guest later.
+  guest_files(s, default_plan_paths(s, fs::path()));
   for (const auto& sc : s.scratch) {
     if (sc.io_errors && !find_program("e2fsck"))
       throw EnvironmentError("e2fsck not found (the guest checks a disk after its I/O errors): apt-get install -y e2fsprogs");
@@ -164,9 +168,15 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     spec.modules = ModuleIndex::load(kernel.modules_dir).load_order(guest_modules(s));
 
     bool hit = false;
-    fs::path initrd = ensure_initramfs(build_guest_initramfs(spec, plan), cache, hit);
+    fs::path initrd = ensure_initramfs(build_guest_initramfs(spec), cache, hit);
     rec.environment["initramfs"] = initrd.string();
     rec.environment["initramfs_cache"] = hit ? "hit" : "miss";
+    // The host files this scenario brings into the guest, and why: all of
+    // them, listed (the security review's condition).
+    std::vector<GuestFile> files = guest_files(s, plan.paths);
+    json listed = json::array();
+    for (const auto& f : files) listed.push_back({{"path", f.path.string()}, {"why", f.why}});
+    rec.environment["guest_files"] = listed;
 
     // The scenario's images and copies, built here and shipped on the
     // scratch disk at kGuestPrebuiltDir: mkfs.ext4 and a copy take ~25 ms
@@ -176,8 +186,10 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     // A RunDir makes its files beneath prebuilt/work: kGuestPrebuiltDir.
     std::optional<RunDir> prebuilt(std::in_place, scratch_root / "prebuilt");
     make_images_and_copies(s, *prebuilt, std::nullopt);
+    // The run's own part (guest_bundle.h): the files above, and the agent's command line.
+    const uint64_t bundle_bytes = write_guest_bundle(scratch_root, files, guest_run(spec, plan, files));
     fs::path scratch = run_dir.work() / "vm-scratch.img";
-    make_scratch_disk(scratch, s, scratch_root);
+    make_scratch_disk(scratch, s, scratch_root, bundle_bytes);
     std::vector<PowerCutDisk> power_cuts = power_cut_disks(s, run_dir.work());
     make_power_cut_disks(power_cuts);
 
@@ -193,12 +205,13 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     milliseconds run_within = std::chrono::duration_cast<milliseconds>(s.timeout) + opts_.finish_grace;
 
     BootPlan bp{opts_, kernel, cache, qver, marker, run_within, [&] {
-                   make_scratch_disk(scratch, s, scratch_root);
+                   make_scratch_disk(scratch, s, scratch_root, bundle_bytes);
                    make_power_cut_disks(power_cuts);
                  }};
     BootOutcome outcome = boot_until_settled(cfg, bp, observer, rec, run_dir);
     const BootResult& br = outcome.result;
     prebuilt.reset();
+    fs::remove_all(scratch_root, ec);  // the bundle's copies: the disk has them
     rec.environment["accelerator_reason"] = outcome.decision.reason;
     rec.environment["vm_boot_ms"] = br.boot_ms;
     if (rec.environment.contains("guest_kernel")) rec.environment["kernel"] = rec.environment["guest_kernel"];
