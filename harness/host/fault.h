@@ -13,6 +13,7 @@
 #include "base/run_dir.h"
 #include "core/event.h"
 #include "core/scenario.h"
+#include "host/run_cgroups.h"
 #include "host/running_actions.h"
 
 namespace harness {
@@ -44,6 +45,14 @@ struct FaultContext {
   RunningActions* running = nullptr;
   // The scratch disks an io_error can fail (none outside the faults).
   DiskFaults* disks = nullptr;
+  // Where each `run` command starts: a leaf of its own in the run's
+  // cgroups (none in unit tests).
+  RunCgroups* cgroups = nullptr;
+  // setup and finally: a `run` action is done when everything it started
+  // is (its whole cgroup empty), within its timeout. A fault's `run`
+  // returns with its command; its background work runs on until the
+  // faults end (RunCgroups::kill_background).
+  bool wait_for_background = false;
 };
 
 // Does one action: one event, or one per command of a `run` with several
