@@ -2,7 +2,9 @@
 //
 // In one run, on the same binary (/bin/true by default), it times N execs
 // through (a) a bare posix_spawn + waitpid loop, (b) the harness's
-// Workload loop (posix_spawn + pidfd timeout + classification + event),
+// Workload loop (spawn() into a cgroup of its own, as a run's workload
+// joins the run's when this runs as root with cgroup2, + pidfd timeout +
+// classification + event),
 // (c) Boost.Process v1 child + wait, and (d) the postmortem's bash loop,
 // interleaving rounds so that machine noise hits all of them alike. It then
 // runs the incident scenario 5 times and reports the median time from the
@@ -21,9 +23,11 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/cgroup.h"
 #include "base/child.h"
 #include "base/clock.h"
 #include "host/workload.h"
@@ -51,7 +55,10 @@ static double raw_spawn(const std::string& prog, int n) {
 
 static double runner_loop(const std::string& prog, int n) {
   RunClock clock;
-  Workload w({prog}, std::chrono::seconds(5), clock);
+  std::string why;
+  std::optional<Cgroup> cg;
+  if (auto place = own_cgroup2(why)) cg.emplace(Cgroup::create(*place, fmt::format("harness-bench-{}", getpid())));
+  Workload w({prog}, std::chrono::seconds(5), clock, cg ? &*cg : nullptr);
   std::atomic<bool> stop{false};
   WorkloadProgress progress;
   WorkloadLimits limits;

@@ -2,8 +2,9 @@
 # After the suite: nothing of the harness may be left on the host. Looks
 # (and only looks) for qemu processes booted by the harness (their kernel
 # command line carries harness.marker=), loop devices whose backing file is
-# in a harness test or run directory, and mounts there (in any mount
-# namespace). Exit 1 with a list when anything is found.
+# in a harness test or run directory, mounts there (in any mount
+# namespace), and processes still in a run's cgroup (harness-PID-N). Exit 1
+# with a list when anything is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -45,8 +46,19 @@ for p in /proc/[0-9]*; do
   done <<< "$mountinfo"
 done
 
+# A run keeps every process it starts in a cgroup of its own, below the
+# harness's cgroup on a cgroup2 mount (/sys/fs/cgroup, or .../unified).
+while read -r cgmount; do
+  while IFS= read -r -d '' cg; do
+    if grep -qs '^populated 1' "$cg/cgroup.events"; then
+      echo "leak-check: processes still in cgroup $cg: $(find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')"
+      found=1
+    fi
+  done < <(find "$cgmount" -mindepth 1 -type d -name 'harness-[0-9]*-[0-9]*' -prune -print0 2>/dev/null)
+done < <(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo)
+
 if ((found)); then
   echo "leak-check: the suite left the above behind" >&2
   exit 1
 fi
-echo "leak-check: no qemu, loop device or mount of the harness left on the host"
+echo "leak-check: no qemu, loop device, mount or cgroup process of the harness left on the host"

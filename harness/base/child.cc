@@ -15,11 +15,13 @@
 #include <fmt/format.h>
 #include <sstream>
 
+#include "base/cgroup.h"
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "base/program_lookup.h"
 #include "base/process_group.h"
 #include "base/scoped_fd.h"
+#include "base/spawn.h"
 
 extern char** environ;
 
@@ -66,8 +68,7 @@ int output_fd(int given, const fs::path& file, ScopedFd& owned) {
   return owned.get();
 }
 
-// Everything the forked child needs, prepared before fork(): after it,
-// only async-signal-safe calls are allowed (other threads may hold locks).
+// Everything spawn() needs, made before it starts the program.
 struct ExecPlan {
   std::string exe;
   std::vector<std::string> args;
@@ -77,53 +78,7 @@ struct ExecPlan {
   ScopedFd cwd, in, out_owned, err_owned;
   int out = -1, err = -1;
   std::vector<int> pass;
-  std::vector<int> keep;  // pass, the working directory and the report pipe, sorted
 };
-
-[[noreturn]] void child_fail(int report_fd, int err) {
-  ssize_t ignored = ::write(report_fd, &err, sizeof err);
-  (void)ignored;
-  _exit(127);
-}
-
-// In the forked child, up to execve.
-[[noreturn]] void exec_in_child(const ExecPlan& p, pid_t parent, int report_fd) {
-  // Its own group, or it does not run: teardown kills by group.
-  if (setpgid(0, 0) != 0) child_fail(report_fd, errno);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(127);  // the parent died before prctl
-  // Dispositions a program expects: nothing ignored, nothing blocked
-  // (whatever the harness inherited or set for itself).
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  // Above 2 first, so that a source numbered 0..2 is not overwritten
-  // before it is copied; dup2 then clears close-on-exec on 0..2.
-  int in = fcntl(p.in.get(), F_DUPFD_CLOEXEC, 3), out = fcntl(p.out, F_DUPFD_CLOEXEC, 3),
-      err = fcntl(p.err, F_DUPFD_CLOEXEC, 3);
-  if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-    child_fail(report_fd, errno);
-  // Nothing of ours reaches the program but what it is given, and nothing
-  // stays open here until exec: a descriptor held on (the run's locked
-  // marker, say) would outlive a SIGKILLed harness for as long as the exec
-  // takes. `keep` is sorted; the report pipe closes itself at exec.
-  unsigned from = 3;
-  for (int fd : p.keep) {
-    if (static_cast<unsigned>(fd) > from) syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0U);
-    from = std::max(from, static_cast<unsigned>(fd) + 1);
-  }
-  syscall(SYS_close_range, from, ~0U, 0U);
-  for (int fd : p.pass)
-    if (fcntl(fd, F_SETFD, 0) != 0) child_fail(report_fd, errno);
-  if (p.cwd.is_open() && fchdir(p.cwd.get()) != 0) child_fail(report_fd, errno);
-  execve(p.exe.c_str(), p.argv.data(), p.envp.data());
-  child_fail(report_fd, errno);
-}
 
 }  // namespace
 
@@ -132,20 +87,30 @@ struct Child::Impl {
   Clock::time_point started;
   std::chrono::milliseconds timeout{0};
   const std::atomic<bool>* stop = nullptr;
+  const Cgroup* cgroup = nullptr;
   bool reaped = false;
 
-  // Reaps the leader, then kills and reaps what is left of its group.
+  // Everything it started: its cgroup, else its group.
+  void kill_all() {
+    if (cgroup)
+      cgroup->kill_all();
+    else
+      kill(-pid, SIGKILL);
+  }
+
+  // Reaps the leader, then (without a cgroup of its own) kills and reaps
+  // what is left of its group.
   int finish() {
     int status = 0;
     try {
       status = reap(pid);
     } catch (...) {
       reaped = true;
-      kill_process_group(pid);
+      if (!cgroup) kill_process_group(pid);
       throw;
     }
     reaped = true;
-    kill_process_group(pid);
+    if (!cgroup) kill_process_group(pid);
     return status;
   }
 };
@@ -178,45 +143,34 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
     if (fd <= 2) throw RuntimeError(fmt::format("descriptor {} cannot be passed on: 0..2 are stdio", fd));
     p.pass.push_back(fd);
   }
-  // The child reports a failure before exec (errno) here; EOF means exec
-  // happened, and by then it leads its own group.
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for starting a child", errno));
-  ScopedFd report_rd(report[0]), report_wr(report[1]);
-  p.keep = p.pass;
-  p.keep.push_back(report_wr.get());
-  if (p.cwd.is_open()) p.keep.push_back(p.cwd.get());
-  std::sort(p.keep.begin(), p.keep.end());
-
   impl_ = std::make_unique<Impl>();
   impl_->timeout = opts.timeout;
   impl_->stop = opts.stop;
+  impl_->cgroup = opts.cgroup;
   impl_->started = Clock::now();
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    const int err = errno;  // before fmt::format may change it
-    throw RuntimeError(errno_message(fmt::format("{}: cannot fork", p.exe), err));
-  }
-  if (pid == 0) exec_in_child(p, parent, report_wr.get());
-  impl_->pid = pid;
-  report_wr.reset();
-  int err = 0;
-  ssize_t n;
-  while ((n = ::read(report_rd.get(), &err, sizeof err)) < 0 && errno == EINTR) {
-  }
-  if (n == static_cast<ssize_t>(sizeof err)) {
-    impl_->finish();
+  SpawnPlan sp;
+  sp.exe = p.exe.c_str();
+  sp.argv = p.argv.data();
+  sp.envp = p.envp.data();
+  sp.stdin_fd = p.in.get();
+  sp.stdout_fd = p.out;
+  sp.stderr_fd = p.err;
+  sp.cwd_fd = p.cwd.is_open() ? p.cwd.get() : -1;
+  sp.pass_fds = p.pass;
+  sp.cgroup_join_fd = opts.cgroup ? opts.cgroup->join_fd() : -1;
+  SpawnResult started = spawn(sp);
+  if (!started.started()) {
     impl_.reset();
-    throw RuntimeError(errno_message(fmt::format("{}: cannot start", p.exe), err));
+    throw RuntimeError(errno_message(fmt::format("{}: cannot start", p.exe), started.err));
   }
+  impl_->pid = started.pid;
 }
 
 Child::Child(Child&&) noexcept = default;
 
 Child::~Child() {
   if (!impl_ || impl_->reaped) return;
-  kill(-impl_->pid, SIGKILL);
+  impl_->kill_all();
   try {
     impl_->finish();
   } catch (...) {
@@ -233,7 +187,7 @@ ChildResult Child::wait() {
   WaitEnd end = wait_for_exit(impl_->pid, impl_->started + impl_->timeout,
                               [stop] { return interrupted() != 0 || (stop && stop->load()); });
   if (end != WaitEnd::exited) {
-    kill(-impl_->pid, SIGKILL);
+    impl_->kill_all();
     r.timed_out = end == WaitEnd::deadline;
     r.interrupted = end == WaitEnd::stopped && interrupted() != 0;
     r.stopped = end == WaitEnd::stopped && !r.interrupted;

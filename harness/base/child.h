@@ -1,15 +1,17 @@
 // Child runs one program (mkfs.ext4, an installer under test, a command a
-// scenario names) and owns it, and everything it starts:
+// scenario names) and owns it, and everything it starts. It starts as
+// spawn() (base/spawn.h) starts every process: leading its own process
+// group, in the cgroup it is given, dying with the thread that started it
+// (PR_SET_PDEATHSIG: start and own a Child on a thread that outlives it).
 //
-// - The child is the leader of its own process group (its pgid is its
-//   pid), so a terminal's Ctrl-C reaches only the harness, and a process
-//   can be told apart by its group: writes are attributed to the action
-//   whose group the writer is in. Keep it so.
-// - When it ends, times out, or is torn down, its whole group is killed
-//   and every member that is (or, under a SubreaperScope, became) our child
-//   is reaped, so a background job it left is not left running.
-// - It dies with the thread that started it (PR_SET_PDEATHSIG): start and
-//   own a Child on a thread that outlives it.
+// - Without a cgroup, when it ends, times out, or is torn down, its whole
+//   group is killed and every member that is (or, under a SubreaperScope,
+//   became) our child is reaped, so a background job it left is not left
+//   running.
+// - In a cgroup of its own (a `run` action's), what it started in the
+//   background outlives its exit: the cgroup's owner decides when that
+//   ends. A timeout, a stop, or its destruction before wait() kills
+//   everything in the cgroup, however it left the group or session.
 // - Output goes to descriptors the caller opened (inside the run directory,
 //   through RunDir), so a chatty helper never blocks on a pipe and no path
 //   is resolved again. Every other descriptor of ours is closed at exec.
@@ -26,6 +28,8 @@
 #include <vector>
 
 namespace harness {
+
+class Cgroup;
 
 struct ChildResult {
   int wait_status = 0;  // raw, decode with WIFEXITED/WTERMSIG
@@ -59,6 +63,9 @@ struct ChildOptions {
   // When it becomes true the child is killed: the run it belongs to was
   // stopped (its verdict was decided, or it timed out).
   const std::atomic<bool>* stop = nullptr;
+  // A cgroup of its own to start in (see the top of this file); the
+  // caller owns it and keeps it until the Child is gone.
+  const Cgroup* cgroup = nullptr;
 };
 
 class Child {
@@ -67,16 +74,16 @@ class Child {
   // EnvironmentError when the program cannot be found, RuntimeError when
   // it cannot be started; returns once the program runs.
   Child(const std::vector<std::string>& argv, const ChildOptions& opts);
-  ~Child();  // kills the group and reaps, unless wait() did
+  ~Child();  // kills the group (or the cgroup) and reaps, unless wait() did
   Child(Child&&) noexcept;
   Child& operator=(Child&&) = delete;
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
   pid_t pid() const;  // also its process group
-  // Waits for exit, the timeout, or an interrupt (then kills the group),
-  // and tears the group down. Throws RuntimeError if the exit status
-  // cannot be had (waitpid failed).
+  // Waits for exit, the timeout, or an interrupt (then kills the group, or
+  // the cgroup), and tears the group down unless it has a cgroup. Throws
+  // RuntimeError if the exit status cannot be had (waitpid failed).
   ChildResult wait();
 
  private:

@@ -26,6 +26,13 @@ std::vector<std::string> process_argv(pid_t pid) {
   return argv;
 }
 
+std::string process_cgroup(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/cgroup", pid));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return {};
+}
+
 std::optional<ProcessStat> process_stat(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));

@@ -12,6 +12,8 @@ namespace harness {
 
 std::string process_exe(pid_t pid);                // /proc/PID/exe
 std::vector<std::string> process_argv(pid_t pid);  // /proc/PID/cmdline
+// Its cgroup v2 path, the "0::" line of /proc/PID/cgroup ("/harness-8-1/run-3").
+std::string process_cgroup(pid_t pid);
 
 // What /proc/PID/stat says of a process (a zombie too), or nullopt when
 // there is none. start_time (clock ticks since boot) tells a process from

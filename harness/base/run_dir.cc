@@ -123,6 +123,14 @@ void RunDir::record_loop_device(const std::string& device, dev_t backing_dev, in
                                 static_cast<unsigned long long>(backing_inode)});
 }
 
+void RunDir::record_cgroup(const fs::path& dir, unsigned long long id) {
+  marker_->add(MarkedCgroup{dir.string(), id});
+}
+
+void RunDir::record_dm_device(const std::string& name, const std::string& uuid) {
+  marker_->add(MarkedDmDevice{name, uuid});
+}
+
 void RunDir::remove_work() noexcept {
   if (keep_work_ || work_removed_) return;
   try {

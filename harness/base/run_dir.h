@@ -57,6 +57,8 @@ class RunDir {
   // that gc can undo exactly that after a crash. Thread-safe.
   void record_process(const std::string& what, pid_t pid);
   void record_loop_device(const std::string& device, dev_t backing_dev, ino_t backing_inode);
+  void record_cgroup(const std::filesystem::path& dir, unsigned long long id);
+  void record_dm_device(const std::string& name, const std::string& uuid);
 
   static std::filesystem::path default_for(const std::string& scenario_name);
 

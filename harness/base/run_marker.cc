@@ -17,12 +17,15 @@ namespace harness {
 using nlohmann::json;
 
 std::string marker_json(const MarkerContents& m) {
-  json processes = json::array(), loops = json::array();
+  json processes = json::array(), loops = json::array(), cgroups = json::array(), dms = json::array();
   for (const auto& p : m.processes)
     processes.push_back({{"what", p.what}, {"pid", p.pid}, {"start_time", p.start_time}});
   for (const auto& d : m.loop_devices)
     loops.push_back({{"device", d.device}, {"backing_dev", d.backing_dev}, {"backing_inode", d.backing_inode}});
-  return json{{"tool", "harness"}, {"pid", m.pid}, {"work", m.work}, {"processes", processes}, {"loop_devices", loops}}
+  for (const auto& c : m.cgroups) cgroups.push_back({{"path", c.path}, {"id", c.id}});
+  for (const auto& d : m.dm_devices) dms.push_back({{"name", d.name}, {"uuid", d.uuid}});
+  return json{{"tool", "harness"}, {"pid", m.pid},          {"work", m.work},       {"processes", processes},
+              {"loop_devices", loops}, {"cgroups", cgroups}, {"dm_devices", dms}}
              .dump() +
          "\n";
 }
@@ -41,6 +44,10 @@ std::optional<MarkerContents> parse_marker(const std::string& text) {
       m.loop_devices.push_back(MarkedLoopDevice{d.at("device").get<std::string>(),
                                                 d.at("backing_dev").get<unsigned long long>(),
                                                 d.at("backing_inode").get<unsigned long long>()});
+    for (const auto& c : j.value("cgroups", json::array()))
+      m.cgroups.push_back(MarkedCgroup{c.at("path").get<std::string>(), c.at("id").get<unsigned long long>()});
+    for (const auto& d : j.value("dm_devices", json::array()))
+      m.dm_devices.push_back(MarkedDmDevice{d.at("name").get<std::string>(), d.at("uuid").get<std::string>()});
     return m;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -111,6 +118,18 @@ void RunMarker::add(const MarkedProcess& p) {
 void RunMarker::add(const MarkedLoopDevice& d) {
   std::lock_guard<std::mutex> l(mu_);
   contents_.loop_devices.push_back(d);
+  rewrite();
+}
+
+void RunMarker::add(const MarkedCgroup& c) {
+  std::lock_guard<std::mutex> l(mu_);
+  contents_.cgroups.push_back(c);
+  rewrite();
+}
+
+void RunMarker::add(const MarkedDmDevice& d) {
+  std::lock_guard<std::mutex> l(mu_);
+  contents_.dm_devices.push_back(d);
   rewrite();
 }
 

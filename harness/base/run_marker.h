@@ -4,7 +4,8 @@
 // only when it can take that lock itself -- never by a pid, which the
 // kernel reuses. The marker also records, exactly, what the run holds
 // outside its directory: each loop device with the device and inode of
-// its backing file, each qemu with its pid and start time. gc undoes
+// its backing file, each qemu with its pid and start time, its cgroup with
+// the kernel's id of it, each device-mapper device with its uuid. gc undoes
 // those and nothing else (no matching of paths or command lines).
 #pragma once
 
@@ -34,11 +35,24 @@ struct MarkedLoopDevice {
   unsigned long long backing_inode = 0;
 };
 
+// The cgroup every process of the run is in (base/cgroup.h).
+struct MarkedCgroup {
+  std::string path;  // its directory, "/sys/fs/cgroup/harness-812-1"
+  unsigned long long id = 0;  // the kernel's id (its inode): never another's
+};
+
+struct MarkedDmDevice {
+  std::string name;  // "harness-812-1"
+  std::string uuid;  // what the kernel finds it by; unique to this run
+};
+
 struct MarkerContents {
   int pid = 0;  // for people reading it; gc decides by the lock
   std::string work;
   std::vector<MarkedProcess> processes;
   std::vector<MarkedLoopDevice> loop_devices;
+  std::vector<MarkedCgroup> cgroups;
+  std::vector<MarkedDmDevice> dm_devices;
 };
 
 std::string marker_json(const MarkerContents& m);
@@ -60,6 +74,8 @@ class RunMarker {
   // Thread-safe. Throws EnvironmentError if it cannot be written.
   void add(const MarkedProcess& p);
   void add(const MarkedLoopDevice& d);
+  void add(const MarkedCgroup& c);
+  void add(const MarkedDmDevice& d);
 
  private:
   void rewrite();

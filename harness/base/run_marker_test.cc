@@ -29,6 +29,8 @@ TEST(RunMarker, ARunIsAliveWhileItsRunDirExistsAndThroughEveryRewrite) {
     EXPECT_EQ(check_run_marker(dir.get()).state, MarkerCheck::State::alive);
     d.record_loop_device("/dev/loop7", 2049, 1234);
     d.record_process("qemu", getpid());
+    d.record_cgroup("/sys/fs/cgroup/harness-1-1", 4711);
+    d.record_dm_device("harness-1-1", "HARNESS-1-1-0123abcd");
     EXPECT_EQ(check_run_marker(dir.get()).state, MarkerCheck::State::alive);
     auto m = parse_marker(testing::slurp(run / kRunMarkerName));
     ASSERT_TRUE(m);
@@ -38,6 +40,12 @@ TEST(RunMarker, ARunIsAliveWhileItsRunDirExistsAndThroughEveryRewrite) {
     EXPECT_EQ(m->loop_devices[0].backing_inode, 1234u);
     ASSERT_EQ(m->processes.size(), 1u);
     EXPECT_GT(m->processes[0].start_time, 0u);
+    ASSERT_EQ(m->cgroups.size(), 1u);
+    EXPECT_EQ(m->cgroups[0].path, "/sys/fs/cgroup/harness-1-1");
+    EXPECT_EQ(m->cgroups[0].id, 4711u);
+    ASSERT_EQ(m->dm_devices.size(), 1u);
+    EXPECT_EQ(m->dm_devices[0].name, "harness-1-1");
+    EXPECT_EQ(m->dm_devices[0].uuid, "HARNESS-1-1-0123abcd");
   }
   ScopedFd dir = open_dir(run);
   EXPECT_EQ(check_run_marker(dir.get()).state, MarkerCheck::State::absent);

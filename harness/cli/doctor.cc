@@ -8,11 +8,13 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "base/cgroup.h"
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
 #include "host/loop_device.h"
+#include "host/machine_needs.h"
 #include "vm/accelerator.h"
 #include "vm/qemu_vm.h"
 #include "vm/vm_backend.h"
@@ -46,6 +48,14 @@ Check check_loop() {
   // free now is not a failure.
   return {"loop devices", CheckLevel::ok,
           fmt::format("/dev/loop-control usable; {} loop devices, {} free now", total, free_devices), ""};
+}
+
+Check check_cgroup2() {
+  std::string why;
+  if (auto place = own_cgroup2(why))
+    return {"cgroup v2", CheckLevel::ok,
+            fmt::format("{}: each host run keeps every process it starts in a cgroup below it", place->dir.string()), ""};
+  return {"cgroup v2", CheckLevel::fail, why, kCgroup2Fix};
 }
 
 Check check_drop_caches() {
@@ -160,6 +170,7 @@ std::vector<Check> run_doctor(const fs::path& runs_root) {
   out.push_back(check_root());
   out.push_back(check_loop());
   out.push_back(check_drop_caches());
+  out.push_back(check_cgroup2());
   out.push_back(check_program("mkfs.ext4", "e2fsprogs", CheckLevel::fail, "images are built with mkfs.ext4 -d"));
   out.push_back(check_fanotify());
   std::string qver;

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/cgroup.h"
+#include "base/error.h"
 #include "base/procfs.h"
 #include "base/private_dir.h"
 #include "base/process_group.h"
@@ -20,6 +22,7 @@
 #include "base/run_marker.h"
 #include "base/scoped_fd.h"
 #include "base/system_info.h"
+#include "host/device_mapper.h"
 #include "host/loop_device.h"
 
 namespace harness {
@@ -67,6 +70,25 @@ void write_gc_note(int dirfd, const std::string& content) {
 
 void clean_run(int dirfd, const fs::path& run, const MarkerContents& marker, bool dry_run, GcResult& out) {
   auto act = [&](const std::string& what) { out.actions.push_back(GcAction{run.string(), what}); };
+  // Every process the run started (a run action's background job, a
+  // daemon that left its group, a workload exec): its cgroup, while it is
+  // still the very one the run recorded.
+  for (const auto& c : marker.cgroups) {
+    auto cg = Cgroup::adopt(c.path, c.id);
+    if (!cg) continue;
+    size_t n = cg->members().size();
+    if (dry_run) {
+      cg->release();
+    } else {
+      try {
+        cg->remove();
+      } catch (const Error& e) {
+        act(fmt::format("could not empty cgroup {}: {}", c.path, e.what()));
+        continue;
+      }
+    }
+    act(fmt::format("killed {} process{} in cgroup {} and removed it", n, n == 1 ? "" : "es", c.path));
+  }
   // Exactly the qemu processes the run recorded: same pid, same start.
   for (const auto& p : marker.processes) {
     auto st = process_stat(p.pid);
@@ -93,6 +115,15 @@ void clean_run(int dirfd, const fs::path& run, const MarkerContents& marker, boo
     for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
       if (!dry_run) umount2(it->c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
       act(fmt::format("unmounted {}", *it));
+    }
+  }
+  // Exactly the device-mapper devices the run made (by uuid), before the
+  // loop devices beneath them.
+  for (const auto& d : marker.dm_devices) {
+    try {
+      if (auto what = remove_dm_device_by_uuid(d.name, d.uuid, dry_run)) act(*what);
+    } catch (const Error& e) {
+      act(fmt::format("could not remove device-mapper device {}: {}", d.name, e.what()));
     }
   }
   // Exactly the loop devices the run recorded, while still bound to the

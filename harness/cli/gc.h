@@ -1,11 +1,13 @@
 // gc: removes what a killed run left behind, and only that. A run folder
 // holds a marker (`harness-run.json`, see base/run_marker.h) that its run
 // keeps locked while it lives; a marker gc can lock belongs to a dead run.
-// For such a run gc kills the qemu processes the marker records (same pid
-// and start time), detaches the loop devices it records (still bound to
-// the same backing device and inode), lazily unmounts mounts under the
-// folder, removes its work/ folder and the marker, and leaves `gc.json`
-// saying what it did.
+// For such a run gc kills every process still in the cgroup the marker
+// records (still the same cgroup: same name and id) and removes it, kills
+// the qemu processes it records (same pid and start time), lazily
+// unmounts mounts under the folder, removes the device-mapper devices it
+// records (by uuid) and detaches its loop devices (still bound to the same
+// backing device and inode), removes its work/ folder and the marker, and
+// leaves `gc.json` saying what it did.
 //
 // gc runs as root in folders other users may share: it looks only at run
 // folders owned by us and writable by nobody else (anyone can plant a

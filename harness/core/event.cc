@@ -39,6 +39,7 @@ json to_json(const FaultEvent& e) {
   if (!e.label.empty()) j["label"] = e.label;
   if (e.pid) j["pid"] = e.pid;
   if (!e.argv.empty()) j["argv"] = e.argv;
+  if (!e.cgroup.empty()) j["cgroup"] = e.cgroup;
   if (!e.stdout_text.empty()) j["stdout"] = e.stdout_text;
   if (!e.stderr_text.empty()) j["stderr"] = e.stderr_text;
   if (e.result.is_object()) j["result"] = e.result;
@@ -108,6 +109,7 @@ FaultEvent fault_event_from_json(const json& j) {
   e.detail = j.value("detail", "");
   e.pid = int_or(j, "pid", 0);
   if (j.contains("argv")) e.argv = j.at("argv").get<std::vector<std::string>>();
+  e.cgroup = j.value("cgroup", "");
   e.stdout_text = j.value("stdout", "");
   e.stderr_text = j.value("stderr", "");
   if (j.contains("result")) e.result = j.at("result");

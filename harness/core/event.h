@@ -38,6 +38,9 @@ struct FaultEvent {
   std::string detail;
   pid_t pid = 0;                  // run actions
   std::vector<std::string> argv;  // run actions
+  // run actions: the cgroup its command ran in, as /proc/PID/cgroup names
+  // it ("/harness-812-1/run-3"); whatever it started is in it too.
+  std::string cgroup;
   std::string stdout_text;        // run actions, capped
   std::string stderr_text;        // run actions, capped
   nlohmann::json result;          // run actions: the JSON object on stdout's last line, if any

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/survivor.h"
 #include "core/write_evidence.h"
 
 namespace harness {
@@ -87,6 +88,9 @@ struct RunRecord {
   // [{"entries", "why", "fsck", "checks": [{"path", "held", "detail"}]}],
   // "error"}] (reports/FORMAT.md).
   nlohmann::json power_cut = nlohmann::json::array();
+  // What the run's actions left running in the background until the
+  // faults ended, killed then (core/survivor.h).
+  std::vector<Survivor> survivors;
 };
 
 // The one JSON form of each part of a record, shared by report.json and

@@ -378,6 +378,10 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
   if (!r.error.empty()) facts.never_fired.clear();
   if (!facts.baseline_clean && r.error.empty()) v.inconclusive_reasons.push_back(facts.baseline_problem);
   // With a dirty baseline the faults need not have run: that is the reason.
+  // Background work still running when the faults ended was killed then:
+  // what it would have done next is unknown.
+  if (r.error.empty())
+    for (auto& why : survivor_reasons(r.survivors)) v.inconclusive_reasons.push_back(std::move(why));
   if (facts.baseline_clean)
     for (const auto& name : facts.never_fired)
       v.inconclusive_reasons.push_back(fmt::format(

@@ -283,6 +283,52 @@ TEST(Verdict, NoWriteWhileMountedFailsOnAnyWriterWithoutACrash) {
   EXPECT_NE(d.find("/dev/loop0"), std::string::npos) << d;
 }
 
+Survivor left_running(pid_t pid, std::vector<std::string> argv, pid_t action_pid) {
+  Survivor s;
+  s.pid = pid;
+  s.argv = std::move(argv);
+  s.fault = "redeploy";
+  s.action_pid = action_pid;
+  s.action = "fault \"redeploy\" (install.sh)";
+  s.t_killed_ms = 900;
+  return s;
+}
+
+TEST(Verdict, BackgroundWorkKilledAtTeardownMakesAPassInconclusive) {
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  watched(r, "data/app.img");
+  r.survivors = {left_running(4242, {"sleep", "317"}, 4190)};
+  auto v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")}, r);
+  EXPECT_TRUE(v.results[0].held);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  const std::string& why = v.inconclusive_reasons[0];
+  EXPECT_NE(why.find("fault \"redeploy\" (install.sh) left `sleep 317` (pid 4242) running in the background"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("`wait`"), std::string::npos) << why;
+}
+
+TEST(Verdict, BackgroundWorkNeverHidesAFailure) {
+  // A write seen before the teardown is a fail whatever was killed later.
+  RunRecord r = run_with({exec(ExecClass::ok, 150)});
+  r.faults.push_back(fault_action("redeploy", "run", 300, 4190));
+  watched(r, "data/app.img");
+  Writer w;
+  w.process = ProcessInfo{4204, 4190, "/usr/bin/cat", {}};
+  w.path = "data/app.img";
+  w.t_first_ms = 312;
+  w.modify_events = 1;
+  r.writes.writers = {w};
+  r.survivors = {left_running(4242, {"sleep", "317"}, 4190), left_running(4243, {}, 4190)};
+  auto v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")}, r);
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+  // One reason for the one action that left both.
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  EXPECT_NE(v.inconclusive_reasons[0].find("`sleep 317` (pid 4242), `a process` (pid 4243)"), std::string::npos)
+      << v.inconclusive_reasons[0];
+}
+
 TEST(Verdict, NoWriteWhileMountedCannotPassWithoutEvidence) {
   RunRecord r = run_with({exec(ExecClass::ok, 150)});
   watched(r, "data/app.img");

@@ -30,7 +30,9 @@ void mark_inherited_truncation(std::vector<Writer>& writers) {
 }
 
 json to_json(const ProcessInfo& p) {
-  return json{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe}, {"argv", p.argv}};
+  json j{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe}, {"argv", p.argv}};
+  if (!p.cgroup.empty()) j["cgroup"] = p.cgroup;
+  return j;
 }
 
 ProcessInfo process_info_from_json(const json& j) {
@@ -39,6 +41,7 @@ ProcessInfo process_info_from_json(const json& j) {
   p.ppid = j.value("ppid", 0);
   p.exe = j.value("exe", "");
   p.argv = j.value("argv", std::vector<std::string>{});
+  p.cgroup = j.value("cgroup", "");
   return p;
 }
 
@@ -80,22 +83,24 @@ Watch watch_from_json(const json& j) {
 json to_json(const Writer& w) {
   json ancestors = json::array();
   for (const auto& a : w.ancestors) ancestors.push_back(to_json(a));
-  return json{{"pid", w.process.pid},
-              {"ppid", w.process.ppid},
-              {"exe", w.process.exe},
-              {"argv", w.process.argv},
-              {"ancestors", ancestors},
-              {"identity_from", w.identity_from},
-              {"path", w.path},
-              {"t_open_ms", w.t_open_ms},
-              {"t_ms", w.t_first_ms},
-              {"t_last_ms", w.t_last_ms},
-              {"modify_events", w.modify_events},
-              {"close_write_events", w.close_write_events},
-              {"access", w.modify_events ? "modify" : "open_write"},
-              {"truncated", w.truncated},
-              {"truncated_at_open", w.truncated_at_open},
-              {"min_size_seen", w.min_size_seen}};
+  json j{{"pid", w.process.pid},
+          {"ppid", w.process.ppid},
+          {"exe", w.process.exe},
+          {"argv", w.process.argv},
+          {"ancestors", ancestors},
+          {"identity_from", w.identity_from},
+          {"path", w.path},
+          {"t_open_ms", w.t_open_ms},
+          {"t_ms", w.t_first_ms},
+          {"t_last_ms", w.t_last_ms},
+          {"modify_events", w.modify_events},
+          {"close_write_events", w.close_write_events},
+          {"access", w.modify_events ? "modify" : "open_write"},
+          {"truncated", w.truncated},
+          {"truncated_at_open", w.truncated_at_open},
+          {"min_size_seen", w.min_size_seen}};
+  if (!w.process.cgroup.empty()) j["cgroup"] = w.process.cgroup;
+  return j;
 }
 
 Writer writer_from_json(const json& j) {

@@ -23,6 +23,10 @@ struct ProcessInfo {
   pid_t ppid = 0;
   std::string exe;
   std::vector<std::string> argv;
+  // The cgroup it was in when it was identified, as /proc/PID/cgroup names
+  // it; empty when unknown. A `run` action's descendants are in its cgroup
+  // however they left its process group, session or tree.
+  std::string cgroup = {};
 };
 
 // One watched image, for its whole mounted life.

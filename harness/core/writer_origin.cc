@@ -41,6 +41,15 @@ std::string command_name(const std::vector<std::string>& argv) {
 WriterOrigin origin_of(const Writer& w, const RunRecord& r) {
   WriterOrigin o;
   double t = first_seen_ms(w);
+  // In a run action's cgroup: its descendant, however it left the
+  // action's process group, session or process tree (setsid, a daemon).
+  if (!w.process.cgroup.empty())
+    for (const auto& f : r.faults)
+      if (f.action == "run" && f.cgroup == w.process.cgroup) {
+        o.action = &f;
+        o.kind = WriterOrigin::Kind::run_action;
+        return o;
+      }
   // A run action's process, or a descendant of one: the latest such action
   // to start before the write (a pid is reused only after its owner ended).
   std::vector<pid_t> lineage{w.process.pid};

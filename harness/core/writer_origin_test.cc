@@ -90,6 +90,25 @@ TEST(WriterOrigin, AProcessNotStartedByTheRun) {
   EXPECT_EQ(describe_writer(gone, r), "an exited process (pid 778), not started by this run");
 }
 
+TEST(WriterOrigin, ADetachedDescendantIsItsActionsByItsCgroup) {
+  // `setsid sh -c '...' &`: its parent exited, it was re-parented to the
+  // harness (a subreaper), and /proc no longer leads to the action; its
+  // cgroup still does.
+  RunRecord r = record();
+  r.faults[3].cgroup = "/harness-100-1/run-2";
+  Writer w = writer(950, 400, {}, "/bin/dash");
+  w.process.ppid = 100;
+  w.process.cgroup = "/harness-100-1/run-2";
+  WriterOrigin o = origin_of(w, r);
+  EXPECT_EQ(o.kind, WriterOrigin::Kind::run_action);
+  ASSERT_TRUE(o.action);
+  EXPECT_EQ(o.action->pid, 300);
+  EXPECT_EQ(describe_writer(w, r), "dash (pid 950), started by fault \"install\" (run): sh user.sh (pid 300)");
+  // Another action's cgroup, or none: not this action's.
+  w.process.cgroup = "/harness-100-1/run-9";
+  EXPECT_EQ(origin_of(w, r).kind, WriterOrigin::Kind::other);
+}
+
 TEST(WriterOrigin, AncestryStopsAtTheHarness) {
   // A workload exec (child of the harness) is never a run action's, even
   // if some action's pid appears further up.

@@ -26,16 +26,21 @@ constexpr size_t kAlign = 8;
 
 size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-// A dm_ioctl naming `name`, in a buffer of `size` bytes (room for the
-// kernel's answer).
-std::vector<char> header(const std::string& name, size_t size) {
-  if (name.empty() || name.size() >= DM_NAME_LEN) throw RuntimeError(fmt::format("device-mapper name \"{}\": 1 to {} bytes", name, DM_NAME_LEN - 1));
+// A dm_ioctl naming `name` (and/or `uuid`: the kernel finds a device by
+// its uuid when no name is given), in a buffer of `size` bytes (room for
+// the kernel's answer).
+std::vector<char> header(const std::string& name, size_t size, const std::string& uuid = "") {
+  if ((name.empty() && uuid.empty()) || name.size() >= DM_NAME_LEN)
+    throw RuntimeError(fmt::format("device-mapper name \"{}\": 1 to {} bytes", name, DM_NAME_LEN - 1));
+  if (uuid.size() >= DM_UUID_LEN)
+    throw RuntimeError(fmt::format("device-mapper uuid \"{}\": at most {} bytes", uuid, DM_UUID_LEN - 1));
   std::vector<char> buf(std::max(size, sizeof(dm_ioctl)), 0);
   dm_ioctl io{};
   io.version[0] = DM_VERSION_MAJOR;  // the kernel accepts any older minor
   io.data_size = static_cast<uint32_t>(buf.size());
   io.data_start = static_cast<uint32_t>(aligned(sizeof(dm_ioctl)));
   std::memcpy(io.name, name.data(), name.size());
+  std::memcpy(io.uuid, uuid.data(), uuid.size());
   std::memcpy(buf.data(), &io, sizeof io);
   return buf;
 }
@@ -105,8 +110,8 @@ std::vector<char> dm_table_load_payload(const std::string& name, const std::vect
   return buf;
 }
 
-DmDevice DmDevice::linear(const std::string& name, dev_t under, uint64_t sectors) {
-  std::vector<char> create = header(name, 16 * 1024);
+DmDevice DmDevice::linear(const std::string& name, dev_t under, uint64_t sectors, const std::string& uuid) {
+  std::vector<char> create = header(name, 16 * 1024, uuid);
   dm_ioctl made = dm_call(DM_DEV_CREATE, create, "create", name);
   const dev_t dev = static_cast<dev_t>(made.dev);
   DmTarget lin{0, sectors, "linear", fmt::format("{}:{} 0", major(under), minor(under))};
@@ -122,6 +127,33 @@ DmDevice DmDevice::linear(const std::string& name, dev_t under, uint64_t sectors
     throw EnvironmentError(fmt::format("{}: not the block device {}:{} of device-mapper's {} (is /dev a devtmpfs?)", d.node_,
                                        major(dev), minor(dev), name));
   return d;
+}
+
+std::optional<std::string> remove_dm_device_by_uuid(const std::string& name, const std::string& uuid, bool dry_run) {
+  if (uuid.empty()) return std::nullopt;
+  std::vector<char> status = header("", 16 * 1024, uuid);
+  dm_ioctl found{};
+  try {
+    found = dm_call(DM_DEV_STATUS, status, "status", uuid);
+  } catch (const SystemError& e) {
+    if (e.err() == ENXIO) return std::nullopt;  // gone already
+    throw;
+  }
+  if (std::string(found.name, strnlen(found.name, sizeof found.name)) != name) return std::nullopt;
+  if (dry_run) return fmt::format("removed device-mapper device {}", name);
+  std::vector<char> remove = header("", 16 * 1024, uuid);
+  try {
+    dm_call(DM_DEV_REMOVE, remove, "remove", name);
+    return fmt::format("removed device-mapper device {}", name);
+  } catch (const SystemError& e) {
+    if (e.err() != EBUSY) throw;
+  }
+  // Still open (a filesystem on it not yet released): the kernel removes it
+  // at the last close.
+  std::vector<char> deferred = header("", 16 * 1024, uuid);
+  reinterpret_cast<dm_ioctl*>(deferred.data())->flags = DM_DEFERRED_REMOVE;
+  dm_call(DM_DEV_REMOVE, deferred, "deferred remove", name);
+  return fmt::format("removed device-mapper device {} (deferred: still open)", name);
 }
 
 DmDevice::DmDevice(DmDevice&& o) noexcept

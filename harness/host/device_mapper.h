@@ -35,12 +35,21 @@ struct DmTarget {
 // aligned. Pure; the kernel's own layout.
 std::vector<char> dm_table_load_payload(const std::string& name, const std::vector<DmTarget>& targets);
 
+// For gc: removes the device a dead run made, found by the uuid its marker
+// records, if it is still there under `name` (deferred while something
+// holds it open). Returns what it did (with dry_run: would do); nullopt
+// when there is no such device. Throws EnvironmentError without
+// device-mapper, SystemError when an ioctl fails.
+std::optional<std::string> remove_dm_device_by_uuid(const std::string& name, const std::string& uuid,
+                                                    bool dry_run = false);
+
 class DmDevice {
  public:
   // A linear device `name` over the block device `under` (its first
-  // `sectors` sectors), active. Throws EnvironmentError without
-  // device-mapper, SystemError when an ioctl fails.
-  static DmDevice linear(const std::string& name, dev_t under, uint64_t sectors);
+  // `sectors` sectors), active, with `uuid` (which gc finds it by). Throws
+  // EnvironmentError without device-mapper, SystemError when an ioctl
+  // fails.
+  static DmDevice linear(const std::string& name, dev_t under, uint64_t sectors, const std::string& uuid = "");
   DmDevice(DmDevice&& o) noexcept;
   DmDevice& operator=(DmDevice&&) = delete;
   DmDevice(const DmDevice&) = delete;

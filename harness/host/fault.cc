@@ -10,10 +10,12 @@
 #include <atomic>
 #include <system_error>
 
+#include "base/cgroup.h"
 #include "base/child.h"
 #include "base/error.h"
 #include "base/file_copy.h"
 #include "base/interrupt.h"
+#include "base/procfs.h"
 #include "core/kill_timing.h"
 #include "host/write_count.h"
 
@@ -247,6 +249,27 @@ std::string io_error(const Action& a, FaultContext& ctx, FaultEvent& ev) {
                      strike_text(a, *s, n));
 }
 
+// setup/finally: the command returned; what it left running in the
+// background is part of it, waited for until the action's timeout, then
+// killed (the action timed out).
+void await_background(const Cgroup& leaf, const Action& a, const ChildResult& r, FaultContext& ctx,
+                         FaultEvent& ev) {
+  if (r.timed_out || r.stopped || r.interrupted) return;  // the whole cgroup was killed with it
+  const auto deadline = MonoClock::now() + std::max(std::chrono::milliseconds(0), a.timeout - r.elapsed);
+  if (leaf.wait_empty(deadline, [&] { return (ctx.stop && *ctx.stop) || interrupted(); })) return;
+  std::vector<std::string> left;
+  for (pid_t pid : leaf.members()) {
+    std::string name = std::filesystem::path(process_exe(pid)).filename().string();
+    left.push_back(fmt::format("{} (pid {})", name.empty() ? "a process" : name, pid));
+  }
+  leaf.kill_all();
+  bool stopped = (ctx.stop && *ctx.stop) || interrupted();
+  ev.ok = false;
+  ev.outcome = stopped ? (interrupted() ? "interrupted" : "stopped") : "timeout";
+  ev.detail += fmt::format("; it left {} running in the background{}, killed then", fmt::join(left, ", "),
+                           stopped ? " when the run stopped" : fmt::format(" at its {} ms timeout", a.timeout.count()));
+}
+
 // A `run`: every instance started before any is waited for, so that
 // several race; one event each.
 std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEvent proto, unsigned long serial) {
@@ -255,6 +278,7 @@ std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEv
   ctx.run.make_dirs("logs");
   struct Started {
     ScopedFd out, err;
+    const Cgroup* leaf = nullptr;
     std::optional<Child> child;
     FaultEvent ev;
   };
@@ -273,6 +297,11 @@ std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEv
       opts.stderr_fd = s.err.get();
       opts.timeout = a.timeout;
       opts.stop = ctx.stop;
+      if (ctx.cgroups) {
+        s.leaf = &ctx.cgroups->new_leaf();
+        opts.cgroup = s.leaf;
+        s.ev.cgroup = s.leaf->place().proc_path;
+      }
       s.child.emplace(a.argv, opts);
       s.ev.pid = s.child->pid();
       s.ev.argv = a.argv;
@@ -302,7 +331,9 @@ std::vector<FaultEvent> run_commands(const Action& a, FaultContext& ctx, FaultEv
             find_missing(WEXITSTATUS(r.wait_status), a.argv, s.ev.stderr_text, CommandProbe::real()), ctx.where);
       s.ev.detail = fmt::format("{} ({} ms){}", r.describe(), r.elapsed.count(),
                                 a.instances > 1 ? fmt::format(", one of {} started together", a.instances) : "");
+      if (s.leaf && ctx.wait_for_background) await_background(*s.leaf, a, r, ctx, s.ev);
     }
+    if (s.leaf && ctx.cgroups) ctx.cgroups->command_ended(*s.leaf);
     s.ev.t_end_ms = ctx.clock.now_ms();
     events.push_back(std::move(s.ev));
   }

@@ -14,6 +14,7 @@
 #include "core/event.h"
 #include "core/missing_command.h"
 #include "core/scenario.h"
+#include "host/run_cgroups.h"
 #include "host/running_actions.h"
 
 namespace harness {
@@ -48,6 +49,14 @@ struct FaultContext {
   // Where the commands run: a `run` that ends 126/127 is checked for what
   // it lacked there, and the message says how to bring it in.
   MissingWhere where = MissingWhere::host;
+  // Where each `run` command starts: a leaf of its own in the run's
+  // cgroups (none in unit tests).
+  RunCgroups* cgroups = nullptr;
+  // setup and finally: a `run` action is done when everything it started
+  // is (its whole cgroup empty), within its timeout. A fault's `run`
+  // returns with its command; its background work runs on until the
+  // faults end (RunCgroups::kill_background).
+  bool wait_for_background = false;
 };
 
 // Does one action: one event, or one per command of a `run` with several

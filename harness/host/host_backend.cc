@@ -28,6 +28,8 @@
 #include "host/scenario_images.h"
 #include "host/loop_device.h"
 #include "host/mount.h"
+#include "core/writer_origin.h"
+#include "host/run_cgroups.h"
 #include "host/run_failure.h"
 #include "host/scratch_filesystems.h"
 #include "host/workload.h"
@@ -42,6 +44,7 @@ void HostBackend::preflight(const Scenario& s) const {
     throw EnvironmentError("the host backend needs root (loop devices, mounts, drop_caches): "
                            "run it with sudo, or use --backend vm");
   if (!s.mounts.empty() || !s.scratch.empty()) need_loop_control("mounts need loop devices", "use --backend vm");
+  need_cgroup2();
   bool drops = false;
   auto scan = [&](const std::vector<Action>& actions) {
     for (const auto& a : actions) drops = drops || a.kind == ActionKind::drop_caches;
@@ -76,6 +79,8 @@ class HostRun {
     // be followed as they happen.
     evidence_.emplace(clock_);
     evidence_->watch_execs(program_locations());
+    // Before anything is started: every process of the run lives in it.
+    cgroups_.emplace(need_cgroup2(), dir_);
     phase("setup");
     make_images_and_copies(s_, dir_, prebuilt_, [this](const BuiltImage& b) {
       rec_.images.push_back(ImageRecord{b.name, b.path, b.size_bytes, b.fs});
@@ -93,6 +98,8 @@ class HostRun {
       scratch_.mount(s_.scratch[i], b, dir_);
     }
     FaultContext ctx{dir_, clock_, {}, &stop_, "setup", &running_, nullptr, where_};
+    ctx.cgroups = &*cgroups_;
+    ctx.wait_for_background = true;  // nothing of setup runs on into the faults
     for (const auto& a : s_.setup) {
       for (FaultEvent& ev : perform(a, ctx)) {
         ev.fault = "setup";
@@ -152,7 +159,7 @@ class HostRun {
     evidence_->snapshot("mounted");
     check_stop();
 
-    Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_);
+    Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_, &cgroups_->workload());
     CalibratedSize size{s_.workload.duration, "", ""};
     if (s_.workload.warmup > 0) {
       phase("warmup");
@@ -223,6 +230,9 @@ class HostRun {
 
   void teardown(bool faults_ran = false) {
     phase("teardown");
+    // The faults are over: background work still running is killed now,
+    // while the images are still mounted and watched.
+    record_survivors();
     evidence_->snapshot("end");
     // The sampler holds files inside the mounts; the image watches end
     // after the unmount, so every write while mounted was seen.
@@ -248,6 +258,8 @@ class HostRun {
     if (faults_ran && !s_.finally.empty() && !stop_ && !interrupted()) {
       phase("finally");
       FaultContext ctx{dir_, clock_, {}, &stop_, "finally", &running_, nullptr, where_};
+      ctx.cgroups = &*cgroups_;
+      ctx.wait_for_background = true;  // its files are judged once all of it is done
       for (const auto& a : s_.finally)
         for (FaultEvent& ev : perform(a, ctx)) {
           ev.fault = "finally";
@@ -309,6 +321,24 @@ class HostRun {
   ScopedFd open_image(const std::string& image) {
     if (auto fd = scratch_.open_beneath(image)) return std::move(*fd);
     return dir_.open_without_crossing_mounts(image, O_RDONLY);
+  }
+
+  // Kills what the faults' run actions (and the workload's execs) left
+  // running, and records it with the action each came from.
+  void record_survivors() {
+    std::vector<Survivor> found = cgroups_->kill_background(clock_);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& s : found) {
+      if (s.cgroup == cgroups_->workload().place().proc_path) s.fault = "workload";
+      for (const auto& f : rec_.faults)
+        if (f.action == "run" && !f.cgroup.empty() && f.cgroup == s.cgroup) {
+          s.fault = f.fault;
+          s.fire = f.fire;
+          s.action_pid = f.pid;
+          s.action = action_phrase(f);
+        }
+      rec_.survivors.push_back(std::move(s));
+    }
   }
 
   // The files `installed` expectations judge, as they are now.
@@ -399,6 +429,7 @@ class HostRun {
 
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
     FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_, &scratch_, where_};
+    ctx.cgroups = &*cgroups_;
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -453,6 +484,9 @@ class HostRun {
   // Scratch filesystems outlive the image mounts (an image may lie on one).
   ScratchFilesystems scratch_;
   std::vector<Mount> mounts_;
+  // Declared after the mounts: whatever the run started is killed before
+  // they are undone.
+  std::optional<RunCgroups> cgroups_;
   // Declared after mounts_: destroyed first, releasing its files in them.
   std::optional<EvidenceRecorder> evidence_;
 };

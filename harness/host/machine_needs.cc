@@ -34,4 +34,13 @@ void need_device_mapper(const std::string& what) {
                                        what));
 }
 
+CgroupPlace need_cgroup2() {
+  std::string why;
+  if (auto place = own_cgroup2(why)) return *place;
+  throw EnvironmentError(fmt::format(
+      "{}: the host backend keeps every process a run starts in a cgroup v2 of its own, so that none outlives "
+      "the run; {}",
+      why, kCgroup2Fix));
+}
+
 }  // namespace harness

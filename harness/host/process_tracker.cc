@@ -70,7 +70,7 @@ ProcessTracker::ProcessTracker(pid_t root) : root_(root) {
     return;
   }
   sock_ = std::move(s);
-  procs_[root_].info = ProcessInfo{root_, ppid_of(root_), process_exe(root_), {}};
+  procs_[root_].info = ProcessInfo{root_, ppid_of(root_), process_exe(root_), {}, process_cgroup(root_)};
 }
 
 std::string ProcessTracker::method() const {
@@ -141,6 +141,8 @@ void ProcessTracker::on_exec(pid_t pid) {
   // only their program is read.
   p.info.exe = process_exe(pid);
   p.info.argv = p.info.ppid == root_ ? std::vector<std::string>{} : process_argv(pid);
+  // Every process the harness starts joined its cgroup just before exec.
+  p.info.cgroup = process_cgroup(pid);
 }
 
 void ProcessTracker::on_exit(pid_t pid) {
@@ -155,12 +157,13 @@ bool ProcessTracker::executed(pid_t pid) const {
 
 ProcessInfo ProcessTracker::info(pid_t pid) {
   auto it = procs_.find(pid);
-  if (it == procs_.end()) return ProcessInfo{pid, ppid_of(pid), process_exe(pid), process_argv(pid)};
+  if (it == procs_.end()) return ProcessInfo{pid, ppid_of(pid), process_exe(pid), process_argv(pid), process_cgroup(pid)};
   Proc& p = it->second;
   if (!p.exited) {
     // Still running: what /proc says now is the most current.
     if (std::string exe = process_exe(pid); !exe.empty()) p.info.exe = exe;
     if (auto argv = process_argv(pid); !argv.empty()) p.info.argv = argv;
+    if (std::string cg = process_cgroup(pid); !cg.empty()) p.info.cgroup = cg;
   }
   return p.info;
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <random>
 
 #include "base/error.h"
 #include "host/fsck.h"
@@ -59,7 +60,10 @@ void ScratchFilesystems::mount_on_device_mapper(const ScratchSpec& sc, const Bui
   dir.record_loop_device(st.device, st.backing_dev, st.backing_inode);
   static std::atomic<unsigned> serial{0};
   std::string name = fmt::format("harness-{}-{}", getpid(), ++serial);
-  DmDevice dm = DmDevice::linear(name, loop.rdev, b.size_bytes / 512);
+  // Unique to this run (a pid is reused): gc removes this device and no other.
+  std::string uuid = fmt::format("HARNESS-{}-{:016x}", name, (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}());
+  dir.record_dm_device(name, uuid);  // before it exists: gc finds nothing rather than miss it
+  DmDevice dm = DmDevice::linear(name, loop.rdev, b.size_bytes / 512, uuid);
   dm_.push_back(DmScratch{sc, std::move(loop.device), std::move(loop.fd), std::move(dm), std::nullopt});
   // A failing disk makes the filesystem read-only, whatever mke2fs.conf
   // set as its error behaviour (errors=panic would take the machine down).

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,86 +10,53 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "base/cgroup.h"
 #include "base/child.h"
+#include "base/error.h"
 #include "base/interrupt.h"
 #include "base/process_group.h"
+#include "base/spawn.h"
 
 extern char** environ;
 
 namespace harness {
 
 Workload::Workload(std::vector<std::string> argv, std::chrono::milliseconds exec_timeout,
-                   const RunClock& clock)
-    : argv_(std::move(argv)), exec_timeout_(exec_timeout), clock_(clock) {
+                   const RunClock& clock, const Cgroup* cgroup)
+    : argv_(std::move(argv)), exec_timeout_(exec_timeout), clock_(clock), cgroup_(cgroup),
+      dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)) {
+  if (!dev_null_.is_open()) throw RuntimeError(errno_message("/dev/null: cannot open", errno));
   for (auto& a : argv_) argv_ptrs_.push_back(a.data());
   argv_ptrs_.push_back(nullptr);
 }
 
-namespace {
-
-// posix_spawn attributes shared by every exec: default signal dispositions,
-// an empty mask, stdio on /dev/null, and its own process group (see
-// process_group.h) so that a Ctrl-C aimed at the harness does not get
-// classified as a workload death, and a hung exec goes with all it forked.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attr_);
-    sigset_t def, none;
-    sigemptyset(&def);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) sigaddset(&def, s);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr_, &def);
-    posix_spawnattr_setsigmask(&attr_, &none);
-    posix_spawnattr_setpgroup(&attr_, 0);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-                                         POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
-    posix_spawn_file_actions_init(&fa_);
-    posix_spawn_file_actions_addopen(&fa_, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa_, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa_, 2, "/dev/null", O_WRONLY, 0);
-    // Closed before exec, not at it: a descriptor of ours held through a
-    // slow exec (the run's locked marker) would outlive a killed harness.
-    posix_spawn_file_actions_addclosefrom_np(&fa_, 3);
-  }
-  ~SpawnSetup() {
-    posix_spawnattr_destroy(&attr_);
-    posix_spawn_file_actions_destroy(&fa_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  const posix_spawnattr_t* attr() const { return &attr_; }
-  const posix_spawn_file_actions_t* fa() const { return &fa_; }
-
- private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t fa_;
-};
-
-const SpawnSetup& spawn_setup() {
-  static const SpawnSetup s;
-  return s;
-}
-
-}  // namespace
-
 bool Workload::exec_once(unsigned worker, unsigned long seq, ExecPhase phase, ExecEvent& out,
                          const std::atomic<bool>* stop) const {
-  const auto& ss = spawn_setup();
+  SpawnPlan plan;
+  plan.exe = argv_ptrs_[0];
+  plan.argv = argv_ptrs_.data();
+  plan.envp = environ;
+  plan.stdin_fd = plan.stdout_fd = plan.stderr_fd = dev_null_.get();
+  plan.cgroup_join_fd = cgroup_ ? cgroup_->join_fd() : -1;
   auto t0 = clock_.now();
-  pid_t pid = 0;
-  int err = posix_spawn(&pid, argv_ptrs_[0], ss.fa(), ss.attr(), argv_ptrs_.data(), environ);
+  SpawnResult started = spawn(plan);
   out = ExecEvent{};
   out.t_ms = clock_.ms_since_start(t0);
   out.worker = worker;
   out.seq = seq;
   out.phase = phase;
-  if (err != 0) {
-    // glibc reports the child's execve errno here (EIO, ENOEXEC, EACCES...).
-    out.outcome = classify_exec_failure(err);
+  if (!started.started()) {
+    // Before its exec (the cgroup, a descriptor): the harness's trouble.
+    if (!started.exec_failed)
+      throw RuntimeError(errno_message(fmt::format("{}: cannot start a workload exec", argv_[0]), started.err));
+    // The program's own: EIO, ENOEXEC, EACCES, ENOENT...
+    out.outcome = classify_exec_failure(started.err);
     out.dur_ms = clock_.ms_since_start(clock_.now()) - out.t_ms;
     return true;
   }
+  pid_t pid = started.pid;
   out.pid = pid;
   WaitEnd end = wait_for_exit(
       pid, t0 + exec_timeout_,

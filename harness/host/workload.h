@@ -1,9 +1,10 @@
 // Workload: the program that the incident kills, executed over and over.
-// Each exec is posix_spawn()ed directly (measurably cheaper than
-// a fork-based helper on this hot path; see bench/), leads its own process
-// group, is waited for with a per-exec timeout (process_group.h), and is
-// classified from its raw wait status. A failed wait is the harness's
-// error (RuntimeError), never an exec outcome.
+// Each exec is started by spawn() (base/spawn.h: a vfork, as cheap as
+// posix_spawn on this hot path; see bench/), in the run's workload cgroup,
+// dying with the harness, leading its own process group; it is waited for
+// with a per-exec timeout (process_group.h), and is classified from its
+// raw wait status. A failed wait is the harness's error (RuntimeError),
+// never an exec outcome.
 #pragma once
 
 #include <atomic>
@@ -14,11 +15,14 @@
 
 #include "base/clock.h"
 #include "base/run_dir.h"
+#include "base/scoped_fd.h"
 #include "core/event.h"
 #include "core/missing_command.h"
 #include "core/workload_progress.h"
 
 namespace harness {
+
+class Cgroup;
 
 struct WorkloadLimits {
   std::optional<unsigned long> iterations;
@@ -30,8 +34,9 @@ struct WorkloadLimits {
 
 class Workload {
  public:
+  // `cgroup`: where every exec starts (the run's; none in unit tests).
   Workload(std::vector<std::string> argv, std::chrono::milliseconds exec_timeout,
-           const RunClock& clock);
+           const RunClock& clock, const Cgroup* cgroup = nullptr);
 
   // One exec. Returns false (and no event) if the run was interrupted or
   // `stop` became true while the child ran; the child is killed then.
@@ -57,6 +62,8 @@ class Workload {
   std::vector<char*> argv_ptrs_;
   std::chrono::milliseconds exec_timeout_;
   const RunClock& clock_;
+  const Cgroup* cgroup_;
+  ScopedFd dev_null_;  // every exec's stdio
 };
 
 // When a warm-up exec ended 126 or 127 (its script called a program that

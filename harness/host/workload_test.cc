@@ -140,10 +140,10 @@ TEST(Workload, KeepsItsTimeoutWhenNoPidfdCanBeOpened) {
   rlimit tight = old;
   tight.rlim_cur = static_cast<rlim_t>(lowest_free + 64);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  std::vector<int> fillers;
-  for (int fd; (fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers.push_back(fd);
   RunClock clock;
   Workload w({testprog("sleep_ms"), "4000"}, std::chrono::milliseconds(200), clock);
+  std::vector<int> fillers;
+  for (int fd; (fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers.push_back(fd);
   ExecEvent e;
   bool done = w.exec_once(0, 0, ExecPhase::fault, e);
   for (int fd : fillers) close(fd);

@@ -175,6 +175,39 @@ inline void expect_nothing_left(const fs::path& dir) {
   EXPECT_TRUE(mounts.empty()) << "leaked mounts: " << ::testing::PrintToString(mounts);
 }
 
+// The events of fault `fault` in a report, in time order.
+inline std::vector<nlohmann::json> fault_events(const nlohmann::json& report, const std::string& fault) {
+  std::vector<nlohmann::json> out;
+  for (const auto& e : report.at("events"))
+    if (e.value("type", "") == "fault" && e.value("fault", "") == fault) out.push_back(e);
+  return out;
+}
+
+// A run action's background work on either backend (background_itest.cc,
+// vm_backend_itest.cc): images/app.img holding `sleep` mounted read-only,
+// images/new.img holding `true`, the workload running `sleep 0` from the
+// mount for `duration_ms`, and one fault "redeploy" that runs `sh -c
+// command` once, 100 ms in, labelled deploy.sh; no write while mounted
+// expected.
+inline nlohmann::json background_scenario(const std::string& name, const std::string& command,
+                                          unsigned duration_ms) {
+  using nlohmann::json;
+  auto image = [](const char* n, const char* from) {
+    return json{{"name", n}, {"size_mib", 4}, {"files", {{{"from", from}, {"to", "sleep"}, {"mode", "0755"}}}}};
+  };
+  return {{"name", name},
+          {"timeout_s", 120},
+          {"early_stop", false},
+          {"images", {image("app", "/bin/sleep"), image("new", "/bin/true")}},
+          {"mounts", {{{"image", "images/app.img"}, {"mountpoint", "mnt/app"}, {"options", "loop,ro"}}}},
+          {"workload", {{"argv", {"{work}/mnt/app/sleep", "0"}}, {"iterations", 1000000}, {"duration_ms", duration_ms}}},
+          {"vm", {{"duration_ms", duration_ms}}},
+          {"faults", {{{"name", "redeploy"},
+                       {"schedule", {{"kind", "once"}, {"after_ms", 100}}},
+                       {"actions", {{{"action", "run"}, {"label", "deploy.sh"}, {"argv", {"/bin/sh", "-c", command}}}}}}}},
+          {"expect", {{{"no_write_while_mounted", "images/app.img"}}}}};
+}
+
 inline unsigned long count_of(const nlohmann::json& report, const std::string& cls) {
   return report.at("counts").at(cls).get<unsigned long>();
 }

@@ -10,6 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <random>
+#include <set>
+
+#include "base/cgroup.h"
+#include "base/run_marker.h"
 #include "itests/itest_support.h"
 
 namespace harness::itest {
@@ -314,10 +319,17 @@ TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {
   fs::path sc = write_scenario(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
-  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  // The background job and the daemon ran on until the faults ended, were
+  // killed then, and make the run inconclusive (the timed-out command's
+  // child went with it at its timeout).
+  EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
   auto left = survivors(token);
   EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left) << " outlived the run";
   json first, report = read_report(run);
+  std::set<std::string> killed;
+  for (const auto& k : report.at("survivors")) killed.insert(k.at("argv").dump());
+  EXPECT_EQ(killed, (std::set<std::string>{json({hang(), token + "-bg"}).dump(), json({hang(), token + "-daemon"}).dump()}))
+      << report.at("survivors").dump(1);
   for (const auto& e : report.at("events"))
     if (e.at("type") == "fault" && first.is_null()) first = e;
   ASSERT_TRUE(first.is_object());
@@ -325,6 +337,97 @@ TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {
   // action by the group of the writer).
   EXPECT_EQ(first.at("result").at("pid"), first.at("result").at("pgid")) << first.dump();
   EXPECT_EQ(first.at("pid"), first.at("result").at("pid")) << first.dump();
+}
+
+// The host's cgroup2 directory of ours (the harness's is the same), or a
+// test failure.
+fs::path own_cgroup_dir() {
+  std::string why;
+  auto p = own_cgroup2(why);
+  EXPECT_TRUE(p) << why;
+  return p ? p->dir : fs::path();
+}
+
+// The harness's run cgroups (harness-PID-N) under ours.
+std::set<std::string> harness_cgroups_of(pid_t harness) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(own_cgroup_dir(), ec))
+    if (e.path().filename().string().rfind(fmt::format("harness-{}-", harness), 0) == 0) out.insert(e.path());
+  return out;
+}
+
+TEST(SecurityProcesses, WhatARunActionLeftDiesWithASigkilledHarnessAtGc) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  // Command lines no other process has: `sleep 317.NNNNNN`, one left in
+  // the action's group and one that left it (setsid).
+  const std::string seconds = fmt::format("317.{:06}", std::random_device{}() % 1000000);
+  json s = quick_scenario("sigkilled");
+  s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 60000}};
+  s["faults"][0]["actions"] = json::array(
+      {{{"action", "run"},
+        {"argv", {"/bin/sh", "-c", "sleep " + seconds + " & setsid sleep " + seconds + " & echo started"}}}});
+  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path runs = tmp.path() / "runs";
+  fs::create_directories(runs);
+  ChildOptions o;
+  o.stdout_file = tmp.path() / "run.out";
+  o.stderr_file = tmp.path() / "run.err";
+  o.timeout = std::chrono::seconds(120);
+  Child harness({HARNESS_BIN, "run", "--backend", "host", sc.string(), "--out", (runs / "run").string()}, o);
+  bool both = false;
+  for (int i = 0; i < 300 && !both; ++i) {
+    both = processes_with(seconds).size() == 2;
+    if (!both) usleep(50 * 1000);
+  }
+  ASSERT_TRUE(both) << slurp(o.stderr_file);
+  auto cgroups = harness_cgroups_of(harness.pid());
+  ASSERT_EQ(cgroups.size(), 1u);
+  ASSERT_EQ(kill(harness.pid(), SIGKILL), 0);
+  harness.wait();
+  // Neither died with the harness: the background job is not the action's
+  // command (no PDEATHSIG), the other left its group and session.
+  usleep(300 * 1000);
+  EXPECT_EQ(processes_with(seconds).size(), 2u) << "what is gc then for?";
+  auto gc = run_harness({"gc", runs.string(), "--json"}, tmp.path());
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_NE(gc.out.find("killed 2 processes in cgroup " + *cgroups.begin()), std::string::npos) << gc.out;
+  auto left = survivors(seconds);
+  EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left) << " outlived the harness and gc";
+  EXPECT_FALSE(fs::exists(*cgroups.begin())) << "gc removes the run's cgroup";
+  expect_nothing_left(runs);
+}
+
+TEST(SecurityProcesses, GcKillsNothingInACgroupThatIsNoLongerTheRunsOwn) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  // A dead run's marker names a cgroup whose id is not the one there now
+  // (the path was reused, or the marker lies): gc leaves it and its
+  // processes alone.
+  const std::string token = unique_token("gc-cgroup");
+  fs::path dir = own_cgroup_dir() / fmt::format("harness-{}-gctest", getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  // Into that cgroup, as a stranger's process.
+  auto cg = Cgroup::adopt(dir, st.st_ino);
+  ASSERT_TRUE(cg);
+  ChildOptions o;
+  o.timeout = std::chrono::seconds(30);
+  o.cgroup = &*cg;
+  Child victim({hang(), token}, o);
+  fs::path run = tmp.path() / "runs" / "dead";
+  fs::create_directories(run / "work");
+  MarkerContents m;
+  m.cgroups.push_back(MarkedCgroup{dir.string(), st.st_ino + 1});
+  std::ofstream(run / kRunMarkerName) << marker_json(m);
+  auto gc = run_harness({"gc", (tmp.path() / "runs").string(), "--json"}, tmp.path());
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_EQ(gc.out.find("cgroup"), std::string::npos) << gc.out;
+  EXPECT_EQ(processes_with(token).size(), 1u) << "gc killed a process in a cgroup that was not the run's";
+  EXPECT_TRUE(fs::exists(dir));
+  cg->remove();  // the test's own: killed and removed here
 }
 
 TEST(SecurityProcesses, AnIgnoredSigchldInheritedFromTheCallerChangesNothing) {

@@ -274,6 +274,67 @@ TEST(VmBackend, AScenarioWithoutAVmBlockIsCalibratedToItsTimeout) {
   expect_vm_gone(d.run);
 }
 
+// Background work of a `run` action in the guest (background_itest.cc runs
+// the same on the host): a detached child (setsid) that rewrites the
+// mounted image 300 ms after its action returned fails the gate, named as
+// the action's; a `sleep` still running when the faults end is killed,
+// comes back in the record, and makes the run inconclusive.
+TEST(VmBackground, ADetachedChildRewritingTheMountedImageFailsAndALeftoverSleepIsInconclusive) {
+  HARNESS_REQUIRE_VM();
+  fs::path cache = VmItestDir::path_ / ".cache";
+  {
+    VmRunDirs d("detached");
+    fs::path sc = write_scenario(VmItestDir::path_, "vm-detached-writer",
+                                 background_scenario("vm-detached-writer",
+                                                     "setsid sh -c 'sleep 0.3; cat images/new.img > images/app.img' "
+                                                     "detached-writer &",
+                                                     4000)
+                                     .dump(2));
+    auto res = run_harness({"run", "--backend", "vm", sc.string(), "--out", d.run.string(), "--vm-cache", cache.string()},
+                           d.logs, seconds(300));
+    EXPECT_EQ(res.exit_code, 1) << res.out << res.err;
+    json r = read_report(d.run);
+    expect_vm_report(r, d.run, cache);
+    EXPECT_EQ(r.at("verdict"), "fail") << r.at("verdict_reasons").dump(1);
+    double returned = -1;
+    std::string cgroup;
+    for (const auto& e : r.at("events"))
+      if (e.at("type") == "fault" && e.value("fault", "") == "redeploy") {
+        EXPECT_EQ(e.value("outcome", ""), "ok") << e.dump();
+        returned = e.value("t_end_ms", -1.0);
+        cgroup = e.value("cgroup", "");
+      }
+    EXPECT_FALSE(cgroup.empty()) << "the guest kept the action in a cgroup of its own";
+    ASSERT_FALSE(r.at("writers").empty()) << r.at("expectations").dump(1);
+    const json& w = r.at("writers")[0];
+    EXPECT_EQ(w.value("origin_fault", ""), "redeploy") << w.dump(1);
+    EXPECT_EQ(w.value("cgroup", ""), cgroup) << w.dump(1);
+    double wrote = w.value("t_open_ms", -1.0) >= 0 ? w.value("t_open_ms", -1.0) : w.value("t_ms", -1.0);
+    EXPECT_GT(wrote, returned + 200) << "it wrote after its action had returned";
+    // Under TCG its copy may still be running when the faults end: killed
+    // then and listed as the action's; the write already failed the gate.
+    for (const auto& s : r.at("survivors")) EXPECT_EQ(s.value("cgroup", ""), cgroup) << s.dump(1);
+    expect_vm_gone(d.run);
+  }
+  {
+    VmRunDirs d("leftover");
+    fs::path sc = write_scenario(VmItestDir::path_, "vm-left-running",
+                                 background_scenario("vm-left-running", "sleep 317 & echo started", 4000).dump(2));
+    auto res = run_harness({"run", "--backend", "vm", sc.string(), "--out", d.run.string(), "--vm-cache", cache.string()},
+                           d.logs, seconds(300));
+    EXPECT_EQ(res.exit_code, 5) << res.out << res.err;
+    json r = read_report(d.run);
+    EXPECT_EQ(r.at("verdict"), "inconclusive") << r.at("verdict_reasons").dump(1);
+    ASSERT_EQ(r.at("survivors").size(), 1u) << r.at("survivors").dump(1);
+    EXPECT_EQ(r.at("survivors")[0].at("argv"), json({"sleep", "317"}));
+    EXPECT_EQ(r.at("survivors")[0].value("fault", ""), "redeploy");
+    ASSERT_EQ(r.at("inconclusive_reasons").size(), 1u);
+    EXPECT_NE(r.at("inconclusive_reasons")[0].get<std::string>().find("left `sleep 317`"), std::string::npos)
+        << r.at("inconclusive_reasons").dump();
+    expect_vm_gone(d.run);
+  }
+}
+
 TEST(VmBackend, TheCacheFolderIsPrivate) {
   HARNESS_REQUIRE_VM();
   VmRunDirs d("cache");

@@ -312,6 +312,11 @@ std::string render_html(const json& report) {
   if (std::string e = expectations_html(report); !e.empty()) body += section("expectations", "Expectations", e);
   if (std::string f = faults_html(report); !f.empty()) body += section("faults", "Fault actions", f);
   if (std::string w = writers_html(report); !w.empty()) body += section("writers", "Write attribution", w);
+  if (auto s = survivor_rows(report); s.size() > 1)
+    body += section("survivors", "Killed at teardown",
+                    rows_table(s, "rllr") + "<p>Left running in the background by the run's actions until the faults "
+                                            "ended, and killed then: what they would have done next went unseen, so "
+                                            "the run is inconclusive.</p>\n");
   if (std::string i = images_evidence_html(report); !i.empty()) body += section("images-evidence", "Image evidence", i);
   if (!array_or_empty(report, "page_cache").empty())
     body += section("page-cache-section", "Page cache residency", page_cache_svg(report));

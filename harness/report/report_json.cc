@@ -130,6 +130,9 @@ json build_report(const RunRecord& r, const Verdict& v) {
   report["page_cache"] = r.page_cache;
   report["files_evidence"] = r.files_evidence;
   if (!r.power_cut.empty()) report["power_cut"] = r.power_cut;
+  json survivors = json::array();
+  for (const auto& s : r.survivors) survivors.push_back(to_json(s));
+  report["survivors"] = survivors;
   report["events"] = events_to_json(r);
   return report;
 }
@@ -164,6 +167,7 @@ RunRecord record_from_report(const json& report) {
   r.images_evidence = report.value("images_evidence", json::array());
   r.files_evidence = report.value("files_evidence", json::array());
   r.power_cut = report.value("power_cut", json::array());
+  for (const auto& s : report.value("survivors", json::array())) r.survivors.push_back(survivor_from_json(s));
   r.page_cache = report.value("page_cache", json::array());
   events_from_json(report.at("events"), r);
   return r;

@@ -82,6 +82,13 @@ class Table {
 
 std::string sec(double ms) { return fmt::format("{:.3f} s", ms / 1000); }
 
+// Rows as image_rows() and the like give them, the first the header.
+std::string md_rows_table(const std::vector<std::vector<std::string>>& rows, const char* kinds) {
+  Table t(rows.front(), kinds);
+  for (size_t i = 1; i < rows.size(); ++i) t.row(rows[i]);
+  return t.str();
+}
+
 void section_summary(std::string& out, const json& report) {
   const json& counts = object_or_empty(report, "counts");
   const json& under = object_or_empty(report, "counts_under_fault");
@@ -201,6 +208,15 @@ void section_writers(std::string& out, const json& report) {
                      writers.size());
 }
 
+void section_survivors(std::string& out, const json& report) {
+  auto rows = survivor_rows(report);
+  if (rows.size() <= 1) return;
+  out += "## Killed at teardown\n\n";
+  out += md_rows_table(rows, "rllr");
+  out += "Left running in the background by the run's actions until the faults ended, and killed then: what "
+         "they would have done next went unseen, so the run is inconclusive.\n\n";
+}
+
 void section_images_evidence(std::string& out, const json& report) {
   const json& ev = array_or_empty(report, "images_evidence");
   if (ev.empty()) return;
@@ -265,14 +281,8 @@ void section_environment(std::string& out, const json& report) {
 }
 
 void section_images_mounts(std::string& out, const json& report) {
-  // Rows as image_rows() and mount_rows() give them, the first the header.
-  auto table = [](const std::vector<std::vector<std::string>>& rows, const char* kinds) {
-    Table t(rows.front(), kinds);
-    for (size_t i = 1; i < rows.size(); ++i) t.row(rows[i]);
-    return t.str();
-  };
-  if (auto images = image_rows(report); images.size() > 1) out += "## Images\n\n" + table(images, "llrl");
-  if (auto mounts = mount_rows(report); mounts.size() > 1) out += "## Mounts\n\n" + table(mounts, "llllrr");
+  if (auto images = image_rows(report); images.size() > 1) out += "## Images\n\n" + md_rows_table(images, "llrl");
+  if (auto mounts = mount_rows(report); mounts.size() > 1) out += "## Mounts\n\n" + md_rows_table(mounts, "llllrr");
 }
 
 void section_kernel_log(std::string& out, const json& report) {
@@ -331,6 +341,7 @@ std::string render_markdown(const json& report) {
   section_expectations(out, report);
   section_faults(out, report);
   section_writers(out, report);
+  section_survivors(out, report);
   section_images_evidence(out, report);
   section_page_cache(out, report);
   section_environment(out, report);

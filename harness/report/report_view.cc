@@ -403,4 +403,18 @@ std::vector<std::vector<std::string>> mount_rows(const json& report) {
   return rows;
 }
 
+std::vector<std::vector<std::string>> survivor_rows(const json& report) {
+  std::vector<std::vector<std::string>> rows{{"pid", "command", "started by", "killed at"}};
+  for (const auto& s : array_or_empty(report, "survivors")) {
+    std::string cmd;
+    for (const auto& a : s.value("argv", json::array()))
+      if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
+    if (cmd.empty()) cmd = str_or(s, "exe");
+    std::string from = str_or(s, "fault") == "workload" ? "a workload exec" : str_or(s, "action");
+    rows.push_back({s.contains("pid") ? scalar_text(s.at("pid")) : "", cmd, from,
+                    fmt::format("{:.3f} s", s.value("t_killed_ms", 0.0) / 1000)});
+  }
+  return rows;
+}
+
 }  // namespace harness

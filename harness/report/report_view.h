@@ -36,6 +36,9 @@ std::vector<std::pair<std::string, std::string>> environment_rows(const nlohmann
 // every renderer; each list starts with its header row.
 std::vector<std::vector<std::string>> image_rows(const nlohmann::json& report);
 std::vector<std::vector<std::string>> mount_rows(const nlohmann::json& report);
+// What the run's actions left running until the faults ended, killed then
+// (report.json's "survivors"): pid, command, where it came from, when.
+std::vector<std::vector<std::string>> survivor_rows(const nlohmann::json& report);
 
 // The time prefix of one kernel_log line: its time on the run's clock and,
 // when recorded, the kernel's own timestamp as dmesg prints it:

@@ -36,7 +36,8 @@ std::optional<json> parse_channel_line(std::string_view marker, std::string_view
 }
 
 json record_message(const RunRecord& r) {
-  json images = json::array(), mounts = json::array(), writers = json::array();
+  json images = json::array(), mounts = json::array(), writers = json::array(), survivors = json::array();
+  for (const auto& s : r.survivors) survivors.push_back(to_json(s));
   for (const auto& i : r.images) images.push_back(to_json(i));
   for (const auto& m : r.mounts) mounts.push_back(to_json(m));
   for (const auto& w : r.writes.writers) writers.push_back(to_json(w));
@@ -59,6 +60,7 @@ json record_message(const RunRecord& r) {
               {"images_evidence", r.images_evidence},
               {"page_cache", r.page_cache},
               {"files_evidence", r.files_evidence},
+              {"survivors", survivors},
               {"execs", r.execs.size()},
               {"faults", r.faults.size()},
               {"phases", r.phases.size()}};
@@ -83,6 +85,8 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.images_evidence = m.value("images_evidence", json::array());
   r.page_cache = m.value("page_cache", json::array());
   r.files_evidence = m.value("files_evidence", json::array());
+  for (const auto& s : m.value("survivors", json::array()))
+    if (r.survivors.size() < kMaxSurvivors) r.survivors.push_back(survivor_from_json(s));
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
   // The guest's sizing includes its calibration from the warm-up's pace.

@@ -160,6 +160,10 @@ int run_guest_init(const std::vector<std::string>& args) {
   mount_or_die("proc", "/proc", "proc");
   mount_or_die("sysfs", "/sys", "sysfs");
   mount_or_die("devtmpfs", "/dev", "devtmpfs");
+  // Every process a run starts lives in a cgroup of the run's (see
+  // host/run_cgroups.h). Without one the agent says what is missing.
+  if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    say(errno_message("cannot mount cgroup2 on /sys/fs/cgroup", errno));
   std::string config_path = args.empty() ? std::string(kGuestInitConfigPath) : args[0];
   GuestInitConfig cfg = read_json_or_die(config_path, guest_init_config_from_json);
 
