@@ -9,6 +9,7 @@
 //   boot_floor [--cache DIR] [--accel tcg|kvm] [N]
 //
 // A program, not a timed test: it asserts nothing about time.
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -79,9 +80,17 @@ int main(int argc, char** argv) {
       timing = tcg_timing_cmdline(measure_host_tsc_khz(), kernel_config_hz("/boot/config-" + k.release));
     cfg.append = guest_kernel_cmdline({timing}, "");
     cfg.serial_is_channel = true;
-    cfg.stderr_log = cache.path("floor-qemu.log");
+    fs::path messages = cache.path("floor-qemu.log");
     for (int i = 0; i < n; ++i) {
-      Vm vm(cfg);
+      // qemu opens no path: the kernel, initramfs and its log are descriptors.
+      VmFiles files;
+      files.kernel = ScopedFd(::open(cfg.kernel.c_str(), O_RDONLY | O_CLOEXEC));
+      files.initrd = ScopedFd(::open(cfg.initrd.c_str(), O_RDONLY | O_CLOEXEC));
+      files.stderr_log = ScopedFd(::open(messages.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!files.kernel.is_open() || !files.initrd.is_open() || !files.stderr_log.is_open())
+        throw EnvironmentError(errno_message("boot_floor: cannot open the kernel, initramfs or log", errno));
+      cfg.user = std::nullopt;  // a bare /init of ours, no scenario: as the harness, as before
+      Vm vm(cfg, std::move(files));
       auto t0 = MonoClock::now();
       auto deadline = t0 + std::chrono::seconds(60);
       std::string line;
@@ -96,7 +105,7 @@ int main(int argc, char** argv) {
       vm.wait_exit(MonoClock::now() + std::chrono::seconds(10));
       if (!seen)
         throw RuntimeError(fmt::format("the floor guest printed no line from /init (qemu {}): {}", vm.describe_exit(),
-                                       read_file_capped(cfg.stderr_log, 500)));
+                                       vm.qemu_messages(500)));
       fmt::print("{:.3f}\n", s);
       std::fflush(stdout);
     }

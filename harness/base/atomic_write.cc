@@ -1,7 +1,7 @@
 #include "base/atomic_write.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,15 +14,22 @@ namespace harness {
 
 namespace fs = std::filesystem;
 
-void write_file_atomically(const fs::path& path, std::string_view content) {
-  fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::string tmpl = (dir / fmt::format(".{}.tmp-XXXXXX", path.filename().string())).string();
-  ScopedFd fd(mkostemp(tmpl.data(), O_CLOEXEC));
-  if (!fd.is_open()) throw EnvironmentError(errno_message(path.string() + ": cannot create a temporary file", errno));
+void write_file_atomically_at(int dirfd, const std::string& name, std::string_view content, const fs::path& shown,
+                              std::string_view full_disk_advice) {
+  std::string tmp;
+  ScopedFd fd;
+  for (int attempt = 0; attempt < 100 && !fd.is_open(); ++attempt) {
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r)) r ^= static_cast<unsigned>(attempt);
+    tmp = fmt::format(".{}.tmp-{}-{:016x}", name, getpid(), r);
+    fd = ScopedFd(openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd.is_open() && errno != EEXIST) break;
+  }
+  if (!fd.is_open()) throw EnvironmentError(errno_message(shown.string() + ": cannot create a temporary file", errno));
   auto fail = [&](const std::string& what, int err) {
-    ::unlink(tmpl.c_str());
-    throw EnvironmentError(errno_message(fmt::format("{}: {}", path.string(), what), err) +
-                           (err == ENOSPC ? "; free some space" : ""));
+    unlinkat(dirfd, tmp.c_str(), 0);
+    throw EnvironmentError(errno_message(fmt::format("{}: {}", shown.string(), what), err) +
+                           (err == ENOSPC ? "; " + std::string(full_disk_advice) : ""));
   };
   size_t off = 0;
   while (off < content.size()) {
@@ -33,10 +40,17 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
     }
     off += static_cast<size_t>(n);
   }
-  if (::fchmod(fd.get(), 0644) != 0) fail("cannot chmod", errno);
+  if (::fchmod(fd.get(), 0644) != 0) fail("cannot chmod", errno);  // whatever the umask
   if (::fsync(fd.get()) != 0) fail("cannot fsync", errno);
   fd.reset();
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) fail("cannot rename into place", errno);
+  if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) fail("cannot rename into place", errno);
+}
+
+void write_file_atomically(const fs::path& path, std::string_view content) {
+  fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  ScopedFd dirfd(::open(dir.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+  if (!dirfd.is_open()) throw EnvironmentError(errno_message(path.string() + ": cannot open its folder", errno));
+  write_file_atomically_at(dirfd.get(), path.filename().string(), content, path);
 }
 
 }  // namespace harness

@@ -4,14 +4,22 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <functional>
+#include <iterator>
 #include <set>
+#include <vector>
 
 namespace harness {
+
+// "\r\n" is one line end: its "\r" only counts as a column.
+static bool ends_line(std::string_view text, size_t i) {
+  return text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'));
+}
 
 TextLocation location_of_offset(std::string_view text, size_t offset) {
   TextLocation loc;
   for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
+    if (ends_line(text, i)) {
       ++loc.line;
       loc.col = 1;
     } else {
@@ -33,174 +41,199 @@ std::string json_path_index(const std::string& parent, size_t index) {
   return fmt::format("{}[{}]", parent, index);
 }
 
-// Recursive-descent walk that records offsets; it trusts that the text is
-// valid JSON (nlohmann has already parsed it) and bails out otherwise.
-class JsonScanner {
- public:
-  JsonScanner(std::string_view text, JsonLocator& out) : text_(text), out_(out) {}
+namespace {
 
-  void run() {
-    try {
-      skip_ws();
-      value("$");
-    } catch (const Stop&) {
+// The text as nlohmann's parser reads it, one byte at a time, telling how
+// far it has read: at each parser event, the end of the token just read
+// (one byte more after a number, which the lexer ends by reading past it).
+class CountingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingIterator(const char* p, const char* base, size_t* read) : p_(p), base_(base), read_(read) {}
+  reference operator*() const { return *p_; }
+  CountingIterator& operator++() {
+    ++p_;
+    *read_ = static_cast<size_t>(p_ - base_);
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator old = *this;
+    ++*this;
+    return old;
+  }
+  bool operator==(const CountingIterator& o) const { return p_ == o.p_; }
+  bool operator!=(const CountingIterator& o) const { return p_ != o.p_; }
+
+ private:
+  const char* p_;
+  const char* base_;
+  size_t* read_;
+};
+
+struct StopParse {};
+
+bool number_byte(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
+
+}  // namespace
+
+// Called by nlohmann's parser at each event; records the paths, where
+// their keys and values start, and the first duplicate key, and stops the
+// parse at the first container past the limits.
+class LocatingCallback {
+ public:
+  LocatingCallback(std::string_view text, const size_t& read, JsonLocator& out) : text_(text), read_(read), out_(out) {}
+
+  bool operator()(int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start: {
+        std::string path = enter_value(read_ - 1);
+        if (frames_.size() + 1 > JsonLocator::kMaxDepth) {
+          out_.too_deep_ = path;
+          throw StopParse{};
+        }
+        Frame f;
+        f.path = std::move(path);
+        f.object = event == E::object_start;
+        frames_.push_back(std::move(f));
+        break;
+      }
+      case E::key: {
+        Frame& f = frames_.back();
+        if (++f.members > JsonLocator::kMaxItems) {
+          out_.too_many_ = f.path;
+          throw StopParse{};
+        }
+        // The key as the parser decoded it ("\u0061rgv" is "argv").
+        const std::string& key = parsed.get_ref<const std::string&>();
+        f.child = json_path_member(f.path, key);
+        TextLocation where = at(string_start(read_));
+        if (!f.keys.insert(key).second && !out_.duplicate_key_) {
+          out_.duplicate_key_ = f.child;
+          out_.duplicate_at_ = where;
+        }
+        out_.keys_.emplace(f.child, where);
+        break;
+      }
+      case E::object_end:
+      case E::array_end:
+        frames_.pop_back();
+        break;
+      case E::value:
+        enter_value(scalar_start(parsed));
+        break;
     }
+    return true;
   }
 
  private:
-  struct Stop {};
+  struct Frame {
+    std::string path;
+    bool object = false;
+    std::string child;  // the path of the member whose key was read last
+    size_t members = 0;
+    std::set<std::string> keys;
+  };
 
-  char peek() {
-    if (pos_ >= text_.size()) throw Stop{};
-    return text_[pos_];
-  }
-
-  void skip_ws() {
-    while (pos_ < text_.size()) {
-      char c = text_[pos_];
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        ++pos_;
-      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
-        while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
-      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
-        size_t end = text_.find("*/", pos_ + 2);
-        pos_ = end == std::string_view::npos ? text_.size() : end + 2;
+  // Records a value starting at `offset`; returns its path.
+  std::string enter_value(size_t offset) {
+    std::string path = "$";
+    if (!frames_.empty()) {
+      Frame& f = frames_.back();
+      if (f.object) {
+        path = f.child;
       } else {
-        break;
+        if (f.members >= JsonLocator::kMaxItems) {
+          out_.too_many_ = f.path;
+          throw StopParse{};
+        }
+        path = json_path_index(f.path, f.members++);
       }
     }
+    ++out_.values_scanned_;
+    out_.values_.emplace(path, at(offset));
+    return path;
   }
 
-  TextLocation here() {
-    // Incremental line/col tracking keeps the scan linear.
-    while (loc_pos_ < pos_) {
-      if (text_[loc_pos_] == '\n') {
+  // The token just read ends at read_ (a number: one byte before, unless it
+  // ended the text); walk back over it.
+  size_t scalar_start(const nlohmann::json& v) const {
+    if (v.is_string()) return string_start(read_);
+    if (v.is_boolean()) return read_ - (v.get<bool>() ? 4 : 5);
+    if (v.is_null()) return read_ - 4;
+    size_t end = read_;
+    if (end > 0 && !number_byte(text_[end - 1])) --end;
+    while (end > 0 && number_byte(text_[end - 1])) --end;
+    return end;
+  }
+
+  // The opening quote of the string token whose closing quote is at end-1:
+  // the nearest quote before it not escaped by an odd run of backslashes.
+  size_t string_start(size_t end) const {
+    for (size_t i = end - 1; i-- > 0;) {
+      if (text_[i] != '"') continue;
+      size_t slashes = 0;
+      while (slashes < i && text_[i - 1 - slashes] == '\\') ++slashes;
+      if (slashes % 2 == 0) return i;
+    }
+    return 0;
+  }
+
+  // Offsets arrive in increasing order: the line count is kept as it goes.
+  TextLocation at(size_t offset) {
+    if (offset < loc_pos_) {
+      loc_pos_ = 0;
+      loc_ = {};
+    }
+    for (; loc_pos_ < offset && loc_pos_ < text_.size(); ++loc_pos_) {
+      if (ends_line(text_, loc_pos_)) {
         ++loc_.line;
         loc_.col = 1;
       } else {
         ++loc_.col;
       }
-      ++loc_pos_;
     }
     return loc_;
   }
 
-  // The decoded string, as nlohmann's parser sees it: a key spelled with
-  // escapes ("\u0061rgv") must be the same key as its plain spelling, or
-  // the duplicate check misses a value that silently replaces another.
-  std::string string_token() {
-    if (peek() != '"') throw Stop{};
-    const size_t start = pos_++;
-    bool escaped = false;
-    while (true) {
-      char c = peek();
-      ++pos_;
-      if (c == '"') break;
-      if (c == '\\') {
-        peek();
-        ++pos_;
-        escaped = true;
-      }
-    }
-    std::string_view raw = text_.substr(start, pos_ - start);
-    if (!escaped) return std::string(raw.substr(1, raw.size() - 2));
-    auto decoded = nlohmann::json::parse(raw, nullptr, false);
-    if (!decoded.is_string()) throw Stop{};
-    return decoded.get<std::string>();
-  }
-
-  void value(const std::string& path) {
-    ++out_.values_scanned_;
-    out_.values_.emplace(path, here());
-    char c = peek();
-    if ((c == '{' || c == '[') && ++depth_ > JsonLocator::kMaxDepth) {
-      out_.too_deep_ = path;
-      throw Stop{};
-    }
-    if (c == '{') {
-      ++pos_;
-      std::set<std::string> seen;
-      skip_ws();
-      if (peek() == '}') {
-        ++pos_;
-        --depth_;
-        return;
-      }
-      while (true) {
-        skip_ws();
-        TextLocation key_loc = here();
-        std::string key = string_token();
-        std::string child = json_path_member(path, key);
-        if (!seen.insert(key).second && !out_.duplicate_key_) out_.duplicate_key_ = child;
-        if (seen.size() > JsonLocator::kMaxItems) {
-          out_.too_many_ = path;
-          throw Stop{};
-        }
-        out_.keys_.emplace(child, key_loc);
-        skip_ws();
-        if (peek() != ':') throw Stop{};
-        ++pos_;
-        skip_ws();
-        value(child);
-        skip_ws();
-        if (peek() == ',') {
-          ++pos_;
-          continue;
-        }
-        if (peek() == '}') {
-          ++pos_;
-          --depth_;
-          return;
-        }
-        throw Stop{};
-      }
-    } else if (c == '[') {
-      ++pos_;
-      skip_ws();
-      if (peek() == ']') {
-        ++pos_;
-        --depth_;
-        return;
-      }
-      for (size_t i = 0;; ++i) {
-        if (i >= JsonLocator::kMaxItems) {
-          out_.too_many_ = path;
-          throw Stop{};
-        }
-        skip_ws();
-        value(json_path_index(path, i));
-        skip_ws();
-        if (peek() == ',') {
-          ++pos_;
-          continue;
-        }
-        if (peek() == ']') {
-          ++pos_;
-          --depth_;
-          return;
-        }
-        throw Stop{};
-      }
-    } else if (c == '"') {
-      string_token();
-    } else {
-      while (pos_ < text_.size() && std::string_view(",]} \t\r\n/").find(text_[pos_]) ==
-                                        std::string_view::npos)
-        ++pos_;
-    }
-  }
-
   std::string_view text_;
+  const size_t& read_;
   JsonLocator& out_;
-  size_t pos_ = 0;
+  std::vector<Frame> frames_;
   size_t loc_pos_ = 0;
-  size_t depth_ = 0;
   TextLocation loc_;
 };
 
+// The parse, with `loc` filled as it goes (and kept if it throws).
+static nlohmann::json parse_locating(std::string_view text, JsonLocator& loc) {
+  size_t read = 0;
+  LocatingCallback callback(text, read, loc);
+  CountingIterator first(text.data(), text.data(), &read), last(text.data() + text.size(), text.data(), &read);
+  try {
+    return nlohmann::json::parse(first, last, std::ref(callback), /*allow_exceptions=*/true,
+                                 /*ignore_comments=*/true);
+  } catch (const StopParse&) {
+    return nlohmann::json();  // the locator says why
+  }
+}
+
+LocatedJson parse_located_json(std::string_view text) {
+  LocatedJson out;
+  out.json = parse_locating(text, out.locator);
+  return out;
+}
+
 JsonLocator::JsonLocator(std::string_view text) {
-  JsonScanner scanner(text, *this);
-  scanner.run();
+  try {
+    parse_locating(text, *this);
+  } catch (const nlohmann::json::exception&) {
+  }
 }
 
 static std::string parent_path(const std::string& path) {

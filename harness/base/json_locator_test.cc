@@ -87,5 +87,54 @@ TEST(JsonLocator, OffsetToLineAndColumn) {
   EXPECT_EQ(l.col, 2);
 }
 
+// The parser ends a `//` comment at a lone "\r" too: so does every line
+// count, or a location points a reviewer at the wrong line.
+TEST(JsonLocator, ALoneCarriageReturnEndsALineAndCarriageReturnNewlineIsOne) {
+  auto l = location_of_offset("a\rb\r\nc\nde", 8);
+  EXPECT_EQ(l.line, 4);
+  EXPECT_EQ(l.col, 2);
+  l = location_of_offset("a\rb", 3);
+  EXPECT_EQ(l.line, 2);
+  EXPECT_EQ(l.col, 2);
+}
+
+// The attack: a key hidden behind a `//` comment that a lone "\r" ends.
+// Its own scanner read the rest of the line as comment, the parser read a
+// second "argv" that silently replaced the first.
+TEST(JsonLocator, AKeyAfterACommentEndedByALoneCarriageReturnIsSeen) {
+  std::string text = "{\"w\": {\"argv\": [\"/bin/true\"], // note\r\"argv\": [\"/bin/sh\", \"-c\", \"id\"]}}";
+  LocatedJson parsed = parse_located_json(text);
+  ASSERT_TRUE(parsed.locator.duplicate_key());
+  EXPECT_EQ(*parsed.locator.duplicate_key(), "$.w.argv");
+  EXPECT_EQ(parsed.locator.key("$.w.argv").line, 1) << "a path's key is where it first appears";
+  EXPECT_EQ(parsed.locator.duplicate_at().line, 2) << "the duplicate is where it appears again";
+  EXPECT_EQ(parsed.locator.duplicate_at().col, 1);
+  EXPECT_EQ(parsed.json["w"]["argv"][0], "/bin/sh") << "what the parser kept";
+  // The values after the comment are located on the line the "\r" began.
+  EXPECT_EQ(parsed.locator.value("$.w.argv[1]").line, 2);
+  EXPECT_EQ(parsed.locator.value("$.w.argv[1]").col, 21);
+}
+
+// Positions come from the parser's own reading: every kind of token, after
+// comments of both kinds, escapes and numbers at the end of the text.
+TEST(JsonLocator, LocatesEveryKindOfValue) {
+  std::string text = "{\"s\": \"a\\\"b\\\\\", /* x */ \"n\": -1.5e3,\n\"t\": true, \"f\": false, \"z\": null}";
+  LocatedJson p = parse_located_json(text);
+  EXPECT_EQ(p.locator.value("$.s").col, 7);
+  EXPECT_EQ(p.locator.key("$.n").col, 25);
+  EXPECT_EQ(p.locator.value("$.n").col, 30);
+  EXPECT_EQ(p.locator.value("$.t").line, 2);
+  EXPECT_EQ(p.locator.value("$.t").col, 6);
+  EXPECT_EQ(p.locator.value("$.f").col, 17);
+  EXPECT_EQ(p.locator.value("$.z").col, 29);
+  EXPECT_EQ(JsonLocator(" 42").value("$").col, 2) << "a number that ends the text";
+  EXPECT_EQ(p.json["s"], "a\"b\\");
+}
+
+TEST(JsonLocator, MalformedTextThrowsTheParsersError) {
+  EXPECT_THROW(parse_located_json("{\"a\": }"), nlohmann::json::parse_error);
+  EXPECT_NO_THROW(JsonLocator("{\"a\": }")) << "the locator alone records what it saw";
+}
+
 }  // namespace
 }  // namespace harness

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "base/scoped_fd.h"
+
 namespace harness {
 
 // Why a folder with this stat is not ours alone ("owned by uid 1000, not
@@ -25,13 +27,24 @@ std::optional<std::string> why_not_ours_alone(const struct stat& st);
 // entry of ours.
 std::optional<std::string> why_others_could_rename_in(const struct stat& st, std::optional<uid_t> sudo_uid);
 // The first existing parent folder of `dir`, from / down, in which that is
-// so, with why ("/tmp/a: owned by uid 1000 ..."); nullopt when none is.
+// so, or that is a symbolic link, with why ("/tmp/a: owned by uid 1000
+// ..."); nullopt when none is. Read the way open_trusted_parent() walks.
 std::optional<std::string> untrusted_parent(const std::filesystem::path& dir);
 
-// Creates `dir` (and its parents) or checks it: it must be ours, and is
-// made private (0700) -- one that others could read or write is chmod'ed,
-// never used as it was. One owned by another user is refused with an
-// EnvironmentError that names `role` ("the VM cache").
-void ensure_private_dir(const std::filesystem::path& dir, const std::string& role);
+// The parent folder of `dir`, opened by a walk from / that follows no
+// link (each component opened with O_NOFOLLOW beneath the one before, and
+// checked on that descriptor): every folder on the way must be one no
+// untrusted user could rename entries in, and none may be a link (its
+// owner could point it elsewhere at any moment). A missing folder is made
+// beneath its checked parent, 0755 whatever the umask. Throws
+// EnvironmentError naming `role` ("the run directory") and the folder.
+ScopedFd open_trusted_parent(const std::filesystem::path& dir, const std::string& role);
+
+// Creates `dir` (and its parents, as above) or checks it: it must be ours,
+// and is made private (0700) -- one that others could read or write is
+// chmod'ed, never used as it was. One owned by another user is refused
+// with an EnvironmentError that names `role` ("the VM cache"). Returns
+// its descriptor.
+ScopedFd ensure_private_dir(const std::filesystem::path& dir, const std::string& role);
 
 }  // namespace harness

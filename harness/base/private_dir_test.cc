@@ -75,5 +75,30 @@ TEST(PrivateDir, FindsTheFirstParentOthersCouldRenameIn) {
   EXPECT_EQ(why->rfind((tmp.path() / "open").string() + ": writable by", 0), 0u) << *why;
 }
 
+// issue 26: stat() followed a link in a sticky folder to a root-owned
+// folder and called the way safe; its owner could point it elsewhere.
+TEST(PrivateDir, ALinkOnTheWayIsNeverTrusted) {
+  testing::TempDir tmp;
+  fs::create_directories(tmp.path() / "rootowned");
+  fs::create_directory_symlink(tmp.path() / "rootowned", tmp.path() / "link");
+  auto why = untrusted_parent(tmp.path() / "link" / "run");
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->rfind((tmp.path() / "link").string() + ": a symbolic link", 0), 0u) << *why;
+  EXPECT_THROW(open_trusted_parent(tmp.path() / "link" / "run", "a run directory"), EnvironmentError);
+  EXPECT_THROW(ensure_private_dir(tmp.path() / "link" / "cache", "the cache"), EnvironmentError);
+  EXPECT_TRUE(fs::is_empty(tmp.path() / "rootowned"));
+}
+
+TEST(PrivateDir, OpensTheParentItChecked) {
+  testing::TempDir tmp;
+  ScopedFd parent = open_trusted_parent(tmp.path() / "a" / "b" / "run", "a run directory");
+  ASSERT_TRUE(parent.is_open());
+  struct stat via_fd {}, via_path {};
+  ASSERT_EQ(fstat(parent.get(), &via_fd), 0);
+  ASSERT_EQ(stat((tmp.path() / "a" / "b").c_str(), &via_path), 0);
+  EXPECT_EQ(via_fd.st_ino, via_path.st_ino);
+  EXPECT_FALSE(fs::exists(tmp.path() / "a" / "b" / "run")) << "the leaf is the caller's to make";
+}
+
 }  // namespace
 }  // namespace harness

@@ -58,4 +58,16 @@ std::optional<ProcessStat> process_stat(pid_t pid) {
   return s;
 }
 
+std::string process_status_field(pid_t pid, const std::string& field) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  const std::string key = field + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) != 0) continue;
+    size_t from = line.find_first_not_of(" \t", key.size());
+    return from == std::string::npos ? "" : line.substr(from);
+  }
+  return "";
+}
+
 }  // namespace harness

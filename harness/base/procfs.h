@@ -26,4 +26,8 @@ struct ProcessStat {
 };
 std::optional<ProcessStat> process_stat(pid_t pid);
 
+// The value of a field of /proc/PID/status ("Seccomp" -> "2", "Uid" ->
+// "65534\t65534\t65534\t65534"), or "" when there is none.
+std::string process_status_field(pid_t pid, const std::string& field);
+
 }  // namespace harness

@@ -15,6 +15,8 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "base/atomic_write.h"
+#include "base/child.h"
 #include "base/procfs.h"
 #include "base/error.h"
 #include "base/private_dir.h"
@@ -65,20 +67,17 @@ static bool is_empty_dir(int dirfd) {
 
 RunDir::RunDir(fs::path dir) : dir_(fs::absolute(dir).lexically_normal()), work_(dir_ / "work") {
   // Root mounts and unmounts by path beneath the run folder: no one else
-  // may be able to move it (or a folder above it) and leave a link.
-  if (auto why = untrusted_parent(dir_))
-    throw EnvironmentError(fmt::format("{}: a run directory must lie in folders only root (or you, through sudo) "
-                                       "can rename things in; {}: pick an --out elsewhere",
-                                       dir_.string(), *why));
-  std::error_code ec;
-  if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path(), ec);
-  bool created = !ec && mkdir(dir_.c_str(), 0755) == 0;
-  if (ec || (!created && errno != EEXIST))
-    throw EnvironmentError(fmt::format("{}: cannot create the run directory: {}; choose another "
-                                       "place with --out",
-                                       dir_.string(), ec ? ec.message() : std::strerror(errno)));
+  // may be able to move it (or a folder above it) and leave a link. The
+  // walk from / checks each folder on its descriptor and follows no link;
+  // everything after it happens beneath the descriptors it yields.
+  ScopedFd parent = open_trusted_parent(dir_, "a run directory");
+  const std::string leaf = dir_.filename().string();
+  bool created = mkdirat(parent.get(), leaf.c_str(), 0755) == 0;
+  if (!created && errno != EEXIST)
+    throw EnvironmentError(errno_message(dir_.string() + ": cannot create the run directory", errno) +
+                           "; choose another place with --out");
   // Never through a symlink; then every check is on what we hold open.
-  dir_fd_ = ScopedFd(::open(dir_.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  dir_fd_ = ScopedFd(openat(parent.get(), leaf.c_str(), O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir_fd_.is_open()) throw EnvironmentError(errno_message(dir_.string() + ": cannot open", errno));
   struct stat st {};
   if (fstat(dir_fd_.get(), &st) != 0) throw EnvironmentError(errno_message(dir_.string() + ": cannot stat", errno));
@@ -134,7 +133,8 @@ void RunDir::record_dm_device(const std::string& name, const std::string& uuid) 
 void RunDir::remove_work() noexcept {
   if (keep_work_ || work_removed_) return;
   try {
-    remove_tree_one_fs(work_);
+    // Beneath the run folder's descriptor: whatever became of its path.
+    remove_tree_one_fs_at(dir_fd_.get(), "work");
     work_removed_ = true;
   } catch (...) {
     // Must not throw (the destructor calls it); a leftover work/ is
@@ -149,6 +149,19 @@ ScopedFd RunDir::open(const std::string& rel, int flags, mode_t mode) const {
     throw SystemError(errno_message(fmt::format("{}: cannot open", rel), err) + escape_hint(err, false), err);
   }
   return ScopedFd(fd);
+}
+
+ScopedFd RunDir::open_in_run_folder(const std::string& name, int flags, mode_t mode) const {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw RuntimeError(fmt::format("{}: not a file name in the run folder", name));
+  ScopedFd fd(openat(dir_fd_.get(), name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.is_open()) throw EnvironmentError(errno_message((dir_ / name).string() + ": cannot open", errno));
+  return fd;
+}
+
+std::string RunDir::read_capped(const std::string& name, size_t max_bytes) const {
+  ScopedFd fd(openat(dir_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  return fd.is_open() ? read_fd_capped(fd.get(), max_bytes) : std::string();
 }
 
 ScopedFd RunDir::open_without_crossing_mounts(const std::string& rel, int flags) const {
@@ -188,6 +201,17 @@ ScopedFd RunDir::open_regular(const std::string& rel, int flags, mode_t mode) co
   return fd;
 }
 
+void RunDir::remove_file(const std::string& rel) const noexcept {
+  try {
+    fs::path p(rel);
+    ScopedFd parent = p.has_parent_path() ? open(p.parent_path().string(), O_DIRECTORY | O_PATH)
+                                          : ScopedFd(fcntl(work_fd_.get(), F_DUPFD_CLOEXEC, 0));
+    unlinkat(parent.get(), p.filename().c_str(), 0);
+  } catch (...) {
+    // Nothing to remove beneath work/ at that path.
+  }
+}
+
 void RunDir::make_dirs(const std::string& rel) const {
   fs::path p;
   for (const auto& part : fs::path(rel)) {
@@ -213,31 +237,8 @@ fs::path RunDir::absolute(const std::string& rel) const {
 }
 
 void RunDir::write_file_atomic(const std::string& name, const std::string& content) const {
-  std::string tmp = fmt::format(".{}.tmp.{}", name, getpid());
-  ScopedFd fd(openat(dir_fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd.is_open()) throw EnvironmentError(errno_message((dir_ / tmp).string() + ": cannot create", errno));
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      unlinkat(dir_fd_.get(), tmp.c_str(), 0);
-      throw EnvironmentError(errno_message((dir_ / name).string() + ": cannot write", err) +
-                             (err == ENOSPC ? "; free some space or use --out on another filesystem" : ""));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd.get()) != 0) {
-    int err = errno;
-    unlinkat(dir_fd_.get(), tmp.c_str(), 0);
-    throw EnvironmentError(errno_message((dir_ / name).string() + ": cannot sync", err));
-  }
-  if (renameat(dir_fd_.get(), tmp.c_str(), dir_fd_.get(), name.c_str()) != 0) {
-    int err = errno;
-    unlinkat(dir_fd_.get(), tmp.c_str(), 0);
-    throw EnvironmentError(errno_message((dir_ / name).string() + ": cannot rename into place", err));
-  }
+  write_file_atomically_at(dir_fd_.get(), name, content, dir_ / name,
+                           "free some space or use --out on another filesystem");
 }
 
 fs::path RunDir::default_for(const std::string& scenario_name) {
@@ -307,6 +308,5 @@ void remove_tree_one_fs_at(int dirfd, const std::string& name) {
   unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
 
-void remove_tree_one_fs(const fs::path& root) { remove_tree_one_fs_at(AT_FDCWD, root.string()); }
 
 }  // namespace harness

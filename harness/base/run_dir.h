@@ -21,6 +21,8 @@ class RunDir {
  public:
   // Creates `dir` (which must not exist yet, or be empty, owned by us and
   // not group- or world-writable: EnvironmentError otherwise) and dir/work.
+  // Its parents are opened (and made) by open_trusted_parent (private_dir.h):
+  // none a link, none a folder others could rename things in.
   explicit RunDir(std::filesystem::path dir);
   ~RunDir();  // removes work/ (never crossing into a mount) and the marker
   RunDir(const RunDir&) = delete;
@@ -28,6 +30,15 @@ class RunDir {
 
   const std::filesystem::path& path() const { return dir_; }
   const std::filesystem::path& work() const { return work_; }
+  // The run folder and its work/, held open since they were made: the
+  // run's own files are created and removed beneath these.
+  int fd() const { return dir_fd_.get(); }
+  int work_fd() const { return work_fd_.get(); }
+  // Opens `name` (one component) in the run folder itself, following no
+  // link. Throws EnvironmentError with the path and errno.
+  ScopedFd open_in_run_folder(const std::string& name, int flags, mode_t mode = 0644) const;
+  // At most `max_bytes` of `name` in the run folder ("" if it is missing).
+  std::string read_capped(const std::string& name, size_t max_bytes) const;
   void keep_work(bool keep) { keep_work_ = keep; }
   // Removes work/ now (unless keep_work), e.g. to free its space before the
   // report is written; the destructor does it otherwise.
@@ -47,6 +58,9 @@ class RunDir {
   // The same beneath `dirfd` (the root of a filesystem the run mounted
   // itself, such as a scratch data folder): no "..", link or mount crossing.
   static ScopedFd open_on_filesystem_of(int dirfd, const std::string& rel, int flags);
+  // Removes the file `rel` beneath work/ (its folder opened as open()
+  // does); a file that is not there is no error. Never throws.
+  void remove_file(const std::string& rel) const noexcept;
   // mkdir -p beneath work/, refusing symlinks.
   void make_dirs(const std::string& rel) const;
   // The absolute host path of a work path, after checking it stays beneath.
@@ -72,10 +86,9 @@ class RunDir {
   bool work_removed_ = false;
 };
 
-// rm -rf that stays on one filesystem: it never descends into a mount
-// point, so a mount left behind by accident keeps its contents.
-void remove_tree_one_fs(const std::filesystem::path& root);
-// The same for `name` in `dirfd`, following no link.
+// rm -rf of `name` in `dirfd`, following no link, that stays on one
+// filesystem: it never descends into a mount point, so a mount left
+// behind by accident keeps its contents.
 void remove_tree_one_fs_at(int dirfd, const std::string& name);
 
 }  // namespace harness

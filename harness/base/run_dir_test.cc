@@ -112,13 +112,48 @@ TEST_F(RunDirTest, AtomicWriteLeavesNoTempFile) {
   EXPECT_EQ(files, 3);  // work/, marker, report.json
 }
 
+// The path of a run folder may come to name something else (issue 26: a
+// link above it repointed mid-run); work/ is removed beneath the folder's
+// descriptor, and the report written there, never through the path.
+TEST_F(RunDirTest, WorkAndFilesGoBeneathTheDescriptorNotThroughThePath) {
+  fs::path run = root_ / "run", moved = root_ / "moved";
+  {
+    RunDir d(run);
+    fs::rename(run, moved);
+    fs::create_directories(run / "work");
+    std::ofstream(run / "work" / "precious") << "x";
+    d.write_file_atomic("report.json", "{}\n");
+  }
+  EXPECT_TRUE(fs::exists(run / "work" / "precious")) << "removed through the path";
+  EXPECT_FALSE(fs::exists(run / "report.json"));
+  EXPECT_TRUE(fs::exists(moved / "report.json"));
+  EXPECT_FALSE(fs::exists(moved / "work"));
+}
+
+// Every folder made for a run is 0755 whatever the umask, and a link on
+// the way is refused before anything is made.
+TEST_F(RunDirTest, ParentsAreMadeWithoutTheUmaskAndNeverThroughALink) {
+  mode_t old = umask(0);
+  { RunDir d(root_ / "a" / "b" / "run"); }
+  umask(old);
+  struct stat st {};
+  ASSERT_EQ(stat((root_ / "a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(stat((root_ / "a" / "b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  fs::create_directories(root_ / "elsewhere");
+  fs::create_directory_symlink(root_ / "elsewhere", root_ / "link");
+  EXPECT_THROW(RunDir(root_ / "link" / "run"), EnvironmentError);
+  EXPECT_TRUE(fs::is_empty(root_ / "elsewhere"));
+}
+
 TEST_F(RunDirTest, RemoveTreeDoesNotCrossMountPoints) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
   fs::create_directories(root_ / "t" / "m");
   ASSERT_EQ(system(("mount -t tmpfs none " + (root_ / "t" / "m").string()).c_str()), 0);
   { std::ofstream(root_ / "t" / "m" / "keep") << "x"; }
   { std::ofstream(root_ / "t" / "gone") << "x"; }
-  remove_tree_one_fs(root_ / "t");
+  remove_tree_one_fs_at(AT_FDCWD, (root_ / "t").string());
   EXPECT_TRUE(fs::exists(root_ / "t" / "m" / "keep"));
   EXPECT_FALSE(fs::exists(root_ / "t" / "gone"));
   ASSERT_EQ(system(("umount " + (root_ / "t" / "m").string()).c_str()), 0);

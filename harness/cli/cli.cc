@@ -34,6 +34,7 @@
 #include "vm/guest_agent.h"
 #include "vm/guest_init.h"
 #include "vm/vm_backend.h"
+#include "base/terminal_text.h"
 
 namespace harness {
 
@@ -131,7 +132,7 @@ int cmd_validate(const std::vector<std::string>& args) {
       if (json)
         results.push_back({{"file", a}, {"ok", false}, {"line", e.line()}, {"col", e.col()},
                            {"path", e.json_path()}, {"message", e.message()}});
-      fmt::print(stderr, "{}\n", e.what());
+      fmt::print(stderr, "{}\n", terminal_safe(e.what(), true));
       rc = kExitInvalid;
     }
   }
@@ -151,7 +152,7 @@ void print_gc(const GcResult& r, bool json) {
     return;
   }
   for (const auto& d : r.dead_runs) fmt::print("gc: stale run {}\n", d);
-  for (const auto& a : r.actions) fmt::print("gc:   {}\n", a.what);
+  for (const auto& a : r.actions) fmt::print("gc:   {}\n", terminal_safe(a.what));
   for (const auto& l : r.live_runs) fmt::print("gc: run in progress, left alone: {}\n", l);
   for (const auto& n : r.not_ours)
     fmt::print("gc: not ours (another user's, or writable by others), left alone: {}\n", n);
@@ -234,7 +235,7 @@ int cmd_run(const std::vector<std::string>& args) {
   {
     bool one_run = scenarios.size() * ra.repeat == 1;
     GcResult gc = collect_garbage(runs_folders_to_sweep(ra.out, one_run, "reports/runs"), false);
-    for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
+    for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", terminal_safe(a.run_dir), terminal_safe(a.what));
   }
 
   // Must happen while we are single-threaded (see mount_namespace.h).
@@ -302,10 +303,11 @@ int run_cli(const std::vector<std::string>& args) {
     if (cmd == kGuestInitCommand) return run_guest_init(rest);
     return usage_error(fmt::format("unknown command \"{}\"", cmd));
   } catch (const Error& e) {
-    fmt::print(stderr, "harness: {}\n", e.what());
+    // Messages quote files and folders other users may have written.
+    fmt::print(stderr, "harness: {}\n", terminal_safe(e.what(), true));
     return exit_code_for(e.kind());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "harness: unexpected error: {}\n", e.what());
+    fmt::print(stderr, "harness: unexpected error: {}\n", terminal_safe(e.what(), true));
     return kExitRuntime;
   }
 }

@@ -5,12 +5,14 @@
 #include "base/atomic_write.h"
 #include "base/error.h"
 #include "base/interrupt.h"
+#include "base/private_dir.h"
 #include "base/process_group.h"
 #include "cli/batch.h"
 #include "cli/exit_code.h"
 #include "cli/gc.h"
 #include "core/sizing.h"
 #include "host/mount_namespace.h"
+#include "base/terminal_text.h"
 
 namespace harness {
 
@@ -18,14 +20,17 @@ namespace fs = std::filesystem;
 
 std::vector<Scenario> write_derived(const std::vector<DerivedScenario>& docs, const fs::path& dir,
                                     const std::string& subdir, const RunOptionsArgs& ra) {
-  std::error_code ec;
-  fs::create_directories(dir / subdir, ec);
-  if (ec) throw EnvironmentError(fmt::format("{}: cannot create: {}", (dir / subdir).string(), ec.message()));
+  // DIR and DIR/SUBDIR are made (or checked) as a run folder's parents
+  // are: no link, no folder someone else could rename things in. The
+  // files are a record for the user; the scenarios run are parsed from the
+  // text in memory, never read back from where someone could swap them.
+  ScopedFd folder = open_trusted_parent(dir / subdir / "derived.json", "the folder of derived scenarios");
   std::vector<Scenario> mine;
   for (size_t i = 0; i < docs.size(); ++i) {
     fs::path file = dir / subdir / docs[i].file_name;
-    write_file_atomically(file, docs[i].document.dump(2) + "\n");
-    Scenario s = sized_for_backend(load_scenario(file), ra.backend);
+    const std::string text = docs[i].document.dump(2) + "\n";
+    write_file_atomically_at(folder.get(), docs[i].file_name, text, file);
+    Scenario s = sized_for_backend(parse_scenario(text, file), ra.backend);
     if (!ra.shard || i % ra.shard->total == ra.shard->index) mine.push_back(std::move(s));
   }
   if (ra.shard)
@@ -41,7 +46,7 @@ int run_derived(const std::vector<Scenario>& scenarios, const fs::path& dir, con
   std::unique_ptr<Backend> backend = make_backend(ra);
   for (const auto& s : scenarios) backend->preflight(s);
   GcResult gc = collect_garbage({dir / "runs"}, false);
-  for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", a.run_dir, a.what);
+  for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", terminal_safe(a.run_dir), terminal_safe(a.what));
   if (mounts_on_this_host(ra.backend, scenarios)) enter_private_mount_namespace();
 
   BatchOptions bo;

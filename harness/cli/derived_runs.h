@@ -1,6 +1,6 @@
 // DerivedRuns: how a command that derives many scenarios (`harness ablate`,
 // `harness matrix`) runs them -- each one written as a scenario file in
-// DIR/SUBDIR (checked by the parser before anything runs), the shard's
+// DIR/SUBDIR and checked by the parser before anything runs, the shard's
 // share run K times each into DIR/runs through the ordinary batch, after
 // the preflight, gc of DIR/runs and, on the host, a private mount namespace.
 #pragma once
@@ -23,8 +23,10 @@ struct DerivedScenario {
   nlohmann::json document;
 };
 
-// Writes every document as DIR/SUBDIR/FILE and loads it back (sized for
-// the backend); returns those in this shard (every Nth, by position).
+// Writes every document as DIR/SUBDIR/FILE (a record: DIR and SUBDIR made
+// or checked by open_trusted_parent) and parses the same text in memory
+// (sized for the backend); returns those in this shard (every Nth, by
+// position).
 std::vector<Scenario> write_derived(const std::vector<DerivedScenario>& docs, const std::filesystem::path& dir,
                                     const std::string& subdir, const RunOptionsArgs& ra);
 

@@ -30,7 +30,7 @@ std::vector<std::string> names(const std::vector<Scenario>& ss) {
   return out;
 }
 
-TEST(DerivedRuns, EachDocumentIsWrittenAndLoadedBack) {
+TEST(DerivedRuns, EachDocumentIsWrittenAndParsed) {
   testing::TempDir tmp;
   RunOptionsArgs ra;
   ra.backend = "host";
@@ -90,9 +90,29 @@ TEST(DerivedRuns, AFolderThatCannotBeMadeIsAnEnvironmentError) {
     write_derived({doc("a")}, tmp.path() / "file", "d", ra);
     FAIL() << "made a folder inside a file";
   } catch (const EnvironmentError& e) {
-    EXPECT_NE(std::string(e.what()).find((tmp.path() / "file" / "d").string() + ": cannot create"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find((tmp.path() / "file").string() + ": cannot open"), std::string::npos)
         << e.what();
   }
+}
+
+// Another user's link where the folder of derived scenarios goes (in a
+// shared --out): nothing is written through it, nothing is read back.
+TEST(DerivedRuns, ALinkPlantedForTheFolderIsRefused) {
+  testing::TempDir tmp;
+  fs::create_directories(tmp.path() / "out");
+  fs::create_directories(tmp.path() / "theirs");
+  fs::create_directory_symlink(tmp.path() / "theirs", tmp.path() / "out" / "cells");
+  RunOptionsArgs ra;
+  ra.backend = "host";
+  try {
+    write_derived({doc("a")}, tmp.path() / "out", "cells", ra);
+    FAIL() << "wrote through a link";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find((tmp.path() / "out" / "cells").string() + ": a symbolic link"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(tmp.path() / "theirs"));
 }
 
 TEST(DerivedRuns, NothingToRunPasses) {

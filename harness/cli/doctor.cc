@@ -18,6 +18,7 @@
 #include "vm/accelerator.h"
 #include "vm/qemu_vm.h"
 #include "vm/vm_backend.h"
+#include "vm/vm_cache.h"
 
 namespace harness {
 
@@ -114,7 +115,7 @@ Check check_busybox() {
 Check check_kvm(const fs::path& runs_root, const std::string& qver) {
   std::string why;
   bool usable = kvm_device_usable(&why);
-  AccelCache cache(runs_root / ".cache" / "accelerator.json");
+  AccelCache cache(default_vm_cache_dir(runs_root) / "accelerator.json");
   std::optional<AccelDecision> cached;
   if (!qver.empty()) cached = cache.lookup(accel_cache_key(kernel_release(), qver));
   if (cached)

@@ -10,6 +10,7 @@
 #include "core/scenario.h"
 #include "report/report_load.h"
 #include "report/report_view.h"
+#include "base/terminal_text.h"
 
 namespace harness {
 
@@ -68,10 +69,10 @@ int list_scenarios(const fs::path& dir, bool as_json) {
     try {
       Scenario s = load_scenario(f);
       if (as_json) out.push_back({{"file", f.string()}, {"name", s.name}, {"description", s.description}});
-      else fmt::print("{:34} {}\n", f.filename().string(), s.description.substr(0, 90));
+      else fmt::print("{:34} {}\n", terminal_safe(f.filename().string()), terminal_safe(s.description.substr(0, 90)));
     } catch (const ScenarioError& e) {
       if (as_json) out.push_back({{"file", f.string()}, {"invalid", e.what()}});
-      else fmt::print("{:34} INVALID: {}\n", f.filename().string(), e.message());
+      else fmt::print("{:34} INVALID: {}\n", terminal_safe(f.filename().string()), terminal_safe(e.message()));
     }
   }
   if (as_json) fmt::print("{}\n", out.dump(2));
@@ -90,7 +91,8 @@ json runs_in(const fs::path& dir) {
   std::error_code ec;
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_directory(ec) && is_run_dir(e.path())) dirs.push_back(e.path());
+    // A link to a folder elsewhere (another user's plant) is not a run here.
+    if (e.symlink_status(ec).type() == fs::file_type::directory && is_run_dir(e.path())) dirs.push_back(e.path());
   for (const auto& d : dirs) runs.push_back(run_entry(d));
   std::stable_sort(runs.begin(), runs.end(), [](const json& a, const json& b) {
     return a.value("started_at", "") > b.value("started_at", "");
@@ -103,8 +105,10 @@ std::string runs_text(const json& runs) {
   for (const auto& r : runs) {
     std::string when = r.value("started_at", "");
     std::string took = r.contains("duration_ms") ? format_ms(r.value("duration_ms", 0.0)) : "";
-    out += fmt::format("{:13} {:28} {:21} {:>9}  {}\n", r.value("verdict", "?"), r.value("scenario", "-"), when, took,
-                       r.value("run_dir", ""));
+    // Each field from a report someone else may have written.
+    out += fmt::format("{:13} {:28} {:21} {:>9}  {}\n", terminal_safe(r.value("verdict", "?")),
+                       terminal_safe(r.value("scenario", "-")), terminal_safe(when), took,
+                       terminal_safe(r.value("run_dir", "")));
   }
   return out;
 }

@@ -1,4 +1,5 @@
 #include "cli/progress.h"
+#include "base/terminal_text.h"
 
 #include <unistd.h>
 
@@ -14,10 +15,10 @@ Progress::Progress(const Scenario& s, std::string label, bool live)
   observer_.on_phase = [this](const std::string& phase) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      phase_ = phase;
+      phase_ = terminal_safe(phase);  // a guest names its phases
       if (phase == "faults") faults_start_ = MonoClock::now();
     }
-    if (!live_) fmt::print(stderr, "[{}] {}\n", label_, phase);
+    if (!live_) fmt::print(stderr, "[{}] {}\n", label_, terminal_safe(phase));
   };
   if (live_)
     thread_ = std::thread([this] {

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+
 #include <filesystem>
 #include <optional>
 
 #include "base/atomic_write.h"
 #include "base/error.h"
+#include "base/scoped_fd.h"
 #include "cli/ablate.h"
 #include "cli/matrix.h"
 #include "cli/command_args.h"
@@ -17,6 +20,7 @@
 #include "report/report_files.h"
 #include "report/report_junit.h"
 #include "report/report_load.h"
+#include "base/terminal_text.h"
 
 namespace harness {
 
@@ -37,7 +41,9 @@ int cmd_report(const std::vector<std::string>& args) {
   for (const auto& d : dirs) reports.push_back(load_report(d));
   for (size_t i = 0; i < dirs.size(); ++i) {
     fs::path dir = report_run_dir(dirs[i]);
-    write_report_files(dir, reports[i]);
+    ScopedFd dirfd(::open(dir.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+    if (!dirfd.is_open()) throw EnvironmentError(errno_message(dir.string() + ": cannot open", errno));
+    write_report_files(dirfd.get(), dir, reports[i]);
     fmt::print("{}: wrote {}, {}, {}\n", dir.string(), kReportMarkdownFile, kReportHtmlFile, kJunitFile);
   }
   if (junit) {
@@ -62,7 +68,7 @@ int cmd_compare(const std::vector<std::string>& args) {
                             runs.size()));
   json a = load_report(runs[0]), b = load_report(runs[1]);
   if (!out) {
-    fmt::print("{}", compare_markdown(a, b));
+    fmt::print("{}", terminal_safe(compare_markdown(a, b), true));
     return kExitPass;
   }
   std::error_code ec;
@@ -94,7 +100,7 @@ int cmd_merge(const std::vector<std::string>& args) {
     if (ablations.size() != dirs.size())
       throw Error(ErrorKind::usage, "merge: some directories hold an ablation and some do not");
     json a = merge_ablations(ablations, out);
-    fmt::print("{}\nmerged {} ablation shards into {}\n", ablation_sentence(a), ablations.size(),
+    fmt::print("{}\nmerged {} ablation shards into {}\n", terminal_safe(ablation_sentence(a), true), ablations.size(),
                (out / "ablation.json").string());
     return kExitPass;
   }
@@ -119,8 +125,10 @@ int cmd_merge(const std::vector<std::string>& args) {
   write_file_atomically(out / "summary.json", m.summary.dump(2) + "\n");
   write_file_atomically(out / "junit.xml", m.junit);
   for (const auto& row : m.summary.at("scenarios"))
-    fmt::print("{:34} {}\n", row.at("scenario").get<std::string>(), row.at("verdict").get<std::string>());
-  if (files.size() > m.summary.at("by_scenario").size()) fmt::print("{}", pooled_text(m.summary.at("by_scenario")));
+    fmt::print("{:34} {}\n", terminal_safe(row.at("scenario").get<std::string>()),
+               terminal_safe(row.at("verdict").get<std::string>()));
+  if (files.size() > m.summary.at("by_scenario").size())
+    fmt::print("{}", terminal_safe(pooled_text(m.summary.at("by_scenario")), true));
   fmt::print("merged {} reports into {} and {}\n", files.size(), (out / "summary.json").string(),
              (out / "junit.xml").string());
   int rc = kExitPass;

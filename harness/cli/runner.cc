@@ -33,7 +33,7 @@ RunOutcome run_scenario(const Scenario& s, Backend& backend, const RunOptions& o
     throw EnvironmentError(fmt::format("{} (the run had failed: {})", e.what(), rec.error));
   }
   // report.md, report.html and junit.xml, rendered from report.json alone.
-  write_report_files(dir.path(), out.report);
+  write_report_files(dir.fd(), dir.path(), out.report);
   return out;
 }
 

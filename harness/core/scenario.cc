@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "base/error.h"
+#include "base/regular_file.h"
 #include "core/scenario_node.h"
 #include "core/scenario_parse.h"
 #include "core/scenario_text.h"
@@ -88,11 +87,15 @@ ScenarioError field_error(const Scenario& s, const std::string& json_path, const
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file.string(), 1, 1, "$", "cannot read the scenario file");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return parse_scenario(buf.str(), file);
+  std::string text;
+  try {
+    // `harness list` reads every *.json of a folder: a FIFO or a link to
+    // /dev/zero planted there is refused, not waited on or read for ever.
+    text = read_regular_file(file, kMaxScenarioBytes);
+  } catch (const SystemError& e) {
+    throw ScenarioError(file.string(), 1, 1, "$", fmt::format("cannot read the scenario file ({})", e.what()));
+  }
+  return parse_scenario(text, file);
 }
 
 }  // namespace harness

@@ -225,6 +225,8 @@ struct Scenario {
 // ("gate.json:20:14: $.mounts[0].image: ..."); exit 2.
 ScenarioError field_error(const Scenario& s, const std::string& json_path, const std::string& message);
 
+// The largest scenario file read: past it, a file is refused unread.
+inline constexpr size_t kMaxScenarioBytes = 16u << 20;
 Scenario load_scenario(const std::filesystem::path& file);
 // `file` names the text in messages; relative host paths resolve against
 // its directory.

@@ -42,9 +42,11 @@ ScenarioDocument parse_scenario_text(const std::string& text, const std::string&
     TextLocation at = location_of_offset(text, bad->first);
     throw ScenarioError(fname, at.line, at.col, "$", bad->second);
   }
-  json doc;
+  // One parse builds the document and says where each part of it is, and
+  // which key came twice: no second reading of the text can disagree.
+  LocatedJson parsed;
   try {
-    doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+    parsed = parse_located_json(text);
   } catch (const json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     TextLocation at = location_of_offset(text, e.byte > 0 ? e.byte - 1 : 0);
@@ -65,7 +67,7 @@ ScenarioDocument parse_scenario_text(const std::string& text, const std::string&
     TextLocation loc = location_of_offset(text, at);
     throw ScenarioError(fname, loc.line, loc.col, "$", "malformed JSON: " + msg);
   }
-  JsonLocator loc(text);
+  const JsonLocator& loc = parsed.locator;
   if (loc.too_deep()) {
     TextLocation at = loc.value(*loc.too_deep());
     throw ScenarioError(fname, at.line, at.col, *loc.too_deep(),
@@ -78,11 +80,11 @@ ScenarioDocument parse_scenario_text(const std::string& text, const std::string&
                                     JsonLocator::kMaxItems));
   }
   if (loc.duplicate_key()) {
-    TextLocation at = loc.key(*loc.duplicate_key());
+    TextLocation at = loc.duplicate_at();
     throw ScenarioError(fname, at.line, at.col, *loc.duplicate_key(),
                         "this key appears twice in its object");
   }
-  return ScenarioDocument{std::move(doc), std::move(loc)};
+  return ScenarioDocument{std::move(parsed.json), std::move(parsed.locator)};
 }
 
 }  // namespace harness

@@ -45,8 +45,18 @@ TEST(ScenarioText, MalformedJsonIsLocated) {
 TEST(ScenarioText, ADuplicateKeyIsLocatedAtItsKey) {
   auto e = error_of("{\n \"a\": 1,\n \"a\": 2}");
   EXPECT_EQ(e.json_path(), "$.a");
-  EXPECT_EQ(e.line(), 2);  // the locator keeps the first
+  EXPECT_EQ(e.line(), 3);  // where it appears again: what a reviewer may have missed
   EXPECT_EQ(e.col(), 2);
+  EXPECT_EQ(e.message(), "this key appears twice in its object");
+}
+
+// The attack of issue 26: a second "argv" after a `//` comment that a lone
+// "\r" ends. An editor shows one line; the parser reads two.
+TEST(ScenarioText, AKeyHiddenBehindACommentEndedByACarriageReturnIsADuplicate) {
+  auto e = error_of("{\n  \"argv\": [\"/bin/true\"], // note\r\"argv\": [\"/bin/sh\"]\n}");
+  EXPECT_EQ(e.json_path(), "$.argv");
+  EXPECT_EQ(e.line(), 3) << "the lone \\r ends line 2";
+  EXPECT_EQ(e.col(), 1);
   EXPECT_EQ(e.message(), "this key appears twice in its object");
 }
 

@@ -90,14 +90,14 @@ std::string atomic_replace(const Action& a, FaultContext& ctx, unsigned long ser
     n = copy_or_fail(src.get(), dst.get(), tmp);
     if (fsync(dst.get()) != 0) throw ActionFailed{errno, tmp + ": fsync"};
   } catch (...) {
-    unlink(ctx.run.absolute(tmp).c_str());
+    ctx.run.remove_file(tmp);
     throw;
   }
   std::string parent = to.has_parent_path() ? to.parent_path().string() : ".";
   ScopedFd dir = or_fail([&] { return ctx.run.open(parent, O_DIRECTORY | O_RDONLY); });
   if (renameat(dir.get(), fs::path(tmp).filename().c_str(), dir.get(), to.filename().c_str()) != 0) {
     int err = errno;
-    unlink(ctx.run.absolute(tmp).c_str());
+    ctx.run.remove_file(tmp);
     throw ActionFailed{err, fmt::format("rename {} over {}", tmp, a.to)};
   }
   fsync(dir.get());

@@ -86,7 +86,7 @@ BuiltImage build_image(const ImageSpec& spec, const RunDir& run) {
                                          spec.path, spec.fs, text));
     throw RuntimeError(fmt::format("{}: mkfs.{} failed ({}): {}", spec.path, spec.fs, r.describe(), text));
   }
-  remove_tree_one_fs(run.absolute(".staging"));
+  remove_tree_one_fs_at(run.work_fd(), ".staging");
   return BuiltImage{spec.name, spec.path, size, spec.fs};
 }
 

@@ -15,42 +15,14 @@
 
 #include "base/cgroup.h"
 #include "base/run_marker.h"
-#include "itests/itest_support.h"
+#include "itests/security_support.h"
 
 namespace harness::itest {
 namespace {
 
 using nlohmann::json;
 
-constexpr uid_t kNobody = 65534;
-
-fs::path write_scenario(const fs::path& dir, const json& s) {
-  fs::path p = dir / (s.at("name").get<std::string>() + ".json");
-  std::ofstream(p) << s.dump(2) << "\n";
-  return p;
-}
-
-// A scenario that needs nothing but a few execs of /bin/true, with a fault
-// that does nothing (a verdict needs every fault to act), run to its end.
-json quick_scenario(const std::string& name) {
-  return {{"name", name},
-          {"timeout_s", 60},
-          {"early_stop", false},
-          {"workload", {{"argv", {"/bin/true"}}, {"iterations", 3}}},
-          {"faults", json::array({{{"name", "idle"},
-                                   {"schedule", {{"kind", "once"}}},
-                                   {"actions", json::array({{{"action", "sleep"}, {"ms", 1}}})}}})},
-          {"expect", json::array({{{"classes", {"ok"}}, {"at_least", 1}}})}};
-}
-
 std::string hang() { return std::string(TESTPROGS_DIR) + "/hang"; }
-
-// chown -R, without following links.
-void chown_tree(const fs::path& p, uid_t uid) {
-  ASSERT_EQ(lchown(p.c_str(), uid, uid), 0) << p;
-  if (fs::is_directory(fs::symlink_status(p)))
-    for (const auto& e : fs::directory_iterator(p)) chown_tree(e.path(), uid);
-}
 
 // What another user plants in a shared folder: a run folder of their own
 // with a marker that claims a dead run (pid 0), and gc's temporary file
@@ -64,11 +36,30 @@ fs::path plant_fake_dead_run(const fs::path& shared, const fs::path& victim) {
   return e;
 }
 
-fs::path shared_folder(const TempDir& tmp) {
-  fs::path shared = tmp.path() / "shared";
-  fs::create_directories(shared);
-  chmod(shared.c_str(), 01777);  // like /tmp
-  return shared;
+// ------------------------------------------------------------- scenarios
+
+// A second "argv" behind a `//` comment that a lone "\r" ends: an editor
+// and the old locator saw one argv, the parser ran the other as root.
+TEST(SecurityScenario, AKeyHiddenBehindACommentEndedByALoneCarriageReturnIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path witness = tmp.path() / "pwned";
+  std::string text = quick_scenario("hidden").dump(2);
+  size_t at = text.find("\"iterations\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "// note\r\"argv\": [\"/bin/sh\", \"-c\", \"touch " + witness.string() + "\"],\n      ");
+  fs::path sc = tmp.path() / "hidden.json";
+  std::ofstream(sc) << text;
+  auto val = run_harness({"validate", sc.string()}, tmp.path());
+  EXPECT_EQ(val.exit_code, 2) << val.out << val.err;  // the code before: "ok", exit 0
+  // Located where the hidden key is (the line the "\r" begins), with its path.
+  EXPECT_NE(val.err.find(sc.string() + ":"), std::string::npos) << val.err;
+  EXPECT_NE(val.err.find(": $.workload.argv: this key appears twice"), std::string::npos) << val.err;
+  auto run = run_harness({"run", "--backend", "host", sc.string(), "--out", (tmp.path() / "run").string()},
+                         tmp.path());
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_FALSE(fs::exists(witness)) << "the hidden argv ran";
+  EXPECT_FALSE(fs::exists(tmp.path() / "run")) << "nothing is created for a refused scenario";
 }
 
 // ------------------------------------------------------------------- gc
@@ -88,7 +79,7 @@ class SecurityGc : public ::testing::Test {
 };
 
 TEST_F(SecurityGc, APlantedTemporaryLinkInASharedOutParentLeavesItsTargetUntouched) {
-  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  fs::path sc = write_scenario_file(tmp.path(), quick_scenario("quick"));
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (shared / "x").string()}, tmp.path());
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
   victim.expect_untouched();
@@ -157,7 +148,7 @@ TEST(SecurityConfinement, ARunFolderOwnedByAnotherUserIsRefused) {
   fs::path out = shared_folder(tmp) / "out";
   fs::create_directories(out);
   chown_tree(out, kNobody);
-  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  fs::path sc = write_scenario_file(tmp.path(), quick_scenario("quick"));
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", out.string()}, tmp.path());
   EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
   EXPECT_NE(res.err.find("owned by"), std::string::npos) << res.err;
@@ -173,7 +164,7 @@ TEST(SecurityConfinement, AnOutBelowAFolderAnotherUserOwnsIsRefused) {
   fs::path theirs = shared_folder(tmp) / "theirs";
   fs::create_directories(theirs);
   chown_tree(theirs, kNobody);
-  fs::path sc = write_scenario(tmp.path(), quick_scenario("quick"));
+  fs::path sc = write_scenario_file(tmp.path(), quick_scenario("quick"));
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", (theirs / "run").string()}, tmp.path());
   EXPECT_EQ(res.exit_code, 3) << res.out << res.err;
   EXPECT_NE(res.err.find(theirs.string() + ": owned by uid"), std::string::npos) << res.err;
@@ -192,7 +183,7 @@ TEST(SecurityConfinement, APlantedLogLinkIsNotFollowed) {
       {{{"action", "run"},
         {"argv", {"/bin/sh", "-c", "ln -s " + v + " {work}/logs/run-$PPID-2.out; ln -s " + v + " {work}/logs/run-$PPID-2.err"}}},
        {{"action", "run"}, {"argv", {"/bin/echo", "this must not reach the victim"}}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
   victim.expect_untouched();
@@ -208,7 +199,7 @@ TEST(SecurityMounts, AreNodevAndNosuidAndTheReportSaysSo) {
   json s = quick_scenario("mounted");
   s["images"] = json::array({{{"name", "d"}, {"size_mib", 4}}});
   s["mounts"] = json::array({{{"image", "images/d.img"}, {"mountpoint", "mnt/d"}, {"options", "loop,ro"}}});
-  auto res = run_harness({"run", "--backend", "host", write_scenario(tmp.path(), s).string(), "--out", run.string()},
+  auto res = run_harness({"run", "--backend", "host", write_scenario_file(tmp.path(), s).string(), "--out", run.string()},
                          tmp.path());
   ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
   json m = read_report(run).at("mounts").at(0);
@@ -235,7 +226,7 @@ TEST(SecurityMounts, AnImageOnAMountASetupActionMadeIsRefused) {
                                        "mkdir -p {work}/side && mount -t tmpfs -o size=8m tmpfs {work}/side && cp " +
                                            inner.string() + " {work}/side/inner.img"}}}});
   s["mounts"] = json::array({{{"image", "side/inner.img"}, {"mountpoint", "mnt/inner"}, {"options", "loop,ro"}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
   EXPECT_NE(res.exit_code, 0) << res.out << res.err;
@@ -278,7 +269,7 @@ TEST(SecurityFaults, ADeviceNodeIsNeverAFaultTarget) {
                      {{"action", "overwrite_truncate"}, {"from", "disk"}, {"to", "src.img"}},
                      {{"action", "overwrite_truncate"}, {"from", "src.img"}, {"to", "mnt/d/disk"}},
                      {{"action", "overwrite"}, {"from", "src.img"}, {"to", "mnt/d/disk"}}}}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
   run_argv({"losetup", "-d", dev}, tmp.path(), std::chrono::seconds(30));
@@ -316,7 +307,7 @@ TEST(SecurityProcesses, NothingARunActionStartsOutlivesTheRun) {
           {{"action", "run"}, {"argv", {"/bin/sh", "-c", hang() + " " + token + "-timeout & exec " + hang()}}, {"timeout_ms", 300}},
           // A daemon that left the command's process group and session.
           {{"action", "run"}, {"argv", {"/bin/sh", "-c", "setsid " + hang() + " " + token + "-daemon & sleep 0.3"}}}}}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   auto res = run_harness({"run", "--backend", "host", sc.string(), "--out", run.string()}, tmp.path());
   // The background job and the daemon ran on until the faults ended, were
@@ -440,7 +431,7 @@ TEST(SecurityProcesses, AnIgnoredSigchldInheritedFromTheCallerChangesNothing) {
                    {"iterations", 20}};
   s["faults"][0]["actions"] = json::array({{{"action", "run"}, {"argv", {"/bin/touch", "{work}/crash"}}}});
   s["expect"] = json::array({{{"classes", {"sigsegv"}}, {"at_least", 5}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path run = tmp.path() / "run";
   // An ignored signal stays ignored across exec: the harness starts so
   // (bash sets SIG_IGN for trap ''; dash does not).

@@ -1,8 +1,8 @@
 // The vm backend end to end: the real CLI boots a real qemu VM with the
 // Debian kernel, the guest agent runs the scenario on real loop mounts
 // inside it, and report.json comes back on the host. After every test no
-// process that names the test's run directory (qemu's command line does)
-// may be left, and no host loop device may be backed by a file there.
+// process that holds a file of the test's run directory (qemu does) may be
+// left, and no host loop device may be backed by a file there.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -284,7 +284,7 @@ TEST(VmBackground, ADetachedChildRewritingTheMountedImageFailsAndALeftoverSleepI
   fs::path cache = VmItestDir::path_ / ".cache";
   {
     VmRunDirs d("detached");
-    fs::path sc = write_scenario(VmItestDir::path_, "vm-detached-writer",
+    fs::path sc = write_vm_scenario(VmItestDir::path_, "vm-detached-writer",
                                  background_scenario("vm-detached-writer",
                                                      "setsid sh -c 'sleep 0.3; cat images/new.img > images/app.img' "
                                                      "detached-writer &",
@@ -318,7 +318,7 @@ TEST(VmBackground, ADetachedChildRewritingTheMountedImageFailsAndALeftoverSleepI
   }
   {
     VmRunDirs d("leftover");
-    fs::path sc = write_scenario(VmItestDir::path_, "vm-left-running",
+    fs::path sc = write_vm_scenario(VmItestDir::path_, "vm-left-running",
                                  background_scenario("vm-left-running", "sleep 317 & echo started", 4000).dump(2));
     auto res = run_harness({"run", "--backend", "vm", sc.string(), "--out", d.run.string(), "--vm-cache", cache.string()},
                            d.logs, seconds(300));

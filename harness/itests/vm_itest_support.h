@@ -56,20 +56,24 @@ struct VmRunDirs {
   fs::path run, logs;
 };
 
-// Processes whose command line mentions `dir`: qemu names the scratch disk
-// and console log inside the run directory, so this finds exactly the VMs
-// of that run and nothing anyone else started.
+// Processes that hold a file beneath `dir` open, or whose command line
+// names it: qemu holds the run's scratch disk and logs (as descriptors it
+// inherits; its command line names no path of the run), so this finds
+// exactly the VMs of that run and nothing anyone else started.
 inline std::vector<std::string> processes_naming(const fs::path& dir) {
   std::vector<std::string> found;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     std::string pid = e.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid.find_first_not_of("0123456789") != std::string::npos || std::to_string(getpid()) == pid) continue;
     std::string cmd = slurp(e.path() / "cmdline");
     for (char& c : cmd)
       if (c == '\0') c = ' ';
-    if (cmd.find(dir.string()) != std::string::npos && std::to_string(getpid()) != pid)
-      found.push_back(pid + ": " + cmd.substr(0, 200));
+    bool holds = cmd.find(dir.string()) != std::string::npos;
+    std::error_code fd_ec;
+    for (const auto& fd : fs::directory_iterator(e.path() / "fd", fd_ec))
+      holds = holds || is_at_or_under(fs::read_symlink(fd.path(), fd_ec).string(), dir);
+    if (holds) found.push_back(pid + ": " + cmd.substr(0, 200));
   }
   return found;
 }

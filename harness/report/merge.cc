@@ -17,16 +17,25 @@ namespace harness {
 namespace fs = std::filesystem;
 
 std::vector<fs::path> find_reports(const std::vector<fs::path>& dirs) {
+  // Links are not followed below a named folder: in a shared one, another
+  // user's link would make us read (as root) whatever it points at.
+  auto report_in = [](const fs::path& d) {
+    std::error_code ec;
+    return fs::symlink_status(d / "report.json", ec).type() == fs::file_type::regular;
+  };
+  auto is_folder = [](const fs::directory_entry& e) {
+    std::error_code ec;
+    return e.symlink_status(ec).type() == fs::file_type::directory;
+  };
   std::vector<fs::path> out;
   for (const auto& d : dirs) {
     std::error_code ec;
-    if (fs::is_regular_file(d / "report.json", ec)) out.push_back(d / "report.json");
+    if (report_in(d)) out.push_back(d / "report.json");
     for (const auto& e : fs::directory_iterator(d, ec)) {
-      if (!e.is_directory(ec)) continue;
-      if (fs::is_regular_file(e.path() / "report.json", ec)) out.push_back(e.path() / "report.json");
+      if (!is_folder(e)) continue;
+      if (report_in(e.path())) out.push_back(e.path() / "report.json");
       for (const auto& e2 : fs::directory_iterator(e.path(), ec))
-        if (e2.is_directory(ec) && fs::is_regular_file(e2.path() / "report.json", ec))
-          out.push_back(e2.path() / "report.json");
+        if (is_folder(e2) && report_in(e2.path())) out.push_back(e2.path() / "report.json");
     }
   }
   std::sort(out.begin(), out.end());

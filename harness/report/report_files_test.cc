@@ -1,5 +1,7 @@
 #include "report/report_files.h"
 
+#include <fcntl.h>
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/scoped_fd.h"
 #include "report/report_load.h"
 #include "report/report_fixture.h"
 #include "testing/test_support.h"
@@ -35,7 +38,8 @@ class ReportFiles : public ::testing::Test {
 
 TEST_F(ReportFiles, WritesAllThreeAndNoTemporaries) {
   json r = fixture::heroku_like_report();
-  write_report_files(dir_, r);
+  ScopedFd dirfd(::open(dir_.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+  write_report_files(dirfd.get(), dir_, r);
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator(dir_)) names.insert(e.path().filename().string());
   EXPECT_EQ(names, (std::set<std::string>{"report.md", "report.html", "junit.xml"}));

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "base/error.h"
 #include "base/json_locator.h"
+#include "base/regular_file.h"
+#include "base/scoped_fd.h"
 #include "report/report_files.h"
 #include "report/report_junit.h"
 
@@ -19,6 +21,10 @@ using nlohmann::json;
 namespace {
 
 Error bad_report(const std::string& what) { return Error(ErrorKind::invalid_scenario, what); }
+
+std::string unreadable(const std::string& what, int err) {
+  return what + (err == ENOENT ? " (is this a run directory? `harness run --out DIR` writes DIR/report.json)" : "");
+}
 
 fs::path report_file(const fs::path& path) {
   std::error_code ec;
@@ -35,15 +41,26 @@ fs::path report_run_dir(const fs::path& path) {
 
 json load_report(const fs::path& path) {
   fs::path file = report_file(path);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    throw bad_report(errno_message(fmt::format("{}: cannot read the report", file.string()), err) +
-                     (err == ENOENT ? " (is this a run directory? `harness run --out DIR` writes DIR/report.json)" : ""));
+  fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  ScopedFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd.is_open()) {
+    const int err = errno;
+    throw bad_report(unreadable(errno_message(fmt::format("{}: cannot read the report", file.string()), err), err));
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
+  return load_report_at(dirfd.get(), file.filename().string(), file);
+}
+
+json load_report_at(int dirfd, const std::string& name, const fs::path& file) {
+  std::string text;
+  try {
+    text = read_regular_file_at(dirfd, name, kMaxReportBytes, file);
+  } catch (const SystemError& e) {
+    // A link, a FIFO or a file too large says so; else open(2)'s reason.
+    const bool refused = e.err() == ELOOP || e.err() == EINVAL || e.err() == EFBIG;
+    throw bad_report(refused ? e.what()
+                             : unreadable(errno_message(fmt::format("{}: cannot read the report", file.string()), e.err()),
+                                          e.err()));
+  }
   json report;
   try {
     report = json::parse(text);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "base/error.h"
@@ -105,6 +107,43 @@ TEST_F(ReportLoad, JsonThatIsNotAnObjectIsNotAReport) {
     std::string e = error_of(tmp_.path());
     EXPECT_TRUE(has(e, "not a harness report (not a JSON object)")) << text << ": " << e;
   }
+}
+
+// What another user can plant as report.json in a folder they may write
+// to: each is refused at once, unread, with what it is.
+TEST_F(ReportLoad, AFifoIsRefusedNotWaitedOn) {
+  fs::create_directories(tmp_.path() / "run");
+  ASSERT_EQ(mkfifo((tmp_.path() / "run" / "report.json").c_str(), 0666), 0);
+  std::string e = error_of(tmp_.path() / "run");  // before the fix: blocked here for ever
+  EXPECT_TRUE(has(e, "a FIFO, not a regular file; refused")) << e;
+}
+
+TEST_F(ReportLoad, ALinkIsNotFollowed) {
+  fs::create_directories(tmp_.path() / "run");
+  fs::create_symlink("/dev/zero", tmp_.path() / "run" / "report.json");
+  std::string e = error_of(tmp_.path() / "run");  // before the fix: read until memory ran out
+  EXPECT_TRUE(has(e, "a symbolic link; refused")) << e;
+  // A link to a file only root may read (as /etc/shadow): not read either.
+  fs::path secret = tmp_.path() / "secret.json";
+  write(secret, fixture::minimal_report().dump());
+  fs::permissions(secret, fs::perms::owner_read);
+  fs::remove(tmp_.path() / "run" / "report.json");
+  fs::create_symlink(secret, tmp_.path() / "run" / "report.json");
+  e = error_of(tmp_.path() / "run");
+  EXPECT_TRUE(has(e, "a symbolic link; refused")) << e;
+}
+
+TEST_F(ReportLoad, ADeviceNamedDirectlyIsRefused) {
+  std::string e = error_of("/dev/zero");
+  EXPECT_TRUE(has(e, "a character device, not a regular file; refused")) << e;
+}
+
+TEST_F(ReportLoad, AFileLargerThanTheCapIsRefusedUnread) {
+  fs::path big = tmp_.path() / "report.json";
+  write(big, "");
+  fs::resize_file(big, kMaxReportBytes + 1);  // sparse: nothing is written
+  std::string e = error_of(tmp_.path());
+  EXPECT_TRUE(has(e, fmt::format("larger than {} bytes; refused", kMaxReportBytes))) << e;
 }
 
 TEST_F(ReportLoad, RunDirOfAPathIsTheDirectoryOrTheFilesParent) {

@@ -78,10 +78,8 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
     cfg.kernel = kboot.image;
     rec.environment["guest_kernel_form"] = std::string(to_string(kboot.form));
     rec.environment["guest_kernel_form_reason"] = kboot.why;
-    // Fresh logs per boot (a KVM probe's are folded into the reason).
-    std::error_code rm_ec;
-    fs::remove(cfg.console_log, rm_ec);
-    fs::remove(cfg.stderr_log, rm_ec);
+    // Fresh logs per boot (a KVM probe's are folded into the reason):
+    // the session creates them anew.
     unsigned cpus = decision.accel == Accel::tcg ? std::max(p.opts.cpus, 2u) : std::max(p.opts.cpus, 1u);
     rec.environment["vm_cpus"] = cpus;
     rec.environment["accelerator"] = std::string(to_string(decision.accel));
@@ -111,7 +109,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
       }
     }
     NextBoot next = next_boot(br, decision.probe, kboot.form, boot_retries, [&] {
-      return read_file_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) != std::string::npos;
+      return run_dir.read_capped(cfg.console_log, 64 * 1024).find(kGuestInitConsolePrefix) != std::string::npos;
     });
     if (next == NextBoot::bzimage) {
       bool qemu_refused = br.end == BootEnd::qemu_exited && br.qemu_exit != "exit 0";
@@ -124,7 +122,7 @@ BootOutcome boot_until_settled(VmConfig& cfg, const BootPlan& p, const RunObserv
     }
     if (next == NextBoot::retry) {
       ++boot_retries;
-      std::string console = tail_of_file(cfg.console_log, 3);
+      std::string console = tail_lines(run_dir.read_capped(cfg.console_log, 1 << 20), 3);
       rec.environment["vm_boot_retries"] = boot_retries;
       rec.environment["vm_boot_retry_reason"] =
           fmt::format("the guest was not ready within {} ms (qemu {}; console: {})", ready_within.count(),

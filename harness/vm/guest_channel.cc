@@ -35,6 +35,21 @@ std::optional<json> parse_channel_line(std::string_view marker, std::string_view
   return j;
 }
 
+namespace {
+
+// `s` cut to at most `max` bytes (and a note saying so), on a UTF-8
+// character boundary.
+std::string cut(std::string s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t at = max;
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xc0) == 0x80) --at;
+  size_t dropped = s.size() - at;
+  s.resize(at);
+  return s + fmt::format(" [{} more bytes cut by the host]", dropped);
+}
+
+}  // namespace
+
 json record_message(const RunRecord& r) {
   json images = json::array(), mounts = json::array(), writers = json::array(), survivors = json::array();
   for (const auto& s : r.survivors) survivors.push_back(to_json(s));
@@ -71,7 +86,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.interrupted = r.interrupted || m.value("interrupted", false);
   r.stopped_early = m.value("stopped_early", "");
   r.stopped_early_ms = m.value("stopped_early_ms", -1.0);
-  if (r.error.empty()) r.error = m.value("error", "");
+  if (r.error.empty()) r.error = cut(m.value("error", ""), kMaxGuestErrorBytes);
   r.workload_missing = m.value("workload_missing", "");
   r.environment_error = r.environment_error || m.value("environment_error", false);
   r.scenario_error = r.scenario_error || m.value("scenario_error", false);
@@ -100,6 +115,17 @@ ChannelReceiver::ChannelReceiver(std::string marker, RunRecord& rec, const RunOb
 ChannelReceiver::Step ChannelReceiver::take(std::string_view line) {
   auto msg = parse_channel_line(marker_, line);
   if (!msg) return Step::none;  // not ours
+  // Past the total, only what steers the VM's life is still looked at.
+  const json& type = msg->at("msg");
+  const bool control = type == "ready" || type == "end";
+  if (!control && (over_total_ || bytes_kept_ + line.size() > limits_.total_bytes)) {
+    if (!over_total_)
+      guest_error(fmt::format("the guest sent more than {} bytes of messages; the rest was dropped",
+                              limits_.total_bytes));
+    over_total_ = true;
+    return Step::none;
+  }
+  bytes_kept_ += line.size();
   try {
     return handle(*msg);
   } catch (const std::exception& e) {  // JSON of the wrong shape, an unknown exec class, ...
@@ -132,10 +158,14 @@ ChannelReceiver::Step ChannelReceiver::handle(const json& msg) {
       rec_.environment["guest_kernel_log_dropped"] = ++kernel_lines_dropped_;
       return Step::none;
     }
-    json kline = {{"t_ms", msg.value("t_ms", 0.0)}, {"line", msg.value("line", "")}};
+    json kline = {{"t_ms", msg.value("t_ms", 0.0)}, {"line", cut(msg.value("line", ""), kMaxGuestKernelLineBytes)}};
     if (msg.contains("kernel_s")) kline["kernel_s"] = msg.at("kernel_s");
     rec_.kernel_log.push_back(std::move(kline));
   } else if (kind == "record") {
+    if (got_record_) {  // each one would add its images and mounts again
+      guest_error("the guest agent sent a second record; it was ignored");
+      return Step::none;
+    }
     // Tried on an empty record first: a malformed one changes nothing.
     RunRecord probe;
     apply_record_message(msg, probe);
@@ -143,7 +173,7 @@ ChannelReceiver::Step ChannelReceiver::handle(const json& msg) {
     got_record_ = true;
     record_execs_ = msg.value("execs", 0UL);
   } else if (kind == "error") {
-    if (rec_.error.empty()) rec_.error = "guest agent: " + msg.value("message", "");
+    if (rec_.error.empty()) rec_.error = "guest agent: " + cut(msg.value("message", ""), kMaxGuestErrorBytes);
     rec_.environment_error = rec_.environment_error || msg.value("kind", "") == "environment";
   } else if (kind == "end") {
     return Step::end;

@@ -37,13 +37,21 @@ inline constexpr size_t kMaxChannelLineBytes = 32u << 20;
 inline constexpr size_t kMaxGuestExecEvents = kMaxIterations + 100'000;
 inline constexpr size_t kMaxGuestOtherEvents = 1'000'000;  // faults and phases
 // Kernel lines: the agent reports at most 2000 (and one saying how many
-// more it dropped).
+// more it dropped), each of at most ~1 KiB (the kernel's own bound).
 inline constexpr size_t kMaxGuestKernelLines = 4000;
+inline constexpr size_t kMaxGuestKernelLineBytes = 4096;
+// An agent's error message.
+inline constexpr size_t kMaxGuestErrorBytes = 64u << 10;
+// Everything the host keeps of what the guest sent, in bytes of the lines
+// it came in: with the bounds above, what caps report.json. A run of 1000
+// execs sends ~330 KB.
+inline constexpr size_t kMaxGuestChannelBytes = 256u << 20;
 
 struct ChannelLimits {
   size_t exec_events = kMaxGuestExecEvents;
   size_t other_events = kMaxGuestOtherEvents;
   size_t kernel_lines = kMaxGuestKernelLines;
+  size_t total_bytes = kMaxGuestChannelBytes;
 };
 
 std::string new_channel_marker();
@@ -66,7 +74,9 @@ void apply_record_message(const nlohmann::json& msg, RunRecord& r);
 // record. take() says which messages steer the VM's life: only the first
 // "ready" starts the run's deadline (a guest repeating it must not keep
 // the host waiting). A malformed message or one past the bounds above is
-// a guest error in the record, never an exception.
+// a guest error in the record, never an exception: a kernel line or an
+// error message is cut to its bound, only the first record is taken, and
+// past total_bytes nothing more is kept.
 class ChannelReceiver {
  public:
   enum class Step {
@@ -92,6 +102,8 @@ class ChannelReceiver {
   bool got_record_ = false;
   unsigned long record_execs_ = 0;
   unsigned long kernel_lines_dropped_ = 0;
+  size_t bytes_kept_ = 0;
+  bool over_total_ = false;
 };
 
 // The value of `key=` in a kernel command line.

@@ -133,6 +133,48 @@ TEST(ChannelReceiver, KeepsABoundedNumberOfEvents) {
                                                             << g.rec.error;
 }
 
+// The flood of issue 26: 60 kernel lines of 8 MiB made a 503 MB report.
+// Each line is cut, and what the host keeps in all is bounded.
+TEST(ChannelReceiver, AKernelLineIsCutToItsBound) {
+  Receiving g;
+  g.take({{"msg", "kmsg"}, {"t_ms", 1}, {"line", std::string(1u << 20, 'x')}});
+  ASSERT_EQ(g.rec.kernel_log.size(), 1u);
+  std::string line = g.rec.kernel_log[0].at("line").get<std::string>();
+  EXPECT_LT(line.size(), kMaxGuestKernelLineBytes + 100);
+  EXPECT_NE(line.find("more bytes cut by the host"), std::string::npos);
+}
+
+TEST(ChannelReceiver, KeepsABoundedTotalAndStillSeesTheEnd) {
+  ChannelLimits small;
+  small.total_bytes = 256u << 10;
+  Receiving g(small);
+  json phase = {{"msg", "event"}, {"event", to_json(PhaseEvent{std::string(10000, 'p'), 1.0})}};
+  for (int i = 0; i < 100; ++i) g.take(phase);  // 1 MB sent
+  size_t kept = 0;
+  for (const auto& p : g.rec.phases) kept += p.name.size();
+  EXPECT_LE(kept, small.total_bytes);
+  EXPECT_GT(kept, small.total_bytes / 2);
+  EXPECT_NE(g.rec.error.find("more than 262144 bytes of messages"), std::string::npos) << g.rec.error;
+  EXPECT_EQ(g.take({{"msg", "end"}}), ChannelReceiver::Step::end) << "the end is still heard";
+}
+
+TEST(ChannelReceiver, OnlyTheFirstRecordIsTaken) {
+  Receiving g;
+  json record = record_message(RunRecord{});
+  record["images"] = json::array({to_json(ImageRecord{})});
+  g.take(record);
+  g.take(record);
+  g.take(record);
+  EXPECT_EQ(g.rec.images.size(), 1u);
+  EXPECT_NE(g.rec.error.find("a second record"), std::string::npos) << g.rec.error;
+}
+
+TEST(ChannelReceiver, AnAgentsErrorMessageIsCut) {
+  Receiving g;
+  g.take({{"msg", "error"}, {"kind", "runtime"}, {"message", std::string(kMaxGuestErrorBytes * 2, 'e')}});
+  EXPECT_LT(g.rec.error.size(), kMaxGuestErrorBytes + 100);
+}
+
 TEST(ChannelReceiver, AMalformedMessageIsAGuestErrorNotACrash) {
   for (const json& bad : {json{{"msg", "event"}}, json{{"msg", 0}},
                           json{{"msg", "event"}, {"event", {{"type", "exec"}, {"t_ms", "soon"}}}},

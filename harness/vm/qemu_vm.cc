@@ -1,13 +1,18 @@
 #include "vm/qemu_vm.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <cstring>
@@ -19,24 +24,61 @@
 #include "base/error.h"
 #include "base/scoped_fd.h"
 #include "vm/guest_channel.h"
+#include "vm/log_drain.h"
 
 namespace harness {
 
 namespace fs = std::filesystem;
 namespace bp = boost::process;
 
-std::vector<std::string> qemu_argv(const VmConfig& c) {
+std::optional<QemuUser> unprivileged_qemu_user() {
+  if (geteuid() != 0) return std::nullopt;
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (getpwnam_r("nobody", &pw, buf, sizeof buf, &found) != 0 || !found || pw.pw_uid == 0) return std::nullopt;
+  QemuUser u;
+  u.uid = pw.pw_uid;
+  u.gid = pw.pw_gid;
+  u.name = pw.pw_name;
+  u.groups = {pw.pw_gid};
+  // KVM, when the machine has it, is its group's to use.
+  struct stat st {};
+  if (::stat("/dev/kvm", &st) == 0 && st.st_gid != 0) u.groups.push_back(st.st_gid);
+  return u;
+}
+
+// What qemu's seccomp filter denies beyond its default list: spawning a
+// program, changing its ids, resource control, obsolete system calls.
+constexpr const char* kQemuSandbox = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
+std::vector<std::string> qemu_argv(const VmConfig& c, const QemuFds& fds) {
   std::vector<std::string> a = {c.qemu.string()};
   for (const auto& x : c.accel_args) a.push_back(x);
   auto add = [&](std::initializer_list<std::string> xs) { a.insert(a.end(), xs); };
+  // Each file is a descriptor qemu inherits: an fd set of its own, opened
+  // as /dev/fdset/N wherever qemu takes a file name.
+  int sets = 0;
+  auto fdset = [&](std::initializer_list<int> members) {
+    ++sets;
+    for (int fd : members)
+      if (fd >= 0) add({"-add-fd", fmt::format("fd={},set={}", fd, sets)});
+    return fmt::format("/dev/fdset/{}", sets);
+  };
+  auto file = [&](const QemuFile& f) { return fdset({f.rw, f.ro}); };
+  // The kernel loaders open a plain path: the descriptor's /proc link.
   add({"-M", "microvm", "-m", std::to_string(c.memory_mib), "-nodefaults", "-no-user-config",
-       "-nographic", "-no-reboot", "-monitor", "none", "-kernel", c.kernel.string(), "-initrd",
-       c.initrd.string(), "-append", c.append});
+       "-nographic", "-no-reboot", "-monitor", "none", "-sandbox", kQemuSandbox, "-kernel",
+       fmt::format("/proc/self/fd/{}", fds.kernel), "-initrd", fmt::format("/proc/self/fd/{}", fds.initrd),
+       "-append", c.append});
   if (c.serial_is_channel) {
     add({"-chardev", "stdio,id=events,signal=off", "-serial", "chardev:events"});
   } else {
-    // ttyS0: the kernel console and /init's messages, to a file.
-    add({"-serial", "file:" + c.console_log.string()});
+    // ttyS0: the kernel console and /init's messages, into a pipe the
+    // harness copies to the console log (capped). append=on: qemu would
+    // truncate a file it opens, and a pipe cannot be truncated.
+    add({"-chardev", fmt::format("file,id=console,path={},append=on", fdset({fds.console})), "-serial",
+         "chardev:console"});
     // The event channel: a virtio console (hvc0 in the guest) whose host end
     // is qemu's stdout. A console port, not a plain virtserialport: a plain
     // port only accepts guest writes once qemu reports the host end open,
@@ -44,23 +86,18 @@ std::vector<std::string> qemu_argv(const VmConfig& c) {
     add({"-chardev", "stdio,id=events,signal=off", "-device", "virtio-serial-device", "-device",
          "virtconsole,chardev=events,name=" + c.event_port});
   }
-  for (size_t i = 0; i < c.disks.size(); ++i) {
+  for (size_t i = 0; i < fds.disks.size(); ++i) {
     std::string id = fmt::format("disk{}", i);
     // cache=unsafe: the disk is thrown away with the VM, so host fsyncs buy nothing.
-    add({"-drive", fmt::format("id={},file={},format=raw,if=none,cache=unsafe", id, c.disks[i].string()),
+    add({"-drive", fmt::format("id={},file={},format=raw,if=none,cache=unsafe", id, file(fds.disks[i])),
          "-device", "virtio-blk-device,drive=" + id});
   }
-  // qemu option values double their commas.
-  auto opt = [](const fs::path& p) {
-    std::string s;
-    for (char ch : p.string()) s += ch == ',' ? std::string(",,") : std::string(1, ch);
-    return s;
-  };
-  for (size_t i = 0; i < c.logged_disks.size(); ++i) {
+  for (size_t i = 0; i < fds.logged_disks.size() && i < c.logged_disks.size(); ++i) {
     const auto& d = c.logged_disks[i];
     std::string id = fmt::format("logged{}", i);
-    add({"-blockdev", fmt::format("driver=file,node-name={}-file,filename={}", id, opt(d.image)),
-         "-blockdev", fmt::format("driver=file,node-name={}-log,filename={}", id, opt(d.log)),
+    std::string image = file(fds.logged_disks[i].first), log = file(fds.logged_disks[i].second);
+    add({"-blockdev", fmt::format("driver=file,node-name={}-file,filename={}", id, image),
+         "-blockdev", fmt::format("driver=file,node-name={}-log,filename={}", id, log),
          "-blockdev", fmt::format("driver=blklogwrites,node-name={},file={}-file,log={}-log,log-sector-size={},"
                                   "log-super-update-interval=1",
                                   id, id, id, d.sector_size),
@@ -88,24 +125,58 @@ namespace {
 // The event pipe's capacity (as root; else the system's pipe-max-size).
 constexpr int kEventPipeBytes = 8 << 20;
 
-// Runs in the forked child before exec: only async-signal-safe calls.
+// Runs in the forked child before exec: only async-signal-safe calls,
+// and no allocation (everything it reads was made before the fork).
 struct QemuChildSetup : bp::extend::handler {
   int out_fd;
   int in_fd;
+  int err_fd;
+  const std::vector<int>* inherit;
+  rlim_t max_file_bytes;  // 0: no limit
+  const QemuUser* user;   // nullptr: stay who we are
   pid_t parent;
+
+  static void fail(const char* why) {
+    ssize_t ignored = ::write(STDERR_FILENO, why, std::strlen(why));
+    (void)ignored;
+    ::_exit(126);
+  }
+
   template <typename Executor>
   void on_exec_setup(Executor&) const {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
     ::setpgid(0, 0);
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(in_fd, STDIN_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    for (int fd : *inherit) ::fcntl(fd, F_SETFD, 0);  // qemu keeps these across exec
+    if (max_file_bytes > 0) {
+      struct rlimit r {max_file_bytes, max_file_bytes};
+      if (::setrlimit(RLIMIT_FSIZE, &r) != 0) fail("harness: cannot limit qemu's file sizes\n");
+    }
+    if (user) {
+      if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setresgid(user->gid, user->gid, user->gid) != 0 ||
+          ::setresuid(user->uid, user->uid, user->uid) != 0)
+        fail("harness: cannot start qemu as its unprivileged user\n");
+      if (::chdir("/") != 0) fail("harness: cannot chdir to /\n");
+    }
+    // After the change of user, which clears it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the harness died before prctl
   }
 };
+
+unsigned long long file_size(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 ? static_cast<unsigned long long>(st.st_size) : 0;
+}
 
 }  // namespace
 
 struct Vm::Impl {
+  VmFiles files;  // before the drains, which write into its logs
+  std::vector<ScopedFd> read_only;  // the disks again, read-only, for qemu
+  std::optional<LogDrain> console;
+  std::optional<LogDrain> messages;
   bp::child child;
   ScopedFd out;  // read end of the event channel
   ScopedFd in;   // write end of the channel's other direction (host -> guest)
@@ -119,17 +190,29 @@ struct Vm::Impl {
     std::error_code ec;
     if (!child.running(ec)) status = child.native_exit_code();
   }
+  void finish_logs() {
+    if (console) console->finish();
+    if (messages) messages->finish();
+  }
 };
 
-Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
-  impl_->argv = qemu_argv(c);
-  auto exe = find_program(impl_->argv[0]);
+Vm::Vm(const VmConfig& c, VmFiles files) : impl_(std::make_unique<Impl>()) {
+  impl_->files = std::move(files);
+  const VmFiles& f = impl_->files;
+  auto exe = find_program(c.qemu.string());
   if (!exe)
     throw EnvironmentError(fmt::format("{}: not found; install qemu-system-x86 (apt-get install -y qemu-system-x86)",
-                                       impl_->argv[0]));
-  int p[2], q[2];
-  if (pipe2(p, O_CLOEXEC) != 0) throw RuntimeError(errno_message("pipe for the VM event channel", errno));
-  ScopedFd rd(p[0]), wr(p[1]);
+                                       c.qemu.string()));
+  auto make_pipe = [](const char* what) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) throw RuntimeError(errno_message(fmt::format("pipe for {}", what), errno));
+    return std::pair<ScopedFd, ScopedFd>(ScopedFd(p[0]), ScopedFd(p[1]));
+  };
+  auto [rd, wr] = make_pipe("the VM event channel");
+  auto [err_rd, err_wr] = make_pipe("qemu's messages");
+  std::pair<ScopedFd, ScopedFd> console;
+  if (!c.serial_is_channel) console = make_pipe("the VM's serial console");
+  int q[2];
   // A socket, not a pipe, for the host's replies: a write to a VM that
   // already exited must fail with EPIPE, not raise SIGPIPE (MSG_NOSIGNAL).
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q) != 0)
@@ -142,15 +225,49 @@ Vm::Vm(const VmConfig& c) : impl_(std::make_unique<Impl>()) {
   // pipe that holds a whole run's stream (~330 KB for 1000 execs) does not.
   for (int size : {kEventPipeBytes, 1 << 20})
     if (fcntl(rd.get(), F_SETPIPE_SZ, size) >= 0) break;
+
+  QemuFds fds;
+  fds.kernel = f.kernel.get();
+  fds.initrd = f.initrd.get();
+  fds.console = console.second.get();
+  // qemu writes no file past the largest it was given: a disk keeps its
+  // size, a write log stops at its cap (the session stops the VM there).
+  rlim_t max_file = 0;
+  // The same file again, read-only, through our own descriptor's link.
+  auto with_read_only = [&](const ScopedFd& rw) {
+    impl_->read_only.emplace_back(::open(fmt::format("/proc/self/fd/{}", rw.get()).c_str(), O_RDONLY | O_CLOEXEC));
+    return QemuFile{rw.get(), impl_->read_only.back().get()};
+  };
+  for (const auto& d : f.disks) {
+    fds.disks.push_back(with_read_only(d));
+    max_file = std::max<rlim_t>(max_file, file_size(d.get()));
+  }
+  for (const auto& d : f.logged_disks) {
+    fds.logged_disks.emplace_back(with_read_only(d.image), with_read_only(d.log));
+    max_file = std::max<rlim_t>({max_file, file_size(d.image.get()), d.max_log_bytes});
+  }
+  std::vector<int> inherit;
+  for (int fd : {fds.kernel, fds.initrd, fds.console}) inherit.push_back(fd);
+  for (const auto& d : fds.disks) inherit.insert(inherit.end(), {d.rw, d.ro});
+  for (const auto& [image, log] : fds.logged_disks) inherit.insert(inherit.end(), {image.rw, image.ro, log.rw, log.ro});
+  inherit.erase(std::remove(inherit.begin(), inherit.end(), -1), inherit.end());
+  impl_->argv = qemu_argv(c, fds);
+
   std::vector<std::string> args(impl_->argv.begin() + 1, impl_->argv.end());
   std::error_code ec;
-  impl_->child = bp::child(exe->string(), bp::args(args), bp::std_err > c.stderr_log.string(),
-                           QemuChildSetup{{}, wr.get(), guest_in.get(), getpid()}, ec);
+  impl_->child = bp::child(exe->string(), bp::args(args),
+                           QemuChildSetup{{}, wr.get(), guest_in.get(), err_wr.get(), &inherit, max_file,
+                                          c.user ? &*c.user : nullptr, getpid()},
+                           ec);
   if (ec) throw EnvironmentError(fmt::format("{}: cannot start: {}", exe->string(), ec.message()));
-  wr.reset();  // only qemu holds the write end: EOF when it exits
+  wr.reset();  // only qemu holds the write ends: EOF when it exits
+  err_wr.reset();
+  console.second.reset();
   guest_in.reset();
   impl_->out = std::move(rd);
   impl_->in = std::move(host_out);
+  impl_->messages.emplace(std::move(err_rd), f.stderr_log.get(), kMaxQemuMessagesBytes);
+  if (!c.serial_is_channel) impl_->console.emplace(std::move(console.first), f.console_log.get(), kMaxConsoleLogBytes);
 }
 
 Vm::Vm(Vm&&) noexcept = default;
@@ -234,7 +351,10 @@ bool Vm::wait_exit(MonoClock::time_point deadline) {
 
 void Vm::kill() {
   impl_->reap_if_done();
-  if (impl_->status || !impl_->child.valid()) return;
+  if (impl_->status || !impl_->child.valid()) {
+    impl_->finish_logs();
+    return;
+  }
   // Not bp::child::terminate(): in Boost 1.74 it reaps with WNOHANG right
   // after the SIGKILL, which usually comes too early, leaving a zombie and
   // a garbage exit status. Kill, reap for real, then detach so Boost never
@@ -246,7 +366,24 @@ void Vm::kill() {
   }
   impl_->status = st;
   impl_->child.detach();
+  impl_->finish_logs();
 }
+
+std::string Vm::qemu_messages(size_t max_bytes) const {
+  return impl_->files.stderr_log.is_open() ? read_fd_capped(impl_->files.stderr_log.get(), max_bytes) : "";
+}
+
+std::optional<std::string> Vm::log_over_cap() const {
+  for (size_t i = 0; i < impl_->files.logged_disks.size(); ++i) {
+    const auto& d = impl_->files.logged_disks[i];
+    if (d.max_log_bytes > 0 && file_size(d.log.get()) >= d.max_log_bytes)  // RLIMIT_FSIZE stops it there
+      return fmt::format("the write log of power-cut disk {} reached {} bytes (4 times its disk, and 256 MiB)", i + 1,
+                         d.max_log_bytes);
+  }
+  return std::nullopt;
+}
+
+unsigned long long Vm::console_bytes_dropped() const { return impl_->console ? impl_->console->dropped() : 0; }
 
 std::optional<int> Vm::wait_status() const { return impl_->status; }
 

@@ -161,7 +161,7 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     spec.harness_exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) throw RuntimeError("cannot find the harness binary through /proc/self/exe: " + ec.message());
     // What the cache holds decides what runs in the guest: ours alone, 0700 (vm_cache.h).
-    VmCache cache(opts_.cache_dir ? *opts_.cache_dir : run_dir.path().parent_path() / ".cache");
+    VmCache cache(opts_.cache_dir ? *opts_.cache_dir : default_vm_cache_dir(run_dir.path().parent_path()));
     spec.harness_copy = stripped_agent(spec.harness_exe, cache);
     spec.busybox = *busybox;
     spec.busybox_applets = busybox_applets(*busybox);
@@ -200,8 +200,6 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     cfg.memory_mib = opts_.memory_mib;
     cfg.disks = {scratch};
     for (const auto& d : power_cuts) cfg.logged_disks.push_back({d.image, d.log, 512});
-    cfg.console_log = run_dir.path() / "vm-console.log";
-    cfg.stderr_log = run_dir.path() / "vm-qemu.log";
     milliseconds run_within = std::chrono::duration_cast<milliseconds>(s.timeout) + opts_.finish_grace;
 
     BootPlan bp{opts_, kernel, cache, qver, marker, run_within, [&] {
@@ -233,11 +231,11 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
       case BootEnd::not_ready:
         throw RuntimeError(fmt::format("the guest did not become ready within {} ms (qemu {}); console: {}; qemu: {}",
                                        opts_.boot_deadline.count(), br.qemu_exit,
-                                       tail_of_file(cfg.console_log, 6), br.qemu_stderr.substr(0, 500)));
+                                       tail_lines(run_dir.read_capped(cfg.console_log, 1 << 20), 6), br.qemu_stderr.substr(0, 500)));
       case BootEnd::qemu_exited:
         if (rec.error.empty())
           rec.error = fmt::format("qemu ended ({}) before the guest agent finished; console: {}; qemu: {}",
-                                  br.qemu_exit, tail_of_file(cfg.console_log, 6), br.qemu_stderr.substr(0, 500));
+                                  br.qemu_exit, tail_lines(run_dir.read_capped(cfg.console_log, 1 << 20), 6), br.qemu_stderr.substr(0, 500));
         break;
     }
     if (!power_cuts.empty()) {

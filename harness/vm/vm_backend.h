@@ -11,7 +11,8 @@
 // guest's /dev/vdb, /dev/vdc...), work/power-cut-N.base.img (its initial
 // image) and work/power-cut-N.log (qemu's blklogwrites log of its writes),
 // replayed after the run (host/power_cut.h); the images are removed then. Per machine, in <parent of the run directory>/.cache/ (for
-// the default run directories: reports/runs/.cache/):
+// the default run directories: reports/runs/.cache/; /var/cache/harness
+// when that parent is a folder others may write to, default_vm_cache_dir):
 //   initramfs-<digest>.cpio  guest root filesystems, keyed by a digest of
 //                            their manifest (see Initramfs::manifest_digest);
 //                            the 8 most recently used are kept
@@ -49,7 +50,7 @@ struct VmOptions {
   unsigned memory_mib = 256;
   unsigned cpus = 2;
   std::string accel = "auto";  // auto | kvm | tcg
-  std::optional<std::filesystem::path> cache_dir;  // default: <parent of run dir>/.cache
+  std::optional<std::filesystem::path> cache_dir;  // default: default_vm_cache_dir(<parent of run dir>)
   std::chrono::milliseconds kvm_probe_deadline{5000};
   std::chrono::milliseconds boot_deadline{60000};  // qemu start to agent ready, TCG
   std::chrono::milliseconds finish_grace{15000};   // past timeout_s, before the host kills

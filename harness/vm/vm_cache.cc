@@ -22,6 +22,13 @@ constexpr std::string_view kTempInfix = ".tmp.";
 
 }  // namespace
 
+fs::path default_vm_cache_dir(const fs::path& runs_folder) {
+  struct stat st {};
+  if (::lstat(runs_folder.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && !why_not_ours_alone(st))
+    return runs_folder / ".cache";
+  return kSharedVmCacheDir;
+}
+
 VmCache::VmCache(fs::path dir) : dir_(std::move(dir)) { ensure_private_dir(dir_, "the VM cache"); }
 
 void VmCache::prune(std::string_view prefix, size_t keep) const {

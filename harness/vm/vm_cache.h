@@ -35,6 +35,13 @@ class VmCache {
   std::filesystem::path dir_;
 };
 
+// The cache runs in `runs_folder` use unless told (--vm-cache): its .cache
+// when that folder is ours alone; in a folder others may write to (/tmp,
+// for --out /tmp/x) anyone could make .cache first, so there it is
+// kSharedVmCacheDir instead.
+inline constexpr const char* kSharedVmCacheDir = "/var/cache/harness";
+std::filesystem::path default_vm_cache_dir(const std::filesystem::path& runs_folder);
+
 // A cache file being written: a temporary beside `final_path`, unique per
 // process and thread. The destructor removes the temporary unless commit()
 // moved it into place.

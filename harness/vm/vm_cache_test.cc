@@ -59,6 +59,20 @@ TEST(VmCache, AFileInTheWayIsRefused) {
   EXPECT_THROW(VmCache(t.path() / "f"), EnvironmentError);
 }
 
+// --out /tmp/x put the cache at /tmp/.cache, which anyone could make
+// first (issue 26): beside runs in a folder others may write to, the
+// default is a root-private place instead.
+TEST(VmCache, TheDefaultIsBesideTheRunsOnlyWhenTheirFolderIsOursAlone) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "runs");
+  EXPECT_EQ(default_vm_cache_dir(tmp.path() / "runs"), tmp.path() / "runs" / ".cache");
+  fs::create_directories(tmp.path() / "shared");
+  chmod((tmp.path() / "shared").c_str(), 01777);
+  EXPECT_EQ(default_vm_cache_dir(tmp.path() / "shared"), fs::path(kSharedVmCacheDir));
+  fs::create_directory_symlink(tmp.path() / "runs", tmp.path() / "link");
+  EXPECT_EQ(default_vm_cache_dir(tmp.path() / "link"), fs::path(kSharedVmCacheDir)) << "a link is not ours alone";
+}
+
 TEST(VmCache, AnUncommittedFileLeavesNothing) {
   TempDir t;
   VmCache c(t.path() / "c");

@@ -44,9 +44,15 @@ class VmSession {
   RunDir& dir_;
 };
 
+// The files of one boot, opened for qemu (qemu_vm.h): the kernel and
+// initrd (as copies in memory when the unprivileged qemu could not read
+// them), the disks beneath the run's work/ (no link, regular files only),
+// and the logs created afresh in the run folder. Throws EnvironmentError.
+VmFiles open_vm_files(const VmConfig& cfg, const RunDir& dir);
+
 // The first line of `s` ("no message" when empty).
 std::string first_line(const std::string& s);
-// The last `max_lines` non-empty lines of a log, joined with " | ".
-std::string tail_of_file(const std::filesystem::path& p, size_t max_lines);
+// The last `max_lines` non-empty lines of a log's text, joined with " | ".
+std::string tail_lines(const std::string& text, size_t max_lines);
 
 }  // namespace harness
