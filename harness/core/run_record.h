@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/destination_activity.h"
 #include "core/event.h"
 #include "core/write_evidence.h"
 
@@ -84,6 +85,12 @@ struct RunRecord {
   // [{"entries", "why", "fsck", "checks": [{"path", "held", "detail"}]}],
   // "error"}] (reports/FORMAT.md).
   nlohmann::json power_cut = nlohmann::json::array();
+  // Whether the faults were exercised (core/exercise.h judges it): what
+  // happened in the installers' destination folders and when, how full the
+  // scratch filesystems got, and which versions the faults offered.
+  DestinationActivity destination;
+  std::vector<ScratchSpace> scratch_space;
+  std::vector<Offer> offers;
 };
 
 // The one JSON form of each part of a record, shared by report.json and
@@ -95,6 +102,13 @@ nlohmann::json to_json(const PlannedFault& f);
 ImageRecord image_record_from_json(const nlohmann::json& j);
 MountRecord mount_record_from_json(const nlohmann::json& j);
 PlannedFault planned_fault_from_json(const nlohmann::json& j);
+
+// The evidence of exercise (destination, scratch_space, offers) as the keys
+// "destination_activity", "scratch_space" and "offers" of `out` (report.json,
+// the guest's record message), and back. A report without them (an older
+// format) leaves them empty; present but malformed throws.
+void exercise_evidence_to_json(const RunRecord& r, nlohmann::json& out);
+void exercise_evidence_from_json(const nlohmann::json& in, RunRecord& r);
 
 // The "events" array of report.json: phases, faults and execs merged in
 // time order.

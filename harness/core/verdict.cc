@@ -385,6 +385,15 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
         "true if that is expected",
         name));
 
+  // A fault that struck nowhere it could do harm tested nothing: the run
+  // cannot pass on it.
+  v.exercise = judge_exercise(r);
+  if (r.error.empty())
+    for (const auto& x : v.exercise)
+      if (x.state == ExerciseState::missed)
+        v.inconclusive_reasons.push_back(
+            fmt::format("not exercised: {}{}", x.detail, x.change.empty() ? "" : fmt::format(" (to exercise it: {})", x.change)));
+
   bool any_failed = false, any_undecided = false;
   for (const auto& e : expect) {
     ExpectationResult res = evaluate(e, r, v, facts);

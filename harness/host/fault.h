@@ -13,6 +13,7 @@
 #include "base/run_dir.h"
 #include "core/event.h"
 #include "core/scenario.h"
+#include "host/destination_watch.h"
 #include "host/running_actions.h"
 
 namespace harness {
@@ -44,6 +45,9 @@ struct FaultContext {
   RunningActions* running = nullptr;
   // The scratch disks an io_error can fail (none outside the faults).
   DiskFaults* disks = nullptr;
+  // What happens in the destination folders: a strike at_dest_op waits
+  // for the target's N-th operation there (none outside the faults).
+  DestinationWatch* destinations = nullptr;
 };
 
 // Does one action: one event, or one per command of a `run` with several
