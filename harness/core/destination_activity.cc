@@ -26,7 +26,10 @@ static DestinationOpKind op_kind_from_string(const std::string& s) {
 
 bool ScratchSpace::filled() const {
   if (samples == 0 || size_bytes == 0) return false;
-  unsigned long long slack = std::max<unsigned long long>(8 * std::max<unsigned long long>(block_bytes, 1024), size_bytes / 200);
+  // ext4 keeps 2% of a small filesystem (at most 4096 clusters) back for
+  // the metadata of delayed allocations, and refuses a write with that much
+  // still free: ENOSPC comes at about 2% free.
+  unsigned long long slack = std::max<unsigned long long>(8 * std::max<unsigned long long>(block_bytes, 1024), size_bytes / 33);
   return min_free_bytes <= slack;
 }
 

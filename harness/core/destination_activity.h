@@ -47,8 +47,8 @@ struct ScratchSpace {
   unsigned long long min_free_bytes = 0;  // the least free space seen (root's view: f_bfree)
   double t_min_free_ms = -1;
   unsigned long samples = 0;
-  // Full: no more than a few blocks left (ext4 refuses a write with some
-  // blocks still free for its own metadata).
+  // Full: no more than 3% or a few blocks left (ext4 refuses a write with
+  // about 2% of a small filesystem still free, kept for its own metadata).
   bool filled() const;
 };
 

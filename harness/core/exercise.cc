@@ -165,6 +165,20 @@ std::vector<Exercise> judge_exercise(const RunRecord& r) {
                               o->same_as_installed ? "the same bytes as the installed" : "a different version than the installed",
                               o->installed);
     }
+    // What the fault's commands then did in the destination folders.
+    std::vector<DestinationOp> ops;
+    unsigned runs = 0;
+    for (const auto& f : r.faults)
+      if (f.fault == fault && f.action == "run") {
+        ++runs;
+        for (const auto& op : ops_between(r.destination, f.t_start_ms, f.t_end_ms)) ops.push_back(op);
+      }
+    if (runs && !r.destination.folders.empty())
+      e.detail += ops.empty() ? fmt::format("; its {} run{} did nothing in {} (skipped or refused)", runs,
+                                            runs == 1 ? "" : "s", folders_text(r.destination))
+                              : fmt::format("; its {} run{} did {} operation{} in {} (the last: {})", runs,
+                                            runs == 1 ? "" : "s", ops.size(), ops.size() == 1 ? "" : "s",
+                                            folders_text(r.destination), op_text(ops.back()));
     out.push_back(e);
   }
   if (!by_fault.empty() && !any_new) {

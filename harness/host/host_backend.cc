@@ -270,12 +270,10 @@ class HostRun {
     rec_.offers = find_offers(s_, dir_);
     destinations_.emplace(clock_);
     auto parent = [](const std::string& p) { return fs::path(p).parent_path().string(); };
-    for (const auto& m : s_.mounts) destinations_->watch_folder(dir_, parent(m.image));
+    for (const auto& d : destination_paths(s_)) destinations_->watch_folder(dir_, parent(d));
     for (const auto& e : s_.expect)
-      if (e.kind == ExpectationKind::installed) {
-        destinations_->watch_folder(dir_, parent(e.path));
+      if (e.kind == ExpectationKind::installed)
         for (const auto& sc : e.sidecars) destinations_->watch_folder(dir_, parent(sc));
-      }
     for (const auto& sc : s_.scratch) {
       if (sc.enospc) destinations_->watch_folder(dir_, sc.path);
       destinations_->sample_space(dir_, sc.path, sc.enospc);

@@ -40,12 +40,20 @@ bool is_dir(const RunDir& run, const std::string& rel) {
 
 }  // namespace
 
-std::vector<Offer> find_offers(const Scenario& s, const RunDir& run) {
-  // What an installer replaces: the mounted images and the installed paths.
-  std::set<std::string> targets;
-  for (const auto& m : s.mounts) targets.insert(m.image);
+std::vector<std::string> destination_paths(const Scenario& s) {
+  std::vector<std::string> out;
   for (const auto& e : s.expect)
-    if (e.kind == ExpectationKind::installed) targets.insert(e.path);
+    if (e.kind == ExpectationKind::installed && std::find(out.begin(), out.end(), e.path) == out.end())
+      out.push_back(e.path);
+  if (out.empty())
+    for (const auto& m : s.mounts)
+      if (std::find(out.begin(), out.end(), m.image) == out.end()) out.push_back(m.image);
+  return out;
+}
+
+std::vector<Offer> find_offers(const Scenario& s, const RunDir& run) {
+  std::set<std::string> targets;
+  for (const auto& t : destination_paths(s)) targets.insert(t);
   std::map<std::string, std::string> installed_digest;
   for (const auto& t : targets) installed_digest[t] = digest_of(run, t);
 

@@ -17,6 +17,11 @@
 
 namespace harness {
 
+// What the installers under test replace: the `installed` paths where the
+// scenario has any (a mounted image may then be a store's copy the
+// workload runs from), else the mounted images.
+std::vector<std::string> destination_paths(const Scenario& s);
+
 std::vector<Offer> find_offers(const Scenario& s, const RunDir& run);
 
 }  // namespace harness
