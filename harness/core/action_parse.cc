@@ -100,10 +100,11 @@ Schedule parse_schedule(const ScenarioNode& n) {
 }
 
 // When a kill or an io_error strikes a fault's running command: one of
-// after_ms, random_ms (with an optional seed) and at_write; wait_ms.
+// after_ms, random_ms (with an optional seed), at_write and at_dest_op;
+// wait_ms.
 static void parse_strike_moment(const ScenarioNode& n, Action& a) {
-  int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write");
-  if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+  int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write") + n.has("at_dest_op");
+  if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
   if (auto t = n.optional("after_ms")) a.after = milliseconds(t->integer(0, kMaxMs));
   if (auto r = n.optional("random_ms")) {
     auto bounds = r->array();
@@ -117,6 +118,7 @@ static void parse_strike_moment(const ScenarioNode& n, Action& a) {
     a.seed = seed->integer(0, ~0ULL >> 1);
   }
   if (auto w = n.optional("at_write")) a.at_write = w->integer(1, 1ULL << 40);
+  if (auto d = n.optional("at_dest_op")) a.at_dest_op = d->integer(1, 1ULL << 40);
   if (!when) a.after = milliseconds(0);
   a.wait = ms_field(n, "wait_ms", 30000, 1, kMaxMs);
 }
@@ -182,8 +184,9 @@ Action parse_action(const ScenarioNode& n) {
       if (auto f = n.optional("fault")) {
         a.target_fault = f->nonempty_string();
         parse_strike_moment(n, a);
-      } else if (n.has("after_ms") || n.has("random_ms") || n.has("at_write") || n.has("seed") || n.has("wait_ms")) {
-        n.fail("\"after_ms\", \"random_ms\", \"seed\", \"at_write\" and \"wait_ms\" time the errors against "
+      } else if (n.has("after_ms") || n.has("random_ms") || n.has("at_write") || n.has("at_dest_op") || n.has("seed") ||
+                 n.has("wait_ms")) {
+        n.fail("\"after_ms\", \"random_ms\", \"seed\", \"at_write\", \"at_dest_op\" and \"wait_ms\" time the errors against "
                "a fault's running command: give \"fault\" too (without it the disk fails when the action runs)");
       }
       break;

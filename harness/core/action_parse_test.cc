@@ -54,13 +54,13 @@ TEST(ActionParse, AnIoErrorStrikesAtOnceOrWhenACommandWrites) {
   EXPECT_EQ(timed.target_fault, "install");
   EXPECT_EQ(timed.at_write, 16u);
   EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "at_write": 16})"),
-            "$: \"after_ms\", \"random_ms\", \"seed\", \"at_write\" and \"wait_ms\" time the errors against a fault's "
-            "running command: give \"fault\" too (without it the disk fails when the action runs)");
+            "$: \"after_ms\", \"random_ms\", \"seed\", \"at_write\", \"at_dest_op\" and \"wait_ms\" time the errors "
+            "against a fault's running command: give \"fault\" too (without it the disk fails when the action runs)");
   EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "fault": "f", "after_ms": 1, "at_write": 1})"),
-            "$: give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
   EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "signal": "SIGKILL"})"),
-            "$.signal: unknown field \"signal\" (allowed: action, after_ms, at_write, fault, label, random_ms, scratch, seed, "
-            "wait_ms)");
+            "$.signal: unknown field \"signal\" (allowed: action, after_ms, at_dest_op, at_write, fault, label, random_ms, "
+            "scratch, seed, wait_ms)");
 }
 
 TEST(ActionParse, RefusesWhatCannotHold) {
@@ -70,7 +70,11 @@ TEST(ActionParse, RefusesWhatCannotHold) {
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "signal": "SIGKIL"})"),
             "$.signal: unknown signal \"SIGKIL\" (did you mean \"SIGKILL\"?)");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "after_ms": 1, "at_write": 1})"),
-            "$: give one of \"after_ms\", \"random_ms\" and \"at_write\"");
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+  EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "at_dest_op": 2, "at_write": 1})"),
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+  EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "at_dest_op": 0})"), "$.at_dest_op: must be at least 1, got 0");
+  EXPECT_EQ(parse_action(Doc(R"({"action": "kill", "fault": "f", "at_dest_op": 3})").root()).at_dest_op, 3u);
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "random_ms": [5, 1]})"),
             "$.random_ms[1]: the window ends before it starts");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "seed": 1})"),

@@ -64,4 +64,21 @@ void events_from_json(const json& events, RunRecord& r) {
   }
 }
 
+void exercise_evidence_to_json(const RunRecord& r, nlohmann::json& out) {
+  out["destination_activity"] = to_json(r.destination);
+  nlohmann::json space = nlohmann::json::array(), offers = nlohmann::json::array();
+  for (const auto& s : r.scratch_space) space.push_back(to_json(s));
+  for (const auto& o : r.offers) offers.push_back(to_json(o));
+  out["scratch_space"] = space;
+  out["offers"] = offers;
+}
+
+void exercise_evidence_from_json(const nlohmann::json& in, RunRecord& r) {
+  if (in.contains("destination_activity")) r.destination = destination_activity_from_json(in.at("destination_activity"));
+  if (in.contains("scratch_space"))
+    for (const auto& s : in.at("scratch_space")) r.scratch_space.push_back(scratch_space_from_json(s));
+  if (in.contains("offers"))
+    for (const auto& o : in.at("offers")) r.offers.push_back(offer_from_json(o));
+}
+
 }  // namespace harness

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/destination_activity.h"
 #include "core/event.h"
 #include "core/survivor.h"
 #include "core/write_evidence.h"
@@ -91,6 +92,12 @@ struct RunRecord {
   // What the run's actions left running in the background until the
   // faults ended, killed then (core/survivor.h).
   std::vector<Survivor> survivors;
+  // Whether the faults were exercised (core/exercise.h judges it): what
+  // happened in the installers' destination folders and when, how full the
+  // scratch filesystems got, and which versions the faults offered.
+  DestinationActivity destination;
+  std::vector<ScratchSpace> scratch_space;
+  std::vector<Offer> offers;
 };
 
 // The one JSON form of each part of a record, shared by report.json and
@@ -102,6 +109,13 @@ nlohmann::json to_json(const PlannedFault& f);
 ImageRecord image_record_from_json(const nlohmann::json& j);
 MountRecord mount_record_from_json(const nlohmann::json& j);
 PlannedFault planned_fault_from_json(const nlohmann::json& j);
+
+// The evidence of exercise (destination, scratch_space, offers) as the keys
+// "destination_activity", "scratch_space" and "offers" of `out` (report.json,
+// the guest's record message), and back. A report without them (an older
+// format) leaves them empty; present but malformed throws.
+void exercise_evidence_to_json(const RunRecord& r, nlohmann::json& out);
+void exercise_evidence_from_json(const nlohmann::json& in, RunRecord& r);
 
 // The "events" array of report.json: phases, faults and execs merged in
 // time order.

@@ -107,6 +107,10 @@ struct Action {
   std::optional<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>> random_window;
   std::optional<unsigned long long> seed;
   std::optional<unsigned long> at_write;
+  // ... or once the target has done its N-th operation (write, create,
+  // rename, unlink) in the folders it installs into (the destination
+  // folders the run watches): a strike inside the installer's work.
+  std::optional<unsigned long> at_dest_op;
   std::chrono::milliseconds wait{30000};      // kill: how long the target may take to start
   unsigned long long offset = 0;              // corrupt: where the bytes go
   std::string text;                           // corrupt: the bytes written there
@@ -171,6 +175,11 @@ struct ScratchSpec {
   // files are judged. Needs device-mapper (dm-mod): the vm backend's guest
   // has it.
   bool io_errors = false;
+  // The folder is meant to run out of room during the faults (a new
+  // version larger than the free space): a run where it never did, while
+  // the installer wrote into it, tested no ENOSPC and is inconclusive
+  // (core/exercise.h). An installer that wrote nothing there refused.
+  bool enospc = false;
 };
 
 // How big the run is under the vm backend ("vm" in the file), where an

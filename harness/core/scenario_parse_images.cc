@@ -119,6 +119,7 @@ void read_scratch(ScenarioParse& p) {
         if (sc.io_errors && sc.power_cut)
           io->fail("a scratch filesystem with a power cut is a VM disk of its own; give io_errors to another one");
       }
+      if (auto full = n.optional("enospc")) sc.enospc = full->boolean();
       for (const auto& other : s.scratch)
         if (lies_inside(sc.path, other.path) || lies_inside(other.path, sc.path))
           n.at_key("path").fail(fmt::format("scratch {} overlaps scratch {}", sc.path, other.path));

@@ -401,6 +401,14 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
     }
   if (!r.workload_missing.empty() && r.error.empty())
     v.inconclusive_reasons.push_back("the workload's program could not run: " + r.workload_missing);
+  // A fault that struck nowhere it could do harm tested nothing: the run
+  // cannot pass on it.
+  v.exercise = judge_exercise(r);
+  if (r.error.empty())
+    for (const auto& x : v.exercise)
+      if (x.state == ExerciseState::missed)
+        v.inconclusive_reasons.push_back(
+            fmt::format("not exercised: {}{}", x.detail, x.change.empty() ? "" : fmt::format(" (to exercise it: {})", x.change)));
 
   bool any_failed = false, any_undecided = false;
   for (const auto& e : expect) {

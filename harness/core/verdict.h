@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/exercise.h"
 #include "core/run_record.h"
 #include "core/scenario.h"
 #include "core/statistics.h"
@@ -58,6 +59,9 @@ struct Verdict {
   // Why the run is inconclusive beyond its expectations: a dirty baseline,
   // a fault that never fired.
   std::vector<std::string> inconclusive_reasons;
+  // Whether each fault had a chance to do harm (core/exercise.h); a missed
+  // one is also among inconclusive_reasons.
+  std::vector<Exercise> exercise;
   // Which kinds of evidence the verdict rests on, as a phrase for reports.
   std::string rests_on;
   ExecCounts counts;              // every exec

@@ -183,10 +183,16 @@ std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEven
     s.result["seed"] = s.seed;
     s.result["window_ms"] = {a.random_window->first.count(), a.random_window->second.count()};
   }
+  if (a.at_dest_op && !ctx.destinations)
+    throw ActionFailed{ENOSYS, fmt::format("{}: no destination folder is watched here (at_dest_op)", what)};
+  const double target_start_ms = ctx.clock.ms_since_start(target.started);
+  auto dest_ops = [&] { return a.at_dest_op ? ctx.destinations->ops_since(target_start_ms) : 0; };
   for (;;) {
     if (stopped()) throw ActionFailed{ECANCELED, fmt::format("the run stopped before the {}", what)};
     uint64_t n = s.writes.sample();
-    bool due = a.at_write ? n >= *a.at_write : MonoClock::now() >= target.started + delay;
+    bool due = a.at_write     ? n >= *a.at_write
+               : a.at_dest_op ? dest_ops() >= *a.at_dest_op
+                              : MonoClock::now() >= target.started + delay;
     if (due) break;
     if (gone()) {
       s.result["writes"] = n;
@@ -195,23 +201,33 @@ std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEven
       ev.ok = false;
       ev.detail = fmt::format("fault \"{}\"'s command (pid {}) ended before the {} was due ({} writes seen{})",
                               a.target_fault, target.pid, what, n,
-                              a.at_write ? fmt::format(", waiting for write {}", *a.at_write)
-                                         : fmt::format(", due at {} ms", delay.count()));
+                              a.at_write     ? fmt::format(", waiting for write {}", *a.at_write)
+                              : a.at_dest_op ? fmt::format(", waiting for its operation {} in its destination "
+                                                           "folders, {} seen",
+                                                           *a.at_dest_op, dest_ops())
+                                             : fmt::format(", due at {} ms", delay.count()));
       return std::nullopt;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   s.at = std::chrono::duration_cast<std::chrono::milliseconds>(MonoClock::now() - target.started);
   s.result["offset_ms"] = s.at.count();
+  // On the run's clock, beside the destination folders' operations
+  // (core/exercise.h tells from these whether it struck the installer's work).
+  s.result["t_ms"] = ctx.clock.now_ms();
+  if (a.at_dest_op) s.result["dest_ops"] = dest_ops();
   return s;
 }
 
 // " 120 ms after it started, after 16 write system calls (random in ...)"
 std::string strike_text(const Action& a, const Strike& s, uint64_t writes) {
+  std::string how = a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
+                                                  a.random_window->second.count(), s.seed)
+                    : a.at_dest_op ? fmt::format(" (at its operation {} in its destination folders: {} seen)",
+                                                 *a.at_dest_op, s.result.value("dest_ops", 0UL))
+                                   : std::string();
   return fmt::format("{} ms after it started, after {} write system call{}{}", s.at.count(), writes, writes == 1 ? "" : "s",
-                     a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
-                                                   a.random_window->second.count(), s.seed)
-                                     : std::string());
+                     how);
 }
 
 // Waits for the target fault's command, then signals it at the planned

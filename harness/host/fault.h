@@ -15,6 +15,7 @@
 #include "core/missing_command.h"
 #include "core/scenario.h"
 #include "host/run_cgroups.h"
+#include "host/destination_watch.h"
 #include "host/running_actions.h"
 
 namespace harness {
@@ -57,6 +58,9 @@ struct FaultContext {
   // returns with its command; its background work runs on until the
   // faults end (RunCgroups::kill_background).
   bool wait_for_background = false;
+  // What happens in the destination folders: a strike at_dest_op waits
+  // for the target's N-th operation there (none outside the faults).
+  DestinationWatch* destinations = nullptr;
 };
 
 // Does one action: one event, or one per command of a `run` with several

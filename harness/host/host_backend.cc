@@ -21,6 +21,7 @@
 #include "core/installed_state.h"
 #include "core/scenario_checks.h"
 #include "core/sizing.h"
+#include "host/destination_watch.h"
 #include "host/evidence.h"
 #include "host/fault.h"
 #include "host/image.h"
@@ -30,6 +31,7 @@
 #include "host/mount.h"
 #include "core/writer_origin.h"
 #include "host/run_cgroups.h"
+#include "host/offers.h"
 #include "host/run_failure.h"
 #include "host/scratch_filesystems.h"
 #include "host/workload.h"
@@ -157,6 +159,7 @@ class HostRun {
     }
     sample_workload_binary();
     evidence_->snapshot("mounted");
+    watch_destinations();
     check_stop();
 
     Workload workload(s_.workload.argv, s_.workload.exec_timeout, clock_, &cgroups_->workload());
@@ -233,6 +236,7 @@ class HostRun {
     // The faults are over: background work still running is killed now,
     // while the images are still mounted and watched.
     record_survivors();
+    finish_destinations();
     evidence_->snapshot("end");
     // The sampler holds files inside the mounts; the image watches end
     // after the unmount, so every write while mounted was seen.
@@ -272,9 +276,42 @@ class HostRun {
     scratch_.unmount();
   }
 
+  // What the installers do in the folders they install into, and how full
+  // the scratch filesystems get, from now until the faults end; and which
+  // versions the faults offer (core/exercise.h judges from these whether
+  // each fault had a chance to do harm).
+  void watch_destinations() {
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.offers = find_offers(s_, dir_);
+    destinations_.emplace(clock_);
+    auto parent = [](const std::string& p) { return fs::path(p).parent_path().string(); };
+    for (const auto& d : destination_paths(s_)) destinations_->watch_folder(dir_, parent(d));
+    for (const auto& e : s_.expect)
+      if (e.kind == ExpectationKind::installed)
+        for (const auto& sc : e.sidecars) destinations_->watch_folder(dir_, parent(sc));
+    for (const auto& sc : s_.scratch) {
+      if (sc.enospc) destinations_->watch_folder(dir_, sc.path);
+      destinations_->sample_space(dir_, sc.path, sc.enospc);
+    }
+    destinations_->start();
+  }
+
+  // Into the record; its descriptors of the scratch filesystems are closed,
+  // so they can be unmounted. Safe to call twice.
+  void finish_destinations() {
+    if (!destinations_) return;
+    DestinationActivity a = destinations_->take_activity();
+    std::vector<ScratchSpace> space = destinations_->take_space();
+    destinations_.reset();
+    std::lock_guard<std::mutex> lock(mu_);
+    rec_.destination = std::move(a);
+    rec_.scratch_space = std::move(space);
+  }
+
   // Stops the evidence recorder (it holds files inside the mounts) and
   // moves what it gathered into the record. Safe to call twice.
   void finish_evidence() {
+    finish_destinations();
     if (!evidence_) return;
     evidence_->stop();
     evidence_->flush_into(rec_);
@@ -430,6 +467,7 @@ class HostRun {
   void run_fault(const FaultSpec& f, MonoClock::time_point start, const std::atomic<bool>& done) {
     FaultContext ctx{dir_, clock_, [this, &f] { action_started(f.name); }, &stop_, f.name, &running_, &scratch_, where_};
     ctx.cgroups = &*cgroups_;
+    ctx.destinations = destinations_ ? &*destinations_ : nullptr;
     milliseconds prev_start{0}, prev_end{0};
     auto since = [&] {
       return std::chrono::duration_cast<milliseconds>(MonoClock::now() - start);
@@ -489,6 +527,7 @@ class HostRun {
   std::optional<RunCgroups> cgroups_;
   // Declared after mounts_: destroyed first, releasing its files in them.
   std::optional<EvidenceRecorder> evidence_;
+  std::optional<DestinationWatch> destinations_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "report/crash_rate_svg.h"
+#include "report/exercise_view.h"
 #include "report/html_table.h"
 #include "report/page_cache_svg.h"
 #include "report/report_css.h"
@@ -100,6 +101,15 @@ std::string expectations_html(const json& report) {
     }
   if (!extra.empty()) out += "<ul>" + extra + "</ul>\n";
   return out;
+}
+
+// What the faults offered and where they struck (core/exercise.h).
+std::string exercise_html(const json& report) {
+  std::string items;
+  for (const auto& l : exercise_lines(report))
+    items += fmt::format("<li><b class=\"{}\">{}</b>: {}</li>", l.label == "NOT EXERCISED" ? "inconclusive" : "",
+                         esc(l.label), esc(l.text));
+  return items.empty() ? "" : "<ul>" + items + "</ul>\n";
 }
 
 std::string faults_html(const json& report) {
@@ -310,6 +320,8 @@ std::string render_html(const json& report) {
                   fmt::format("Abnormal exits per time window ({} windows)", kCrashRateWindows), crash_rate_svg(report));
   body += section("summary", "Exec counts", summary_tables(report));
   if (std::string e = expectations_html(report); !e.empty()) body += section("expectations", "Expectations", e);
+  if (std::string x = exercise_html(report); !x.empty())
+    body += section("exercise", "What was offered and exercised", x);
   if (std::string f = faults_html(report); !f.empty()) body += section("faults", "Fault actions", f);
   if (std::string w = writers_html(report); !w.empty()) body += section("writers", "Write attribution", w);
   if (auto s = survivor_rows(report); s.size() > 1)

@@ -1,5 +1,7 @@
 #include "report/report_json.h"
 
+#include "report/exercise_view.h"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -63,6 +65,9 @@ json build_report(const RunRecord& r, const Verdict& v) {
   if (r.timed_out) reasons.push_back("the scenario hit its timeout_s and was stopped");
   report["verdict_reasons"] = reasons;
   report["inconclusive_reasons"] = v.inconclusive_reasons;
+  json exercise = json::array();
+  for (const auto& x : v.exercise) exercise.push_back(to_json(x));
+  report["exercise"] = exercise;
   report["verdict_rests_on"] = v.rests_on;
   report["expectations"] = expectations;
   report["counts"] = counts_to_json(v.counts);
@@ -133,6 +138,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
   json survivors = json::array();
   for (const auto& s : r.survivors) survivors.push_back(to_json(s));
   report["survivors"] = survivors;
+  exercise_evidence_to_json(r, report);
   report["events"] = events_to_json(r);
   return report;
 }
@@ -169,6 +175,7 @@ RunRecord record_from_report(const json& report) {
   r.power_cut = report.value("power_cut", json::array());
   for (const auto& s : report.value("survivors", json::array())) r.survivors.push_back(survivor_from_json(s));
   r.page_cache = report.value("page_cache", json::array());
+  exercise_evidence_from_json(report, r);
   events_from_json(report.at("events"), r);
   return r;
 }
@@ -219,6 +226,9 @@ std::string summary_text(const json& report, bool color) {
   for (const auto& [d, times] : decisions) out += fmt::format("ran       {} (x{})\n", d, times);
   if (report.contains("writer_summary"))
     out += fmt::format("writer    {}\n", report.at("writer_summary").get<std::string>());
+  // What the faults offered and where they struck: a pass must be earned.
+  for (const auto& l : exercise_lines(report))
+    out += fmt::format("exercise  {}: {}\n", l.label == "NOT EXERCISED" ? paint(l.label, "1;33") : l.label, l.text);
   for (const auto& r : report.at("verdict_reasons"))
     out += fmt::format("  - {}\n", r.get<std::string>());
   out += fmt::format("report    {}/report.json\n", report.at("run").value("run_dir", "."));

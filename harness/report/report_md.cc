@@ -1,5 +1,7 @@
 #include "report/report_md.h"
 
+#include "report/exercise_view.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -133,6 +135,15 @@ void section_expectations(std::string& out, const json& report) {
   }
   for (const auto& s : extra) out += fmt::format("- {}\n", md_escape(s));
   if (!extra.empty()) out += "\n";
+}
+
+// What the faults offered and where they struck (core/exercise.h).
+void section_exercise(std::string& out, const json& report) {
+  auto lines = exercise_lines(report);
+  if (lines.empty()) return;
+  out += "## What was offered and exercised\n\n";
+  for (const auto& l : lines) out += fmt::format("- **{}**: {}\n", l.label, md_escape(l.text));
+  out += "\n";
 }
 
 void section_faults(std::string& out, const json& report) {
@@ -339,6 +350,7 @@ std::string render_markdown(const json& report) {
   section_summary(out, report);
   out += fmt::format("## Statistics\n\n{}.\n\n", md_escape(statistics_sentence(report)));
   section_expectations(out, report);
+  section_exercise(out, report);
   section_faults(out, report);
   section_writers(out, report);
   section_survivors(out, report);

@@ -1,5 +1,7 @@
 #include "report/report_summary.h"
 
+#include "report/exercise_view.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -67,6 +69,10 @@ bool failed_on(const json& report, const std::string& basis, const char* op = nu
 }
 
 std::string next_step(const json& report, const std::string& verdict) {
+  if (verdict == "pass" && same_version_only(report))
+    return "Every expectation held, but every fault offered only the version already installed: skipping it is "
+           "right, and this is the incident's own redeploy, yet installing a new version over the mounted image was "
+           "not tested. Add a fault that offers a new version before this scenario guards CI.";
   if (verdict == "pass")
     return "Every expectation held: the scenario can guard CI as it is (harness run exits 0 on pass, 1 on fail, 5 "
            "when inconclusive).";

@@ -56,7 +56,7 @@ json record_message(const RunRecord& r) {
   for (const auto& i : r.images) images.push_back(to_json(i));
   for (const auto& m : r.mounts) mounts.push_back(to_json(m));
   for (const auto& w : r.writes.writers) writers.push_back(to_json(w));
-  return json{{"msg", "record"},
+  json m{{"msg", "record"},
               {"duration_ms", r.duration_ms},
               {"timed_out", r.timed_out},
               {"interrupted", r.interrupted},
@@ -79,6 +79,8 @@ json record_message(const RunRecord& r) {
               {"execs", r.execs.size()},
               {"faults", r.faults.size()},
               {"phases", r.phases.size()}};
+  exercise_evidence_to_json(r, m);
+  return m;
 }
 
 void apply_record_message(const json& m, RunRecord& r) {
@@ -102,6 +104,7 @@ void apply_record_message(const json& m, RunRecord& r) {
   r.files_evidence = m.value("files_evidence", json::array());
   for (const auto& s : m.value("survivors", json::array()))
     if (r.survivors.size() < kMaxSurvivors) r.survivors.push_back(survivor_from_json(s));
+  exercise_evidence_from_json(m, r);
   json env = m.value("environment", json::object());
   if (env.contains("kernel")) r.environment["guest_kernel"] = env.at("kernel");
   // The guest's sizing includes its calibration from the warm-up's pace.
