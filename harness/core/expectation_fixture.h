@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/exec_class.h"
 #include "core/scenario.h"
@@ -29,6 +30,17 @@ inline std::set<ExecClass> abnormal() {
   for (ExecClass c : kAllExecClasses)
     if (is_abnormal(c)) a.insert(c);
   return a;
+}
+
+// An `installed` expectation: `path` holds one of `versions`, `sidecars` agreeing.
+inline Expectation installed(const std::string& path, std::vector<std::string> versions,
+                             std::vector<std::string> sidecars = {}) {
+  Expectation e;
+  e.kind = ExpectationKind::installed;
+  e.path = path;
+  e.versions = std::move(versions);
+  e.sidecars = std::move(sidecars);
+  return e;
 }
 
 }  // namespace harness::fixture

@@ -95,6 +95,7 @@ InstalledCheck check_installed(const Expectation& e, const std::vector<FileState
     problems.push_back(fmt::format("{} is torn: {} bytes, sha256 {}, which is none of {}", e.path, inst->size,
                                    short_hex(inst->sha256), fmt::join(e.versions, ", ")));
   } else {
+    c.version = e.versions[which];
     state = fmt::format("{} holds {} (sha256 {})", e.path, e.versions[which], short_hex(inst->sha256));
   }
   // Sidecars describe the file next to them.

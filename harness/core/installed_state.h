@@ -48,6 +48,7 @@ std::string sidecar_digest(const std::string& text);
 struct InstalledCheck {
   bool held = false;
   bool undecided = false;  // the moment was never recorded (the run stopped before it)
+  std::string version;     // the known version the path holds (one of `versions`), if any
   std::string detail;
 };
 

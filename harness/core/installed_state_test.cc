@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/expectation_fixture.h"
+
 namespace harness {
 namespace {
 
@@ -25,12 +27,8 @@ FileState sidecar(const std::string& path, const std::string& hex, const char* m
 }
 
 Expectation expectation() {
-  Expectation e;
-  e.kind = ExpectationKind::installed;
-  e.path = "data/stack.img";
-  e.versions = {"v1/stack.img", "v2/stack.img"};
-  e.sidecars = {"data/stack.img.sha256", "data/stack.img.md5"};
-  return e;
+  return fixture::installed("data/stack.img", {"v1/stack.img", "v2/stack.img"},
+                            {"data/stack.img.sha256", "data/stack.img.md5"});
 }
 
 std::vector<FileState> versions(const char* moment = kMomentAfterFaults) {

@@ -159,29 +159,48 @@ void LogWrites::replay(const fs::path& base, const fs::path& out, uint64_t k) co
   if (::fsync(dst.get()) != 0) throw RuntimeError(errno_message(out.string() + ": fsync", errno));
 }
 
-std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed) {
+std::string LogWrites::data(uint64_t i, size_t max) const {
+  if (i >= entries_.size())
+    throw RuntimeError(fmt::format("{}: no entry {}, the log has {}", file_.string(), i, entries_.size()));
+  const LogWritesEntry& e = entries_[i];
+  if (e.flags & kLogDiscard) return "";
+  std::string out(static_cast<size_t>(std::min<uint64_t>(max, e.nr_sectors * sector_size_)), '\0');
+  if (out.empty()) return out;
+  ScopedFd log = open_or_throw(file_, O_RDONLY, "cannot open the write log");
+  read_exactly(log.get(), out.data(), out.size(), e.data_offset, file_.string());
+  return out;
+}
+
+std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed,
+                                     uint64_t after) {
   const uint64_t n = entries.size();
   std::vector<CrashPoint> out;
   std::set<uint64_t> taken;
-  for (uint64_t i = 0; i < n; ++i)
+  for (uint64_t i = after; i < n; ++i)
     if (entries[i].durable()) {
       out.push_back({i + 1, entries[i].flags & kLogFlush ? "flush" : "fua"});
       taken.insert(i + 1);
     }
-  if (n > 0 && taken.insert(n).second) out.push_back({n, "end"});
+  if (n > after && taken.insert(n).second) out.push_back({n, "end"});
   std::vector<uint64_t> rest;
-  for (uint64_t k = 1; k < n; ++k)
+  for (uint64_t k = after + 1; k < n; ++k)
     if (!taken.count(k)) rest.push_back(k);
   std::mt19937_64 rng(seed);
   for (unsigned j = 0; j < between && !rest.empty(); ++j) {
     std::uniform_int_distribution<size_t> pick(0, rest.size() - 1);
     size_t at = pick(rng);
-    out.push_back({rest[at], "between"});
+    out.push_back({rest[at], "sampled"});
     rest[at] = rest.back();
     rest.pop_back();
   }
   std::sort(out.begin(), out.end(), [](const CrashPoint& a, const CrashPoint& b) { return a.entries < b.entries; });
   return out;
+}
+
+unsigned durable_points_before(const std::vector<LogWritesEntry>& entries, uint64_t after) {
+  unsigned n = 0;
+  for (uint64_t i = 0; i < entries.size() && i + 1 < after; ++i) n += entries[i].durable();
+  return n;
 }
 
 }  // namespace harness

@@ -13,7 +13,8 @@
 // Replaying entries [0, k) onto a copy of the device's initial image gives
 // the device as it was after the k-th completed write: a power cut then.
 // A crash point is such a k: every FLUSH/FUA (what the guest was promised
-// durable), plus a seeded sample of the points between.
+// durable), plus a seeded sample of the points between, all after the
+// point where the setup's install was durable (core/durable_mark.h).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,7 @@ struct LogWritesEntry {
 
 struct CrashPoint {
   uint64_t entries = 0;  // replay entries [0, entries)
-  std::string why;       // "flush", "fua", "between", "end"
+  std::string why;       // "flush", "fua", "sampled", "end"
 };
 
 class LogWrites {
@@ -58,14 +59,26 @@ class LogWrites {
   // the end or a write lies beyond the image.
   void replay(const std::filesystem::path& base, const std::filesystem::path& out, uint64_t k) const;
 
+  // Up to `max` bytes of the data entry `i` wrote (none for a discard or
+  // a flush). Throws RuntimeError when the log cannot be read.
+  std::string data(uint64_t i, size_t max) const;
+
  private:
   std::filesystem::path file_;
   uint32_t sector_size_ = 512;
   std::vector<LogWritesEntry> entries_;
 };
 
-// Every FLUSH/FUA point (k = index + 1), the end (k = n), and `between`
-// more points drawn with `seed` from the rest of [1, n): sorted, distinct.
-std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed);
+// The crash points after `after` (the durable point: the number of
+// entries replayed for the setup's durable state; 0 for none): every
+// FLUSH/FUA point k = index + 1 > after, the end (k = n), and `between`
+// more points drawn with `seed` from the rest of (after, n): sorted,
+// distinct.
+std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed,
+                                     uint64_t after = 0);
+
+// The FLUSH/FUA points k = index + 1 < `after`: those crash_points() skips
+// because the setup's install was not durable yet.
+unsigned durable_points_before(const std::vector<LogWritesEntry>& entries, uint64_t after);
 
 }  // namespace harness

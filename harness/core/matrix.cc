@@ -229,9 +229,9 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
     for (const auto& cp : pc.value("crash_points", json::array())) {
       bool held = true;
       for (const auto& ch : cp.value("checks", json::array())) held = held && ch.value("held", false);
-      cell.crash_points.push_back({{"run", cell.runs}, {"entries", cp.value("entries", 0ull)},
+      cell.crash_points.push_back({{"run", cell.runs}, {"point", cp.value("point", 0)}, {"entries", cp.value("entries", 0ull)},
                                    {"of", pc.value("log_entries", 0ull)}, {"why", cp.value("why", "")},
-                                   {"fsck", cp.value("fsck", -1)}, {"held", held}});
+                                   {"fsck", cp.value("fsck", -1)}, {"holds", cp.value("holds", "")}, {"held", held}});
     }
   }
   for (const auto& ev : report.value("events", json::array())) {

@@ -72,7 +72,8 @@ struct CellRuns {
   // that came after the installer had finished), or the verdict was
   // inconclusive or an error. Never safe, never unsafe.
   unsigned not_exercised = 0;
-  // Kills and disk failures: [{"action", "offset_ms", "writes", "run"}]; power cuts: [{"run", "entries", "of", "why", "fsck", "held"}].
+  // Kills and disk failures: [{"action", "offset_ms", "writes", "run"}]; power cuts: [{"run", "point", "entries", "of", "why", "fsck", "holds", "held"}]
+  // (as report.json's power_cut[].crash_points[]: "holds" old/new/nothing/broken/mixed).
   nlohmann::json crash_points = nlohmann::json::array();
   nlohmann::json evidence = nlohmann::json::array();      // [{"run_dir", "verdict", "failed": [..]}]
   bool safe() const { return runs > 0 && passed == runs; }

@@ -113,8 +113,10 @@ TEST(Matrix, AnErrorsReasonComesBeforeTheUndecidedExpectations) {
 TEST(Matrix, APowerCutCellKeepsEveryCrashPoint) {
   json r = report("fail");
   r["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 40}, {"crash_points", json::array({
-      {{"entries", 5}, {"why", "flush"}, {"fsck", 0}, {"checks", {{{"path", "data/stack.img"}, {"held", true}}}}},
-      {{"entries", 17}, {"why", "between"}, {"fsck", 1}, {"checks", {{{"path", "data/stack.img"}, {"held", false}}}}}})}}});
+      {{"point", 1}, {"entries", 5}, {"why", "flush"}, {"fsck", 0}, {"holds", "old"},
+       {"checks", {{{"path", "data/stack.img"}, {"held", true}}}}},
+      {{"point", 2}, {"entries", 17}, {"why", "sampled"}, {"fsck", 1}, {"holds", "broken"},
+       {"checks", {{{"path", "data/stack.img"}, {"held", false}}}}}})}}});
   CellRuns c;
   add_cell_run(c, r, "runs/a");
   ASSERT_EQ(c.crash_points.size(), 2u);
@@ -122,7 +124,22 @@ TEST(Matrix, APowerCutCellKeepsEveryCrashPoint) {
   EXPECT_EQ(c.crash_points[1]["of"], 40);
   EXPECT_EQ(c.crash_points[1]["held"], false);
   EXPECT_EQ(c.crash_points[0]["held"], true);
+  EXPECT_EQ(c.crash_points[0]["holds"], "old");
+  EXPECT_EQ(c.crash_points[1]["holds"], "broken");
+  EXPECT_EQ(c.crash_points[1]["point"], 2);
   EXPECT_EQ(c.state(), "unsafe");
+  // No crash state held the old version: the verdict is inconclusive, and
+  // the cell is not safe (issue 23: such a cell said "safe").
+  json vacuous = report("inconclusive");
+  vacuous["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 40}, {"crash_points", json::array({
+      {{"point", 1}, {"entries", 30}, {"why", "flush"}, {"fsck", 0}, {"holds", "new"},
+       {"checks", {{{"path", "data/stack.img"}, {"held", true}}}}}})}}});
+  vacuous["reasons"] = {"inconclusive: no crash state of data showed the old version"};
+  CellRuns v;
+  add_cell_run(v, vacuous, "runs/v");
+  EXPECT_EQ(v.state(), "inconclusive");
+  EXPECT_NE(v.evidence[0]["failed"].dump().find("no crash state of data showed the old version"), std::string::npos)
+      << v.evidence[0].dump();
   // A log that could not be judged proves nothing.
   json p = report("pass");
   p["power_cut"] = json::array({{{"scratch", "data"}, {"error", "the guest did not finish"}}});

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/installed_state.h"
+#include "core/power_cut_record.h"
 #include "core/writer_origin.h"
 
 namespace harness {
@@ -242,45 +243,6 @@ bool within(const Expectation& e, unsigned long observed) {
   return (!e.at_least || observed >= *e.at_least) && (!e.at_most || observed <= *e.at_most);
 }
 
-// An `installed` path inside a power-cut scratch must also hold at every
-// crash point of its write log (RunRecord::power_cut).
-static void power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c) {
-  for (const auto& pc : r.power_cut) {
-    bool mine = false;
-    for (const auto& p : pc.value("paths", nlohmann::json::array())) mine = mine || p == e.path;
-    if (!mine) continue;
-    if (pc.contains("error")) {
-      if (c.held) c.undecided = true;
-      c.held = false;
-      c.detail += fmt::format("; power cut: undecided: {}", pc.value("error", ""));
-      continue;
-    }
-    unsigned points = 0, broken = 0;
-    std::string first;
-    for (const auto& cp : pc.value("crash_points", nlohmann::json::array())) {
-      ++points;
-      for (const auto& ch : cp.value("checks", nlohmann::json::array()))
-        if (ch.value("path", "") == e.path && !ch.value("held", false)) {
-          if (broken++ == 0)
-            first = fmt::format("a power cut after {} of {} logged writes ({}): {}", cp.value("entries", 0ull),
-                                pc.value("log_entries", 0ull), cp.value("why", ""), ch.value("detail", ""));
-          break;
-        }
-    }
-    if (broken) {
-      c.held = false;
-      c.undecided = false;
-      c.detail = fmt::format("{} of {} power-cut crash points broke it; first: {}", broken, points, first);
-    } else if (points == 0) {
-      if (c.held) c.undecided = true;
-      c.held = false;
-      c.detail += "; power cut: the write log had no crash point";
-    } else if (c.held) {
-      c.detail += fmt::format("; and at all {} power-cut crash points", points);
-    }
-  }
-}
-
 ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdict& v, const RunFacts& facts) {
   ExpectationResult res;
   res.text = describe(e);
@@ -388,6 +350,10 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
         "fault \"{}\" never fired (its schedule did not start before the workload ended); mark it \"optional\": "
         "true if that is expected",
         name));
+  // A power cut that no crash state could show tearing the old version.
+  if (r.error.empty())
+    for (const auto& pc : r.power_cut)
+      if (auto why = power_cut_not_exercised(pc)) v.inconclusive_reasons.push_back(*why);
 
   // A command that could not run what it needed did not do what the
   // scenario meant it to: whatever its outcome, nothing was tested there.

@@ -413,20 +413,18 @@ using nlohmann::json;
 // An `installed` path inside a power-cut scratch holds only if it held at
 // every crash point of the replayed write log.
 TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
-  Expectation e;
-  e.kind = ExpectationKind::installed;
-  e.path = "data/x.img";
-  e.versions = {"v1/x.img"};
+  Expectation e = fixture::installed("data/x.img", {"v1/x.img"});
   RunRecord r;
   for (const char* p : {"data/x.img", "v1/x.img"})
     r.files_evidence.push_back({{"moment", "after faults"}, {"path", p}, {"exists", true}, {"size", 3},
                                 {"sha256", "aa"}, {"md5", "bb"}, {"head", ""}});
   EXPECT_EQ(decide({e}, r).results.at(0).held, true) << "no power cut: the file as it is";
-  json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0},
-                {"checks", {{{"path", "data/x.img"}, {"held", true}, {"detail", "holds v1"}}}}};
+  json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0}, {"holds", "old"}, {"held", true},
+                {"checks", {{{"path", "data/x.img"}, {"holds", "old"}, {"held", true}, {"detail", "holds v1"}}}}};
   r.power_cut = json::array({{{"scratch", "data"}, {"paths", {"data/x.img"}}, {"log_entries", 20}, {"crash_points", {point}}}});
   EXPECT_TRUE(decide({e}, r).results.at(0).held) << decide({e}, r).results.at(0).detail;
-  point["checks"][0]["held"] = false;
+  point["checks"][0]["held"] = point["held"] = false;
+  point["checks"][0]["holds"] = point["holds"] = "broken";
   point["checks"][0]["detail"] = "data/x.img is torn";
   r.power_cut[0]["crash_points"].push_back(point);
   auto res = decide({e}, r).results.at(0);
@@ -436,6 +434,78 @@ TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
   r.power_cut[0] = {{"scratch", "data"}, {"paths", {"data/x.img"}}, {"error", "no log"}};
   res = decide({e}, r).results.at(0);
   EXPECT_TRUE(res.undecided) << res.detail;
+}
+
+// A crash point after the setup's durable install, holding `holds` at data/x.img.
+json cut_point(uint64_t entries, const std::string& holds) {
+  bool held = holds != "broken";
+  return {{"point", entries}, {"entries", entries}, {"why", "flush"}, {"fsck", 0}, {"holds", holds}, {"held", held},
+          {"detail", holds}, {"checks", {{{"path", "data/x.img"}, {"holds", holds}, {"held", held}, {"detail", holds}}}}};
+}
+
+// A run with a clean baseline whose installed path holds v2 at the end,
+// and a power cut of data whose crash points hold `holds`.
+RunRecord cut_run(const std::vector<std::string>& holds, const std::string& durable_holds = "old") {
+  RunRecord r;
+  r.execs = {exec(ExecClass::ok, 1, ExecPhase::warmup)};
+  for (auto [p, sha] : {std::pair{"data/x.img", "22"}, std::pair{"v1/x.img", "11"}, std::pair{"v2/x.img", "22"}})
+    r.files_evidence.push_back({{"moment", "after faults"}, {"path", p}, {"exists", true}, {"size", 3},
+                                {"sha256", sha}, {"md5", "bb"}, {"head", ""}});
+  json points = json::array();
+  for (size_t i = 0; i < holds.size(); ++i) points.push_back(cut_point(20 + i, holds[i]));
+  r.power_cut = json::array({{{"scratch", "data"}, {"paths", {"data/x.img"}}, {"log_entries", 40},
+                              {"durable_entry", 12}, {"skipped_before_durable", 3},
+                              {"durable_state", {{"entries", 12}, {"holds", durable_holds}, {"detail", "as set up"}}},
+                              {"crash_points", points}}});
+  return r;
+}
+
+Expectation x_installed() { return fixture::installed("data/x.img", {"v1/x.img", "v2/x.img"}); }
+
+// No crash state held the old version: none could show it torn by the new
+// one. That is not a pass (issue 23: every point held "nothing" or v2).
+TEST(Verdict, APowerCutWhereNoCrashPointHeldTheOldVersionIsInconclusive) {
+  Verdict v = decide({x_installed()}, cut_run({"new", "new", "nothing"}));
+  EXPECT_TRUE(v.results.at(0).held) << v.results.at(0).detail;
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  const std::string& why = v.inconclusive_reasons[0];
+  EXPECT_NE(why.find("no crash state of data showed the old version: of 3 crash points after the setup's install "
+                     "was durable (entry 12 of 40), 2 new, 1 nothing"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("make the first install durable"), std::string::npos) << why;
+
+  v = decide({x_installed()}, cut_run({"old", "new", "new"}));
+  EXPECT_EQ(v.status, VerdictStatus::pass) << "one crash state held v1, later ones v2";
+  EXPECT_TRUE(v.inconclusive_reasons.empty());
+
+  // The failure is the finding: no "not exercised" beside it.
+  v = decide({x_installed()}, cut_run({"new", "broken"}));
+  EXPECT_EQ(v.status, VerdictStatus::fail);
+  EXPECT_TRUE(v.inconclusive_reasons.empty()) << v.inconclusive_reasons[0];
+}
+
+TEST(Verdict, APowerCutOfAFolderTheSetupLeftEmptyIsInconclusiveAndSaysSo) {
+  Verdict v = decide({x_installed()}, cut_run({"nothing", "nothing", "new"}, "nothing"));
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive);
+  ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
+  EXPECT_NE(v.inconclusive_reasons[0].find("the setup installed nothing there (data/x.img did not exist"),
+            std::string::npos)
+      << v.inconclusive_reasons[0];
+
+  RunRecord none = cut_run({}, "old");
+  v = decide({x_installed()}, none);
+  EXPECT_EQ(v.status, VerdictStatus::inconclusive) << "no crash point at all";
+  EXPECT_FALSE(v.results.at(0).held);
+  EXPECT_TRUE(v.results.at(0).undecided);
+
+  // A run that ended in an error has that one reason.
+  RunRecord err = cut_run({"new"});
+  err.error = "qemu ended";
+  v = decide({x_installed()}, err);
+  EXPECT_EQ(v.status, VerdictStatus::error);
+  EXPECT_TRUE(v.inconclusive_reasons.empty());
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ class HostRun {
       if (auto dev = scratch_devices_.find(i); dev != scratch_devices_.end()) {
         // A disk the vm backend made (and logs): the filesystem is on it already.
         rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", i + 1), dev->second.string(), 0, s_.scratch[i].fs});
-        scratch_.mount_device(s_.scratch[i], dev->second, dir_);
+        scratch_.mount_device(s_.scratch[i], i, dev->second, dir_);
         continue;
       }
       BuiltImage b = ScratchFilesystems::build(s_.scratch[i], i, dir_);
@@ -113,6 +113,8 @@ class HostRun {
       }
       check_stop();
     }
+    // Crash points of a power cut start once the setup's install is durable.
+    for (FaultEvent& ev : scratch_.make_setups_durable(clock_)) push_fault(std::move(ev));
     check_mounted_images(s_, dir_);
     for (const auto& m : s_.mounts) {
       dir_.make_dirs(m.mountpoint);

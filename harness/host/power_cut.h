@@ -1,29 +1,36 @@
 // PowerCut: what a power cut at each crash point of a disk's write log
 // would have left, judged on the host. The vm backend records a
 // `power_cut` scratch filesystem's disk with qemu's blklogwrites (a
-// dm-log-writes log, core/log_writes.h); after the run, for every crash
-// point (each flush/FUA, the end, and a seeded sample between):
-//   1. the log's entries [0, k) are replayed onto a fresh copy of the
-//      disk's initial image;
-//   2. e2fsck -fy runs on it, as the next boot would (it replays the
-//      journal); its exit code is recorded;
-//   3. the copy is loop-mounted read-only (nodev,nosuid; Mount, RAII) on
-//      a mountpoint in the run's work folder, the expectations' files are
+// dm-log-writes log, core/log_writes.h). After the setup actions the guest
+// made the folder durable and wrote a mark past the filesystem's end
+// (core/durable_mark.h). After the run:
+//   1. the mark is found in the log: the durable point D (entries
+//      replayed: up to and including the mark). No mark: an error (the
+//      verdict is then undecided), never a judgement from entry 0;
+//   2. the durable state (the log replayed to D) is judged first: what
+//      each `installed` path held when the setup's install was durable
+//      (its "old" version, or nothing when the setup installed nothing);
+//   3. for every crash point after D (each flush/FUA, the end, and a
+//      seeded sample between; core/log_writes.h) the log's entries [0, k)
+//      are replayed onto a fresh copy of the disk's initial image, e2fsck
+//      -fy runs on it as the next boot would (its exit code is recorded),
+//      the copy is loop-mounted read-only (nodev,nosuid; Mount, RAII) on a
+//      mountpoint in the run's work folder, the expectations' files are
 //      read without following links or crossing mounts, and it is
 //      unmounted;
-//   4. every `installed` expectation whose path lies in the folder is
-//      checked there (core/installed_state.h): a complete known version
-//      whose sidecars agree; a path that does not exist yet, with no
-//      sidecar, is "nothing installed yet" and holds.
+//   4. each path is classified: the old version, a new one, nothing, or
+//      broken (CutHolds, core/power_cut_record.h).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/installed_state.h"
+#include "core/power_cut_record.h"
 #include "core/scenario.h"
 
 namespace harness {
@@ -36,9 +43,16 @@ struct PowerCutInput {
   std::string fs = "ext4";
   std::vector<Expectation> installed;  // the `installed` expectations inside it
   std::vector<FileState> versions;     // the versions' states (moment "after faults")
+  uint64_t mark_offset = 0;            // where the guest wrote the durable mark (core/durable_mark.h)
+  std::string mark;                    // the mark's block
   unsigned between = 10;               // sampled points besides flushes
   uint64_t seed = 1;
 };
+
+// What each path held at the durable point: its version, or "" when
+// nothing was installed there. A path absent from it was broken there.
+using DurableHeld = std::map<std::string, std::string>;
+DurableHeld durable_held(const nlohmann::json& durable_checks);
 
 // The `installed` expectations (not "at": "end") whose path lies in `scratch`.
 std::vector<Expectation> installed_inside(const std::vector<Expectation>& expect, const std::string& scratch);
@@ -49,10 +63,13 @@ std::vector<FileState> versions_named(const std::vector<Expectation>& installed,
 
 // Step 4 at one crash point: each expectation of `installed` checked
 // against `states` (moment "after faults": the versions and the files read
-// from the replayed filesystem), as [{"path", "held", "detail"}]. No run
-// "reported success" at a cut, and a path that does not exist, with no
-// sidecar, holds as "nothing installed yet".
-nlohmann::json judge_crash_state(const std::vector<Expectation>& installed, const std::vector<FileState>& states);
+// from the replayed filesystem), as [{"path", "holds", "held", "version"
+// (when a known one), "detail"}]. No run "reported success" at a cut.
+// `durable` is what the durable point held; null judges the durable
+// point itself (any complete known version is then the old one). `fsck` is
+// e2fsck's exit code there, named when a repair left nothing installed.
+nlohmann::json judge_crash_state(const std::vector<Expectation>& installed, const std::vector<FileState>& states,
+                                 const DurableHeld* durable, int fsck = 0);
 
 // One RunRecord::power_cut element. Never throws for the log or an image:
 // a log that cannot be read gives {"error"} (the verdict is then undecided).

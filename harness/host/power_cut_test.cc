@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/durable_mark.h"
+#include "core/expectation_fixture.h"
 #include "core/log_writes.h"
 #include "testing/test_support.h"
 
@@ -37,12 +39,7 @@ FileState sidecar(const std::string& path, const std::string& hex) {
 }
 
 Expectation installed(const std::string& path = "data/stack.img") {
-  Expectation e;
-  e.kind = ExpectationKind::installed;
-  e.path = path;
-  e.versions = {"v1/stack.img", "v2/stack.img"};
-  e.sidecars = {path + ".sha256"};
-  return e;
+  return fixture::installed(path, {"v1/stack.img", "v2/stack.img"}, {path + ".sha256"});
 }
 
 std::vector<FileState> versions() { return {file("v1/stack.img", kV1Sha, kV1Md5), file("v2/stack.img", kV2Sha, kV2Md5)}; }
@@ -72,48 +69,95 @@ TEST(PowerCut, OnlyTheVersionsStandBesideTheReplayedFiles) {
   EXPECT_TRUE(versions_named({}, recorded).empty());
 }
 
-TEST(PowerCut, NothingInstalledYetHolds) {
+std::vector<FileState> holding(const std::string& sha, const std::string& md5) {
+  std::vector<FileState> s = versions();
+  s.push_back(file("data/stack.img", sha, md5));
+  s.push_back(sidecar("data/stack.img.sha256", sha));
+  return s;
+}
+
+std::vector<FileState> empty_folder() {
   std::vector<FileState> s = versions();
   s.push_back(file("data/stack.img", "", "", /*exists=*/false));
   s.push_back(file("data/stack.img.sha256", "", "", /*exists=*/false));
-  json checks = judge_crash_state({installed()}, s);
+  return s;
+}
+
+const DurableHeld kV1Durable = {{"data/stack.img", "v1/stack.img"}};
+
+// Once v1 was durable, a crash state without it lost it: broken, not "not
+// yet" (issue 23: this held, so a repair that deleted v1 passed).
+TEST(PowerCut, NothingInstalledAfterV1WasDurableIsBroken) {
+  json checks = judge_crash_state({installed()}, empty_folder(), &kV1Durable);
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_EQ(checks[0].at("path"), "data/stack.img");
+  EXPECT_EQ(checks[0].at("holds"), "broken") << checks;
+  EXPECT_FALSE(checks[0].at("held").get<bool>()) << checks;
+  EXPECT_TRUE(has(checks[0].at("detail"), "data/stack.img and its sidecars are gone, though v1/stack.img was durable"))
+      << checks;
+  // e2fsck's repair deleted it: said so.
+  checks = judge_crash_state({installed()}, empty_folder(), &kV1Durable, /*fsck=*/1);
+  EXPECT_FALSE(checks[0].at("held").get<bool>());
+  EXPECT_TRUE(has(checks[0].at("detail"), "gone (e2fsck repaired the filesystem: exit 1)")) << checks;
+}
+
+TEST(PowerCut, NothingInstalledHoldsOnlyWhereTheSetupInstalledNothing) {
+  const DurableHeld empty = {{"data/stack.img", ""}};
+  json checks = judge_crash_state({installed()}, empty_folder(), &empty);
+  EXPECT_EQ(checks[0].at("holds"), "nothing") << checks;
   EXPECT_TRUE(checks[0].at("held").get<bool>()) << checks;
   EXPECT_TRUE(has(checks[0].at("detail"), "nothing installed yet")) << checks;
+  EXPECT_TRUE(has(checks[0].at("detail"), "the setup installed nothing there")) << checks;
+  // The durable point itself: nothing there is what the setup left.
+  checks = judge_crash_state({installed()}, empty_folder(), nullptr);
+  EXPECT_EQ(checks[0].at("holds"), "nothing") << checks;
+  // A durable state that was broken is no excuse either.
+  const DurableHeld broken = {};
+  checks = judge_crash_state({installed()}, empty_folder(), &broken);
+  EXPECT_EQ(checks[0].at("holds"), "broken") << checks;
 }
 
-TEST(PowerCut, ACompleteVersionWithItsSidecarHolds) {
-  for (const auto& [sha, md5] : {std::pair{kV1Sha, kV1Md5}, std::pair{kV2Sha, kV2Md5}}) {
-    std::vector<FileState> s = versions();
-    s.push_back(file("data/stack.img", sha, md5));
-    s.push_back(sidecar("data/stack.img.sha256", sha));
-    json checks = judge_crash_state({installed()}, s);
-    ASSERT_EQ(checks.size(), 1u);
-    EXPECT_TRUE(checks[0].at("held").get<bool>()) << checks;
-  }
+TEST(PowerCut, TheDurableVersionIsOldAnyOtherCompleteOneIsNew) {
+  json checks = judge_crash_state({installed()}, holding(kV1Sha, kV1Md5), &kV1Durable);
+  EXPECT_EQ(checks[0].at("holds"), "old") << checks;
+  EXPECT_EQ(checks[0].at("version"), "v1/stack.img");
+  EXPECT_TRUE(checks[0].at("held").get<bool>());
+  checks = judge_crash_state({installed()}, holding(kV2Sha, kV2Md5), &kV1Durable);
+  EXPECT_EQ(checks[0].at("holds"), "new") << checks;
+  EXPECT_EQ(checks[0].at("version"), "v2/stack.img");
+  EXPECT_TRUE(checks[0].at("held").get<bool>());
+  // At the durable point, whatever complete version the setup left is the old one.
+  checks = judge_crash_state({installed()}, holding(kV2Sha, kV2Md5), nullptr);
+  EXPECT_EQ(checks[0].at("holds"), "old") << checks;
+  EXPECT_EQ(durable_held(checks), (DurableHeld{{"data/stack.img", "v2/stack.img"}}));
+  EXPECT_EQ(durable_held(judge_crash_state({installed()}, empty_folder(), nullptr)),
+            (DurableHeld{{"data/stack.img", ""}}));
 }
 
-TEST(PowerCut, ATornFileOrADisagreeingSidecarFails) {
+TEST(PowerCut, ATornFileOrADisagreeingSidecarIsBroken) {
   std::vector<FileState> torn = versions();
   torn.push_back(file("data/stack.img", std::string(64, 'e'), kV1Md5));
-  json checks = judge_crash_state({installed()}, torn);
+  json checks = judge_crash_state({installed()}, torn, &kV1Durable);
   EXPECT_FALSE(checks[0].at("held").get<bool>());
+  EXPECT_EQ(checks[0].at("holds"), "broken");
   EXPECT_TRUE(has(checks[0].at("detail"), "torn")) << checks;
+  EXPECT_EQ(durable_held(judge_crash_state({installed()}, torn, nullptr)), DurableHeld{}) << "broken at the durable point";
 
   std::vector<FileState> stale = versions();
   stale.push_back(file("data/stack.img", kV2Sha, kV2Md5));
   stale.push_back(sidecar("data/stack.img.sha256", kV1Sha));
-  checks = judge_crash_state({installed()}, stale);
+  checks = judge_crash_state({installed()}, stale, &kV1Durable);
   EXPECT_FALSE(checks[0].at("held").get<bool>());
+  EXPECT_EQ(checks[0].at("holds"), "broken");
   EXPECT_TRUE(has(checks[0].at("detail"), "sidecar data/stack.img.sha256 says sha256")) << checks;
 }
 
 TEST(PowerCut, ASidecarWithoutItsFileIsNotNothingInstalled) {
+  const DurableHeld empty = {{"data/stack.img", ""}};
   std::vector<FileState> s = versions();
   s.push_back(file("data/stack.img", "", "", /*exists=*/false));
   s.push_back(sidecar("data/stack.img.sha256", kV2Sha));
-  json checks = judge_crash_state({installed()}, s);
+  json checks = judge_crash_state({installed()}, s, &empty);
   EXPECT_FALSE(checks[0].at("held").get<bool>()) << checks;
   EXPECT_TRUE(has(checks[0].at("detail"), "data/stack.img is missing")) << checks;
 }
@@ -124,10 +168,7 @@ TEST(PowerCut, EachPointIsJudgedAfterTheFaultsWhateverTheExpectationSays) {
   Expectation e = installed();
   e.at_end = true;
   e.fault = "redeploy";
-  std::vector<FileState> s = versions();
-  s.push_back(file("data/stack.img", kV1Sha, kV1Md5));
-  s.push_back(sidecar("data/stack.img.sha256", kV1Sha));
-  json checks = judge_crash_state({e}, s);
+  json checks = judge_crash_state({e}, holding(kV1Sha, kV1Md5), &kV1Durable);
   EXPECT_TRUE(checks[0].at("held").get<bool>()) << checks;
 }
 
@@ -141,6 +182,11 @@ class Log {
     return *this;
   }
   Log& flush() { return entry(0, 0, kLogFlush); }
+  Log& mark(uint64_t offset, const std::string& block) {
+    entry(offset / 512, block.size() / 512, 0);
+    body_ += block;
+    return *this;
+  }
   std::string bytes(uint64_t magic = kLogWritesMagic) const {
     std::string super(512, '\0');
     put64(super, 0, magic);
@@ -178,6 +224,8 @@ class PowerCutCheck : public ::testing::Test {
     in.work = tmp_.path() / "work";
     in.scratch = "data";
     in.installed = {installed()};
+    in.mark_offset = durable_mark_offset(16);
+    in.mark = durable_mark_block(0, "data");
     in.seed = 7;
     return in;
   }
@@ -201,25 +249,32 @@ TEST_F(PowerCutCheck, AnUnreadableLogIsAnErrorInTheRecordNotAThrow) {
   EXPECT_TRUE(has(out.at("error"), "magic")) << out;
 }
 
-TEST_F(PowerCutCheck, AnEmptyLogHasNoCrashPoints) {
+// Without the guest's mark, no crash point can be placed after the setup's
+// durable install: judging from entry 0 would count the setup's own
+// unfinished install as "nothing installed yet" (issue 23).
+TEST_F(PowerCutCheck, ALogWithoutTheDurableMarkIsAnError) {
   PowerCutInput in = input();
-  put(in.log, Log().bytes());
-  json out = check_power_cut(in);
-  EXPECT_FALSE(out.contains("error")) << out;
-  EXPECT_EQ(out.at("log_entries"), 0);
-  EXPECT_EQ(out.at("flushes"), 0);
-  EXPECT_EQ(out.at("log_sector_size"), 512);
-  EXPECT_EQ(out.at("crash_points"), json::array());
-  EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "the mountpoint is removed";
+  for (const std::string& log : {Log().bytes(), Log().write(0).flush().write(1).flush().bytes(),
+                                 Log().mark(in.mark_offset + 4096, in.mark).flush().bytes()}) {
+    put(in.log, log);
+    json out = check_power_cut(in);
+    ASSERT_TRUE(out.contains("error")) << out;
+    EXPECT_TRUE(has(out.at("error"), "the write log has no durable mark")) << out;
+    EXPECT_FALSE(out.contains("crash_points")) << out;
+    EXPECT_EQ(out.at("log_sector_size"), 512);
+    EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "the mountpoint is removed";
+  }
 }
 
 TEST_F(PowerCutCheck, ALogIsCountedBeforeAReplayThatFailsAndNothingIsLeftBehind) {
   PowerCutInput in = input();
-  put(in.log, Log().write(0).flush().write(1).write(2).flush().bytes());
+  put(in.log, Log().write(0).flush().write(1).flush().mark(in.mark_offset, in.mark).flush().write(2).flush().bytes());
   // No base image: the first replay fails; what the log holds is still told.
   json out = check_power_cut(in);
-  EXPECT_EQ(out.at("log_entries"), 5);
-  EXPECT_EQ(out.at("flushes"), 2);
+  EXPECT_EQ(out.at("log_entries"), 8);
+  EXPECT_EQ(out.at("flushes"), 4);
+  EXPECT_EQ(out.at("durable_entry"), 5) << "up to and including the mark";
+  EXPECT_EQ(out.at("skipped_before_durable"), 2) << "the two flushes before the mark";
   ASSERT_TRUE(out.contains("error")) << out;
   EXPECT_TRUE(has(out.at("error"), in.base_image.string())) << out;
   EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt"));

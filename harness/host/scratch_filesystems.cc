@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "host/fsck.h"
+#include "host/setup_durable.h"
 
 namespace harness {
 
@@ -41,12 +42,34 @@ void ScratchFilesystems::mount(const ScratchSpec& sc, const BuiltImage& b, RunDi
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
 }
 
-void ScratchFilesystems::mount_device(const ScratchSpec& sc, const std::filesystem::path& device, RunDir& dir) {
+void ScratchFilesystems::mount_device(const ScratchSpec& sc, size_t index, const std::filesystem::path& device,
+                                      RunDir& dir) {
+  power_cut_.push_back({sc, index, device});
   dir.make_dirs(sc.path);
   mounts_.push_back(Mount::loop_mount(device, dir.absolute(sc.path), "loop,rw", sc.fs));
   const auto& st = *mounts_.back().loop().status();
   dir.record_loop_device(st.device, st.backing_dev, st.backing_inode);
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
+}
+
+std::vector<FaultEvent> ScratchFilesystems::make_setups_durable(const RunClock& clock) {
+  std::vector<FaultEvent> out;
+  for (const auto& pc : power_cut_) {
+    FaultEvent ev;
+    ev.fault = "setup";
+    ev.action = "durable";
+    ev.label = fmt::format("the setup made durable on scratch {}", pc.spec.path);
+    ev.t_start_ms = clock.now_ms();
+    auto root = std::find_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == pc.spec.path; });
+    if (root == roots_.end()) throw RuntimeError(fmt::format("scratch {} is not mounted", pc.spec.path));
+    ev.detail = make_setup_durable(root->second.get(), pc.device, pc.spec, pc.index);
+    ev.ok = true;
+    ev.outcome = "ok";
+    ev.result = {{"scratch", pc.spec.path}, {"device", pc.device.string()}};
+    ev.t_end_ms = clock.now_ms();
+    out.push_back(std::move(ev));
+  }
+  return out;
 }
 
 void ScratchFilesystems::mount_on_device_mapper(const ScratchSpec& sc, const BuiltImage& b, RunDir& dir) {

@@ -39,9 +39,15 @@ class ScratchFilesystems : public DiskFaults {
   // Mounts the image `build` made at `sc.path`, checking that the loop
   // device holds that very file.
   void mount(const ScratchSpec& sc, const BuiltImage& image, RunDir& dir);
-  // Mounts a disk the vm backend made for a power-cut scratch (its writes
-  // logged by qemu on the host): the filesystem is on it already.
-  void mount_device(const ScratchSpec& sc, const std::filesystem::path& device, RunDir& dir);
+  // Mounts a disk the vm backend made for the `index`-th scratch, a
+  // power-cut one (its writes logged by qemu on the host): the filesystem
+  // is on it already.
+  void mount_device(const ScratchSpec& sc, size_t index, const std::filesystem::path& device, RunDir& dir);
+  // After the setup actions: what they installed on each power-cut disk
+  // made durable, and the disk's write log marked at that moment
+  // (host/setup_durable.h). One event each (fault "setup", action
+  // "durable"). Throws RuntimeError: crash points need the mark.
+  std::vector<FaultEvent> make_setups_durable(const RunClock& clock);
   // `image` opened read-only beneath the scratch filesystem it lies on,
   // without crossing a mount below that; nullopt if it lies on none.
   std::optional<ScopedFd> open_beneath(const std::string& image) const;
@@ -76,6 +82,12 @@ class ScratchFilesystems : public DiskFaults {
   std::vector<DmScratch> dm_;
   mutable std::mutex dm_mu_;  // fault threads fail disks concurrently
   std::vector<Mount> mounts_;
+  struct PowerCutScratch {
+    ScratchSpec spec;
+    size_t index;
+    std::filesystem::path device;
+  };
+  std::vector<PowerCutScratch> power_cut_;
   // Declared after mounts_: closed before the unmount.
   std::vector<std::pair<std::string, ScopedFd>> roots_;
 };

@@ -10,6 +10,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "core/durable_mark.h"
 #include "host/machine_needs.h"
 
 namespace harness {
@@ -79,18 +80,25 @@ void sized_file(const fs::path& file, unsigned long long bytes, const char* what
 
 }  // namespace
 
+unsigned long long power_cut_disk_bytes(unsigned fs_mib) {
+  return durable_mark_offset(fs_mib) + kDurableMarkReserve;
+}
+
 void make_power_cut_disks(const std::vector<PowerCutDisk>& disks) {
   for (const auto& d : disks) {
     std::error_code ec;
     if (!fs::exists(d.base, ec)) {
-      sized_file(d.base, static_cast<unsigned long long>(d.size_mib) << 20, "the power-cut disk");
+      // The disk is larger than its filesystem: the guest writes the
+      // durable mark past the filesystem's end (core/durable_mark.h).
+      sized_file(d.base, power_cut_disk_bytes(d.size_mib), "the power-cut disk");
       std::filesystem::path mkfs = need_mkfs(d.fs, "the power-cut disk");
       ChildOptions o;
       o.stderr_file = d.base.string() + ".mkfs.err";
       o.timeout = milliseconds(60000);
       // No lazy init: no ext4lazyinit thread writes while the guest runs.
       auto r = run_child({mkfs.string(), "-q", "-F", "-L", "harness-powercut", "-E",
-                          "nodiscard,lazy_itable_init=0,lazy_journal_init=0", d.base.string()},
+                          "nodiscard,lazy_itable_init=0,lazy_journal_init=0", d.base.string(),
+                          fmt::format("{}k", static_cast<unsigned long long>(d.size_mib) * 1024)},
                          o);
       std::string err = read_file_capped(o.stderr_file, 2000);
       fs::remove(o.stderr_file, ec);

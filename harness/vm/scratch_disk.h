@@ -20,7 +20,9 @@ void make_scratch_disk(const std::filesystem::path& file, const Scenario& s, con
 // blklogwrites: `base` is the filesystem as the guest first sees it (made
 // once), `image` the disk the guest writes (a copy of it), `log` the
 // write log (emptied). make_power_cut_disks() makes them anew (a retried
-// boot starts from the base again).
+// boot starts from the base again). The disk is power_cut_disk_bytes():
+// kDurableMarkReserve more than its `size_mib` filesystem, room for the
+// guest's durable mark (core/durable_mark.h).
 struct PowerCutDisk {
   size_t index = 0;     // in the scenario's scratch list
   std::string scratch;  // its work path
@@ -29,6 +31,7 @@ struct PowerCutDisk {
   std::filesystem::path base, image, log;
 };
 std::vector<PowerCutDisk> power_cut_disks(const Scenario& s, const std::filesystem::path& work);
+unsigned long long power_cut_disk_bytes(unsigned fs_mib);
 void make_power_cut_disks(const std::vector<PowerCutDisk>& disks);
 
 }  // namespace harness

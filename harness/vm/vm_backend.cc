@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/interrupt.h"
 #include "base/system_info.h"
+#include "core/durable_mark.h"
 #include "core/installed_state.h"
 #include "host/machine_needs.h"
 #include "host/power_cut.h"
@@ -71,6 +72,8 @@ void check_power_cuts(const Scenario& s, const std::vector<PowerCutDisk>& disks,
     in.fs = d.fs;
     in.installed = installed_inside(s.expect, d.scratch);
     in.versions = versions;
+    in.mark_offset = durable_mark_offset(d.size_mib);
+    in.mark = durable_mark_block(d.index, d.scratch);
     in.between = kPowerCutBetween;
     in.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
     if (!finished) {
