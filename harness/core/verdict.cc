@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/installed_state.h"
@@ -243,8 +244,10 @@ bool within(const Expectation& e, unsigned long observed) {
 }
 
 // An `installed` path inside a power-cut scratch must also hold at every
-// crash point of its write log (RunRecord::power_cut).
-static void power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c) {
+// crash point of its write log (RunRecord::power_cut). Returns how many
+// crash points it was checked at.
+static unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c) {
+  unsigned checked = 0;
   for (const auto& pc : r.power_cut) {
     bool mine = false;
     for (const auto& p : pc.value("paths", nlohmann::json::array())) mine = mine || p == e.path;
@@ -278,15 +281,28 @@ static void power_cut_check(const Expectation& e, const RunRecord& r, InstalledC
     } else if (c.held) {
       c.detail += fmt::format("; and at all {} power-cut crash points", points);
     }
+    checked += points;
   }
+  return checked;
 }
+
+// What each kind of expectation is judged from, for "rests on".
+constexpr const char* kOnWrites = "the kernel's record of writes to the mounted image (deterministic)";
+constexpr const char* kOnStatistics = "exec statistics under fault (probabilistic)";
+constexpr const char* kOnOutcomes = "the outcomes of the scenario's own actions";
+constexpr const char* kOnInstalled = "the installed files' digests and sidecars (deterministic)";
+constexpr const char* kOnPowerCut =
+    "the installed files' digests and sidecars, also in the disk states replayed at each power-cut crash point "
+    "(deterministic)";
 
 ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdict& v, const RunFacts& facts) {
   ExpectationResult res;
   res.text = describe(e);
+  res.kind = e.kind;
   switch (e.kind) {
     case ExpectationKind::exec_count: {
       res.basis = EvidenceBasis::statistical;
+      res.rests_on = kOnStatistics;
       for (ExecClass c : e.classes) res.observed += v.counts_under_fault.of(c);
       res.detail = fmt::format("observed {} in {} execs under fault", res.observed, v.n);
       if (!facts.baseline_clean) {
@@ -304,6 +320,7 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
     }
     case ExpectationKind::fault_outcome: {
       res.basis = EvidenceBasis::outcome;
+      res.rests_on = kOnOutcomes;
       bool fired = false;
       for (const auto& f : r.faults) {
         if ((e.fault.empty() ? f.fault != "setup" : f.fault == e.fault) && (e.action.empty() || f.action == e.action)) {
@@ -322,6 +339,7 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
     }
     case ExpectationKind::min_execs_under_fault:
       res.basis = EvidenceBasis::statistical;
+      res.rests_on = kOnStatistics;
       res.observed = v.n;
       res.held = within(e, res.observed);
       res.detail = fmt::format("observed {}", res.observed);
@@ -333,16 +351,18 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
       break;
     case ExpectationKind::image_unchanged:
       image_unchanged(e.path, r, res);
+      res.rests_on = "the mounted image's digests and the kernel's record of writes to it (deterministic)";
       break;
     case ExpectationKind::no_write_while_mounted:
       no_write_while_mounted(e.path, r, res);
+      res.rests_on = kOnWrites;
       break;
     case ExpectationKind::installed: {
       res.basis = EvidenceBasis::invariant;
       std::vector<FileState> states;
       for (const auto& j : r.files_evidence) states.push_back(file_state_from_json(j));
       InstalledCheck c = check_installed(e, states, r.faults);
-      if (!e.at_end) power_cut_check(e, r, c);
+      res.rests_on = !e.at_end && power_cut_check(e, r, c) > 0 ? kOnPowerCut : kOnInstalled;
       res.held = c.held;
       res.undecided = c.undecided;
       res.observed = !c.held && !c.undecided;
@@ -355,14 +375,12 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
 
 std::string rests_on(const Verdict& v) {
   // The results the status follows from: the failed ones for a fail,
-  // every decided one otherwise.
-  std::set<EvidenceBasis> bases;
-  for (const auto& res : v.results)
-    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided) bases.insert(res.basis);
+  // every decided one otherwise; each kind of evidence once, in order.
   std::vector<std::string> words;
-  if (bases.count(EvidenceBasis::invariant)) words.push_back("the kernel's record of writes to the mounted image (deterministic)");
-  if (bases.count(EvidenceBasis::statistical)) words.push_back("exec statistics under fault (probabilistic)");
-  if (bases.count(EvidenceBasis::outcome)) words.push_back("the outcomes of the scenario's own actions");
+  for (const auto& res : v.results)
+    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided)
+      if (!res.rests_on.empty() && std::find(words.begin(), words.end(), res.rests_on) == words.end())
+        words.push_back(res.rests_on);
   return fmt::format("{}", fmt::join(words, "; "));
 }
 

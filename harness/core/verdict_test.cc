@@ -337,17 +337,29 @@ namespace {
 
 using nlohmann::json;
 
-// An `installed` path inside a power-cut scratch holds only if it held at
-// every crash point of the replayed write log.
-TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
+// data/x.img installed, its one known version v1/x.img.
+Expectation installed_x() {
   Expectation e;
   e.kind = ExpectationKind::installed;
   e.path = "data/x.img";
   e.versions = {"v1/x.img"};
+  return e;
+}
+
+// After the faults data/x.img holds v1.
+RunRecord x_holds_v1() {
   RunRecord r;
   for (const char* p : {"data/x.img", "v1/x.img"})
     r.files_evidence.push_back({{"moment", "after faults"}, {"path", p}, {"exists", true}, {"size", 3},
                                 {"sha256", "aa"}, {"md5", "bb"}, {"head", ""}});
+  return r;
+}
+
+// An `installed` path inside a power-cut scratch holds only if it held at
+// every crash point of the replayed write log.
+TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
+  Expectation e = installed_x();
+  RunRecord r = x_holds_v1();
   EXPECT_EQ(decide({e}, r).results.at(0).held, true) << "no power cut: the file as it is";
   json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0},
                 {"checks", {{{"path", "data/x.img"}, {"held", true}, {"detail", "holds v1"}}}}};
@@ -363,6 +375,30 @@ TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
   r.power_cut[0] = {{"scratch", "data"}, {"paths", {"data/x.img"}}, {"error", "no log"}};
   res = decide({e}, r).results.at(0);
   EXPECT_TRUE(res.undecided) << res.detail;
+}
+
+// "Rests on" names the evidence the deciding expectations use: a run with
+// no write check (nothing installed is mounted) does not rest on the
+// kernel's record of writes; an installed path judged at power-cut crash
+// points says so.
+TEST(Verdict, ItRestsOnTheEvidenceItsExpectationsUse) {
+  Expectation e = installed_x();
+  RunRecord r = x_holds_v1();
+  Verdict v = decide({e}, r);
+  EXPECT_EQ(v.rests_on, "the installed files' digests and sidecars (deterministic)");
+  json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0},
+                {"checks", {{{"path", "data/x.img"}, {"held", false}, {"detail", "data/x.img is torn"}}}}};
+  r.power_cut = json::array({{{"scratch", "data"}, {"paths", {"data/x.img"}}, {"log_entries", 20}, {"crash_points", {point}}}});
+  v = decide({e}, r);
+  ASSERT_EQ(v.status, VerdictStatus::fail);
+  EXPECT_EQ(v.rests_on.find("kernel's record of writes"), std::string::npos) << v.rests_on;
+  EXPECT_NE(v.rests_on.find("power-cut crash point"), std::string::npos) << v.rests_on;
+  EXPECT_EQ(v.results[0].kind, ExpectationKind::installed);
+  // A write check does rest on the kernel's record.
+  RunRecord w = run_with({exec(ExecClass::ok, 150)});
+  watched(w, "data/x.img");
+  v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/x.img")}, w);
+  EXPECT_EQ(v.rests_on, "the kernel's record of writes to the mounted image (deterministic)");
 }
 
 }  // namespace

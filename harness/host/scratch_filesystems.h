@@ -40,8 +40,9 @@ class ScratchFilesystems : public DiskFaults {
   // device holds that very file.
   void mount(const ScratchSpec& sc, const BuiltImage& image, RunDir& dir);
   // Mounts a disk the vm backend made for a power-cut scratch (its writes
-  // logged by qemu on the host): the filesystem is on it already.
-  void mount_device(const ScratchSpec& sc, const std::filesystem::path& device, RunDir& dir);
+  // logged by qemu on the host): the filesystem is on it already. Returns
+  // the disk's size in bytes, as its block device reports it.
+  unsigned long long mount_device(const ScratchSpec& sc, const std::filesystem::path& device, RunDir& dir);
   // `image` opened read-only beneath the scratch filesystem it lies on,
   // without crossing a mount below that; nullopt if it lies on none.
   std::optional<ScopedFd> open_beneath(const std::string& image) const;

@@ -56,6 +56,48 @@ TEST(PowerCut, HardenedHoldsAtEveryCrashPointRegressedTears) {
   ASSERT_EQ(r.at("power_cut").size(), 1u) << r.dump(1).substr(0, 3000);
   EXPECT_EQ(r.at("power_cut")[0].at("crash_points").size(), hardened->at("crash_points").size());
   EXPECT_FALSE(fs::exists(out / run_dir / "work" / "power-cut-replay.img"));
+  // The power-cut disk is listed with its real size, and the page shows
+  // the crash points.
+  bool listed = false;
+  for (const auto& i : r.at("images"))
+    if (i.at("name") == "scratch-1") {
+      listed = true;
+      EXPECT_EQ(i.at("size_bytes").get<unsigned long long>(), 16ull << 20) << i.dump();
+    }
+  EXPECT_TRUE(listed) << r.at("images").dump(1);
+  std::string md = slurp(out / run_dir / "report.md");
+  EXPECT_NE(md.find("## Power-cut crash points"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 16.0 MiB |"), std::string::npos) << md;
+  expect_nothing_left(out);
+}
+
+// An installer whose first install fails: the run stops on an error
+// before any fault, so the cell is an error (exit 4), with the error as
+// its reason and no crash point; the log is not judged.
+TEST(PowerCut, ARunWhoseSetupFailedIsAnErrorWithoutCrashPoints) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  if (!VmBackend::available()) GTEST_SKIP() << "the vm backend cannot run here: " << VmBackend::unavailable_reason();
+  TempDir tmp;
+  fs::path out = tmp.path() / "m";
+  auto res = run_harness({"matrix", "--backend", "vm", "--installers", "broken", "--faults", "power-cut", "--installer",
+                          "broken=/bin/false {source} {dest} {name}", "--out", out.string(), "--vm-cache",
+                          (tmp.path() / ".cache").string()},
+                         tmp.path(), std::chrono::seconds(600));
+  EXPECT_EQ(res.exit_code, 4) << res.out << res.err;
+  json m = json::parse(slurp(out / "matrix.json"));
+  const json* c = matrix_cell(m, "broken", "power-cut");
+  ASSERT_NE(c, nullptr) << m.dump(1);
+  EXPECT_EQ(c->at("state"), "error") << c->dump(1);
+  EXPECT_TRUE(c->at("crash_points").empty()) << c->dump(1);
+  std::string why = c->at("evidence")[0].at("failed")[0].get<std::string>();
+  EXPECT_EQ(why.rfind("error: setup action run ended", 0), 0u) << why;
+  std::string md = slurp(out / "matrix.md");
+  EXPECT_NE(md.find("| broken | **error** (0/1 passed) |"), std::string::npos) << md;
+  EXPECT_NE(res.out.find("gate: exit 4"), std::string::npos) << res.out;
+  json r = read_report(out / c->at("evidence")[0].at("run_dir").get<std::string>());
+  ASSERT_EQ(r.at("power_cut").size(), 1u) << r.dump(1).substr(0, 2000);
+  EXPECT_FALSE(r.at("power_cut")[0].contains("crash_points")) << r.at("power_cut").dump(1);
+  EXPECT_NE(r.at("power_cut")[0].value("error", "").find("stopped on an error"), std::string::npos);
   expect_nothing_left(out);
 }
 
