@@ -35,4 +35,15 @@ int more_serious(int a, int b) {
   return a;
 }
 
+int matrix_exit_code(const std::vector<CellRuns>& cells) {
+  int rc = kExitPass;
+  for (const auto& c : cells) {
+    const std::string state = c.state();
+    if (state == "error") rc = more_serious(rc, kExitRuntime);
+    else if (state == "unsafe" && c.expected_unsafe.empty()) rc = more_serious(rc, kExitFail);
+    else if (state == "inconclusive" && c.expected_unsafe.empty()) rc = more_serious(rc, kExitInconclusive);
+  }
+  return rc;
+}
+
 }  // namespace harness

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "base/error.h"
+#include "core/matrix.h"
 #include "core/verdict.h"
 
 namespace harness {
@@ -27,5 +29,12 @@ int exit_code_for(VerdictStatus status, bool interrupted, std::optional<ErrorKin
 // machine's fault, then an unexpected error, then a failure, then an
 // inconclusive run, then a pass.
 int more_serious(int a, int b);
+// A matrix as a CI gate, by the same order: 4 when a cell's run stopped on
+// an error, else 1 when a cell is UNSAFE that was not expected to be
+// (CellRuns::expected_unsafe), else 5 when a cell that is not expected
+// UNSAFE is inconclusive (its fault did not strike, or nothing was
+// judged), else 0. An expected-UNSAFE cell fails the gate only by an
+// error. (`harness matrix` adds what its runs cannot judge: 3, 130.)
+int matrix_exit_code(const std::vector<CellRuns>& cells);
 
 }  // namespace harness

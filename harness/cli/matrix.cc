@@ -22,22 +22,40 @@ namespace harness {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
-constexpr const char* kMatrixUsage =
-    "usage: harness matrix --out DIR [--installer CMD] [--installers LIST] [--faults LIST] [--repeat K]\n"
+const char kMatrixUsage[] =
+    "usage: harness matrix --out DIR [--installer [NAME=]CMD]... [--installers LIST] [--faults LIST]\n"
+    "                      [--allow-unsafe ROW:FAULT]... [--require-safe ROW:FAULT]... [--repeat K]\n"
     "                      [--backend host|vm] [-j N] [--shard I/N] [--kernel PATH] [--memory MIB] [--accel A]\n"
-    "  runs every installer (legacy, regressed, hardened; with --installer also yours, a command with\n"
-    "  {source} {dest} {name}, e.g. \"examples/gate/install-rename.sh {source} {dest} {name}\") against every\n"
-    "  overwriting fault (redeploy while mounted, kill at random points, kill at the Nth write, ENOSPC,\n"
-    "  racing installers, corrupted sidecars, root overwrite; EIO mid-copy where device-mapper is (always with\n"
-    "  --backend vm); with --backend vm also a power cut at every flush),\n"
-    "  K times each (default 1), and checks the\n"
-    "  installer's invariants after each: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html; every cell is\n"
-    "  a scenario file in DIR/cells/. --installers/--faults keep only the named rows/columns (comma-separated).\n"
-    "  With --shard I/N a stable subset runs; `harness merge` joins the shards.\n"
-    "  --program P (repeatable): a program your installer calls (rsync, sha256sum; a bare name found in PATH,\n"
-    "  or a path), brought into the guest with --backend vm: every cell's \"programs\".\n";
+    "  Runs every installer (a row) against every overwriting fault (a column), K times each (default 1),\n"
+    "  and checks the installer's invariants after each run: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html;\n"
+    "  each cell is a scenario file in DIR/cells/, each run a run directory in DIR/runs/.\n"
+    "rows:   legacy, regressed, hardened (the stack-install fixture), and one per --installer: a command\n"
+    "        with {source} {dest} {name} that installs SOURCE/NAME.img as DEST/NAME.img, e.g.\n"
+    "        \"examples/gate/install-rename.sh {source} {dest} {name}\". NAME= names the row; without it\n"
+    "        the row is named after the file stem of the program, or, when that is an interpreter (sh,\n"
+    "        bash, env, python3...), of the script it runs (\"/bin/sh a.sh ...\" is row a). Two rows with\n"
+    "        one name, or yours named legacy, regressed or hardened, is exit 2.\n"
+    "faults: redeploy while mounted, kill-random, kill-write (at the Nth write), enospc, race (two\n"
+    "        installers at once), corrupt-sidecar, root-overwrite; eio mid-copy where device-mapper is\n"
+    "        (always with --backend vm); power-cut at every flush with --backend vm.\n"
+    "        --installers/--faults keep only the named rows/columns (comma-separated).\n"
+    "cells:  safe (every run passed), UNSAFE (a run failed), inconclusive (a fault did not strike, or a\n"
+    "        run could not judge), error (a run stopped on an error; its reason is shown).\n"
+    "gate:   a cell may be expected UNSAFE: every cell of legacy and regressed (they write in place on\n"
+    "        purpose); the root-overwrite cell of your rows (only chattr +i stops root's `cat >` over a\n"
+    "        mounted image, and the hardened fixture alone sets it; --require-safe ROW:root-overwrite\n"
+    "        holds a row to it); and each --allow-unsafe ROW:FAULT (repeatable, or comma-separated).\n"
+    "        --require-safe ROW:FAULT takes a default back.\n"
+    "programs: --program P (repeatable): a program your installer calls (rsync, sha256sum; a bare name\n"
+    "        found in PATH, or a path), brought into the guest with --backend vm: every cell's \"programs\".\n"
+    "exit:   130 interrupted, else 3 this machine cannot run a cell, else 4 a cell's run stopped on an\n"
+    "        error, else 2 a cell is invalid, else 1 a cell is UNSAFE that was not expected to be, else 5\n"
+    "        a cell not expected UNSAFE is inconclusive, else 0; a bad command line is 2 before anything\n"
+    "        runs. An expected-UNSAFE cell fails the gate only by an error.\n"
+    "shards: --shard I/N runs a stable subset of the cells; `harness merge` joins the shards' matrices\n"
+    "        and exits as the whole matrix would.\n";
+
+namespace {
 
 constexpr const char* kMatrixFiles[] = {"matrix.json", "matrix.md", "matrix.html"};
 
@@ -80,6 +98,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
   std::vector<std::string> commands;
   std::optional<std::vector<std::string>> only_installers, only_faults;
   std::vector<std::string> programs;  // what the user's installers call (every cell's "programs")
+  GateRules rules;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&](const char* flag) -> std::string {
       if (i + 1 >= args.size()) throw Error(ErrorKind::usage, fmt::format("{} needs a value", flag));
@@ -89,7 +108,14 @@ int cmd_matrix(const std::vector<std::string>& args) {
     else if (args[i] == "--installers") only_installers = split_list(value("--installers"));
     else if (args[i] == "--faults") only_faults = split_list(value("--faults"));
     else if (args[i] == "--program") programs.push_back(value("--program"));
-    else rest.push_back(args[i]);
+    else if (args[i] == "--allow-unsafe" || args[i] == "--require-safe") {
+      auto& to = args[i] == "--allow-unsafe" ? rules.allow_unsafe : rules.require_safe;
+      try {
+        for (auto& c : parse_cell_refs(args[i], value(args[i].c_str()))) to.push_back(std::move(c));
+      } catch (const std::invalid_argument& e) {
+        throw Error(ErrorKind::usage, e.what());
+      }
+    } else rest.push_back(args[i]);
   }
   RunOptionsArgs ra = parse_run_options(rest, 1);
   if (ra.help) {
@@ -104,12 +130,12 @@ int cmd_matrix(const std::vector<std::string>& args) {
   const fs::path dir = fs::absolute(*ra.out);
 
   std::vector<MatrixInstaller> installers = builtin_installers();
-  for (const auto& c : commands) {
-    try {
-      installers.push_back(custom_installer(c, fs::current_path().string()));
-    } catch (const std::invalid_argument& e) {
-      throw Error(ErrorKind::usage, e.what());
-    }
+  try {
+    for (const auto& c : commands) installers.push_back(custom_installer(c, fs::current_path().string()));
+    check_row_names(installers);
+    check_gate_rules(rules, installers);
+  } catch (const std::invalid_argument& e) {
+    throw Error(ErrorKind::usage, e.what());
   }
   installers = keep_named(installers, only_installers, "--installers");
   // On the host backend, eio needs this kernel's device-mapper.
@@ -128,7 +154,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
   if (fs::exists(dir / kMatrixFiles[0], ec))
     throw Error(ErrorKind::usage, fmt::format("{}: holds a matrix already; choose a new --out", dir.string()));
 
-  std::vector<MatrixCell> cells = derive_cells(installers, faults);
+  std::vector<MatrixCell> cells = derive_cells(installers, faults, rules);
   if (!programs.empty())
     for (auto& c : cells) c.scenario["programs"] = programs;
   std::vector<DerivedScenario> docs;
@@ -148,7 +174,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
   std::map<std::string, CellRuns> runs;
   for (const auto& s : scenarios) {
     const MatrixCell* c = by_name.at(s.name);
-    runs[s.name] = CellRuns{c->installer, c->fault, c->name};
+    runs[s.name] = CellRuns{c->installer, c->fault, c->name, c->expected_unsafe};
   }
   auto t0 = std::chrono::steady_clock::now();
   int rc = run_derived(scenarios, dir, ra, [&](const RunOutcome&, const json& report) {
@@ -162,7 +188,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
       break;
     }
     fmt::print("{:12} {:16} {:13} {}\n", it->second.installer, it->second.fault, last.value("verdict", ""),
-               why.substr(0, 140));
+               shorten_at_word(why, 140));
     std::fflush(stdout);
   });
   meta.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -171,10 +197,9 @@ int cmd_matrix(const std::vector<std::string>& args) {
     if (c.runs) done.push_back(c);
   json m = build_matrix(meta, done);
   write_matrix_outputs(dir, m);
-  fmt::print("\n{} cells: {} safe, {} unsafe, {} inconclusive, in {:.0f} s\nmatrix    {}\n", done.size(),
-             m.value("safe_cells", 0u), m.value("unsafe_cells", 0u), m.value("inconclusive_cells", 0u), meta.seconds,
-             (dir / kMatrixFiles[0]).string());
-  return rc;
+  fmt::print("\n{} cells in {:.0f} s: {}\n{}\nmatrix    {}\n", done.size(), meta.seconds, matrix_counts_text(m),
+             gate_text(m), (dir / kMatrixFiles[0]).string());
+  return more_serious(rc, matrix_exit_code(done));
 }
 
 json merge_matrices(const std::vector<fs::path>& files, const fs::path& out) {

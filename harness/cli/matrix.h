@@ -15,10 +15,15 @@
 
 namespace harness {
 
+// `harness matrix --help`: the whole reference of the command (rows,
+// faults, cell states, the gate, exit codes), one string.
+extern const char kMatrixUsage[];
+
 int cmd_matrix(const std::vector<std::string>& args);
 
 // Joins the matrix.json files of several shards of one matrix and writes
-// matrix.json/md/html into `out`; returns the joined document.
+// matrix.json/md/html into `out`; returns the joined document
+// (matrix_exit_code(matrix_cells(it)) is its gate).
 nlohmann::json merge_matrices(const std::vector<std::filesystem::path>& files, const std::filesystem::path& out);
 
 }  // namespace harness

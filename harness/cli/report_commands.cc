@@ -16,6 +16,7 @@
 #include "cli/exit_code.h"
 #include "report/ablation_report.h"
 #include "report/compare.h"
+#include "report/matrix_report.h"
 #include "report/merge.h"
 #include "report/report_files.h"
 #include "report/report_junit.h"
@@ -86,7 +87,8 @@ int cmd_merge(const std::vector<std::string>& args) {
     fmt::print("usage: harness merge DIR... [--out DIR]\n"
                "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
                "  DIR/summary.json and DIR/junit.xml (one testcase per scenario); the shards of\n"
-               "  one ablation or one matrix into ablation.* or matrix.json/md/html\n");
+               "  one ablation or one matrix into ablation.* or matrix.json/md/html (a matrix exits\n"
+               "  as `harness matrix` would for all its cells: see harness matrix --help)\n");
     return kExitPass;
   }
   std::vector<fs::path> dirs(ca.positional.begin(), ca.positional.end());
@@ -113,9 +115,9 @@ int cmd_merge(const std::vector<std::string>& args) {
       throw Error(ErrorKind::usage, "merge: some directories hold a matrix and some do not");
     fs::create_directories(out);
     json m = merge_matrices(matrices, fs::absolute(out));
-    fmt::print("merged {} matrix shards into {}: {} safe, {} unsafe cells\n", matrices.size(),
-               (out / "matrix.json").string(), m.value("safe_cells", 0u), m.value("unsafe_cells", 0u));
-    return kExitPass;
+    fmt::print("merged {} matrix shards into {}: {}\n{}\n", matrices.size(), (out / "matrix.json").string(),
+               matrix_counts_text(m), gate_text(m));
+    return matrix_exit_code(matrix_cells(m));
   }
   auto files = find_reports(dirs);
   if (files.empty()) throw Error(ErrorKind::usage, "merge: no report.json found in the given directories");

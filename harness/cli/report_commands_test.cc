@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "cli/exit_code.h"
+#include "report/matrix_report.h"
 #include "report/report_fixture.h"
 #include "testing/test_support.h"
 
@@ -77,6 +78,29 @@ TEST(ReportCommands, MergeExitsWithTheMostSeriousVerdict) {
   put("c", "fail");
   EXPECT_EQ(cmd_merge({tmp.path().string(), "--out", out.string()}), kExitFail);
   EXPECT_TRUE(fs::exists(out / "summary.json"));
+}
+
+// The shards of one matrix merge into the gate of all its cells: an
+// expected-UNSAFE cell in one shard passes, an unexpected one in another
+// fails the merge.
+TEST(ReportCommands, MergedMatrixShardsExitAsTheWholeMatrixWould) {
+  testing::TempDir tmp;
+  auto shard = [&](const std::string& dir, const std::string& row, const std::string& expected) {
+    CellRuns c{row, "redeploy", "matrix--" + row + "--redeploy", expected};
+    add_cell_run(c, {{"verdict", "fail"}, {"expectations", nlohmann::json::array()}}, "runs/x");
+    MatrixMeta meta;
+    meta.installers = {"legacy", "mine"};
+    meta.faults = {"redeploy"};
+    fs::create_directories(tmp.path() / dir);
+    std::ofstream(tmp.path() / dir / "matrix.json") << build_matrix(meta, {c}).dump();
+  };
+  shard("s0", "legacy", "the fixture's legacy row writes in place on purpose");
+  shard("s1", "mine", "--allow-unsafe mine:redeploy");
+  fs::path out = tmp.path() / "merged";
+  EXPECT_EQ(cmd_merge({(tmp.path() / "s0").string(), (tmp.path() / "s1").string(), "--out", out.string()}), kExitPass);
+  shard("s1", "mine", "");
+  EXPECT_EQ(cmd_merge({(tmp.path() / "s0").string(), (tmp.path() / "s1").string(), "--out", out.string()}), kExitFail);
+  EXPECT_TRUE(fs::exists(out / "matrix.md"));
 }
 
 }  // namespace

@@ -98,10 +98,16 @@ InstalledCheck check_installed(const Expectation& e, const std::vector<FileState
     c.version = e.versions[which];
     state = fmt::format("{} holds {} (sha256 {})", e.path, e.versions[which], short_hex(inst->sha256));
   }
-  // Sidecars describe the file next to them.
+  // Sidecars describe the file next to them; one that does not exist
+  // agrees with nothing and contradicts nothing.
+  std::vector<std::string> present, absent;
   for (const auto& sc : e.sidecars) {
     const FileState* s = find(states, moment, sc);
-    if (!s || !s->exists) continue;
+    if (!s || !s->exists) {
+      absent.push_back(sc);
+      continue;
+    }
+    present.push_back(sc);
     std::string hex = sidecar_digest(s->head);
     if (hex.empty()) {
       problems.push_back(fmt::format("sidecar {} is malformed", sc));
@@ -126,9 +132,15 @@ InstalledCheck check_installed(const Expectation& e, const std::vector<FileState
                                      e.versions[which], e.versions.back()));
   }
   c.held = problems.empty();
-  c.detail = c.held ? fmt::format("{}; {} sidecar{} agree{}", state, e.sidecars.size(), e.sidecars.size() == 1 ? "" : "s",
-                                  e.sidecars.size() == 1 ? "s" : "")
-                    : fmt::format("{}", fmt::join(problems, "; "));
+  if (!c.held) {
+    c.detail = fmt::format("{}", fmt::join(problems, "; "));
+    return c;
+  }
+  c.detail = state;
+  if (present.size() == 1) c.detail += fmt::format("; its sidecar {} agrees", present[0]);
+  else if (!present.empty()) c.detail += fmt::format("; its {} sidecars agree", present.size());
+  if (!absent.empty())
+    c.detail += fmt::format("; {} {} not exist", fmt::join(absent, ", "), absent.size() == 1 ? "does" : "do");
   return c;
 }
 

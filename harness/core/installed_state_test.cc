@@ -46,6 +46,29 @@ TEST(InstalledState, EitherCompleteVersionWithAgreeingSidecarsHolds) {
   }
 }
 
+// Only the .sha256 exists (the .md5 `exists: false`): one sidecar agrees,
+// not two.
+TEST(InstalledState, OnlyTheSidecarsThatExistAreCountedAsAgreeing) {
+  auto s = versions();
+  s.push_back(file("data/stack.img", kV1Sha, kV1Md5));
+  s.push_back(sidecar("data/stack.img.sha256", kV1Sha));
+  FileState md5;
+  md5.moment = kMomentAfterFaults;
+  md5.path = "data/stack.img.md5";
+  s.push_back(md5);
+  InstalledCheck c = check_installed(expectation(), s, {});
+  EXPECT_TRUE(c.held) << c.detail;
+  EXPECT_EQ(c.detail.find("2 sidecars"), std::string::npos) << c.detail;
+  EXPECT_NE(c.detail.find("its sidecar data/stack.img.sha256 agrees; data/stack.img.md5 does not exist"),
+            std::string::npos)
+      << c.detail;
+  s.pop_back();
+  s.push_back(sidecar("data/stack.img.md5", kV1Md5));
+  c = check_installed(expectation(), s, {});
+  EXPECT_NE(c.detail.find("its 2 sidecars agree"), std::string::npos) << c.detail;
+  EXPECT_EQ(c.detail.find("not exist"), std::string::npos) << c.detail;
+}
+
 TEST(InstalledState, ATornCopyFails) {
   auto s = versions();
   s.push_back(file("data/stack.img", std::string(64, 'e'), kV2Md5));

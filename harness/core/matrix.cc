@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -54,6 +58,7 @@ std::vector<MatrixInstaller> builtin_installers() {
   for (const char* mode : {"legacy", "regressed", "hardened"}) {
     MatrixInstaller i;
     i.name = mode;
+    i.builtin = true;
     i.argv = {"{fixtures_bin}/stack-install", "--mode", mode, "--source", "{source}", "--dest", "{dest}",
               "--name", "{name}", "--json"};
     i.throttle = {"--rate", kRate, "--chunk", kChunk};
@@ -63,8 +68,50 @@ std::vector<MatrixInstaller> builtin_installers() {
   return out;
 }
 
-MatrixInstaller custom_installer(const std::string& command, const std::string& cwd) {
+namespace {
+
+bool is_row_name(const std::string& s) {
+  return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// Programs that run a script named by an argument: the row is named after
+// the script.
+bool is_interpreter(const std::string& stem) {
+  static const std::set<std::string> kInterpreters = {"sh",   "bash", "dash", "zsh",  "ksh",    "env",
+                                                      "python", "python3", "perl", "ruby", "node", "busybox"};
+  return kInterpreters.count(stem) > 0;
+}
+
+std::string derived_row_name(const std::vector<std::string>& argv) {
+  std::string stem = std::filesystem::path(argv[0]).stem().string();
+  for (size_t i = 1; i < argv.size() && is_interpreter(stem); ++i) {
+    // Options, env's VAR=VALUE, placeholders: not the script.
+    if (argv[i].empty() || argv[i][0] == '-' || argv[i].find_first_of("={") != std::string::npos) continue;
+    stem = std::filesystem::path(argv[i]).stem().string();
+  }
+  std::string name;
+  for (char c : stem) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '-';
+  return name.empty() ? "custom" : name.substr(0, 40);
+}
+
+}  // namespace
+
+MatrixInstaller custom_installer(const std::string& text, const std::string& cwd) {
   MatrixInstaller i;
+  // "NAME=CMD": a program's path before the first space holds no '='.
+  std::string command = text;
+  std::optional<std::string> name;
+  size_t eq = text.find('='), space = text.find_first_of(" \t");
+  if (eq != std::string::npos && eq < space) {
+    name = text.substr(0, eq);
+    command = text.substr(eq + 1);
+    if (!is_row_name(*name))
+      throw std::invalid_argument(fmt::format("--installer {}: \"{}\" is not a row name (1 to 40 letters, digits, '-' "
+                                              "or '_')",
+                                              text, *name));
+  }
   std::istringstream in(command);
   for (std::string w; in >> w;) i.argv.push_back(w);
   if (i.argv.empty()) throw std::invalid_argument("--installer: an empty command");
@@ -73,14 +120,29 @@ MatrixInstaller custom_installer(const std::string& command, const std::string& 
       throw std::invalid_argument(fmt::format("--installer: the command must use {} (with {{source}} {{dest}} {{name}}: "
                                               "it installs SOURCE/NAME.img as DEST/NAME.img)",
                                               p));
+  i.name = name ? *name : derived_row_name(i.argv);
   std::filesystem::path prog(i.argv[0]);
   if (prog.has_parent_path() && prog.is_relative()) i.argv[0] = (std::filesystem::path(cwd) / prog).lexically_normal().string();
-  std::string stem = prog.stem().string();
-  std::string name;
-  for (char c : stem) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '-';
-  i.name = name.empty() ? "custom" : name.substr(0, 40);
   i.description = command;
   return i;
+}
+
+void check_row_names(const std::vector<MatrixInstaller>& installers) {
+  std::map<std::string, const MatrixInstaller*> seen;
+  for (const auto& b : builtin_installers()) seen[b.name] = nullptr;
+  for (const auto& i : installers) {
+    if (i.builtin) continue;
+    auto [it, fresh] = seen.emplace(i.name, &i);
+    if (fresh) continue;
+    if (!it->second)
+      throw std::invalid_argument(fmt::format(
+          "--installer \"{}\": its row would be named \"{}\", like the built-in row; name it with --installer "
+          "NAME=CMD",
+          i.description, i.name));
+    throw std::invalid_argument(fmt::format("--installer \"{}\" and --installer \"{}\": both rows would be named "
+                                            "\"{}\"; name them with --installer NAME=CMD",
+                                            it->second->description, i.description, i.name));
+  }
 }
 
 const std::vector<MatrixFault>& matrix_faults() {
@@ -102,13 +164,20 @@ const std::vector<MatrixFault>& matrix_faults() {
 }
 
 std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& installers,
-                                     const std::vector<MatrixFault>& faults, const std::string& sleep) {
+                                     const std::vector<MatrixFault>& faults, const GateRules& rules,
+                                     const std::string& sleep) {
+  // One name, one row: cells are found (and written) by name.
+  std::set<std::string> names;
+  for (const auto& inst : installers)
+    if (!names.insert(inst.name).second)
+      throw std::invalid_argument(fmt::format("two matrix rows are named \"{}\"", inst.name));
   std::vector<MatrixCell> out;
   for (const auto& inst : installers)
     for (const auto& f : faults) {
       MatrixCell c;
       c.installer = inst.name;
       c.fault = f.name;
+      c.expected_unsafe = expected_unsafe(inst, f.name, rules);
       c.name = fmt::format("matrix--{}--{}", inst.name, f.name);
       const bool enospc = f.name == "enospc";
       const bool power_cut = f.name == "power-cut";
@@ -200,6 +269,18 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
 void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir) {
   ++cell.runs;
   std::string verdict = report.value("verdict", "error");
+  // A run that stopped on an error judged nothing and struck nothing: its
+  // one reason is its error, and it has no crash points (a setup that
+  // failed never got to the faults).
+  if (verdict == "error") {
+    ++cell.errors;
+    json run = report.value("run", json::object());
+    std::string error = run.is_object() && run.contains("error") && run["error"].is_string()
+                            ? run["error"].get<std::string>()
+                            : "the run stopped on an error";
+    cell.evidence.push_back({{"run_dir", run_dir}, {"verdict", verdict}, {"failed", json::array({"error: " + error})}});
+    return;
+  }
   json failed = json::array();
   bool struck = true;
   for (const auto& ev : report.value("events", json::array()))
@@ -216,12 +297,11 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
   else if (verdict != "fail") ++cell.not_exercised;
   for (const auto& e : report.value("expectations", json::array()))
     if (e.value("state", "") != "held") failed.push_back(fmt::format("{}: {}", e.value("text", ""), e.value("detail", "")));
-  // An error or an inconclusive reason (a program missing in the guest)
-  // comes first: the expectations are only undecided because of it.
+  // The inconclusive reasons (a program missing in the guest, a fault not
+  // exercised) come first: the expectations are only undecided because of them.
   json reasons = json::array();
-  for (const auto& r : report.value("verdict_reasons", json::array()))
-    if (r.is_string() && (r.get<std::string>().rfind("inconclusive:", 0) == 0 || r.get<std::string>().rfind("error:", 0) == 0))
-      reasons.push_back(r);
+  for (const auto& r : report.value("inconclusive_reasons", json::array()))
+    if (r.is_string()) reasons.push_back("inconclusive: " + r.get<std::string>());
   failed.insert(failed.begin(), reasons.begin(), reasons.end());
   cell.evidence.push_back({{"run_dir", run_dir}, {"verdict", verdict}, {"failed", failed}});
   for (const auto& pc : report.value("power_cut", json::array())) {
@@ -245,13 +325,15 @@ void add_cell_run(CellRuns& cell, const json& report, const std::string& run_dir
 
 std::string CellRuns::state() const {
   if (safe()) return "safe";
-  return passed + not_exercised < runs ? "unsafe" : "inconclusive";
+  if (passed + not_exercised + errors < runs) return "unsafe";
+  return errors ? "error" : "inconclusive";
 }
 
 json to_json(const CellRuns& c) {
   return json{{"installer", c.installer}, {"fault", c.fault},   {"name", c.name},
               {"safe", c.safe()},         {"state", c.state()}, {"runs", c.runs},
-              {"passed", c.passed},       {"not_exercised", c.not_exercised},
+              {"passed", c.passed},       {"not_exercised", c.not_exercised}, {"errors", c.errors},
+              {"expected_unsafe", c.expected_unsafe},
               {"crash_points", c.crash_points}, {"evidence", c.evidence}, {"scenario_file", "cells/" + c.name + ".json"}};
 }
 
@@ -263,6 +345,8 @@ CellRuns cell_runs_from_json(const json& j) {
   c.runs = j.value("runs", 0u);
   c.passed = j.value("passed", 0u);
   c.not_exercised = j.value("not_exercised", 0u);
+  c.errors = j.value("errors", 0u);
+  c.expected_unsafe = j.value("expected_unsafe", "");
   c.crash_points = j.value("crash_points", json::array());
   c.evidence = j.value("evidence", json::array());
   return c;

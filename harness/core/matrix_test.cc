@@ -69,6 +69,50 @@ TEST(Matrix, AUserInstallerMustNameItsSourceDestAndName) {
   EXPECT_EQ(custom_installer("/opt/x/my installer {source} {dest} {name}", "/").argv.size(), 5u);
 }
 
+TEST(Matrix, ARowIsNamedAfterTheScriptItRunsOrAsTheUserSays) {
+  EXPECT_EQ(custom_installer("/bin/sh a.sh {source} {dest} {name}", "/").name, "a");
+  EXPECT_EQ(custom_installer("/bin/sh b.sh {source} {dest} {name}", "/").name, "b");
+  EXPECT_EQ(custom_installer("env LC_ALL=C python3 -u deploy/rsync.py {source} {dest} {name}", "/").name, "rsync");
+  EXPECT_EQ(custom_installer("./rsync-inplace.sh {source} {dest} {name}", "/").name, "rsync-inplace");
+  MatrixInstaller named = custom_installer("in-place=/bin/sh a.sh {source} {dest} {name}", "/w");
+  EXPECT_EQ(named.name, "in-place");
+  EXPECT_EQ(named.argv, (std::vector<std::string>{"/bin/sh", "a.sh", "{source}", "{dest}", "{name}"}));
+  EXPECT_FALSE(named.builtin);
+  // An '=' after the program is the command's.
+  EXPECT_EQ(custom_installer("./deploy.sh --opt=x {source} {dest} {name}", "/").name, "deploy");
+  EXPECT_THROW(custom_installer("my/row=./a.sh {source} {dest} {name}", "/"), std::invalid_argument);
+  EXPECT_THROW(custom_installer("=./a.sh {source} {dest} {name}", "/"), std::invalid_argument);
+}
+
+std::string row_name_error(const std::vector<std::string>& commands) {
+  auto rows = builtin_installers();
+  for (const auto& c : commands) rows.push_back(custom_installer(c, "/"));
+  try {
+    check_row_names(rows);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Matrix, TwoRowsWithOneNameAreRefused) {
+  EXPECT_EQ(row_name_error({"/bin/sh a.sh {source} {dest} {name}", "/bin/sh b.sh {source} {dest} {name}"}), "");
+  std::string twice = row_name_error({"/bin/sh x/a.sh {source} {dest} {name}", "/bin/sh y/a.sh {source} {dest} {name}"});
+  EXPECT_NE(twice.find("both rows would be named \"a\""), std::string::npos) << twice;
+  EXPECT_NE(twice.find("x/a.sh"), std::string::npos) << twice;
+  EXPECT_NE(twice.find("--installer NAME=CMD"), std::string::npos) << twice;
+  std::string builtin = row_name_error({"./legacy.sh {source} {dest} {name}"});
+  EXPECT_NE(builtin.find("named \"legacy\", like the built-in row"), std::string::npos) << builtin;
+  EXPECT_NE(row_name_error({"hardened=./a.sh {source} {dest} {name}"}), "");
+  EXPECT_EQ(row_name_error({"mine=./legacy.sh {source} {dest} {name}"}), "");
+  // Cells are written and found by name: two rows of one name would share
+  // their cells, so deriving them refuses too.
+  auto rows = builtin_installers();
+  rows.push_back(custom_installer("/bin/sh x/a.sh {source} {dest} {name}", "/"));
+  rows.push_back(custom_installer("/bin/sh y/a.sh {source} {dest} {name}", "/"));
+  EXPECT_THROW(derive_cells(rows, matrix_faults()), std::invalid_argument);
+}
+
 json report(const std::string& verdict, const std::string& kill_outcome = "") {
   json r = {{"verdict", verdict}, {"expectations", json::array()}, {"events", json::array()}};
   if (verdict == "fail")
@@ -97,17 +141,30 @@ TEST(Matrix, ACellIsSafeOnlyWhenEveryRunPassedWithItsFaultActing) {
   EXPECT_EQ(to_json(c)["scenario_file"], "cells/.json");
 }
 
-// A run that stopped on an error says why first, not "not decided" for
-// each expectation: the cell's why (and matrix.md) names the cause.
-TEST(Matrix, AnErrorsReasonComesBeforeTheUndecidedExpectations) {
-  json r = report("error");
-  r["expectations"].push_back({{"text", "abnormal <= 0"}, {"state", "undecided"},
-                               {"detail", "not decided: the run stopped on an error"}});
-  r["verdict_reasons"] = json::array({"error: setup action run ended exit 127 (5 ms); rsync is not in the guest"});
+// A run that stopped on an error (its setup failed) is an error, not
+// inconclusive; its reason is the error; it struck nothing.
+TEST(Matrix, ARunThatErroredIsAnErrorWithItsReasonAndNoCrashPoints) {
+  json r = report("error", "ok");
+  r["run"] = {{"error", "setup action run ended exit_nonzero: rsync: not found"}};
+  r["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 12}, {"crash_points", json::array({
+      {{"entries", 5}, {"why", "flush"}, {"fsck", 0}, {"checks", {{{"path", "data/stack.img"}, {"held", true}}}}}})}}});
   CellRuns c;
   add_cell_run(c, r, "runs/a");
-  ASSERT_FALSE(c.evidence[0]["failed"].empty());
-  EXPECT_EQ(c.evidence[0]["failed"][0], "error: setup action run ended exit 127 (5 ms); rsync is not in the guest");
+  EXPECT_EQ(c.state(), "error");
+  EXPECT_EQ(c.errors, 1u);
+  EXPECT_TRUE(c.crash_points.empty()) << c.crash_points.dump();
+  EXPECT_EQ(c.evidence[0]["failed"], json::array({"error: setup action run ended exit_nonzero: rsync: not found"}));
+  EXPECT_EQ(cell_runs_from_json(to_json(c)).state(), "error");
+  // A failed run outweighs it: the cell is unsafe.
+  add_cell_run(c, report("fail"), "runs/b");
+  EXPECT_EQ(c.state(), "unsafe");
+  // An inconclusive run says why.
+  json inc = report("inconclusive");
+  inc["inconclusive_reasons"] = json::array({"fault \"install\" never fired"});
+  CellRuns d;
+  add_cell_run(d, inc, "runs/c");
+  EXPECT_EQ(d.state(), "inconclusive");
+  EXPECT_EQ(d.evidence[0]["failed"], json::array({"inconclusive: fault \"install\" never fired"}));
 }
 
 TEST(Matrix, APowerCutCellKeepsEveryCrashPoint) {

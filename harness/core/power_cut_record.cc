@@ -29,7 +29,8 @@ std::string point_holds(const json& checks) {
   return all.empty() ? std::string(to_string(CutHolds::nothing)) : all;
 }
 
-void power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c) {
+unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c) {
+  unsigned checked = 0;
   for (const auto& pc : r.power_cut) {
     bool mine = false;
     for (const auto& p : pc.value("paths", json::array())) mine = mine || p == e.path;
@@ -63,7 +64,9 @@ void power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c
     } else if (c.held) {
       c.detail += fmt::format("; and at all {} power-cut crash points", points);
     }
+    checked += points;
   }
+  return checked;
 }
 
 std::optional<std::string> power_cut_not_exercised(const json& pc) {

@@ -36,8 +36,9 @@ std::string point_holds(const nlohmann::json& checks);
 // The `installed` expectation `e` checked at every crash point of each
 // power cut whose paths include it: fails when one broke it (naming the
 // first), undecided when its log could not be judged or had no crash
-// point, else `c` as it was, saying so.
-void power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c);
+// point, else `c` as it was, saying so. Returns how many crash points it
+// was checked at.
+unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c);
 
 // Why the power cut `pc` (one RunRecord::power_cut element) was not
 // exercised, with what to change: no judged crash point held the old

@@ -136,6 +136,8 @@ enum class ExpectationKind {
   no_write_while_mounted, // no process wrote the inode a loop device served, while it was mounted
   installed,              // an installed path holds a complete known version, its sidecars agree
 };
+// "exec_count", "installed"...: the kind as reports name it.
+std::string_view to_string(ExpectationKind k);
 
 struct Expectation {
   ExpectationKind kind = ExpectationKind::exec_count;

@@ -9,6 +9,18 @@
 
 namespace harness {
 
+std::string_view to_string(ExpectationKind k) {
+  switch (k) {
+    case ExpectationKind::exec_count: return "exec_count";
+    case ExpectationKind::fault_outcome: return "fault_outcome";
+    case ExpectationKind::min_execs_under_fault: return "min_execs_under_fault";
+    case ExpectationKind::image_unchanged: return "image_unchanged";
+    case ExpectationKind::no_write_while_mounted: return "no_write_while_mounted";
+    case ExpectationKind::installed: return "installed";
+  }
+  return "exec_count";
+}
+
 Expectation parse_expectation(const ScenarioNode& n) {
   if (!n.raw().is_object()) n.fail("expected an object");
   Expectation e;

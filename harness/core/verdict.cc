@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/installed_state.h"
@@ -243,12 +244,23 @@ bool within(const Expectation& e, unsigned long observed) {
   return (!e.at_least || observed >= *e.at_least) && (!e.at_most || observed <= *e.at_most);
 }
 
+// What each kind of expectation is judged from, for "rests on".
+constexpr const char* kOnWrites = "the kernel's record of writes to the mounted image (deterministic)";
+constexpr const char* kOnStatistics = "exec statistics under fault (probabilistic)";
+constexpr const char* kOnOutcomes = "the outcomes of the scenario's own actions";
+constexpr const char* kOnInstalled = "the installed files' digests and sidecars (deterministic)";
+constexpr const char* kOnPowerCut =
+    "the installed files' digests and sidecars, also in the disk states replayed at each power-cut crash point "
+    "(deterministic)";
+
 ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdict& v, const RunFacts& facts) {
   ExpectationResult res;
   res.text = describe(e);
+  res.kind = e.kind;
   switch (e.kind) {
     case ExpectationKind::exec_count: {
       res.basis = EvidenceBasis::statistical;
+      res.rests_on = kOnStatistics;
       for (ExecClass c : e.classes) res.observed += v.counts_under_fault.of(c);
       res.detail = fmt::format("observed {} in {} execs under fault", res.observed, v.n);
       if (!facts.baseline_clean) {
@@ -266,6 +278,7 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
     }
     case ExpectationKind::fault_outcome: {
       res.basis = EvidenceBasis::outcome;
+      res.rests_on = kOnOutcomes;
       bool fired = false;
       for (const auto& f : r.faults) {
         if ((e.fault.empty() ? f.fault != "setup" : f.fault == e.fault) && (e.action.empty() || f.action == e.action)) {
@@ -284,6 +297,7 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
     }
     case ExpectationKind::min_execs_under_fault:
       res.basis = EvidenceBasis::statistical;
+      res.rests_on = kOnStatistics;
       res.observed = v.n;
       res.held = within(e, res.observed);
       res.detail = fmt::format("observed {}", res.observed);
@@ -295,16 +309,18 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
       break;
     case ExpectationKind::image_unchanged:
       image_unchanged(e.path, r, res);
+      res.rests_on = "the mounted image's digests and the kernel's record of writes to it (deterministic)";
       break;
     case ExpectationKind::no_write_while_mounted:
       no_write_while_mounted(e.path, r, res);
+      res.rests_on = kOnWrites;
       break;
     case ExpectationKind::installed: {
       res.basis = EvidenceBasis::invariant;
       std::vector<FileState> states;
       for (const auto& j : r.files_evidence) states.push_back(file_state_from_json(j));
       InstalledCheck c = check_installed(e, states, r.faults);
-      if (!e.at_end) power_cut_check(e, r, c);
+      res.rests_on = !e.at_end && power_cut_check(e, r, c) > 0 ? kOnPowerCut : kOnInstalled;
       res.held = c.held;
       res.undecided = c.undecided;
       res.observed = !c.held && !c.undecided;
@@ -317,14 +333,12 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
 
 std::string rests_on(const Verdict& v) {
   // The results the status follows from: the failed ones for a fail,
-  // every decided one otherwise.
-  std::set<EvidenceBasis> bases;
-  for (const auto& res : v.results)
-    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided) bases.insert(res.basis);
+  // every decided one otherwise; each kind of evidence once, in order.
   std::vector<std::string> words;
-  if (bases.count(EvidenceBasis::invariant)) words.push_back("the kernel's record of writes to the mounted image (deterministic)");
-  if (bases.count(EvidenceBasis::statistical)) words.push_back("exec statistics under fault (probabilistic)");
-  if (bases.count(EvidenceBasis::outcome)) words.push_back("the outcomes of the scenario's own actions");
+  for (const auto& res : v.results)
+    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided)
+      if (!res.rests_on.empty() && std::find(words.begin(), words.end(), res.rests_on) == words.end())
+        words.push_back(res.rests_on);
   return fmt::format("{}", fmt::join(words, "; "));
 }
 

@@ -34,6 +34,10 @@ std::string_view to_string(EvidenceBasis b);
 
 struct ExpectationResult {
   std::string text;  // "sigsegv+sigbus >= 1"
+  ExpectationKind kind = ExpectationKind::exec_count;
+  // What it was judged from, in words: "the kernel's record of writes to
+  // the mounted image (deterministic)"; the verdict's rests_on joins them.
+  std::string rests_on;
   bool held = false;
   // Neither held nor failed: the run lacks the evidence to decide it
   // (detail says why). Makes the verdict inconclusive.

@@ -508,5 +508,26 @@ TEST(Verdict, APowerCutOfAFolderTheSetupLeftEmptyIsInconclusiveAndSaysSo) {
   EXPECT_TRUE(v.inconclusive_reasons.empty());
 }
 
+// "Rests on" names the evidence the deciding expectations use: a run with
+// no write check (nothing installed is mounted) does not rest on the
+// kernel's record of writes; an installed path judged at power-cut crash
+// points says so.
+TEST(Verdict, ItRestsOnTheEvidenceItsExpectationsUse) {
+  RunRecord r = cut_run({});
+  r.power_cut = json::array();
+  Verdict v = decide({x_installed()}, r);
+  EXPECT_EQ(v.rests_on, "the installed files' digests and sidecars (deterministic)");
+  v = decide({x_installed()}, cut_run({"old", "broken"}));
+  ASSERT_EQ(v.status, VerdictStatus::fail);
+  EXPECT_EQ(v.rests_on.find("kernel's record of writes"), std::string::npos) << v.rests_on;
+  EXPECT_NE(v.rests_on.find("power-cut crash point"), std::string::npos) << v.rests_on;
+  EXPECT_EQ(v.results[0].kind, ExpectationKind::installed);
+  // A write check does rest on the kernel's record.
+  RunRecord w = run_with({exec(ExecClass::ok, 150)});
+  watched(w, "data/x.img");
+  v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/x.img")}, w);
+  EXPECT_EQ(v.rests_on, "the kernel's record of writes to the mounted image (deterministic)");
+}
+
 }  // namespace
 }  // namespace harness

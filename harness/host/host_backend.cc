@@ -91,8 +91,8 @@ class HostRun {
     for (size_t i = 0; i < s_.scratch.size(); ++i) {
       if (auto dev = scratch_devices_.find(i); dev != scratch_devices_.end()) {
         // A disk the vm backend made (and logs): the filesystem is on it already.
-        rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", i + 1), dev->second.string(), 0, s_.scratch[i].fs});
-        scratch_.mount_device(s_.scratch[i], i, dev->second, dir_);
+        unsigned long long bytes = scratch_.mount_device(s_.scratch[i], i, dev->second, dir_);
+        rec_.images.push_back(ImageRecord{fmt::format("scratch-{}", i + 1), dev->second.string(), bytes, s_.scratch[i].fs});
         continue;
       }
       BuiltImage b = ScratchFilesystems::build(s_.scratch[i], i, dir_);

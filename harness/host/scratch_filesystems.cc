@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -42,14 +46,21 @@ void ScratchFilesystems::mount(const ScratchSpec& sc, const BuiltImage& b, RunDi
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
 }
 
-void ScratchFilesystems::mount_device(const ScratchSpec& sc, size_t index, const std::filesystem::path& device,
-                                      RunDir& dir) {
+unsigned long long ScratchFilesystems::mount_device(const ScratchSpec& sc, size_t index,
+                                                   const std::filesystem::path& device, RunDir& dir) {
+  unsigned long long bytes = 0;
+  {
+    ScopedFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.is_open() || ioctl(fd.get(), BLKGETSIZE64, &bytes) != 0)
+      throw RuntimeError(fmt::format("{}: cannot read the disk's size: {}", device.string(), std::strerror(errno)));
+  }
   power_cut_.push_back({sc, index, device});
   dir.make_dirs(sc.path);
   mounts_.push_back(Mount::loop_mount(device, dir.absolute(sc.path), "loop,rw", sc.fs));
   const auto& st = *mounts_.back().loop().status();
   dir.record_loop_device(st.device, st.backing_dev, st.backing_inode);
   roots_.emplace_back(sc.path, dir.open(sc.path, O_DIRECTORY | O_PATH));
+  return bytes;
 }
 
 std::vector<FaultEvent> ScratchFilesystems::make_setups_durable(const RunClock& clock) {

@@ -41,8 +41,9 @@ class ScratchFilesystems : public DiskFaults {
   void mount(const ScratchSpec& sc, const BuiltImage& image, RunDir& dir);
   // Mounts a disk the vm backend made for the `index`-th scratch, a
   // power-cut one (its writes logged by qemu on the host): the filesystem
-  // is on it already.
-  void mount_device(const ScratchSpec& sc, size_t index, const std::filesystem::path& device, RunDir& dir);
+  // is on it already. Returns the disk's size in bytes, as its block
+  // device reports it (the filesystem and, past its end, the durable mark).
+  unsigned long long mount_device(const ScratchSpec& sc, size_t index, const std::filesystem::path& device, RunDir& dir);
   // After the setup actions: what they installed on each power-cut disk
   // made durable, and the disk's write log marked at that moment
   // (host/setup_durable.h). One event each (fault "setup", action

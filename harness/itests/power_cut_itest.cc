@@ -17,6 +17,7 @@
 
 #include <fstream>
 
+#include "core/durable_mark.h"
 #include "itests/itest_support.h"
 #include "itests/vm_itest_support.h"
 #include "vm/vm_backend.h"
@@ -76,6 +77,18 @@ TEST(VmPowerCut, EachCellSeesV1AndV2HardenedHoldsRegressedTears) {
       marked = marked || (ev.value("fault", "") == "setup" && ev.value("action", "") == "durable" && ev.value("ok", false));
     EXPECT_TRUE(marked) << "the setup's durable step is an event";
     EXPECT_FALSE(fs::exists(d.run / run_dir / "work" / "power-cut-replay.img"));
+    // The power-cut disk is listed with its real size (its 16 MiB
+    // filesystem and the durable mark's reserve past it), and the page
+    // shows the crash points.
+    bool listed = false;
+    for (const auto& i : r.at("images"))
+      if (i.at("name") == "scratch-1") {
+        listed = true;
+        EXPECT_EQ(i.at("size_bytes").get<unsigned long long>(), (16ull << 20) + kDurableMarkReserve) << i.dump();
+      }
+    EXPECT_TRUE(listed) << r.at("images").dump(1);
+    std::string md = slurp(d.run / run_dir / "report.md");
+    EXPECT_NE(md.find("## Power-cut crash points"), std::string::npos) << md;
   }
 
   const json* hardened = matrix_cell(m, "hardened", "power-cut");
@@ -123,6 +136,36 @@ TEST(VmPowerCut, ASetupThatInstalledNothingThereIsInconclusive) {
   EXPECT_NE(r.at("inconclusive_reasons").dump().find("the setup installed nothing there"), std::string::npos)
       << r.at("inconclusive_reasons").dump();
   expect_vm_gone(d.run);
+}
+
+// An installer whose first install fails: the run stops on an error
+// before any fault, so the cell is an error (exit 4), with the error as
+// its reason and no crash point; the log is not judged.
+TEST(PowerCut, ARunWhoseSetupFailedIsAnErrorWithoutCrashPoints) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  if (!VmBackend::available()) GTEST_SKIP() << "the vm backend cannot run here: " << VmBackend::unavailable_reason();
+  TempDir tmp;
+  fs::path out = tmp.path() / "m";
+  auto res = run_harness({"matrix", "--backend", "vm", "--installers", "broken", "--faults", "power-cut", "--installer",
+                          "broken=/bin/false {source} {dest} {name}", "--out", out.string(), "--vm-cache",
+                          (tmp.path() / ".cache").string()},
+                         tmp.path(), std::chrono::seconds(600));
+  EXPECT_EQ(res.exit_code, 4) << res.out << res.err;
+  json m = json::parse(slurp(out / "matrix.json"));
+  const json* c = matrix_cell(m, "broken", "power-cut");
+  ASSERT_NE(c, nullptr) << m.dump(1);
+  EXPECT_EQ(c->at("state"), "error") << c->dump(1);
+  EXPECT_TRUE(c->at("crash_points").empty()) << c->dump(1);
+  std::string why = c->at("evidence")[0].at("failed")[0].get<std::string>();
+  EXPECT_EQ(why.rfind("error: setup action run ended", 0), 0u) << why;
+  std::string md = slurp(out / "matrix.md");
+  EXPECT_NE(md.find("| broken | **error** (0/1 passed) |"), std::string::npos) << md;
+  EXPECT_NE(res.out.find("gate: exit 4"), std::string::npos) << res.out;
+  json r = read_report(out / c->at("evidence")[0].at("run_dir").get<std::string>());
+  ASSERT_EQ(r.at("power_cut").size(), 1u) << r.dump(1).substr(0, 2000);
+  EXPECT_FALSE(r.at("power_cut")[0].contains("crash_points")) << r.at("power_cut").dump(1);
+  EXPECT_NE(r.at("power_cut")[0].value("error", "").find("stopped on an error"), std::string::npos);
+  expect_nothing_left(out);
 }
 
 TEST(PowerCut, TheHostBackendRefusesIt) {

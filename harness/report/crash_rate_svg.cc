@@ -38,17 +38,17 @@ std::string crash_rate_svg(const json& report) {
   for (size_t i = 0; i < n; ++i) {
     double x = L + i * bw + 2, w = bw - 4;
     double t0 = dur * i / n, t1 = dur * (i + 1) / n;
-    if (total[i] == 0) {  // not a 0% rate: nothing to measure
-      out += fmt::format("<rect class=\"rate-none\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"3\"><title>"
-                         "{:.2f}..{:.2f} s: no exec started</title></rect>\n",
-                         x, top + PH - 3, w, t0 / 1000, t1 / 1000);
-      continue;
-    }
+    // No exec started: not a 0% rate and not a 100% one; nothing is drawn
+    // (the note under the chart says so).
+    if (total[i] == 0) continue;
     unsigned long ab = 0;
     for (const auto& [c, k] : win[i]) ab += k;
-    out += fmt::format("<rect class=\"rate-bg\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"{:.0f}\"><title>"
+    // The window had execs: a thin mark at 0% (a window whose execs all
+    // ended ok shows only that), the abnormal share stacked above it. No
+    // full-height track: a tall grey bar reads as 100%.
+    out += fmt::format("<rect class=\"rate-base\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"2\"><title>"
                        "{:.2f}..{:.2f} s: {} of {} execs abnormal ({:.1f}%)</title></rect>\n",
-                       x, top, w, PH, t0 / 1000, t1 / 1000, ab, total[i], 100.0 * ab / total[i]);
+                       x, top + PH - 2, w, t0 / 1000, t1 / 1000, ab, total[i], 100.0 * ab / total[i]);
     double yb = top + PH;
     for (const auto& c : order) {
       auto it = win[i].find(c);
@@ -63,6 +63,22 @@ std::string crash_rate_svg(const json& report) {
   out += time_labels(g, top + PH);
   out += fmt::format("<line class=\"axis\" x1=\"{:.0f}\" x2=\"{:.0f}\" y1=\"{:.0f}\" y2=\"{:.0f}\"/>\n</svg>\n", L,
                      L + PW, top + PH, top + PH);
+  return out;
+}
+
+std::string crash_rate_note(const json& report) {
+  const ChartGeometry g(run_duration_ms(report));
+  const size_t n = kCrashRateWindows;
+  std::vector<bool> any(n, false);
+  for (const json* e : events_of(report, "exec"))
+    any[std::min(n - 1, static_cast<size_t>(std::max(0.0, num_or(*e, "t_ms")) / g.dur_ms * n))] = true;
+  size_t empty = static_cast<size_t>(std::count(any.begin(), any.end(), false));
+  std::string out = "A bar's height is the share of the execs started in its window that ended abnormally, "
+                    "coloured by class; a window whose execs all ended ok has only the thin mark at 0%.";
+  if (empty)
+    out += fmt::format(" {} of {} windows have no mark at all: no exec started in them (the workload had not started "
+                       "or had ended).",
+                       empty, n);
   return out;
 }
 

@@ -31,6 +31,16 @@ std::vector<CellRuns> matrix_cells(const nlohmann::json& matrix);
 nlohmann::json join_matrices(const std::vector<nlohmann::json>& shards);
 
 std::string matrix_markdown(const nlohmann::json& matrix);
+// "3 safe, 2 UNSAFE (1 not expected), 0 inconclusive, 0 error".
+std::string matrix_counts_text(const nlohmann::json& matrix);
+// What the matrix's exit code follows from (cli/exit_code.h's
+// matrix_exit_code), naming the cells: "gate: exit 1: UNSAFE, not
+// expected: mine × redeploy".
+std::string gate_text(const nlohmann::json& matrix);
+// `text` whole when it has at most `max` bytes; else cut before byte
+// `max` at a space (inside one long word only if it must, never inside a
+// UTF-8 character), trailing punctuation dropped, and an ellipsis added.
+std::string shorten_at_word(const std::string& text, size_t max);
 std::string matrix_html(const nlohmann::json& matrix);
 
 }  // namespace harness

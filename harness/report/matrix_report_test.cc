@@ -1,5 +1,6 @@
 #include "report/matrix_report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace harness {
@@ -83,6 +84,74 @@ TEST(MatrixReport, KillsAndDiskFailuresAreCountedByWhatStruck) {
       build_matrix(meta({"hardened", "legacy"}, {"kill-write", "eio"}), {disk, kill, missed}));
   EXPECT_NE(md.find("| hardened | safe (1/1, 1 kill) | safe (2/2, 2 disk failures) |"), std::string::npos) << md;
   EXPECT_NE(md.find("not exercised: the io_error did not strike"), std::string::npos) << md;
+}
+
+TEST(MatrixReport, ATextIsShortenedAtAWordWithAnEllipsis) {
+  EXPECT_EQ(shorten_at_word("short enough", 40), "short enough");
+  EXPECT_EQ(shorten_at_word("data/stack.img is torn: 4194304 bytes", 26), "data/stack.img is torn\u2026");
+  EXPECT_EQ(shorten_at_word("one, two; three", 9), "one\u2026");
+  // One long word is cut inside it, never inside a UTF-8 character.
+  std::string cut = shorten_at_word("a/\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", 6);
+  EXPECT_EQ(cut, "a/\u00e9\u2026");
+}
+
+// The "Why" list cuts a long reason at a word boundary, with an
+// ellipsis, never inside a word.
+TEST(MatrixReport, AWhyBulletIsCutAtAWord) {
+  CellRuns c{"regressed", "redeploy", "matrix--regressed--redeploy"};
+  std::string detail;
+  for (int i = 0; i < 40; ++i) detail += fmt::format("writer{} wrote data/stack.img; ", i);
+  json r = {{"verdict", "fail"},
+            {"expectations", json::array({{{"text", "no write to data/stack.img while mounted"}, {"state", "failed"},
+                                           {"detail", detail}}})}};
+  add_cell_run(c, r, "runs/x");
+  std::string md = matrix_markdown(build_matrix(meta({"regressed"}, {"redeploy"}), {c}));
+  size_t at = md.find("- **regressed × redeploy**");
+  ASSERT_NE(at, std::string::npos) << md;
+  std::string bullet = md.substr(at, md.find('\n', at) - at);
+  size_t ellipsis = bullet.find("\u2026");
+  ASSERT_NE(ellipsis, std::string::npos) << bullet;
+  // What comes before the ellipsis ends a word of the reason.
+  std::string shown = bullet.substr(0, ellipsis);
+  std::string last_word = shown.substr(shown.find_last_of(' ') + 1);
+  EXPECT_NE(detail.find(last_word + " "), std::string::npos) << "cut mid-word: " << bullet;
+  EXPECT_EQ(bullet.find("..."), std::string::npos) << bullet;
+}
+
+// A cell whose run stopped on an error is "error", with the error as its
+// reason, and fails the gate as such; an expected-UNSAFE cell does not.
+TEST(MatrixReport, AnErrorIsAnErrorAndTheGateNamesWhatItFollowsFrom) {
+  CellRuns err{"mine", "power-cut", "matrix--mine--power-cut"};
+  json e = {{"verdict", "error"}, {"run", {{"error", "setup action run ended exit 127: rsync: not found"}}}};
+  e["power_cut"] = json::array({{{"scratch", "data"}, {"log_entries", 9}, {"crash_points", json::array({
+      {{"entries", 3}, {"why", "flush"}, {"fsck", 0}, {"checks", json::array()}}})}}});
+  add_cell_run(err, e, "runs/e");
+  CellRuns legacy = cell("legacy", "redeploy", false);
+  legacy.expected_unsafe = "the fixture's legacy row writes in place on purpose";
+  CellRuns mine = cell("mine", "redeploy", false);
+  json m = build_matrix(meta({"legacy", "mine"}, {"redeploy", "power-cut"}), {legacy, mine, err});
+  EXPECT_EQ(m["error_cells"], 1u);
+  EXPECT_EQ(m["unexpected_unsafe_cells"], 1u);
+  EXPECT_EQ(m["inconclusive_cells"], 0u);
+  std::string md = matrix_markdown(m);
+  EXPECT_NE(md.find("| mine | **UNSAFE** (0/1 passed) | **error** (0/1 passed) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| legacy | UNSAFE (expected) (0/1 passed) | — |"), std::string::npos) << md;
+  EXPECT_NE(md.find("**mine × power-cut** (error): error: setup action run ended exit 127: rsync: not found"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("crash point"), std::string::npos) << "a run that errored struck nothing: " << md;
+  EXPECT_NE(md.find("expected: the fixture's legacy row"), std::string::npos) << md;
+  std::string gate = gate_text(m);
+  EXPECT_NE(gate.find("exit 4: a run stopped on an error in mine × power-cut"), std::string::npos) << gate;
+  EXPECT_NE(gate.find("exit 1: UNSAFE, not expected: mine × redeploy"), std::string::npos) << gate;
+  EXPECT_EQ(gate.find("legacy"), std::string::npos) << gate;
+  EXPECT_NE(matrix_html(m).find("<td class=\"error\""), std::string::npos);
+  // Through the matrix.json a shard writes and `harness merge` reads.
+  std::vector<CellRuns> back = matrix_cells(json::parse(m.dump()));
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].expected_unsafe, legacy.expected_unsafe);
+  EXPECT_EQ(back[2].state(), "error");
+  EXPECT_EQ(gate_text(build_matrix(meta({"legacy"}, {"redeploy"}), {legacy})).rfind("gate: exit 0", 0), 0u);
 }
 
 }  // namespace

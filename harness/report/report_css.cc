@@ -36,6 +36,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 td.mono, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size:12px; overflow-wrap:anywhere; }
 table.kv td:first-child { width:220px; color:var(--muted); }
 tr.total td { font-weight:650; border-top:2px solid var(--line); }
+tr.broken td { background:#fdecea; }
 .held { color:#2e7d32; font-weight:650; } .failed { color:#c62828; font-weight:650; } .undecided { color:#b26a00; font-weight:650; }
 .swatch { display:inline-block; width:11px; height:11px; border-radius:2px; vertical-align:-1px; margin-right:6px; }
 .legend { display:flex; flex-wrap:wrap; gap:6px 18px; font-size:12px; color:var(--muted); margin-top:6px; }
@@ -60,7 +61,7 @@ svg .exec { shape-rendering:crispEdges; fill:#7f7f7f; }
 svg .exec-ok { fill:#8fa89a; opacity:.75; } svg .exec-sigsegv { fill:#d62728; } svg .exec-sigbus { fill:#ff7f0e; }
 svg .exec-sigill { fill:#9467bd; } svg .exec-exec_failed { fill:#b59a00; } svg .exec-exit_nonzero { fill:#1f77b4; }
 svg .exec-other_signal { fill:#8c564b; } svg .exec-hung { fill:#111111; }
-svg .rate-bg { fill:#eef1f4; } svg .rate-none { fill:#c9ced6; }
+svg .rate-base { fill:#8fa89a; }
 svg .pc-line { fill:none; stroke-width:1.8; }
 footer { color:var(--muted); font-size:12px; margin-top:18px; text-align:center; }
 )css";

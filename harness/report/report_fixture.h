@@ -241,6 +241,97 @@ inline nlohmann::json in_place_installer_report(unsigned fires = 116) {
   return build_report(r, decide(gate_expectations(), r));
 }
 
+// A matrix power-cut cell (regressed x power-cut) as the vm backend
+// records it: the setup installs v1 into the data folder, a 16 MiB disk
+// of its own (/dev/vdb) whose writes qemu logs; fault "install" redeploys
+// v2 in place, the program runs from the store's copy (nothing installed
+// is mounted, so nothing checks writes to a mounted image). After the
+// faults data/stack.img holds v2 beside its .sha256 sidecar; its .md5
+// does not exist. The log is replayed to 4 crash points, one of them torn.
+// `first_fault_ms` is where fault "install" starts (the first exec under
+// fault follows 10 ms later).
+inline RunRecord power_cut_cell_record() {
+  RunRecord r;
+  r.scenario = "matrix--regressed--power-cut";
+  r.scenario_file = "cells/matrix--regressed--power-cut.json";
+  r.description = "regressed x power-cut";
+  r.run_id = "power-cut";
+  r.run_dir = "/tmp/power-cut";
+  r.started_at = "2026-12-01T10:00:00Z";
+  r.duration_ms = 9000;
+  r.backend = "vm";
+  r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"hostname", "ci"}, {"backend", "vm"}};
+  r.harness_pid = 100;
+  r.planned_faults = {{"install", false}};
+  r.images.push_back(ImageRecord{"v1", "v1/stack.img", 4194304, "ext4"});
+  r.images.push_back(ImageRecord{"v2", "v2/stack.img", 4194304, "ext4"});
+  r.images.push_back(ImageRecord{"scratch-1", "/dev/vdb", 16777216, "ext4"});
+  r.mounts.push_back(MountRecord{"v1/stack.img", "mnt/stack", "loop,ro", "/dev/loop0", 2049, 12, true, "ro,nosuid,nodev,relatime"});
+  r.phases = {{"setup", 0.1}, {"warmup", 40}, {"faults", 100}, {"teardown", 2700}};
+  unsigned long seq = 0;
+  for (int i = 0; i < 3; ++i) r.execs.push_back(exec_at(40 + i * 10, ExecClass::ok, seq++, ExecPhase::warmup));
+  for (int i = 0; i < 250; ++i) r.execs.push_back(exec_at(110 + i * 10, ExecClass::ok, seq++));
+  FaultEvent setup;
+  setup.fault = "setup";
+  setup.action = "run";
+  setup.label = "regressed (installs v1)";
+  setup.t_start_ms = 1;
+  setup.t_end_ms = 30;
+  setup.outcome = "ok";
+  setup.detail = "exit 0";
+  r.faults.push_back(setup);
+  FaultEvent install = setup;
+  install.fault = "install";
+  install.label = "regressed (redeploys v2)";
+  install.t_start_ms = 100;
+  install.t_end_ms = 1400;
+  r.faults.push_back(install);
+  const std::string v1(64, 'a'), v2(64, 'c');
+  auto file = [&](const char* moment, const char* path, const std::string& sha, bool exists = true) {
+    nlohmann::json f = {{"moment", moment}, {"path", path}, {"exists", exists}};
+    if (exists) f.update({{"size", 4194304}, {"sha256", sha}, {"md5", std::string(32, sha[0])}, {"head", sha + "  stack.img\n"}});
+    r.files_evidence.push_back(f);
+  };
+  r.files_evidence = nlohmann::json::array();
+  for (const char* moment : {"after faults", "end"}) {
+    file(moment, "v1/stack.img", v1);
+    file(moment, "v2/stack.img", v2);
+    file(moment, "data/stack.img", v2);
+    file(moment, "data/stack.img.sha256", v2);
+    file(moment, "data/stack.img.md5", "", false);
+  }
+  auto point = [](unsigned entries, const char* why, int fsck, bool held, const std::string& detail) {
+    return nlohmann::json{{"entries", entries}, {"why", why}, {"fsck", fsck},
+                          {"checks", {{{"path", "data/stack.img"}, {"held", held}, {"detail", detail}}}}};
+  };
+  r.power_cut = nlohmann::json::array({{{"scratch", "data"}, {"paths", {"data/stack.img"}}, {"seed", 7},
+                                        {"log_entries", 40}, {"flushes", 3}, {"log_sector_size", 512},
+                                        {"crash_points", {
+      point(6, "flush", 0, true, "nothing installed yet: data/stack.img and its sidecars do not exist"),
+      point(14, "flush", 0, true, "data/stack.img holds v1/stack.img (sha256 aaaaaaaaaaaa); its sidecar data/stack.img.sha256 agrees"),
+      point(23, "between", 1, false, "data/stack.img is torn: 4194304 bytes, sha256 5d41402abc4b, which is none of v1/stack.img, v2/stack.img"),
+      point(40, "end", 0, true, "data/stack.img holds v2/stack.img (sha256 cccccccccccc); its sidecar data/stack.img.sha256 agrees")}}}});
+  return r;
+}
+
+inline std::vector<Expectation> power_cut_cell_expectations() {
+  Expectation installed;
+  installed.kind = ExpectationKind::installed;
+  installed.path = "data/stack.img";
+  installed.versions = {"v1/stack.img", "v2/stack.img"};
+  installed.sidecars = {"data/stack.img.md5", "data/stack.img.sha256"};
+  installed.fault = "install";
+  Expectation at_end = installed;
+  at_end.at_end = true;
+  at_end.fault.clear();
+  return {no_abnormal_expectation(), installed, at_end};
+}
+
+inline nlohmann::json power_cut_cell_report() {
+  RunRecord r = power_cut_cell_record();
+  return build_report(r, decide(power_cut_cell_expectations(), r));
+}
+
 // The smallest report the renderers must accept: only the core keys.
 inline nlohmann::json minimal_report() {
   return nlohmann::json{{"scenario", "bare"},

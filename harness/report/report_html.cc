@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "report/crash_points.h"
 #include "report/crash_rate_svg.h"
 #include "report/exercise_view.h"
 #include "report/html_table.h"
@@ -203,6 +204,21 @@ std::string rows_table(const std::vector<std::vector<std::string>>& rows, const 
   return t.str();
 }
 
+std::string crash_points_html(const json& report) {
+  auto tables = crash_point_tables(report);
+  if (tables.empty()) return "";
+  std::string out = fmt::format("<p>{}</p>\n", esc(kCrashPointsNote));
+  for (const auto& t : tables) {
+    out += fmt::format("<h3>{}</h3>\n", esc(t.title));
+    if (!t.not_judged.empty()) out += fmt::format("<p>{}</p>\n", esc(t.not_judged));
+    if (t.rows.size() < 2) continue;
+    HtmlTable table(t.rows.front(), "rrlll");
+    for (size_t i = 1; i < t.rows.size(); ++i) table.row(t.rows[i], t.rows[i].back() == "held" ? nullptr : "broken");
+    out += table.str();
+  }
+  return out;
+}
+
 std::string images_mounts_html(const json& report) {
   std::string out;
   if (auto images = image_rows(report); images.size() > 1) out += "<h3>Images</h3>\n" + rows_table(images, "lmrl");
@@ -317,11 +333,13 @@ std::string render_html(const json& report) {
   body += section("timeline-section", "Timeline (seconds since the run started)",
                   timeline_svg(report) + timeline_legend_html(report));
   body += section("crash-rate-section",
-                  fmt::format("Abnormal exits per time window ({} windows)", kCrashRateWindows), crash_rate_svg(report));
+                  fmt::format("Abnormal exits per time window ({} windows)", kCrashRateWindows),
+                  crash_rate_svg(report) + fmt::format("<p class=\"legend\">{}</p>\n", esc(crash_rate_note(report))));
   body += section("summary", "Exec counts", summary_tables(report));
   if (std::string e = expectations_html(report); !e.empty()) body += section("expectations", "Expectations", e);
   if (std::string x = exercise_html(report); !x.empty())
     body += section("exercise", "What was offered and exercised", x);
+  if (std::string c = crash_points_html(report); !c.empty()) body += section("crash-points", "Power-cut crash points", c);
   if (std::string f = faults_html(report); !f.empty()) body += section("faults", "Fault actions", f);
   if (std::string w = writers_html(report); !w.empty()) body += section("writers", "Write attribution", w);
   if (auto s = survivor_rows(report); s.size() > 1)

@@ -117,5 +117,22 @@ TEST(ReportHtml, TwentyThousandExecsStayOneShortElementEach) {
   EXPECT_LT(html.size(), 20003u * 200 + 200000) << html.size();
 }
 
+TEST(ReportHtml, APowerCutRunShowsItsCrashPoints) {
+  std::string html = render_html(fixture::power_cut_cell_report());
+  EXPECT_EQ(count_occurrences(html, "<section id=\"crash-points\""), 1u) << html;
+  size_t at = html.find("<section id=\"crash-points\"");
+  std::string sec = html.substr(at, html.find("</section>", at) - at);
+  EXPECT_TRUE(has(sec, "<h3>data: 40 logged writes, 3 flushes; 4 crash points, 1 broken</h3>")) << sec;
+  EXPECT_EQ(count_occurrences(sec, "<tr>") + count_occurrences(sec, "<tr class=\"broken\">"), 4u + 1u) << sec;
+  EXPECT_EQ(count_occurrences(sec, "<tr class=\"broken\">"), 1u) << sec;
+  EXPECT_TRUE(has(sec, "<th>what the folder held</th>")) << sec;
+  EXPECT_TRUE(has(sec, "sampled between flushes")) << sec;
+  // After the expectations it explains.
+  EXPECT_LT(html.find("<section id=\"expectations\""), at);
+  EXPECT_EQ(count_occurrences(render_html(fixture::heroku_like_report()), "crash-points"), 0u);
+  // The chart's note: the empty windows are empty on purpose.
+  EXPECT_TRUE(has(html, "windows have no mark at all: no exec started in them")) << html;
+}
+
 }  // namespace
 }  // namespace harness

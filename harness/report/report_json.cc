@@ -34,6 +34,7 @@ json counts_to_json(const ExecCounts& c) {
 
 json expectation_to_json(const ExpectationResult& res) {
   return json{{"text", res.text},
+              {"kind", std::string(to_string(res.kind))},
               {"held", res.held},
               {"undecided", res.undecided},
               {"state", res.held ? "held" : res.undecided ? "undecided" : "failed"},

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "report/crash_points.h"
 #include "report/report_summary.h"
 #include "report/report_view.h"
 #include "report/writer_groups.h"
@@ -144,6 +145,19 @@ void section_exercise(std::string& out, const json& report) {
   out += "## What was offered and exercised\n\n";
   for (const auto& l : lines) out += fmt::format("- **{}**: {}\n", l.label, md_escape(l.text));
   out += "\n";
+}
+
+void section_crash_points(std::string& out, const json& report) {
+  auto tables = crash_point_tables(report);
+  if (tables.empty()) return;
+  out += fmt::format("## Power-cut crash points\n\n{}\n\n", md_escape(kCrashPointsNote));
+  for (const auto& t : tables) {
+    out += fmt::format("**{}**{}\n\n", md_escape(t.title), t.not_judged.empty() ? "" : ": " + md_escape(t.not_judged));
+    if (t.rows.size() < 2) continue;
+    Table table(t.rows.front(), "rrlll");
+    for (size_t i = 1; i < t.rows.size(); ++i) table.row(t.rows[i]);
+    out += table.str();
+  }
 }
 
 void section_faults(std::string& out, const json& report) {
@@ -351,6 +365,7 @@ std::string render_markdown(const json& report) {
   out += fmt::format("## Statistics\n\n{}.\n\n", md_escape(statistics_sentence(report)));
   section_expectations(out, report);
   section_exercise(out, report);
+  section_crash_points(out, report);
   section_faults(out, report);
   section_writers(out, report);
   section_survivors(out, report);

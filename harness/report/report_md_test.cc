@@ -108,5 +108,34 @@ TEST(ReportMarkdown, CodeBlockFence) {
   EXPECT_EQ(md_code_block("``````"), "```````text\n``````\n```````\n");
 }
 
+// The crash points are a power-cut run's main evidence: the page shows
+// them, one row each; the installed path's detail counts only the
+// sidecars that exist; the power-cut disk's size is shown.
+TEST(ReportMarkdown, APowerCutRunShowsItsCrashPointsAndSaysNothingItDidNotSee) {
+  std::string md = render_markdown(fixture::power_cut_cell_report());
+  EXPECT_TRUE(has(md, "## Power-cut crash points\n")) << md;
+  EXPECT_TRUE(has(md, "**data: 40 logged writes, 3 flushes; 4 crash points, 1 broken**")) << md;
+  EXPECT_TRUE(has(md, "| point | entries replayed | flush or sampled | what the folder held | held or broken |")) << md;
+  EXPECT_TRUE(has(md, "| 1 | 6 of 40 | flush | nothing installed yet: data/stack.img and its sidecars do not exist | held |"))
+      << md;
+  EXPECT_TRUE(has(md, "| 3 | 23 of 40 | sampled between flushes | (e2fsck exit 1) data/stack.img is torn: 4194304 bytes, "
+                      "sha256 5d41402abc4b, which is none of v1/stack.img, v2/stack.img | BROKEN |"))
+      << md;
+  EXPECT_TRUE(has(md, "| 4 | 40 of 40 | end of the log |")) << md;
+  EXPECT_TRUE(has(md, "its sidecar data/stack.img.sha256 agrees; data/stack.img.md5 does not exist")) << md;
+  EXPECT_FALSE(has(md, "2 sidecars agree")) << md;
+  EXPECT_TRUE(has(md, "| scratch-1 | /dev/vdb | 16.0 MiB | ext4 |")) << md;
+  EXPECT_FALSE(has(md, "kernel's record of writes")) << md;
+  EXPECT_FALSE(has(md, "Stop writing the image while it is mounted")) << md;
+  // A log that was not judged says why, with no table.
+  json r = fixture::power_cut_cell_report();
+  r["power_cut"][0] = {{"scratch", "data"}, {"paths", {"data/stack.img"}},
+                       {"error", "the run stopped on an error: its write log was not judged"}};
+  md = render_markdown(r);
+  EXPECT_TRUE(has(md, "**data**: not judged: the run stopped on an error: its write log was not judged")) << md;
+  EXPECT_FALSE(has(md, "| point |")) << md;
+  EXPECT_FALSE(has(render_markdown(fixture::heroku_like_report()), "crash point"));
+}
+
 }  // namespace
 }  // namespace harness

@@ -130,6 +130,12 @@ TEST(ReportSchema, ARealReportHasEveryRequiredKeyAndValidates) {
     auto errs = validate(report);
     EXPECT_TRUE(errs.empty()) << fmt::format("{}", fmt::join(errs, "\n"));
   }
+  // A power-cut run: its crash points and every expectation's kind.
+  json cut = fixture::power_cut_cell_report();
+  auto errs = validate(cut);
+  EXPECT_TRUE(errs.empty()) << fmt::format("{}", fmt::join(errs, "\n"));
+  cut["expectations"][0]["kind"] = "no_such_kind";
+  EXPECT_FALSE(validate(cut).empty()) << "kind is an enum";
 }
 
 TEST(ReportSchema, TheCheckCatchesAMissingOrWrongKey) {

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <string_view>
 
 #include "report/report_view.h"
 #include "report/writer_groups.h"
@@ -60,6 +63,24 @@ std::vector<std::string> reasons(const json& report, const std::string& verdict)
   return out;
 }
 
+// An expectation's kind; a report from before "kind" has only the basis
+// (its invariants were writes to a mounted image, or an installed path).
+std::string kind_of(const json& e) {
+  if (std::string k = str_or(e, "kind"); !k.empty()) return k;
+  std::string basis = str_or(e, "basis");
+  if (basis == "invariant")
+    return str_or(e, "text").find("holds a complete known version") != std::string::npos ? "installed"
+                                                                                          : "no_write_while_mounted";
+  return basis == "outcome" ? "fault_outcome" : "exec_count";
+}
+
+bool failed_kind(const json& report, std::initializer_list<std::string_view> kinds) {
+  for (const auto& e : array_or_empty(report, "expectations"))
+    if (expectation_state(e) == "FAILED" && std::find(kinds.begin(), kinds.end(), kind_of(e)) != kinds.end())
+      return true;
+  return false;
+}
+
 bool failed_on(const json& report, const std::string& basis, const char* op = nullptr) {
   for (const auto& e : array_or_empty(report, "expectations"))
     if (expectation_state(e) == "FAILED" && str_or(e, "basis") == basis &&
@@ -87,10 +108,16 @@ std::string next_step(const json& report, const std::string& verdict) {
     return "Fix what the inconclusive reasons say (a workload that fails by itself, a fault that never fired, too few "
            "execs under fault) and run again.";
   }
-  if (failed_on(report, "invariant"))
+  if (failed_kind(report, {"no_write_while_mounted", "image_unchanged"}))
     return "Stop writing the image while it is mounted: write the new image beside it and rename it over the name "
            "(the mounted inode is then never written; see examples/gate/install-rename.sh), or refuse to install "
            "over a mounted image. Then run this scenario again.";
+  if (failed_kind(report, {"installed"}))
+    return "The installed path was not one whole known version with sidecars that agree (the expectations say at "
+           "which moment: after the faults, at a power-cut crash point, or after the next install): write the new "
+           "version beside the old, fsync it, rename it over the name and fsync the folder, and replace the "
+           "sidecars so that no state pairs an image with another image's sidecar (see "
+           "examples/gate/install-rename.sh). Then run this scenario again.";
   if (failed_on(report, "statistical", "<="))
     return "Programs died under the fault: the writers and the timeline below show what changed the files they "
            "load, and when.";

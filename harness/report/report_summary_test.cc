@@ -109,5 +109,25 @@ TEST(ReportSummary, APassAndAnErrorSayWhatTheyMean) {
   EXPECT_TRUE(err.reasons.empty()) << err.reasons.front();  // no expectation result after an error
 }
 
+// A power-cut cell has no check of writes to a mounted image (nothing
+// installed is mounted): its summary neither rests on the kernel's record
+// of writes nor advises to stop writing a mounted image; it says what the
+// failed expectation was judged from and what to do about a torn state.
+TEST(ReportSummary, APowerCutFailureRestsOnTheCrashPointsNotOnWrites) {
+  json r = fixture::power_cut_cell_report();
+  ASSERT_EQ(str_or(r, "verdict"), "fail") << r.at("expectations").dump(1);
+  for (const auto& e : r.at("expectations")) EXPECT_NE(str_or(e, "kind"), "no_write_while_mounted");
+  ReportSummary s = summarize(r);
+  EXPECT_EQ(s.why.find("kernel's record of writes"), std::string::npos) << s.why;
+  EXPECT_TRUE(has(s.why, "power-cut crash point")) << s.why;
+  EXPECT_EQ(s.next.find("Stop writing the image while it is mounted"), std::string::npos) << s.next;
+  EXPECT_TRUE(has(s.next, "rename it over the name and fsync the folder")) << s.next;
+  EXPECT_EQ(summary_text(r, false).find("kernel's record of writes"), std::string::npos) << summary_text(r, false);
+  // A report from before "kind": the basis and the text still tell.
+  json old = r;
+  for (auto& e : old["expectations"]) e.erase("kind");
+  EXPECT_EQ(summarize(old).next, s.next);
+}
+
 }  // namespace
 }  // namespace harness

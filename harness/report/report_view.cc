@@ -230,20 +230,27 @@ std::string what_happened(const json& report) {
   }
 
   auto execs = events_of(report, "exec");
-  if (t0 >= 0) {
+  // The execs counted are those "under fault", as the statistics and the
+  // tables count them: not warm-up, started once the first fault action
+  // had (first_fault_ms; a report without it: the first action).
+  const json* first_fault = report.contains("first_fault_ms") ? &report.at("first_fault_ms") : nullptr;
+  const double from = !first_fault ? t0 : first_fault->is_number() ? first_fault->get<double>() : -1;
+  if (from >= 0) {
     unsigned long after = 0;
     std::map<std::string, unsigned long> crashes;
     double first_crash = -1;
     for (const json* e : execs) {
-      if (num_or(*e, "t_ms") < t0) continue;
+      if (num_or(*e, "t_ms") < from || str_or(*e, "phase") == "warmup") continue;
       ++after;
       std::string cls = str_or(*e, "class");
       if (!is_crash_class(cls)) continue;
       ++crashes[cls];
       if (first_crash < 0) first_crash = num_or(*e, "t_ms");
     }
+    std::string under = fmt::format("{} workload execs under fault (started from {}, when the first fault action began)",
+                                    after, format_ms(from));
     if (crashes.empty()) {
-      sentences.push_back(fmt::format("None of the {} workload execs that started after it died by a signal.", after));
+      sentences.push_back(fmt::format("None of the {} died by a signal.", under));
     } else {
       std::vector<std::string> parts;
       for (const char* c : {"sigsegv", "sigbus", "sigill", "other_signal"})
@@ -251,14 +258,12 @@ std::string what_happened(const json& report) {
       std::string list = parts.size() == 1 ? parts[0]
                                            : fmt::format("{} and {}", fmt::join(parts.begin(), parts.end() - 1, ", "),
                                                          parts.back());
-      sentences.push_back(fmt::format("Of the {} workload execs that started after it, {} died: {}; the first crash came "
-                                      "{} after {}.",
-                                      after, [&] {
-                                        unsigned long n = 0;
-                                        for (const auto& [c, k] : crashes) n += k;
-                                        return n;
-                                      }(),
-                                      list, format_ms(first_crash - t0),
+      unsigned long died = 0;
+      for (const auto& [c, k] : crashes) died += k;
+      // The first crash, timed from the first writing action when there
+      // is one (it may come later than the first fault action).
+      sentences.push_back(fmt::format("Of the {}, {} died: {}; the first crash came {} after {}.", under, died, list,
+                                      format_ms(first_crash - (first_write ? t0 : from)),
                                       first_write ? "the first writing action started" : "the first fault action started"));
     }
   } else if (!execs.empty()) {

@@ -1,6 +1,9 @@
 #include "report/report_view.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "report/report_fixture.h"
 
@@ -47,6 +50,38 @@ TEST(ReportView, ImageAndMountRowsStartWithTheirHeader) {
   ASSERT_EQ(mounts.size(), 2u);
   EXPECT_EQ(mounts[0].size(), 6u);
   EXPECT_EQ(mounts[1], (std::vector<std::string>{"images/demo.img", "mnt", "loop,ro", "/dev/loop0", "12", ""}));
+}
+
+// "What happened" counts the execs under fault as the statistics do: from
+// the first fault action (here memory pressure, before the first write),
+// not from the first writing action.
+TEST(ReportView, WhatHappenedCountsTheExecsUnderFaultAsTheStatisticsDo) {
+  RunRecord r = fixture::heroku_like_record(/*crashes=*/false);
+  r.planned_faults.push_back({"memory-pressure", false});
+  FaultEvent evict;
+  evict.fault = "memory-pressure";
+  evict.action = "evict";
+  evict.t_start_ms = 80;
+  evict.t_end_ms = 81;
+  evict.outcome = "ok";
+  r.faults.insert(r.faults.begin(), evict);
+  for (unsigned long i = 0; i < 28; ++i) r.execs.push_back(fixture::exec_at(82 + i * 0.5, ExecClass::ok, 1000 + i));
+  std::stable_sort(r.execs.begin(), r.execs.end(), [](const ExecEvent& a, const ExecEvent& b) { return a.t_ms < b.t_ms; });
+  json report = build_report(r, decide({fixture::no_abnormal_expectation()}, r));
+  ASSERT_EQ(report["execs"]["under_fault"], 228u);
+  std::string s = what_happened(report);
+  EXPECT_NE(s.find("None of the 228 workload execs under fault (started from 80 ms, when the first fault action began) "
+                   "died by a signal."),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("200 workload execs"), std::string::npos) << s;
+  // With crashes, the same count.
+  RunRecord c = fixture::heroku_like_record(/*crashes=*/true);
+  json crashed = build_report(c, decide({fixture::crash_expectation()}, c));
+  EXPECT_NE(what_happened(crashed).find(fmt::format("Of the {} workload execs under fault",
+                                                    crashed["execs"]["under_fault"].get<unsigned long>())),
+            std::string::npos)
+      << what_happened(crashed);
 }
 
 }  // namespace

@@ -55,8 +55,9 @@ constexpr unsigned kPowerCutBetween = 10;
 
 // For each power-cut disk: its log replayed to every crash point, and the
 // `installed` expectations inside it checked there (host/power_cut.h).
-void check_power_cuts(const Scenario& s, const std::vector<PowerCutDisk>& disks, bool finished, RunDir& run_dir,
-                      RunRecord& rec) {
+// Unless `not_judged` says why not: then no crash point, that reason.
+void check_power_cuts(const Scenario& s, const std::vector<PowerCutDisk>& disks, const std::string& not_judged,
+                      RunDir& run_dir, RunRecord& rec) {
   std::vector<FileState> versions;
   for (const auto& j : rec.files_evidence) {
     FileState f = file_state_from_json(j);
@@ -76,11 +77,10 @@ void check_power_cuts(const Scenario& s, const std::vector<PowerCutDisk>& disks,
     in.mark = durable_mark_block(d.index, d.scratch);
     in.between = kPowerCutBetween;
     in.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
-    if (!finished) {
+    if (!not_judged.empty()) {
       json paths = json::array();
       for (const auto& e : in.installed) paths.push_back(e.path);
-      rec.power_cut.push_back({{"scratch", d.scratch}, {"paths", paths},
-                               {"error", "the guest did not finish its run: its write log was not judged"}});
+      rec.power_cut.push_back({{"scratch", d.scratch}, {"paths", paths}, {"error", not_judged}});
       continue;
     }
     rec.power_cut.push_back(check_power_cut(in));
@@ -243,7 +243,14 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     }
     if (!power_cuts.empty()) {
       phase("power cut: replaying the write log");
-      check_power_cuts(s, power_cuts, br.end == BootEnd::finished && br.got_record, run_dir, rec);
+      // A run that stopped on an error decides nothing (its setup may
+      // have failed before any fault): no crash point to show.
+      check_power_cuts(s, power_cuts,
+                       !(br.end == BootEnd::finished && br.got_record)
+                           ? "the guest did not finish its run: its write log was not judged"
+                       : !rec.error.empty() ? "the run stopped on an error: its write log was not judged"
+                                            : "",
+                       run_dir, rec);
     }
   } catch (const Error& e) {
     if (rec.error.empty()) rec.error = e.what();
