@@ -100,11 +100,14 @@ Schedule parse_schedule(const ScenarioNode& n) {
 }
 
 // When a kill or an io_error strikes a fault's running command: one of
-// after_ms, random_ms (with an optional seed), at_write and at_dest_op;
-// wait_ms.
+// after_ms, random_ms (with an optional seed), at_write and at_dest_op
+// (with random_ms: a random delay after that operation); wait_ms.
 static void parse_strike_moment(const ScenarioNode& n, Action& a) {
-  int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write") + n.has("at_dest_op");
-  if (when > 1) n.fail("give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+  bool delayed_op = n.has("at_dest_op") && n.has("random_ms");
+  int when = n.has("after_ms") + n.has("random_ms") + n.has("at_write") + n.has("at_dest_op") - delayed_op;
+  if (when > 1)
+    n.fail("give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\" (\"random_ms\" may go with "
+           "\"at_dest_op\": a random delay after that operation)");
   if (auto t = n.optional("after_ms")) a.after = milliseconds(t->integer(0, kMaxMs));
   if (auto r = n.optional("random_ms")) {
     auto bounds = r->array();

@@ -57,7 +57,8 @@ TEST(ActionParse, AnIoErrorStrikesAtOnceOrWhenACommandWrites) {
             "$: \"after_ms\", \"random_ms\", \"seed\", \"at_write\", \"at_dest_op\" and \"wait_ms\" time the errors "
             "against a fault's running command: give \"fault\" too (without it the disk fails when the action runs)");
   EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "fault": "f", "after_ms": 1, "at_write": 1})"),
-            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\" (\"random_ms\" may go with "
+            "\"at_dest_op\": a random delay after that operation)");
   EXPECT_EQ(message_of(R"({"action": "io_error", "scratch": "data", "signal": "SIGKILL"})"),
             "$.signal: unknown field \"signal\" (allowed: action, after_ms, at_dest_op, at_write, fault, label, random_ms, "
             "scratch, seed, wait_ms)");
@@ -70,11 +71,21 @@ TEST(ActionParse, RefusesWhatCannotHold) {
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "signal": "SIGKIL"})"),
             "$.signal: unknown signal \"SIGKIL\" (did you mean \"SIGKILL\"?)");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "after_ms": 1, "at_write": 1})"),
-            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\" (\"random_ms\" may go with "
+            "\"at_dest_op\": a random delay after that operation)");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "at_dest_op": 2, "at_write": 1})"),
-            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\"");
+            "$: give one of \"after_ms\", \"random_ms\", \"at_write\" and \"at_dest_op\" (\"random_ms\" may go with "
+            "\"at_dest_op\": a random delay after that operation)");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "at_dest_op": 0})"), "$.at_dest_op: must be at least 1, got 0");
   EXPECT_EQ(parse_action(Doc(R"({"action": "kill", "fault": "f", "at_dest_op": 3})").root()).at_dest_op, 3u);
+  // A random delay after the N-th operation: a random moment inside the work.
+  Action delayed = parse_action(Doc(R"({"action": "kill", "fault": "f", "at_dest_op": 1, "random_ms": [0, 5]})").root());
+  EXPECT_EQ(delayed.at_dest_op, 1u);
+  ASSERT_TRUE(delayed.random_window);
+  EXPECT_EQ(delayed.random_window->second.count(), 5);
+  EXPECT_NE(message_of(R"({"action": "kill", "fault": "f", "at_dest_op": 1, "random_ms": [0, 5], "after_ms": 1})")
+                .find("give one of"),
+            std::string::npos);
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "random_ms": [5, 1]})"),
             "$.random_ms[1]: the window ends before it starts");
   EXPECT_EQ(message_of(R"({"action": "kill", "fault": "f", "seed": 1})"),

@@ -148,14 +148,16 @@ void check_row_names(const std::vector<MatrixInstaller>& installers) {
 const std::vector<MatrixFault>& matrix_faults() {
   static const std::vector<MatrixFault> faults = {
       {"redeploy", "a new version redeployed while the installed image is mounted and in use (memory pressure on)", true},
-      {"kill-random", "the redeploy killed (SIGKILL) at a random moment of its run", false},
-      {"kill-write", "the redeploy killed (SIGKILL) at its 16th write system call (a user's installer: its first)", false},
+      {"kill-random", "the redeploy killed (SIGKILL) at a random moment of its work on the destination folder: up to "
+                      "1 s after its first operation there (a user's installer, at full speed: up to 5 ms)", false},
+      {"kill-write", "the redeploy killed (SIGKILL) at its 16th write system call, inside its throttled copy (a user's "
+                     "installer: right after its first operation in the destination folder)", false},
       {"enospc", "the data folder is a filesystem too small for the new version: ENOSPC mid-copy", false},
       {"race", "two installers redeploy the new version into the same folder at once", false},
       {"corrupt-sidecar", "the checksum sidecars are corrupted, then the same version is redeployed while mounted", true},
       {"root-overwrite", "root runs `cat new.img > installed.img` while it is mounted", true},
       {"eio", "the data folder's disk fails every I/O (EIO, device-mapper's error target) at the redeploy's 16th write "
-              "system call (a user's installer: its first); then the disk answers again and is repaired: unmounted, e2fsck -fy, mounted again",
+              "system call (a user's installer: right after its first operation in the destination folder); then the disk answers again and is repaired: unmounted, e2fsck -fy, mounted again",
        false, false, true},
       {"power-cut", "the data folder is a VM disk whose writes qemu logs; the power is cut at every flush and at sampled "
                     "writes between (the log replayed on the host, each state checked)", false, true},
@@ -214,18 +216,28 @@ std::vector<MatrixCell> derive_cells(const std::vector<MatrixInstaller>& install
       } else if (f.name == "kill-random" || f.name == "kill-write") {
         install["actions"] = json::array({run_action(inst, "v2", true, "redeploys v2")});
         json kill = {{"action", "kill"}, {"fault", "install"}, {"signal", "SIGKILL"}};
-        // The throttled stack-install copies for ~1 s; a user's installer at
-        // full speed is done in a few ms: its first write is the one to catch.
-        if (f.name == "kill-random") kill["random_ms"] = inst.throttle.empty() ? json{0, 15} : json{0, 1100};
-        else kill["at_write"] = inst.throttle.empty() ? 1 : 16;
+        // Aimed at the installer's work on its destination folder, never
+        // before it (core/exercise.h): the throttled stack-install copies for
+        // ~1 s; a user's installer at full speed is done in a few ms, so its
+        // strike comes right after its first operation there. A strike that
+        // still misses is "not exercised", with what to change.
+        if (f.name == "kill-random") {
+          kill["at_dest_op"] = 1;
+          kill["random_ms"] = inst.throttle.empty() ? json{0, 5} : json{0, 1000};
+        } else if (inst.throttle.empty()) {
+          kill["at_dest_op"] = 1;
+        } else {
+          kill["at_write"] = 16;
+        }
         faults_j.push_back({{"name", "kill"}, {"schedule", {{"kind", "once"}, {"after_ms", 100}}}, {"actions", {kill}}});
       } else if (enospc || power_cut) {
         install["actions"] = json::array({run_action(inst, "v2", false, "redeploys v2")});
       } else if (eio) {
         // Throttled, as for a kill: the disk fails mid-copy.
         install["actions"] = json::array({run_action(inst, "v2", true, "redeploys v2")});
-        json err = {{"action", "io_error"}, {"scratch", "data"}, {"fault", "install"},
-                    {"at_write", inst.throttle.empty() ? 1 : 16}};
+        json err = {{"action", "io_error"}, {"scratch", "data"}, {"fault", "install"}};
+        if (inst.throttle.empty()) err["at_dest_op"] = 1;
+        else err["at_write"] = 16;
         faults_j.push_back({{"name", "disk-errors"}, {"schedule", {{"kind", "once"}, {"after_ms", 100}}}, {"actions", {err}}});
       } else if (f.name == "race") {
         json r = run_action(inst, "v2", true, "redeploys v2, twice at once");

@@ -187,11 +187,15 @@ std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEven
     throw ActionFailed{ENOSYS, fmt::format("{}: no destination folder is watched here (at_dest_op)", what)};
   const double target_start_ms = ctx.clock.ms_since_start(target.started);
   auto dest_ops = [&] { return a.at_dest_op ? ctx.destinations->ops_since(target_start_ms) : 0; };
+  // at_dest_op: when the target's N-th operation was seen; a random_ms
+  // delay then counts from it.
+  std::optional<MonoClock::time_point> op_seen;
   for (;;) {
     if (stopped()) throw ActionFailed{ECANCELED, fmt::format("the run stopped before the {}", what)};
     uint64_t n = s.writes.sample();
+    if (a.at_dest_op && !op_seen && dest_ops() >= *a.at_dest_op) op_seen = MonoClock::now();
     bool due = a.at_write     ? n >= *a.at_write
-               : a.at_dest_op ? dest_ops() >= *a.at_dest_op
+               : a.at_dest_op ? op_seen && MonoClock::now() >= *op_seen + (a.random_window ? delay : delay.zero())
                               : MonoClock::now() >= target.started + delay;
     if (due) break;
     if (gone()) {
@@ -203,8 +207,11 @@ std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEven
                               a.target_fault, target.pid, what, n,
                               a.at_write     ? fmt::format(", waiting for write {}", *a.at_write)
                               : a.at_dest_op ? fmt::format(", waiting for its operation {} in its destination "
-                                                           "folders, {} seen",
-                                                           *a.at_dest_op, dest_ops())
+                                                           "folders{}, {} seen",
+                                                           *a.at_dest_op,
+                                                           a.random_window ? fmt::format(" and {} ms more", delay.count())
+                                                                           : "",
+                                                           dest_ops())
                                              : fmt::format(", due at {} ms", delay.count()));
       return std::nullopt;
     }
@@ -221,11 +228,14 @@ std::optional<Strike> await_strike(const Action& a, FaultContext& ctx, FaultEven
 
 // " 120 ms after it started, after 16 write system calls (random in ...)"
 std::string strike_text(const Action& a, const Strike& s, uint64_t writes) {
-  std::string how = a.random_window ? fmt::format(" (random in [{}, {}] ms, seed {})", a.random_window->first.count(),
-                                                  a.random_window->second.count(), s.seed)
-                    : a.at_dest_op ? fmt::format(" (at its operation {} in its destination folders: {} seen)",
-                                                 *a.at_dest_op, s.result.value("dest_ops", 0UL))
-                                   : std::string();
+  std::string random = a.random_window ? fmt::format("random in [{}, {}] ms, seed {}", a.random_window->first.count(),
+                                                     a.random_window->second.count(), s.seed)
+                                       : "";
+  std::string how = a.at_dest_op ? fmt::format(" (at its operation {} in its destination folders{}: {} seen)",
+                                               *a.at_dest_op, random.empty() ? "" : ", then a delay " + random,
+                                               s.result.value("dest_ops", 0UL))
+                    : !random.empty() ? " (" + random + ")"
+                                      : std::string();
   return fmt::format("{} ms after it started, after {} write system call{}{}", s.at.count(), writes, writes == 1 ? "" : "s",
                      how);
 }

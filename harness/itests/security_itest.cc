@@ -353,13 +353,13 @@ TEST(SecurityProcesses, WhatARunActionLeftDiesWithASigkilledHarnessAtGc) {
   TempDir tmp;
   // Command lines no other process has: `sleep 317.NNNNNN`, one left in
   // the action's group and one that left it (setsid).
-  const std::string seconds = fmt::format("317.{:06}", std::random_device{}() % 1000000);
+  const std::string sleep_for = fmt::format("317.{:06}", std::random_device{}() % 1000000);
   json s = quick_scenario("sigkilled");
   s["workload"] = {{"argv", {"/bin/true"}}, {"duration_ms", 60000}};
   s["faults"][0]["actions"] = json::array(
       {{{"action", "run"},
-        {"argv", {"/bin/sh", "-c", "sleep " + seconds + " & setsid sleep " + seconds + " & echo started"}}}});
-  fs::path sc = write_scenario(tmp.path(), s);
+        {"argv", {"/bin/sh", "-c", "sleep " + sleep_for + " & setsid sleep " + sleep_for + " & echo started"}}}});
+  fs::path sc = write_scenario_file(tmp.path(), s);
   fs::path runs = tmp.path() / "runs";
   fs::create_directories(runs);
   ChildOptions o;
@@ -369,7 +369,7 @@ TEST(SecurityProcesses, WhatARunActionLeftDiesWithASigkilledHarnessAtGc) {
   Child harness({HARNESS_BIN, "run", "--backend", "host", sc.string(), "--out", (runs / "run").string()}, o);
   bool both = false;
   for (int i = 0; i < 300 && !both; ++i) {
-    both = processes_with(seconds).size() == 2;
+    both = processes_with(sleep_for).size() == 2;
     if (!both) usleep(50 * 1000);
   }
   ASSERT_TRUE(both) << slurp(o.stderr_file);
@@ -380,11 +380,11 @@ TEST(SecurityProcesses, WhatARunActionLeftDiesWithASigkilledHarnessAtGc) {
   // Neither died with the harness: the background job is not the action's
   // command (no PDEATHSIG), the other left its group and session.
   usleep(300 * 1000);
-  EXPECT_EQ(processes_with(seconds).size(), 2u) << "what is gc then for?";
+  EXPECT_EQ(processes_with(sleep_for).size(), 2u) << "what is gc then for?";
   auto gc = run_harness({"gc", runs.string(), "--json"}, tmp.path());
   EXPECT_EQ(gc.exit_code, 0) << gc.err;
   EXPECT_NE(gc.out.find("killed 2 processes in cgroup " + *cgroups.begin()), std::string::npos) << gc.out;
-  auto left = survivors(seconds);
+  auto left = survivors(sleep_for);
   EXPECT_TRUE(left.empty()) << ::testing::PrintToString(left) << " outlived the harness and gc";
   EXPECT_FALSE(fs::exists(*cgroups.begin())) << "gc removes the run's cgroup";
   expect_nothing_left(runs);
