@@ -1,4 +1,5 @@
 #include "cli/ablate.h"
+#include "cli/usage.h"
 
 #include <sys/stat.h>
 
@@ -30,15 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kAblateUsage =
-    "usage: harness ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
-    "                      [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]\n"
-    "  derives variants of SCENARIO, each without one ingredient (a fault, an action, truncation,\n"
-    "  cache eviction, the regressed installer, concurrency, the warm-up), runs each K times\n"
-    "  (default 5) beside the original, and says which ingredients the symptom needs:\n"
-    "  DIR/ablation.json, DIR/ablation.md, DIR/ablation.html; every variant is a scenario file\n"
-    "  in DIR/variants/. With --shard I/N a stable subset runs; `harness merge` joins the shards.\n";
-
 constexpr const char* kAblationFiles[] = {"ablation.json", "ablation.md", "ablation.html"};
 
 json read_jsonc(const fs::path& file) {
@@ -59,12 +51,12 @@ void write_ablation_outputs(const fs::path& dir, const json& a) {
 int cmd_ablate(const std::vector<std::string>& args) {
   RunOptionsArgs ra = parse_run_options(args, 5);
   if (ra.help) {
-    fmt::print("{}", kAblateUsage);
+    fmt::print("{}", usage_text("ablate"));
     return kExitPass;
   }
   if (ra.scenarios.size() != 1)
-    throw Error(ErrorKind::usage, fmt::format("ablate takes one scenario file, got {}\n{}", ra.scenarios.size(), kAblateUsage));
-  if (!ra.out) throw Error(ErrorKind::usage, std::string("ablate needs --out DIR\n") + kAblateUsage);
+    throw Error(ErrorKind::usage, fmt::format("ablate takes one scenario file, got {}\n{}", ra.scenarios.size(), usage_text("ablate")));
+  if (!ra.out) throw Error(ErrorKind::usage, "ablate needs --out DIR\n" + usage_text("ablate"));
   settle_run_options(ra);
   const fs::path scenario_file = fs::absolute(ra.scenarios[0]);
   const fs::path dir = fs::absolute(*ra.out);

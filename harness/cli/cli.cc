@@ -19,9 +19,11 @@
 #include "cli/doctor.h"
 #include "cli/gc.h"
 #include "cli/list.h"
+#include "cli/man_page.h"
 #include "cli/progress.h"
 #include "cli/run_options.h"
 #include "cli/runner.h"
+#include "cli/usage.h"
 #include "core/scenario.h"
 #include "core/scenario_checks.h"
 #include "core/shard.h"
@@ -42,56 +44,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kUsage =
-    "usage: harness <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
-    "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
-    "                  [--vm-cache DIR]\n"
-    "                      run scenarios and print their verdicts (default backend:\n"
-    "                      vm when qemu and a guest kernel are installed, else host);\n"
-    "                      --repeat K runs each K times and pools them per scenario\n"
-    "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
-    "                      (initramfs, accelerator choice) is .cache beside the runs\n"
-    "                      unless --vm-cache DIR; a run stops as soon as its verdict is\n"
-    "                      decided unless --no-early-stop\n"
-    "  validate SCENARIO... [--json]\n"
-    "                      check scenario files without running anything\n"
-    "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/), or the runs\n"
-    "                      in a runs folder (reports/runs) with their verdicts\n"
-    "  report RUN_DIR... [--junit FILE]\n"
-    "                      re-render report.md, report.html and junit.xml from\n"
-    "                      each RUN_DIR/report.json (--junit: one file for all)\n"
-    "  compare RUN_A RUN_B [--out DIR]\n"
-    "                      two runs side by side; writes DIR/compare.md and\n"
-    "                      DIR/compare.html, or prints markdown without --out\n"
-    "  merge DIR... [--out DIR]\n"
-    "                      join shard run directories into summary.json + junit.xml\n"
-    "                      (or the shards of one ablation or matrix into its json/md/html)\n"
-    "  ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
-    "                      which ingredients of an incident are necessary: runs variants\n"
-    "                      without each one K times (default 5) beside the original\n"
-    "  matrix --out DIR [--installer [NAME=]CMD] [--installers L] [--faults L]\n"
-    "                  [--allow-unsafe ROW:FAULT] [--require-safe ROW:FAULT] [--repeat K] [--shard I/N]\n"
-    "                      every installer x every overwriting fault, the installer's\n"
-    "                      invariants checked per cell: matrix.json/md/html; a CI gate\n"
-    "                      (1: a cell UNSAFE that was not expected to be; see matrix --help)\n"
-    "  doctor [--runs DIR] [--json]\n"
-    "                      check root, loop devices, drop_caches, qemu, guest kernel,\n"
-    "                      KVM (and the accelerator choice cached in DIR/.cache), disk;\n"
-    "                      say how to fix what is missing\n"
-    "  gc [DIR...] [--dry-run] [--json]\n"
-    "                      remove what killed runs left behind in DIR (default:\n"
-    "                      reports/runs): loop devices, mounts, qemu, work dirs\n"
-    "  --version [--json]  print the version\n"
-    "  every command takes --help\n"
-    "\n"
-    "exit codes: 0 every expectation held, 1 an expectation failed or timed out,\n"
-    "            2 invalid scenario or usage, 3 this machine cannot run it,\n"
-    "            4 unexpected error, 5 inconclusive (the run could not gather the\n"
-    "            evidence a verdict needs), 130 interrupted\n";
-
 bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 
 // Everything `validate` promises before a run creates anything: the file
@@ -104,15 +56,14 @@ Scenario load_checked(const fs::path& file) {
 }
 
 int usage_error(const std::string& msg) {
-  fmt::print(stderr, "harness: {}\n{}", msg, kUsage);
+  fmt::print(stderr, "harness: {}\n{}", msg, overview_text());
   return kExitInvalid;
 }
 
 int cmd_validate(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("validate", args, {}, {"--json"});
   if (ca.help) {
-    fmt::print("usage: harness validate SCENARIO|DIR... [--json]\n"
-               "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
+    fmt::print("{}", usage_text("validate"));
     return kExitPass;
   }
   const bool json = ca.flag("--json");
@@ -164,9 +115,7 @@ void print_gc(const GcResult& r, bool json) {
 int cmd_doctor(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("doctor", args, {"--runs", "--out"}, {"--json"});
   if (ca.help) {
-    fmt::print("usage: harness doctor [--runs DIR] [--json]\n"
-               "  DIR: where runs go (default reports/runs); the VM cache read is DIR/.cache, as a run with\n"
-               "  --out DIR/NAME keeps it\n");
+    fmt::print("{}", usage_text("doctor"));
     return kExitPass;
   }
   if (!ca.positional.empty()) return usage_error(fmt::format("doctor takes no argument \"{}\"", ca.positional[0]));
@@ -183,7 +132,7 @@ int cmd_doctor(const std::vector<std::string>& args) {
 int cmd_gc(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("gc", args, {}, {"--dry-run", "--json"});
   if (ca.help) {
-    fmt::print("usage: harness gc [DIR...] [--dry-run] [--json]\n");
+    fmt::print("{}", usage_text("gc"));
     return kExitPass;
   }
   std::vector<fs::path> roots(ca.positional.begin(), ca.positional.end());
@@ -196,7 +145,7 @@ int cmd_gc(const std::vector<std::string>& args) {
 int cmd_run(const std::vector<std::string>& args) {
   RunOptionsArgs ra = parse_run_options(args);
   if (ra.help) {
-    fmt::print("{}", kUsage);
+    fmt::print("{}", usage_text("run"));
     return kExitPass;
   }
   if (ra.scenarios.empty()) return usage_error("run needs at least one scenario file");
@@ -269,11 +218,34 @@ int cmd_run(const std::vector<std::string>& args) {
   return rc;
 }
 
+// `harness help [CMD] [--man]`: the same texts as `harness CMD --help`.
+int cmd_help(const std::vector<std::string>& args) {
+  CommandArgs ca = parse_command_args("help", args, {}, {"--man"});
+  if (ca.help) {
+    fmt::print("{}", usage_text("help"));
+    return kExitPass;
+  }
+  if (ca.flag("--man")) {
+    if (!ca.positional.empty()) return usage_error("help --man takes no command: the page holds them all");
+    fmt::print("{}", man_page(HARNESS_VERSION));
+    return kExitPass;
+  }
+  if (ca.positional.empty()) {
+    fmt::print("{}", overview_text());
+    return kExitPass;
+  }
+  if (ca.positional.size() > 1) return usage_error("help takes one command");
+  const CommandUsage* u = find_usage(ca.positional[0]);
+  if (!u) return usage_error(fmt::format("help: no command \"{}\"", terminal_safe(ca.positional[0])));
+  fmt::print("{}", usage_text(*u));
+  return kExitPass;
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args) {
   if (args.empty()) {
-    fmt::print(stderr, "{}", kUsage);
+    fmt::print(stderr, "{}", overview_text());
     return kExitInvalid;
   }
   const std::string& cmd = args[0];
@@ -287,10 +259,7 @@ int run_cli(const std::vector<std::string>& args) {
         fmt::print("harness {}\n", HARNESS_VERSION);
       return kExitPass;
     }
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-      fmt::print("{}", kUsage);
-      return kExitPass;
-    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return cmd_help(rest);
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "validate") return cmd_validate(rest);
     if (cmd == "list") return cmd_list(rest);

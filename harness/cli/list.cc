@@ -1,4 +1,5 @@
 #include "cli/list.h"
+#include "cli/usage.h"
 
 #include <fmt/format.h>
 
@@ -116,9 +117,7 @@ std::string runs_text(const json& runs) {
 int cmd_list(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("list", args, {}, {"--json"});
   if (ca.help) {
-    fmt::print("usage: harness list [DIR] [--json]\n"
-               "  the scenarios in DIR (default: scenarios/, else the installed ones) with their descriptions,\n"
-               "  or the runs in DIR (a runs folder such as reports/runs, or a run directory) with their verdicts\n");
+    fmt::print("{}", usage_text("list"));
     return kExitPass;
   }
   const bool as_json = ca.flag("--json");

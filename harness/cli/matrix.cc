@@ -1,4 +1,5 @@
 #include "cli/matrix.h"
+#include "cli/usage.h"
 
 #include <fmt/format.h>
 
@@ -21,39 +22,6 @@ namespace harness {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const char kMatrixUsage[] =
-    "usage: harness matrix --out DIR [--installer [NAME=]CMD]... [--installers LIST] [--faults LIST]\n"
-    "                      [--allow-unsafe ROW:FAULT]... [--require-safe ROW:FAULT]... [--repeat K]\n"
-    "                      [--backend host|vm] [-j N] [--shard I/N] [--kernel PATH] [--memory MIB] [--accel A]\n"
-    "  Runs every installer (a row) against every overwriting fault (a column), K times each (default 1),\n"
-    "  and checks the installer's invariants after each run: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html;\n"
-    "  each cell is a scenario file in DIR/cells/, each run a run directory in DIR/runs/.\n"
-    "rows:   legacy, regressed, hardened (the stack-install fixture), and one per --installer: a command\n"
-    "        with {source} {dest} {name} that installs SOURCE/NAME.img as DEST/NAME.img, e.g.\n"
-    "        \"examples/gate/install-rename.sh {source} {dest} {name}\". NAME= names the row; without it\n"
-    "        the row is named after the file stem of the program, or, when that is an interpreter (sh,\n"
-    "        bash, env, python3...), of the script it runs (\"/bin/sh a.sh ...\" is row a). Two rows with\n"
-    "        one name, or yours named legacy, regressed or hardened, is exit 2.\n"
-    "faults: redeploy while mounted, kill-random, kill-write (at the Nth write), enospc, race (two\n"
-    "        installers at once), corrupt-sidecar, root-overwrite; eio mid-copy where device-mapper is\n"
-    "        (always with --backend vm); power-cut at every flush with --backend vm.\n"
-    "        --installers/--faults keep only the named rows/columns (comma-separated).\n"
-    "cells:  safe (every run passed), UNSAFE (a run failed), inconclusive (a fault did not strike, or a\n"
-    "        run could not judge), error (a run stopped on an error; its reason is shown).\n"
-    "gate:   a cell may be expected UNSAFE: every cell of legacy and regressed (they write in place on\n"
-    "        purpose); the root-overwrite cell of your rows (only chattr +i stops root's `cat >` over a\n"
-    "        mounted image, and the hardened fixture alone sets it; --require-safe ROW:root-overwrite\n"
-    "        holds a row to it); and each --allow-unsafe ROW:FAULT (repeatable, or comma-separated).\n"
-    "        --require-safe ROW:FAULT takes a default back.\n"
-    "programs: --program P (repeatable): a program your installer calls (rsync, sha256sum; a bare name\n"
-    "        found in PATH, or a path), brought into the guest with --backend vm: every cell's \"programs\".\n"
-    "exit:   130 interrupted, else 3 this machine cannot run a cell, else 4 a cell's run stopped on an\n"
-    "        error, else 2 a cell is invalid, else 1 a cell is UNSAFE that was not expected to be, else 5\n"
-    "        a cell not expected UNSAFE is inconclusive, else 0; a bad command line is 2 before anything\n"
-    "        runs. An expected-UNSAFE cell fails the gate only by an error.\n"
-    "shards: --shard I/N runs a stable subset of the cells; `harness merge` joins the shards' matrices\n"
-    "        and exits as the whole matrix would.\n";
 
 namespace {
 
@@ -119,13 +87,13 @@ int cmd_matrix(const std::vector<std::string>& args) {
   }
   RunOptionsArgs ra = parse_run_options(rest, 1);
   if (ra.help) {
-    fmt::print("{}", kMatrixUsage);
+    fmt::print("{}", usage_text("matrix"));
     return kExitPass;
   }
   if (!ra.scenarios.empty())
     throw Error(ErrorKind::usage, fmt::format("matrix takes no scenario file (it derives its own), got {}\n{}",
-                                              ra.scenarios[0].string(), kMatrixUsage));
-  if (!ra.out) throw Error(ErrorKind::usage, std::string("matrix needs --out DIR\n") + kMatrixUsage);
+                                              ra.scenarios[0].string(), usage_text("matrix")));
+  if (!ra.out) throw Error(ErrorKind::usage, "matrix needs --out DIR\n" + usage_text("matrix"));
   settle_run_options(ra);
   const fs::path dir = fs::absolute(*ra.out);
 

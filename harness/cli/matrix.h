@@ -17,7 +17,6 @@ namespace harness {
 
 // `harness matrix --help`: the whole reference of the command (rows,
 // faults, cell states, the gate, exit codes), one string.
-extern const char kMatrixUsage[];
 
 int cmd_matrix(const std::vector<std::string>& args);
 

@@ -1,4 +1,5 @@
 #include "cli/report_commands.h"
+#include "cli/usage.h"
 
 #include <fmt/format.h>
 
@@ -31,7 +32,7 @@ using nlohmann::json;
 int cmd_report(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("report", args, {"--junit"}, {});
   if (ca.help) {
-    fmt::print("usage: harness report RUN_DIR... [--junit FILE]\n");
+    fmt::print("{}", usage_text("report"));
     return kExitPass;
   }
   std::vector<fs::path> dirs(ca.positional.begin(), ca.positional.end());
@@ -57,7 +58,7 @@ int cmd_report(const std::vector<std::string>& args) {
 int cmd_compare(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("compare", args, {"--out"}, {});
   if (ca.help) {
-    fmt::print("usage: harness compare RUN_A RUN_B [--out DIR]\n");
+    fmt::print("{}", usage_text("compare"));
     return kExitPass;
   }
   const std::vector<std::string>& runs = ca.positional;
@@ -84,11 +85,7 @@ int cmd_compare(const std::vector<std::string>& args) {
 int cmd_merge(const std::vector<std::string>& args) {
   CommandArgs ca = parse_command_args("merge", args, {"--out"}, {});
   if (ca.help) {
-    fmt::print("usage: harness merge DIR... [--out DIR]\n"
-               "  joins the report.json files found in DIR, DIR/* and DIR/*/* into\n"
-               "  DIR/summary.json and DIR/junit.xml (one testcase per scenario); the shards of\n"
-               "  one ablation or one matrix into ablation.* or matrix.json/md/html (a matrix exits\n"
-               "  as `harness matrix` would for all its cells: see harness matrix --help)\n");
+    fmt::print("{}", usage_text("merge"));
     return kExitPass;
   }
   std::vector<fs::path> dirs(ca.positional.begin(), ca.positional.end());
