@@ -39,6 +39,8 @@ TEST=(
   clang-14 libclang-rt-14-dev llvm-14
   # CI definitions and Vagrantfile (yamllint, vagrant validate); .deb (dpkg-shlibdeps)
   yamllint vagrant dpkg-dev
+  # the installed harness(1) rendered as a user reads it (man -l)
+  man-db
 )
 
 usage() {

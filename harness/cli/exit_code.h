@@ -1,5 +1,5 @@
 // Exit codes of the harness, and the one place that maps an error kind or
-// a run's outcome to one. Documented in the README ("Exit codes") and in
+// a run's outcome to one. Documented in docs/ci.md ("Exit codes"), in cli/usage.cc and in
 // `harness --help`.
 #pragma once
 

@@ -46,7 +46,7 @@ std::vector<std::string> entry_points_in(const std::string& command) {
   for (std::sregex_iterator it(command.begin(), command.end(), re), end; it != end; ++it) {
     found.push_back(it->str());
     EXPECT_NE(std::find(std::begin(kEntryPoints), std::end(kEntryPoints), it->str()), std::end(kEntryPoints))
-        << it->str() << " is not one of the README's entry points";
+        << it->str() << " is not one of the entry points README.md and docs/backends.md name";
     EXPECT_EQ(access(source_path(it->str()).c_str(), X_OK), 0) << it->str() << " is missing or not executable";
   }
   return found;
@@ -339,7 +339,7 @@ TEST(CiFiles, VagrantfileAsksForDebian12WithTheRepoAndTheEntryPoints) {
   json v = json::parse(t.out);
   EXPECT_EQ(v.at("settings").at("box"), "debian/bookworm64");
 
-  // The whole repository at /vagrant, where the README's command cds.
+  // The whole repository at /vagrant, where the command of docs/backends.md cds.
   bool repo_synced = false;
   for (const auto& s : v.at("synced")) {
     bool disabled = s.at("opts").value("disabled", false);

@@ -4,6 +4,8 @@
 // (which must resolve to the harness's own bin/ once installed); then
 // `cpack -G DEB` and a look inside the package.
 #include <gtest/gtest.h>
+
+#include <regex>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -78,7 +80,9 @@ TEST_F(Installed, LayoutHasBinariesSideBySideScenariosReportsAndReadme) {
   for (const char* rel : {"share/harness/scenarios/heroku-2017-truncation.json",
                           "share/harness/scenarios/root-overwrite-immutable.json",
                           "share/harness/scenarios/schema.json", "share/harness/reports/FORMAT.md",
-                          "share/harness/reports/junit.xsd", "share/doc/harness/README.md"}) {
+                          "share/harness/reports/junit.xsd", "share/doc/harness/README.md",
+                          "share/doc/harness/docs/tutorial-gate.md", "share/doc/harness/bench/RESULTS.md",
+                          "share/man/man1/harness.1"}) {
     EXPECT_TRUE(fs::is_regular_file(prefix_ / rel)) << rel;
   }
   // Every shipped scenario and document, and no local run directories.
@@ -87,6 +91,33 @@ TEST_F(Installed, LayoutHasBinariesSideBySideScenariosReportsAndReadme) {
     EXPECT_TRUE(fs::exists(prefix_ / "share/harness/scenarios" / e.path().filename())) << e.path();
   }
   EXPECT_FALSE(fs::exists(prefix_ / "share/harness/reports/runs"));
+}
+
+// The installed page, as `man` shows it: every command with its synopsis,
+// every option any --help names, and every exit code.
+TEST_F(Installed, TheManPageShowsEveryCommandOptionAndExitCode) {
+  const fs::path page = prefix_ / "share/man/man1/harness.1";
+  ASSERT_TRUE(fs::is_regular_file(page));
+  TempDir tmp;
+  CliResult shown = run_tool({"man", "-l", page.string()}, tmp.path(), tmp.path());
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  for (const char* cmd : {"run", "validate", "list", "report", "compare", "merge", "ablate", "matrix", "doctor", "gc"}) {
+    CliResult help = run_tool({(prefix_ / "bin/harness").string(), cmd, "--help"}, tmp.path(), tmp.path());
+    ASSERT_EQ(help.exit_code, 0) << cmd << ": " << help.err;
+    // The synopsis line, as --help prints it, is on the page.
+    std::string first = help.out.substr(std::string("usage: ").size(), help.out.find('\n') - std::string("usage: ").size());
+    EXPECT_NE(shown.out.find(first), std::string::npos) << cmd << ": " << first;
+    static const std::regex opt(R"(--[a-z][a-z-]*)");
+    for (std::sregex_iterator it(help.out.begin(), help.out.end(), opt), end; it != end; ++it)
+      EXPECT_NE(shown.out.find(it->str()), std::string::npos) << cmd << ": " << it->str();
+  }
+  EXPECT_NE(shown.out.find("EXIT STATUS"), std::string::npos);
+  for (const char* code : {"0 every expectation held", "1 an expectation failed", "2 invalid scenario",
+                           "3 this machine cannot run it", "4 unexpected error", "5 inconclusive", "130 interrupted"})
+    EXPECT_NE(shown.out.find(code), std::string::npos) << code << "\n" << shown.out;
+  // The matrix's own exit codes and how its rows are named.
+  EXPECT_NE(shown.out.find("1 a cell is UNSAFE that was not expected to be"), std::string::npos);
+  EXPECT_NE(shown.out.find("the row is named after the file stem"), std::string::npos);
 }
 
 TEST_F(Installed, ValidatesEveryInstalledScenario) {
@@ -156,7 +187,7 @@ TEST(DebPackage, HoldsTheHarnessTheScenariosAndItsDependencies) {
   for (const char* path : {"./usr/bin/harness", "./usr/bin/stack-install",
                            "./usr/share/harness/scenarios/heroku-2017-truncation.json",
                            "./usr/share/harness/scenarios/schema.json", "./usr/share/harness/reports/FORMAT.md",
-                           "./usr/share/doc/harness/README.md"}) {
+                           "./usr/share/doc/harness/README.md", "./usr/share/man/man1/harness.1"}) {
     EXPECT_NE(contents.out.find(std::string(path) + "\n"), std::string::npos) << path << " not in\n" << contents.out;
   }
 

@@ -1,4 +1,4 @@
-// The threats of the README's "Security" section, each closed and proven
+// The threats of docs/security.md ("Threats, defences, tests"), each closed and proven
 // closed through the real CLI as root: another local user who can write
 // in a shared parent of --out (here a sticky, world-writable folder and
 // files owned by `nobody`), and what a scenario can reach without a `run`

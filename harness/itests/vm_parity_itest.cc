@@ -6,7 +6,7 @@
 // calls but the scenario does not bring in is named, with the field that
 // brings it in, by `harness run` and `harness matrix`. A deploy script
 // calling rsync and sha256sum reaches a power-cut verdict in the matrix
-// with the README's command line.
+// with the command line of docs/matrix-and-ablate.md.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -123,7 +123,7 @@ TEST(VmParity, AProgramTheScenarioDoesNotBringInIsNamedWithItsField) {
   expect_vm_gone(d.run);
 }
 
-// The README's matrix line for a deploy script calling rsync and
+// docs/matrix-and-ablate.md's matrix line for a deploy script calling rsync and
 // sha256sum: without --program rsync the cell names what is missing; with
 // it the power-cut cell reaches a verdict.
 TEST(VmParity, AnRsyncDeployScriptReachesAPowerCutVerdictInTheMatrix) {
