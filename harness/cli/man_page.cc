@@ -22,7 +22,12 @@ std::string roff_escape(std::string_view text) {
 namespace {
 
 // Preformatted, as the terminal shows it: the usage texts are laid out by hand.
-std::string verbatim(std::string_view text) { return ".nf\n" + roff_escape(text) + ".fi\n"; }
+// A request must start a line: text that does not end with one gets it.
+std::string verbatim(std::string_view text) {
+  std::string body = roff_escape(text);
+  if (body.empty() || body.back() != '\n') body += '\n';
+  return ".nf\n" + body + ".fi\n";
+}
 
 }  // namespace
 

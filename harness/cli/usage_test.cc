@@ -90,6 +90,11 @@ TEST(ManPage, HoldsEveryCommandOptionAndExitCode) {
   for (const char* code : {"\n0 ", "\n1 ", "\n2 ", "\n3 ", "\n4 ", "\n5 ", "\n130 "})
     EXPECT_NE(m.find(code), std::string::npos) << code;
   EXPECT_NE(m.find(".SH EXIT STATUS"), std::string::npos);
+  // Every request starts a line, or man prints it as text.
+  static const std::regex request(R"(\.(nf|fi|SS|SH|TP|br)\b)");
+  for (std::sregex_iterator it(m.begin(), m.end(), request), end; it != end; ++it)
+    EXPECT_TRUE(it->position() == 0 || m[it->position() - 1] == '\n')
+        << it->str() << " in the middle of a line: ..." << m.substr(it->position() > 40 ? it->position() - 40 : 0, 50);
 }
 
 TEST(ManPage, EscapesWhatRoffWouldTakeForARequestOrAnEscape) {

@@ -112,6 +112,9 @@ TEST_F(Installed, TheManPageShowsEveryCommandOptionAndExitCode) {
       EXPECT_NE(shown.out.find(it->str()), std::string::npos) << cmd << ": " << it->str();
   }
   EXPECT_NE(shown.out.find("EXIT STATUS"), std::string::npos);
+  // No roff request leaked into the text (one not starting a line is printed).
+  for (const char* request : {".fi", ".nf", ".SS", ".br"})
+    EXPECT_EQ(shown.out.find(request), std::string::npos) << request << " shown as text:\n" << shown.out;
   for (const char* code : {"0 every expectation held", "1 an expectation failed", "2 invalid scenario",
                            "3 this machine cannot run it", "4 unexpected error", "5 inconclusive", "130 interrupted"})
     EXPECT_NE(shown.out.find(code), std::string::npos) << code << "\n" << shown.out;
