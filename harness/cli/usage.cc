@@ -158,7 +158,11 @@ std::string_view exit_codes_text() { return kExitCodes; }
 std::string overview_text() {
   std::string out = "usage: harness <command> [options]\n\ncommands:\n";
   for (const auto& c : kCommands) {
-    out += "  " + std::string(c.synopsis.substr(std::string_view("harness ").size())) + "\n";
+    // Without "harness ", continuation lines move left by as much.
+    std::string synopsis(c.synopsis.substr(std::string_view("harness ").size()));
+    for (size_t p = synopsis.find("\n        "); p != std::string::npos; p = synopsis.find("\n        ", p + 1))
+      synopsis.erase(p + 1, 8);
+    out += "  " + synopsis + "\n";
     out += "                      " + std::string(c.summary) + "\n";
   }
   out += "  --version [--json]  print the version\n";
