@@ -188,7 +188,8 @@ inline std::vector<nlohmann::json> fault_events(const nlohmann::json& report, co
 // images/new.img holding `true`, the workload running `sleep 0` from the
 // mount for `duration_ms`, and one fault "redeploy" that runs `sh -c
 // command` once, 100 ms in, labelled deploy.sh; no write while mounted
-// expected.
+// expected. The programs the commands call are declared (a VM guest has
+// only what the scenario names).
 inline nlohmann::json background_scenario(const std::string& name, const std::string& command,
                                           unsigned duration_ms) {
   using nlohmann::json;
@@ -202,10 +203,19 @@ inline nlohmann::json background_scenario(const std::string& name, const std::st
           {"mounts", {{{"image", "images/app.img"}, {"mountpoint", "mnt/app"}, {"options", "loop,ro"}}}},
           {"workload", {{"argv", {"{work}/mnt/app/sleep", "0"}}, {"iterations", 1000000}, {"duration_ms", duration_ms}}},
           {"vm", {{"duration_ms", duration_ms}}},
+          {"programs", {"setsid", "sleep", "cat"}},
           {"faults", {{{"name", "redeploy"},
                        {"schedule", {{"kind", "once"}, {"after_ms", 100}}},
                        {"actions", {{{"action", "run"}, {"label", "deploy.sh"}, {"argv", {"/bin/sh", "-c", command}}}}}}}},
           {"expect", {{{"no_write_while_mounted", "images/app.img"}}}}};
+}
+
+// How many of a matrix cell's power-cut crash points held `holds`
+// (old/new/nothing/broken/mixed).
+inline unsigned holding(const nlohmann::json& cell, const std::string& holds) {
+  unsigned n = 0;
+  for (const auto& cp : cell.at("crash_points")) n += cp.value("holds", "") == holds;
+  return n;
 }
 
 inline unsigned long count_of(const nlohmann::json& report, const std::string& cls) {

@@ -10,6 +10,7 @@
 
 #include "itests/security_support.h"
 #include "vm/qemu_vm.h"
+#include "vm/scratch_disk.h"
 #include "vm/vm_backend.h"
 #include "vm/vm_cache.h"
 
@@ -107,8 +108,9 @@ TEST(VmSecurity, AGuestThatWritesItsPowerCutDiskForEverIsStopped) {
   auto res = run_with_stand_in(bin, sc, out, tmp.path());
   ASSERT_TRUE(fs::exists(out / "report.json")) << res.out << res.err;
   json r = read_report(out);
-  const unsigned long long cap = power_cut_log_cap(16ull << 20);
-  EXPECT_NE(r.value("error", "").find(fmt::format("reached {} bytes", cap)), std::string::npos) << r.value("error", "");
+  const unsigned long long cap = power_cut_log_cap(power_cut_disk_bytes(16));
+  const std::string error = r.at("run").value("error", "");
+  EXPECT_NE(error.find(fmt::format("reached {} bytes", cap)), std::string::npos) << error;
   // The code before let it grow to all 600 MB.
   EXPECT_LE(fs::file_size(out / "work" / "power-cut-1.log"), cap);
 }
