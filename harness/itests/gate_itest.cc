@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, GateHost,
                            return n;
                          });
 
-// The README's gate given a team's real deploy script (examples/gate:
+// The gate of docs/tutorial-gate.md given a team's real deploy script (examples/gate:
 // rsync --checksum, then a sha256 sidecar) and a colleague's --inplace
 // variant. Both skip the same-version redeploy (rightly); the new version
 // is where they differ: --inplace rewrites the mounted image and fails,

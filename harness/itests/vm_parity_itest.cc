@@ -140,7 +140,7 @@ TEST(VmParity, AnRsyncDeployScriptReachesAPowerCutVerdictInTheMatrix) {
   EXPECT_NE(slurp(d.run / "bare" / "matrix.md").find("rsync is not in the guest"), std::string::npos)
       << slurp(d.run / "bare" / "matrix.md");
 
-  // With rsync brought in, both deploy scripts of the README's gate: each
+  // With rsync brought in, both deploy scripts of the tutorial's gate (docs/tutorial-gate.md): each
   // cell's crash states show the first install (durable since the setup)
   // and the new version; --inplace tears the image at some crash point.
   const std::string inplace = source_path("examples/gate/deploy-rsync-inplace.sh") + " {source} {dest} {name}";
