@@ -1,3 +1,4 @@
+#include "cli/shard_file.h"
 #include "cli/ablate.h"
 #include "cli/usage.h"
 
@@ -110,9 +111,7 @@ json merge_ablations(const std::vector<fs::path>& files, const fs::path& out) {
   std::string scenario, backend;
   unsigned repeat = 0;
   for (const auto& f : files) {
-    json a = json::parse(std::ifstream(f), nullptr, false);
-    if (a.is_discarded() || !a.is_object())
-      throw Error(ErrorKind::invalid_scenario, fmt::format("{}: not an ablation.json", f.string()));
+    json a = read_shard_file(f, "ablation.json");
     std::string s = a.value("scenario", "");
     if (!scenario.empty() && s != scenario)
       throw Error(ErrorKind::usage, fmt::format("{}: an ablation of {}, not of {}", f.string(), s, scenario));

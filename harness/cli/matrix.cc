@@ -1,3 +1,4 @@
+#include "cli/shard_file.h"
 #include "cli/matrix.h"
 #include "cli/usage.h"
 
@@ -11,6 +12,7 @@
 
 #include "base/atomic_write.h"
 #include "base/error.h"
+#include "base/terminal_text.h"
 #include "cli/derived_runs.h"
 #include "cli/exit_code.h"
 #include "cli/run_options.h"
@@ -155,8 +157,9 @@ int cmd_matrix(const std::vector<std::string>& args) {
       why = f.get<std::string>();
       break;
     }
-    fmt::print("{:12} {:16} {:13} {}\n", it->second.installer, it->second.fault, last.value("verdict", ""),
-               shorten_at_word(why, 140));
+    // The reason may quote a guest's words (an installer's stderr).
+    fmt::print("{:12} {:16} {:13} {}\n", it->second.installer, it->second.fault, terminal_safe(last.value("verdict", "")),
+               terminal_safe(shorten_at_word(why, 140)));
     std::fflush(stdout);
   });
   meta.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -173,8 +176,8 @@ int cmd_matrix(const std::vector<std::string>& args) {
 json merge_matrices(const std::vector<fs::path>& files, const fs::path& out) {
   std::vector<json> shards;
   for (const auto& f : files) {
-    json m = json::parse(std::ifstream(f), nullptr, false);
-    if (m.is_discarded() || !m.is_object() || !m.contains("cells"))
+    json m = read_shard_file(f, "matrix.json");
+    if (!m.contains("cells"))
       throw Error(ErrorKind::invalid_scenario, fmt::format("{}: not a matrix.json", f.string()));
     // Run directories are relative to each shard's folder; make them
     // relative to the merged one.

@@ -128,6 +128,7 @@ std::string diagnose_workload(const Workload& w, const std::vector<ExecEvent>& w
   ChildOptions o;
   o.stderr_fd = err.get();
   o.timeout = w.exec_timeout();
+  o.cgroup = w.cgroup();  // like every exec of the run: nothing it starts outlives the run
   ChildResult r = run_child(w.argv(), o);
   int code = WIFEXITED(r.wait_status) ? WEXITSTATUS(r.wait_status) : it->outcome.exit_code;
   return missing_message(find_missing(code, w.argv(), read_fd_capped(err.get(), 16 * 1024), CommandProbe::real()), where);

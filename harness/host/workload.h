@@ -56,6 +56,8 @@ class Workload {
 
   const std::vector<std::string>& argv() const { return argv_; }
   std::chrono::milliseconds exec_timeout() const { return exec_timeout_; }
+  // The cgroup its execs start in (none in unit tests).
+  const Cgroup* cgroup() const { return cgroup_; }
 
  private:
   std::vector<std::string> argv_;

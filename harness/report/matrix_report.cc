@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/terminal_text.h"
 #include "report/report_html.h"
 #include "report/report_md.h"
 #include "report/report_view.h"
@@ -146,7 +147,9 @@ std::string gate_text(const json& m) {
     parts.push_back("exit 1: UNSAFE, not expected: " + u);
   if (std::string i = cell_list(m, inconclusive); !i.empty()) parts.push_back("exit 5: inconclusive: " + i);
   if (parts.empty()) return "gate: exit 0: no cell is UNSAFE that was not expected to be, none inconclusive or in error";
-  return fmt::format("gate: {}", fmt::join(parts, "; "));
+  // Cell names come from matrix.json files (shards another user may have
+  // written): shown on a terminal, never as control sequences.
+  return terminal_safe(fmt::format("gate: {}", fmt::join(parts, "; ")));
 }
 
 std::string matrix_markdown(const json& m) {

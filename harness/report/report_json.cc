@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "base/terminal_text.h"
 #include "core/statistics.h"
 #include "core/writer_origin.h"
 #include "report/attribution.h"
@@ -182,17 +183,21 @@ RunRecord record_from_report(const json& report) {
 }
 
 std::string summary_text(const json& report, bool color) {
+  // Every text from the report is made safe for a terminal (a guest's
+  // installer chose some of it: its stderr, its result, file names); the
+  // colours are added after.
+  auto t = [](const std::string& s) { return terminal_safe(s); };
   auto paint = [&](const std::string& s, const char* code) {
-    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, t(s)) : t(s);
   };
   std::string verdict = report.at("verdict").get<std::string>();
   const char* vcolor = verdict == "pass" ? "1;32" : verdict == "inconclusive" ? "1;33" : "1;31";
   std::string out;
-  out += fmt::format("scenario  {}  [{} backend]\n", report.at("scenario").get<std::string>(),
-                     report.at("run").value("backend", "host"));
+  out += fmt::format("scenario  {}  [{} backend]\n", t(report.at("scenario").get<std::string>()),
+                     t(report.at("run").value("backend", "host")));
   out += fmt::format("verdict   {}\n", paint(verdict, vcolor));
   if (std::string basis = report.value("verdict_rests_on", ""); !basis.empty())
-    out += fmt::format("rests on  {}\n", basis);
+    out += fmt::format("rests on  {}\n", t(basis));
   const json& c = report.at("counts");
   const json& ex = report.at("execs");
   out += fmt::format("execs     {} total ({} warm-up, {} before the first fault acted, {} under fault) in {:.1f} s\n",
@@ -201,7 +206,7 @@ std::string summary_text(const json& report, bool color) {
                      report.at("run").value("duration_ms", 0.0) / 1000.0);
   // A VM run sized by its "vm" block, or calibrated from the warm-up's pace.
   if (const json& sz = report.value("environment", json::object()).value("sizing", json()); sz.is_string())
-    out += fmt::format("sizing    {}\n", sz.get<std::string>());
+    out += fmt::format("sizing    {}\n", t(sz.get<std::string>()));
   std::string counts;
   for (ExecClass k : kAllExecClasses) {
     std::string name(to_string(k));
@@ -209,7 +214,7 @@ std::string summary_text(const json& report, bool color) {
   }
   out += fmt::format("counts    {}\n", counts);
   if (const json& why = report.at("run").value("stopped_early", json()); why.is_string())
-    out += fmt::format("decided   {}; stopped early (--no-early-stop runs to the end)\n", why.get<std::string>());
+    out += fmt::format("decided   {}; stopped early (--no-early-stop runs to the end)\n", t(why.get<std::string>()));
   const json& st = report.at("statistics");
   if (std::string p = statistics_phrase(st, " (95% one-sided Clopper-Pearson)"); !p.empty())
     out += fmt::format("{}{}\n", count_or(st, "abnormal") == 0 ? "bound     " : "rate      ", p);
@@ -224,15 +229,15 @@ std::string summary_text(const json& report, bool color) {
       what = fmt::format("{}: {}", e.at("result").value("decision", "?"), e.at("result").value("reason", ""));
     ++decisions[fmt::format("{} [{}] -> {}", who, e.at("fault").get<std::string>(), what)];
   }
-  for (const auto& [d, times] : decisions) out += fmt::format("ran       {} (x{})\n", d, times);
+  for (const auto& [d, times] : decisions) out += fmt::format("ran       {} (x{})\n", t(d), times);
   if (report.contains("writer_summary"))
-    out += fmt::format("writer    {}\n", report.at("writer_summary").get<std::string>());
+    out += fmt::format("writer    {}\n", t(report.at("writer_summary").get<std::string>()));
   // What the faults offered and where they struck: a pass must be earned.
   for (const auto& l : exercise_lines(report))
-    out += fmt::format("exercise  {}: {}\n", l.label == "NOT EXERCISED" ? paint(l.label, "1;33") : l.label, l.text);
+    out += fmt::format("exercise  {}: {}\n", l.label == "NOT EXERCISED" ? paint(l.label, "1;33") : t(l.label), t(l.text));
   for (const auto& r : report.at("verdict_reasons"))
-    out += fmt::format("  - {}\n", r.get<std::string>());
-  out += fmt::format("report    {}/report.json\n", report.at("run").value("run_dir", "."));
+    out += fmt::format("  - {}\n", t(r.get<std::string>()));
+  out += fmt::format("report    {}/report.json\n", t(report.at("run").value("run_dir", ".")));
   return out;
 }
 

@@ -180,5 +180,21 @@ TEST(ReportJson, SummaryTextNamesVerdictCountsAndReport) {
   EXPECT_TRUE(has(colored, "\x1b[1;32mpass\x1b[0m")) << colored;
 }
 
+// The guest's installer chose its stderr, its result and the names of the
+// files it made: none of it reaches the terminal as control sequences.
+TEST(ReportJson, SummaryTextCarriesNoEscapeSequenceFromTheReport) {
+  json r = fixture::heroku_like_report();
+  const std::string evil = "\x1b]52;c;ZXZpbA==\x07\x1b[2J";
+  r["verdict_reasons"].push_back("failed: " + evil);
+  r["writer_summary"] = "cat" + evil;
+  r["run"]["run_dir"] = "/tmp/x" + evil;
+  for (bool color : {false, true}) {
+    std::string s = summary_text(r, color);
+    EXPECT_FALSE(has(s, "\x1b]")) << s;
+    EXPECT_FALSE(has(s, "\x1b[2J")) << s;
+    EXPECT_FALSE(has(s, "\x07")) << s;
+  }
+}
+
 }  // namespace
 }  // namespace harness

@@ -1,5 +1,6 @@
 #include "vm/vm_backend.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -188,6 +189,11 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     fs::path scratch_root = run_dir.work() / "vm-scratch-root";
     // A RunDir makes its files beneath prebuilt/work: kGuestPrebuiltDir.
     std::optional<RunDir> prebuilt(std::in_place, scratch_root / "prebuilt");
+    // Private before anything is copied in: the host files the scenario
+    // names (a script beneath a 0700 home, an image's files) must not
+    // become readable to other users through their copies here.
+    if (chmod(scratch_root.c_str(), 0700) != 0)
+      throw EnvironmentError(errno_message(scratch_root.string() + ": cannot make it private", errno));
     make_images_and_copies(s, *prebuilt, std::nullopt);
     // The run's own part (guest_bundle.h): the files above, and the agent's command line.
     const uint64_t bundle_bytes = write_guest_bundle(scratch_root, files, guest_run(spec, plan, files));
