@@ -7,6 +7,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "base/child.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/file_copy.h"
@@ -181,8 +182,28 @@ void Initramfs::add_host_file(const std::string& guest_path, const fs::path& hos
   n.kind = Kind::file_host;
   n.perm = st.st_mode & 07777;
   n.host = host_path;
+  n.host_dev = st.st_dev;
+  n.host_ino = st.st_ino;
+  n.host_size = static_cast<uint64_t>(st.st_size);
   put(guest_path, std::move(n));
 }
+
+namespace {
+
+// The host file a node was made from, opened again: the same regular file
+// (a FIFO, a device, or a link to another file put at its path since it
+// was added is refused), never blocking on it.
+ScopedFd open_host_file(const Initramfs::Node& n) {
+  ScopedFd fd(::open(n.host.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.is_open()) throw EnvironmentError(errno_message(n.host.string() + ": cannot read for the guest", errno));
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_dev) != n.host_dev ||
+      static_cast<uint64_t>(st.st_ino) != n.host_ino)
+    throw EnvironmentError(fmt::format("{}: no longer the file chosen for the guest (replaced since)", n.host.string()));
+  return fd;
+}
+
+}  // namespace
 
 void Initramfs::add_symlink(const std::string& guest_path, const std::string& target) {
   Node n;
@@ -275,10 +296,8 @@ uint64_t Initramfs::write(std::ostream& out) const {
       case Kind::symlink: w.add_symlink(path, n.bytes); break;
       case Kind::char_device: w.add_char_device(path, n.perm, n.major, n.minor); break;
       case Kind::file_host: {
-        std::ifstream in(n.host, std::ios::binary);
-        if (!in) throw EnvironmentError(fmt::format("{}: cannot read for the guest initramfs", n.host.string()));
-        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        w.add_file(path, n.perm, data);
+        ScopedFd in = open_host_file(n);
+        w.add_file(path, n.perm, read_fd_capped(in.get(), n.host_size));
         break;
       }
     }
@@ -310,14 +329,14 @@ uint64_t Initramfs::write_tree(const fs::path& dir) const {
       }
       case Kind::file_host: {
         // Made private, filled, then given its mode (below).
-        ScopedFd in(::open(n.host.c_str(), O_RDONLY | O_CLOEXEC));
+        ScopedFd in = open_host_file(n);
         ScopedFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-        if (!in.is_open() || !out.is_open()) {
+        if (!out.is_open()) {
           ec = std::error_code(errno, std::generic_category());
           break;
         }
         try {
-          bytes += copy_fd(in.get(), out.get(), to.string());
+          bytes += copy_fd(in.get(), out.get(), to.string(), n.host_size);
         } catch (const std::system_error& e) {
           ec = e.code();
         }

@@ -68,6 +68,10 @@ class Initramfs {
     uint32_t perm = 0755;
     std::string bytes;               // file_bytes contents, symlink target
     std::filesystem::path host;      // file_host
+    // file_host: the file as it was added; the copy is of that very file
+    // (a link or another file put at the path since is refused), and of
+    // no more than its size then.
+    uint64_t host_dev = 0, host_ino = 0, host_size = 0;
     uint32_t major = 0, minor = 0;   // char_device
   };
 

@@ -155,5 +155,34 @@ TEST(Initramfs, HostFileContentsAreWritten) {
   EXPECT_TRUE(e->mode & 0100);
 }
 
+// Another user who can write a folder the scenario names swaps the chosen
+// file for a link to a file only root may read, or for a FIFO, between
+// the choice and the copy: the copy refuses it (issue 26 review, M2).
+TEST(Initramfs, AFileReplacedAfterItWasChosenIsNotCopied) {
+  char tmpl[] = "/tmp/initramfs-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path dir = tmpl;
+  std::ofstream(dir / "deploy.sh") << "#!/bin/sh\n";
+  std::ofstream(dir / "secret") << "root only\n";
+  for (const char* swap : {"link", "fifo"}) {
+    SCOPED_TRACE(swap);
+    fs::remove(dir / "deploy.sh");
+    std::ofstream(dir / "deploy.sh") << "#!/bin/sh\n";
+    Initramfs f;
+    f.add_host_file("/s/deploy.sh", dir / "deploy.sh");
+    fs::remove(dir / "deploy.sh");
+    if (std::string(swap) == "link") fs::create_symlink(dir / "secret", dir / "deploy.sh");
+    else ASSERT_EQ(mkfifo((dir / "deploy.sh").c_str(), 0600), 0);
+    std::ostringstream out;
+    EXPECT_THROW(f.write(out), EnvironmentError);
+    EXPECT_EQ(out.str().find("root only"), std::string::npos);
+    fs::path tree = dir / (std::string("tree-") + swap);
+    fs::create_directories(tree);
+    EXPECT_THROW(f.write_tree(tree), EnvironmentError);
+    EXPECT_FALSE(fs::exists(tree / "s" / "deploy.sh") && fs::file_size(tree / "s" / "deploy.sh") > 0);
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace harness
