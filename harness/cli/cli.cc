@@ -22,6 +22,7 @@
 #include "cli/progress.h"
 #include "cli/run_options.h"
 #include "cli/runner.h"
+#include "cli/untrusted_mode.h"
 #include "core/scenario.h"
 #include "core/scenario_checks.h"
 #include "core/shard.h"
@@ -48,15 +49,17 @@ const char* kUsage =
     "commands:\n"
     "  run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work] [--no-early-stop]\n"
     "                  [--shard I/N] [--json] [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg]\n"
-    "                  [--vm-cache DIR]\n"
+    "                  [--vm-cache DIR] [--untrusted [--allow-host-path DIR]...]\n"
     "                      run scenarios and print their verdicts (default backend:\n"
     "                      vm when qemu and a guest kernel are installed, else host);\n"
     "                      --repeat K runs each K times and pools them per scenario\n"
     "                      (DIR/summary.json); -j N boots N VMs at once; the VM cache\n"
     "                      (initramfs, accelerator choice) is .cache beside the runs\n"
     "                      unless --vm-cache DIR; a run stops as soon as its verdict is\n"
-    "                      decided unless --no-early-stop\n"
-    "  validate SCENARIO... [--json]\n"
+    "                      decided unless --no-early-stop; --untrusted (a CI running\n"
+    "                      contributors' scenarios): VM only, host files only from the\n"
+    "                      scenario's folder, --allow-host-path DIRs and program folders\n"
+    "  validate SCENARIO... [--json] [--untrusted [--allow-host-path DIR]...]\n"
     "                      check scenario files without running anything\n"
     "  list [DIR] [--json] list the scenarios in DIR (default: scenarios/), or the runs\n"
     "                      in a runs folder (reports/runs) with their verdicts\n"
@@ -97,9 +100,12 @@ bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 // Everything `validate` promises before a run creates anything: the file
 // parses and validates, and every program it names (outside {work}) is one
 // this machine can execute.
-Scenario load_checked(const fs::path& file) {
+// With --untrusted, also every host file it names is one the operator's
+// policy allows.
+Scenario load_checked(const fs::path& file, const std::optional<HostPathPolicy>& untrusted) {
   Scenario s = load_scenario(file);
   check_programs(s, default_plan_paths(s, fs::path()));
+  if (untrusted) check_untrusted_scenario(s, *untrusted);
   return s;
 }
 
@@ -109,12 +115,17 @@ int usage_error(const std::string& msg) {
 }
 
 int cmd_validate(const std::vector<std::string>& args) {
-  CommandArgs ca = parse_command_args("validate", args, {}, {"--json"});
+  CommandArgs ca = parse_command_args("validate", args, {"--allow-host-path"}, {"--json", "--untrusted"});
   if (ca.help) {
-    fmt::print("usage: harness validate SCENARIO|DIR... [--json]\n"
-               "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n");
+    fmt::print("usage: harness validate SCENARIO|DIR... [--json] [--untrusted [--allow-host-path DIR]...]\n"
+               "  checks scenario files without creating anything; exit 2 names file:line:col and the JSON path\n"
+               "  --untrusted: also as `run --untrusted` would (host files only from the scenario's folder,\n"
+               "  the --allow-host-path DIRs and, for programs, /usr/bin /bin /usr/sbin /sbin)\n");
     return kExitPass;
   }
+  UntrustedArgs ua{ca.flag("--untrusted"), {}};
+  for (const auto& d : ca.every["--allow-host-path"]) ua.allow_host_paths.push_back(fs::absolute(d));
+  const std::optional<HostPathPolicy> untrusted = untrusted_policy(ua);
   const bool json = ca.flag("--json");
   std::vector<std::string> files = ca.positional;
   if (files.empty()) return usage_error("validate needs at least one scenario file");
@@ -127,7 +138,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
     try {
-      Scenario s = load_checked(a);
+      Scenario s = load_checked(a, untrusted);
       if (json) results.push_back({{"file", a}, {"ok", true}, {"name", s.name}});
       else fmt::print("{}: ok ({})\n", a, s.name);
     } catch (const ScenarioError& e) {
@@ -218,7 +229,7 @@ int cmd_run(const std::vector<std::string>& args) {
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
   for (const auto& f : ra.scenarios) {
-    scenarios.push_back(sized_for_backend(load_checked(f), ra.backend));
+    scenarios.push_back(sized_for_backend(load_checked(f, ra.vm.untrusted), ra.backend));
     if (ra.no_early_stop) scenarios.back().early_stop = false;
   }
   BatchOptions bo;
