@@ -185,17 +185,30 @@ json check_power_cut(const PowerCutInput& in) {
     const uint64_t durable = *mark + 1;
     out["durable_entry"] = durable;
     out["skipped_before_durable"] = durable_points_before(lw.entries(), durable);
+    const auto began = in.now();
     fs::create_directories(mnt);
     json reference = check_point(in, lw, {durable, "durable"}, 0, image, mnt, nullptr);
     out["durable_state"] = reference;
     const DurableHeld held = durable_held(reference.at("checks"));
     json points = json::array();
     json holding = {{"old", 0}, {"new", 0}, {"nothing", 0}, {"broken", 0}, {"mixed", 0}};
-    for (const auto& cp : crash_points(lw.entries(), in.between, in.seed, durable)) {
+    const std::vector<CrashPoint> cps = crash_points(lw.entries(), in.between, in.seed, durable);
+    out["flush_points"] = durable_points_after(lw.entries(), durable);
+    out["flush_points_cap"] = kMaxFlushCrashPoints;
+    for (const auto& cp : cps) {
       // A Ctrl-C stops the replay between crash points: the run is
       // interrupted, and what was not checked is not claimed.
       if (interrupted()) {
         out["error"] = fmt::format("interrupted after {} crash points", points.size());
+        break;
+      }
+      // Past the budget the rest are not judged, and not claimed either
+      // (core/power_cut_record.h: undecided unless a judged point broke).
+      if (in.now() - began > in.budget) {
+        out["not_judged"] = cps.size() - points.size();
+        out["not_judged_why"] = fmt::format("the replay's time budget ({} s) was spent after {} of {} crash points",
+                                            std::chrono::duration_cast<std::chrono::seconds>(in.budget).count(),
+                                            points.size(), cps.size());
         break;
       }
       points.push_back(check_point(in, lw, cp, points.size() + 1, image, mnt, &held));
