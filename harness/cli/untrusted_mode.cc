@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/private_dir.h"
 #include "vm/elf_deps.h"
 #include "vm/guest_files.h"
 
@@ -37,6 +38,15 @@ void check_untrusted_backend(const std::string& requested, const std::string& ch
 }
 
 void check_untrusted_scenario(const Scenario& s, const HostPathPolicy& policy) {
+  // What is judged here is read again later by path: another user who
+  // could rename things in the scenario's folder could swap a checked
+  // file for a link to /etc/shadow in between.
+  const fs::path dir = fs::absolute(s.file).parent_path();
+  if (auto why = untrusted_parent(dir / "scenario"))
+    throw EnvironmentError(fmt::format("--untrusted: {}'s folder can be changed by a user we do not trust while its "
+                                       "files are checked and read ({}); copy it into a folder only root (or you) can "
+                                       "write in",
+                                       s.file.string(), *why));
   guest_files(s, default_plan_paths(s, fs::path()), &policy);
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut)

@@ -36,7 +36,10 @@ void check_untrusted_backend(const std::string& requested, const std::string& ch
 
 // What --untrusted refuses in a scenario that validation alone cannot
 // know: every host file it names outside the policy (the located
-// ScenarioError of vm/guest_files.h), and a power-cut scratch folder.
+// ScenarioError of vm/guest_files.h), and a power-cut scratch folder; and
+// a scenario whose folder (or one above it) a user we do not trust could
+// rename things in (EnvironmentError: what was checked would be read
+// again by path).
 void check_untrusted_scenario(const Scenario& s, const HostPathPolicy& policy);
 
 }  // namespace harness

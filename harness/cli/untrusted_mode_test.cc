@@ -106,5 +106,18 @@ TEST(UntrustedMode, HostFilesTheScenarioNamesAreJudgedWhereTheyLead) {
   }
 }
 
+// A folder another user may write in could have a checked file swapped for
+// a link before it is read: the scenario is refused there.
+TEST(UntrustedMode, AScenarioInAFolderOthersMayWriteInIsRefused) {
+  testing::TempDir tmp;
+  fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  Scenario s = in_folder(shared);
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  EXPECT_NO_THROW(check_untrusted_scenario(s, policy));
+  fs::permissions(shared, fs::perms::all);  // 0777, not sticky
+  EXPECT_EQ(kind_of([&] { check_untrusted_scenario(s, policy); }), ErrorKind::environment);
+}
+
 }  // namespace
 }  // namespace harness
