@@ -56,6 +56,12 @@ HostPathPolicy::HostPathPolicy(std::vector<fs::path> allowed, std::vector<fs::pa
   for (auto& d : allowed_) d = fs::absolute(d).lexically_normal();
 }
 
+HostPathPolicy HostPathPolicy::also_allowing(const fs::path& dir) const {
+  std::vector<fs::path> allowed = allowed_;
+  allowed.push_back(dir);
+  return HostPathPolicy(allowed, library_dirs_);
+}
+
 std::optional<std::string> HostPathPolicy::refusal(const fs::path& p, HostUse use, const fs::path& scenario_dir) const {
   const fs::path r = real(p);
   if (r.empty()) return fmt::format("{} cannot be resolved", p.string());

@@ -44,6 +44,9 @@ class HostPathPolicy {
                                      const std::filesystem::path& scenario_dir) const;
 
   const std::vector<std::filesystem::path>& allowed() const { return allowed_; }
+  // The same, with `dir` allowed too: the original's folder for the
+  // variants `ablate` derives from it (they live in --out, not beside it).
+  HostPathPolicy also_allowing(const std::filesystem::path& dir) const;
 
  private:
   std::vector<std::filesystem::path> allowed_;       // as given, absolute

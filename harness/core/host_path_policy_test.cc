@@ -77,6 +77,12 @@ TEST_F(HostPathPolicyTest, LibraryFoldersGiveWhatEveryoneMayReadAndNoData) {
   EXPECT_TRUE(policy.refusal(libs / "libc.so.6", HostUse::program, scen));
 }
 
+TEST_F(HostPathPolicyTest, AlsoAllowingWidensACopyOnly) {
+  HostPathPolicy wider = policy.also_allowing(elsewhere);
+  EXPECT_FALSE(wider.refusal(elsewhere / "file", HostUse::data, scen));
+  EXPECT_TRUE(policy.refusal(elsewhere / "file", HostUse::data, scen));
+}
+
 TEST_F(HostPathPolicyTest, AScenarioInTheRootFolderDoesNotMakeTheMachineItsFolder) {
   EXPECT_TRUE(policy.refusal("/etc/shadow", HostUse::data, "/"));
   EXPECT_TRUE(policy.refusal(elsewhere / "file", HostUse::data, "/"));
