@@ -34,6 +34,7 @@ namespace {
 constexpr const char* kAblateUsage =
     "usage: harness ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
     "                      [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]\n"
+    "                      [--untrusted [--allow-host-path DIR]...]\n"
     "  derives variants of SCENARIO, each without one ingredient (a fault, an action, truncation,\n"
     "  cache eviction, the regressed installer, concurrency, the warm-up), runs each K times\n"
     "  (default 5) beside the original, and says which ingredients the symptom needs:\n"
