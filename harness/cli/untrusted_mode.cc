@@ -51,8 +51,8 @@ void check_untrusted_scenario(const Scenario& s, const HostPathPolicy& policy) {
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut)
       throw field_error(s, fmt::format("$.scratch[{}].power_cut", i),
-                        "a power cut is judged by checking and mounting the guest's bytes with this host's kernel, "
-                        "which --untrusted does not allow a contributor's guest");
+                        "a power cut is judged by parsing the guest's bytes on this host (e2fsck and debugfs, as "
+                        "nobody), which --untrusted does not allow a contributor's guest");
 }
 
 }  // namespace harness

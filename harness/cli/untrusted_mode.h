@@ -4,8 +4,7 @@
 // scenario runs only in a VM (never --backend host: there its workload and
 // run actions are root on this machine), names host files only as the
 // operator's HostPathPolicy allows (core/host_path_policy.h), and has no
-// power-cut scratch folder judged (its replay mounts guest-written bytes
-// with the host kernel). The one place the options become that policy.
+// power-cut scratch folder judged (its replay is parsed on the host). The one place the options become that policy.
 #pragma once
 
 #include <filesystem>

@@ -7,7 +7,7 @@
 //            durable state had nothing there either (it installed nothing);
 //   broken   anything else: torn, a sidecar that disagrees, gone once the
 //            old version was durable (e2fsck's repair may have deleted it),
-//            a filesystem that does not mount.
+//            a filesystem that cannot be read.
 // A crash point's own "holds" is its paths' if they agree, "broken" if any
 // is, else "mixed".
 // A power cut is exercised only when some judged crash point held the old

@@ -46,7 +46,7 @@ json check_point(const PowerCutInput& in, const LogWrites& lw, const CrashPoint&
                  const DurableHeld* durable) {
   json j = {{"point", point}, {"entries", cp.entries}, {"why", cp.why}};
   lw.replay(in.base_image, image, cp.entries);
-  int fsck_rc = e2fsck_repair(image);
+  int fsck_rc = e2fsck_repair_unprivileged(image);
   j["fsck"] = fsck_rc;
   json checks = json::array();
   std::vector<FileState> states = versions_named(in.installed, in.versions);

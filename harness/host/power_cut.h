@@ -16,11 +16,10 @@
 //      points left are "not judged": the expectation is then undecided,
 //      unless a judged point broke it), the log's entries [0, k)
 //      are replayed onto a fresh copy of the disk's initial image, e2fsck
-//      -fy runs on it as the next boot would (its exit code is recorded),
-//      the copy is loop-mounted read-only (nodev,nosuid; Mount, RAII) on a
-//      mountpoint in the run's work folder, the expectations' files are
-//      read without following links or crossing mounts, and it is
-//      unmounted;
+//      -fy runs on it as the next boot would (its exit code is recorded)
+//      and the expectations' files are read with debugfs, both as nobody
+//      (host/fsck.h, host/image_reader.h): the host kernel mounts none of
+//      the guest's bytes;
 //   4. each path is classified: the old version, a new one, nothing, or
 //      broken (CutHolds, core/power_cut_record.h).
 #pragma once

@@ -262,7 +262,7 @@ TEST_F(PowerCutCheck, ALogWithoutTheDurableMarkIsAnError) {
     EXPECT_TRUE(has(out.at("error"), "the write log has no durable mark")) << out;
     EXPECT_FALSE(out.contains("crash_points")) << out;
     EXPECT_EQ(out.at("log_sector_size"), 512);
-    EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "the mountpoint is removed";
+    EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "no mountpoint is made: nothing is mounted";
   }
 }
 
