@@ -18,6 +18,7 @@
 #include "cli/exit_code.h"
 #include "cli/gc.h"
 #include "cli/run_options.h"
+#include "cli/untrusted_mode.h"
 #include "core/ablation.h"
 #include "core/scenario.h"
 #include "core/sizing.h"
@@ -64,6 +65,11 @@ int cmd_ablate(const std::vector<std::string>& args) {
 
   // Validate the original first: an invalid file creates nothing.
   Scenario original = load_scenario(scenario_file);
+  if (ra.vm.untrusted) {
+    check_untrusted_scenario(original, *ra.vm.untrusted);
+    // The variants name the original's files from --out/variants.
+    ra.vm.untrusted = ra.vm.untrusted->also_allowing(scenario_file.parent_path());
+  }
   std::vector<Variant> variants = derive_variants(read_jsonc(scenario_file), scenario_file.parent_path().string());
   std::error_code ec;
   if (fs::exists(dir / kAblationFiles[0], ec))

@@ -24,6 +24,7 @@
 #include "cli/run_options.h"
 #include "cli/runner.h"
 #include "cli/usage.h"
+#include "cli/untrusted_mode.h"
 #include "core/scenario.h"
 #include "core/scenario_checks.h"
 #include "core/shard.h"
@@ -49,9 +50,12 @@ bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 // Everything `validate` promises before a run creates anything: the file
 // parses and validates, and every program it names (outside {work}) is one
 // this machine can execute.
-Scenario load_checked(const fs::path& file) {
+// With --untrusted, also every host file it names is one the operator's
+// policy allows.
+Scenario load_checked(const fs::path& file, const std::optional<HostPathPolicy>& untrusted) {
   Scenario s = load_scenario(file);
   check_programs(s, default_plan_paths(s, fs::path()));
+  if (untrusted) check_untrusted_scenario(s, *untrusted);
   return s;
 }
 
@@ -61,11 +65,14 @@ int usage_error(const std::string& msg) {
 }
 
 int cmd_validate(const std::vector<std::string>& args) {
-  CommandArgs ca = parse_command_args("validate", args, {}, {"--json"});
+  CommandArgs ca = parse_command_args("validate", args, {"--allow-host-path"}, {"--json", "--untrusted"});
   if (ca.help) {
     fmt::print("{}", usage_text("validate"));
     return kExitPass;
   }
+  UntrustedArgs ua{ca.flag("--untrusted"), {}};
+  for (const auto& d : ca.every["--allow-host-path"]) ua.allow_host_paths.push_back(fs::absolute(d));
+  const std::optional<HostPathPolicy> untrusted = untrusted_policy(ua);
   const bool json = ca.flag("--json");
   std::vector<std::string> files = ca.positional;
   if (files.empty()) return usage_error("validate needs at least one scenario file");
@@ -78,7 +85,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   nlohmann::json results = nlohmann::json::array();
   for (const auto& a : files) {
     try {
-      Scenario s = load_checked(a);
+      Scenario s = load_checked(a, untrusted);
       if (json) results.push_back({{"file", a}, {"ok", true}, {"name", s.name}});
       else fmt::print("{}: ok ({})\n", a, s.name);
     } catch (const ScenarioError& e) {
@@ -167,7 +174,7 @@ int cmd_run(const std::vector<std::string>& args) {
   // Validate everything first: an invalid file means nothing is created.
   std::vector<Scenario> scenarios;
   for (const auto& f : ra.scenarios) {
-    scenarios.push_back(sized_for_backend(load_checked(f), ra.backend));
+    scenarios.push_back(sized_for_backend(load_checked(f, ra.vm.untrusted), ra.backend));
     if (ra.no_early_stop) scenarios.back().early_stop = false;
   }
   BatchOptions bo;

@@ -27,6 +27,7 @@ CommandArgs parse_command_args(const std::string& command, const std::vector<std
     } else if (listed(valued, a)) {
       if (i + 1 >= args.size()) throw Error(ErrorKind::usage, fmt::format("{}: {} needs a value", command, a));
       out.values[a] = args[++i];
+      out.every[a].push_back(args[i]);
     } else if (listed(flags, a)) {
       out.flags.insert(a);
     } else if (a.rfind("--", 0) == 0) {

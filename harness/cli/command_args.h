@@ -17,6 +17,7 @@ namespace harness {
 struct CommandArgs {
   std::vector<std::string> positional;
   std::map<std::string, std::string> values;  // the last one given wins
+  std::map<std::string, std::vector<std::string>> every;  // each value given, in order (a repeatable option)
   std::set<std::string> flags;
   bool help = false;
 

@@ -10,6 +10,7 @@
 #include "cli/batch.h"
 #include "cli/exit_code.h"
 #include "cli/gc.h"
+#include "cli/untrusted_mode.h"
 #include "core/sizing.h"
 #include "host/mount_namespace.h"
 #include "base/terminal_text.h"
@@ -44,7 +45,10 @@ int run_derived(const std::vector<Scenario>& scenarios, const fs::path& dir, con
   InterruptGuard guard;
   SubreaperScope reaper;
   std::unique_ptr<Backend> backend = make_backend(ra);
-  for (const auto& s : scenarios) backend->preflight(s);
+  for (const auto& s : scenarios) {
+    if (ra.vm.untrusted) check_untrusted_scenario(s, *ra.vm.untrusted);
+    backend->preflight(s);
+  }
   GcResult gc = collect_garbage({dir / "runs"}, false);
   for (const auto& a : gc.actions) fmt::print(stderr, "gc: {}: {}\n", terminal_safe(a.run_dir), terminal_safe(a.what));
   if (mounts_on_this_host(ra.backend, scenarios)) enter_private_mount_namespace();

@@ -40,6 +40,8 @@ RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned 
     else if (a == "--kernel") ra.vm.kernel = fs::path(value("--kernel"));
     else if (a == "--vm-cache") ra.vm.cache_dir = fs::absolute(value("--vm-cache"));
     else if (a == "--accel") ra.vm.accel = value("--accel");
+    else if (a == "--untrusted") ra.untrusted.untrusted = true;
+    else if (a == "--allow-host-path") ra.untrusted.allow_host_paths.push_back(fs::absolute(value("--allow-host-path")));
     else if (a == "--memory") ra.vm.memory_mib = parse_count(a, value("--memory"), 0, 999999, "a size in MiB");
     else if (a.rfind("--", 0) == 0) throw Error(ErrorKind::usage, fmt::format("unknown option {}", a));
     else ra.scenarios.emplace_back(a);
@@ -69,8 +71,11 @@ std::vector<fs::path> scenario_files(const std::vector<fs::path>& args) {
 
 BackendChoice settle_run_options(RunOptionsArgs& ra) {
   if (!ra.shard) ra.shard = shard_from_environment();
+  const std::string requested = ra.backend;
   BackendChoice choice = choose_backend(ra.backend);
   ra.backend = choice.name;
+  ra.vm.untrusted = untrusted_policy(ra.untrusted);
+  if (ra.vm.untrusted) check_untrusted_backend(requested, ra.backend, requested.empty() ? VmBackend::unavailable_reason() : "");
   if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
     throw Error(ErrorKind::usage, fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
   if (ra.backend != "host" && ra.backend != "vm")

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/backend_choice.h"
+#include "cli/untrusted_mode.h"
 #include "core/backend.h"
 #include "core/shard.h"
 #include "vm/vm_backend.h"
@@ -28,6 +29,7 @@ struct RunOptionsArgs {
   unsigned jobs = 1;    // -j N: runs at once (vm backend only)
   unsigned repeat = 1;  // --repeat K: runs of each scenario
   std::optional<Shard> shard;  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
+  UntrustedArgs untrusted;  // --untrusted, --allow-host-path DIR (settled into vm.untrusted)
   VmOptions vm;
 };
 
@@ -45,8 +47,9 @@ RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned 
 std::vector<std::filesystem::path> scenario_files(const std::vector<std::filesystem::path>& args);
 
 // Fills in the backend (vm when it can run here, else host; the choice
-// and why are returned for the run's first line) and the shard from the
-// environment, and refuses impossible combinations (usage).
+// and why are returned for the run's first line), the shard from the
+// environment and --untrusted's policy, and refuses impossible
+// combinations (usage; --untrusted without a VM, cli/untrusted_mode.h).
 BackendChoice settle_run_options(RunOptionsArgs& ra);
 
 std::unique_ptr<Backend> make_backend(const RunOptionsArgs& ra);

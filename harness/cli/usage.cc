@@ -20,7 +20,7 @@ const std::vector<CommandUsage> kCommands = {
     {"run",
      "harness run SCENARIO|DIR... [--out DIR] [--backend host|vm] [--repeat K] [-j N] [--keep-work]\n"
      "            [--no-early-stop] [--shard I/N] [--json] [--kernel PATH] [--memory MIB]\n"
-     "            [--accel auto|kvm|tcg] [--vm-cache DIR]",
+     "            [--accel auto|kvm|tcg] [--vm-cache DIR] [--untrusted [--allow-host-path DIR]...]",
      "run scenarios and print their verdicts",
      "  Validates every scenario first (nothing is created if one is invalid), then runs each and\n"
      "  writes a run directory: report.json, report.md, report.html, junit.xml.\n"
@@ -39,13 +39,21 @@ const std::vector<CommandUsage> kCommands = {
      "  --kernel PATH, --memory MIB, --accel auto|kvm|tcg, --vm-cache DIR\n"
      "                     the vm backend's guest kernel, memory, accelerator and cache (initramfs,\n"
      "                     accelerator choice; default .cache beside the runs)\n"
+     "  --untrusted        for a CI running contributors' scenarios: VM only (--backend host is exit 2),\n"
+     "                     host files only from beneath the scenario's folder, the --allow-host-path\n"
+     "                     DIRs (repeatable) and, for programs, /usr/bin /bin /usr/sbin /sbin; no\n"
+     "                     power cut. It protects the host, not the meaning of a gate (a guest can\n"
+     "                     forge its own verdict): see docs/security.md\n"
      "exit:   0 every expectation held (pass); 1 an expectation failed, or the run timed out;\n"
      "        2 invalid scenario or usage; 3 this machine cannot run it; 4 unexpected error;\n"
      "        5 inconclusive; 130 interrupted. Of several runs the most serious code wins:\n"
      "        130, 3, 4, 2, 1, 5, 0.\n"},
-    {"validate", "harness validate SCENARIO|DIR... [--json]", "check scenario files without running anything",
+    {"validate", "harness validate SCENARIO|DIR... [--json] [--untrusted [--allow-host-path DIR]...]",
+     "check scenario files without running anything",
      "  Checks scenario files without creating anything: the file parses and validates, and every\n"
-     "  program it names is one this machine can execute.\n"
+     "  program it names is one this machine can execute. --untrusted: also as `run --untrusted`\n"
+     "  would (host files only from the scenario's folder, the --allow-host-path DIRs and, for\n"
+     "  programs, /usr/bin /bin /usr/sbin /sbin).\n"
      "exit:   0 every file is valid; 2 one is not: the message names file:line:col and the JSON path.\n"},
     {"list", "harness list [DIR] [--json]", "list scenarios, or runs with their verdicts",
      "  The scenarios in DIR (default: scenarios/, else the installed ones) with their descriptions,\n"
@@ -70,7 +78,8 @@ const std::vector<CommandUsage> kCommands = {
      "        or a mix of ablations, matrices and runs.\n"},
     {"ablate",
      "harness ablate SCENARIO --out DIR [--repeat K] [--backend host|vm] [-j N] [--shard I/N]\n"
-     "               [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]",
+     "               [--kernel PATH] [--memory MIB] [--accel auto|kvm|tcg] [--vm-cache DIR]\n"
+     "               [--untrusted [--allow-host-path DIR]...]",
      "which ingredients of an incident are necessary",
      "  Derives variants of SCENARIO, each without one ingredient (a fault, an action, truncation,\n"
      "  cache eviction, the regressed installer, concurrency, the warm-up), runs each K times\n"
@@ -84,7 +93,7 @@ const std::vector<CommandUsage> kCommands = {
      "harness matrix --out DIR [--installer [NAME=]CMD]... [--installers LIST] [--faults LIST]\n"
      "               [--allow-unsafe ROW:FAULT]... [--require-safe ROW:FAULT]... [--program P]...\n"
      "               [--repeat K] [--backend host|vm] [-j N] [--shard I/N] [--kernel PATH]\n"
-     "               [--memory MIB] [--accel A]",
+     "               [--memory MIB] [--accel A] [--untrusted [--allow-host-path DIR]...]",
      "every installer against every overwriting fault, as a CI gate",
      "  Runs every installer (a row) against every overwriting fault (a column), K times each (default 1),\n"
      "  and checks the installer's invariants after each run: DIR/matrix.json, DIR/matrix.md, DIR/matrix.html;\n"

@@ -172,16 +172,28 @@ std::string LogWrites::data(uint64_t i, size_t max) const {
 }
 
 std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed,
-                                     uint64_t after) {
+                                     uint64_t after, unsigned max_flushes) {
   const uint64_t n = entries.size();
-  std::vector<CrashPoint> out;
-  std::set<uint64_t> taken;
+  std::vector<CrashPoint> flushes;
   for (uint64_t i = after; i < n; ++i)
-    if (entries[i].durable()) {
-      out.push_back({i + 1, entries[i].flags & kLogFlush ? "flush" : "fua"});
-      taken.insert(i + 1);
-    }
-  if (n > after && taken.insert(n).second) out.push_back({n, "end"});
+    if (entries[i].durable()) flushes.push_back({i + 1, entries[i].flags & kLogFlush ? "flush" : "fua"});
+  std::vector<CrashPoint> out;
+  if (flushes.size() <= max_flushes) {
+    out = flushes;
+  } else if (max_flushes == 1) {
+    out.push_back(flushes.back());
+  } else if (max_flushes > 1) {
+    // Evenly from the first to the last: j * (m - 1) / (max - 1) is
+    // strictly increasing in j since m > max.
+    const size_t m = flushes.size();
+    for (size_t j = 0; j < max_flushes; ++j) out.push_back(flushes[j * (m - 1) / (max_flushes - 1)]);
+  }
+  // A flush point left out by the cap is no point to sample either.
+  std::set<uint64_t> taken;
+  for (const auto& cp : flushes) taken.insert(cp.entries);
+  if (n > after && std::none_of(out.begin(), out.end(), [&](const CrashPoint& cp) { return cp.entries == n; }))
+    out.push_back({n, "end"});
+  taken.insert(n);
   std::vector<uint64_t> rest;
   for (uint64_t k = after + 1; k < n; ++k)
     if (!taken.count(k)) rest.push_back(k);
@@ -195,6 +207,12 @@ std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries,
   }
   std::sort(out.begin(), out.end(), [](const CrashPoint& a, const CrashPoint& b) { return a.entries < b.entries; });
   return out;
+}
+
+unsigned durable_points_after(const std::vector<LogWritesEntry>& entries, uint64_t after) {
+  unsigned n = 0;
+  for (uint64_t i = after; i < entries.size(); ++i) n += entries[i].durable();
+  return n;
 }
 
 unsigned durable_points_before(const std::vector<LogWritesEntry>& entries, uint64_t after) {

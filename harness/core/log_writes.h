@@ -69,13 +69,23 @@ class LogWrites {
   std::vector<LogWritesEntry> entries_;
 };
 
+// At most this many FLUSH/FUA crash points are judged in one log: each
+// costs a copy of the disk, a replay, an e2fsck and a mount, and the
+// guest chooses how often it flushes.
+inline constexpr unsigned kMaxFlushCrashPoints = 64;
+
 // The crash points after `after` (the durable point: the number of
-// entries replayed for the setup's durable state; 0 for none): every
-// FLUSH/FUA point k = index + 1 > after, the end (k = n), and `between`
-// more points drawn with `seed` from the rest of (after, n): sorted,
-// distinct.
+// entries replayed for the setup's durable state; 0 for none): the
+// FLUSH/FUA points k = index + 1 > after (all of them up to `max_flushes`;
+// past it that many, spread evenly from the first to the last), the end
+// (k = n), and `between` more points drawn with `seed` from the rest of
+// (after, n): sorted, distinct.
 std::vector<CrashPoint> crash_points(const std::vector<LogWritesEntry>& entries, unsigned between, uint64_t seed,
-                                     uint64_t after = 0);
+                                     uint64_t after = 0, unsigned max_flushes = kMaxFlushCrashPoints);
+
+// The FLUSH/FUA points k = index + 1 > `after`: how many crash_points()
+// could judge before its cap.
+unsigned durable_points_after(const std::vector<LogWritesEntry>& entries, uint64_t after);
 
 // The FLUSH/FUA points k = index + 1 < `after`: those crash_points() skips
 // because the setup's install was not durable yet.

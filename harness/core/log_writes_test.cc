@@ -242,6 +242,39 @@ TEST(CrashPoints, NoneAtOrBeforeTheDurablePoint) {
   EXPECT_TRUE(crash_points(es, 10, 3, 20).empty()) << "nothing after the last entry";
 }
 
+// A guest that flushes in a loop costs a replay, an e2fsck and a mount per
+// flush: past the cap, that many flush points spread from the first to
+// the last, the end, and the sample between (never a dropped flush).
+TEST(CrashPoints, AtMostTheCapOfFlushesSpreadEvenlyThenTheEnd) {
+  std::vector<LogWritesEntry> es(1001);
+  for (size_t i = 0; i < 1000; ++i) es[i].flags = kLogFlush;  // k = 1..1000; entry 1000 is a write
+  EXPECT_EQ(durable_points_after(es, 0), 1000u);
+  EXPECT_EQ(durable_points_after(es, 10), 990u);
+  auto pts = crash_points(es, 0, 1, 0, 64);
+  ASSERT_EQ(pts.size(), 65u) << "64 flushes and the end";
+  EXPECT_EQ(pts.front().entries, 1u) << "the first flush";
+  EXPECT_EQ(pts[63].entries, 1000u) << "the last flush";
+  EXPECT_EQ(pts.back().entries, 1001u);
+  EXPECT_EQ(pts.back().why, "end");
+  for (size_t i = 1; i + 1 < pts.size(); ++i) {
+    EXPECT_LT(pts[i - 1].entries, pts[i].entries);
+    EXPECT_LE(pts[i].entries - pts[i - 1].entries, 16u) << "evenly: 999 / 63 apart, give or take one";
+    EXPECT_GE(pts[i].entries - pts[i - 1].entries, 15u);
+  }
+  // The default cap holds without being asked for, and samples never
+  // bring a dropped flush back.
+  pts = crash_points(es, 10, 1, 0);
+  size_t flushes = 0;
+  for (const auto& p : pts) flushes += p.why == "flush";
+  EXPECT_EQ(flushes, kMaxFlushCrashPoints);
+  EXPECT_EQ(pts.size(), kMaxFlushCrashPoints + 1u) << "no other point is left to sample: all are flushes";
+  // Under the cap nothing changes; a cap of one keeps the last flush.
+  EXPECT_EQ(crash_points(es, 0, 1, 990, 64).size(), 11u);
+  pts = crash_points(es, 0, 1, 0, 1);
+  ASSERT_EQ(pts.size(), 2u);
+  EXPECT_EQ(pts[0].entries, 1000u);
+}
+
 TEST_F(LogWritesTest, ReadsAnEntrysData) {
   LogBuilder b;
   b.write(2, filled('a')).flush().write(3, "hello" + std::string(1019, 'x')).discard(6, 2);

@@ -53,16 +53,25 @@ unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledChec
           break;
         }
     }
+    const unsigned not_judged = pc.value("not_judged", 0u);
     if (broken) {
       c.held = false;
       c.undecided = false;
       c.detail = fmt::format("{} of {} power-cut crash points broke it; first: {}", broken, points, first);
+    } else if (not_judged) {
+      // What was not judged is not claimed: no pass on part of the points.
+      if (c.held) c.undecided = true;
+      c.held = false;
+      c.detail += fmt::format("; power cut: undecided: {} crash points not judged ({})", not_judged,
+                              pc.value("not_judged_why", ""));
     } else if (points == 0) {
       if (c.held) c.undecided = true;
       c.held = false;
       c.detail += "; power cut: the write log had no crash point after the setup's install was durable";
     } else if (c.held) {
+      const unsigned flushes = pc.value("flush_points", 0u), cap = pc.value("flush_points_cap", flushes);
       c.detail += fmt::format("; and at all {} power-cut crash points", points);
+      if (flushes > cap) c.detail += fmt::format(" ({} of its {} flushes, spread evenly)", cap, flushes);
     }
     checked += points;
   }

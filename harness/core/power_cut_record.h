@@ -7,7 +7,7 @@
 //            durable state had nothing there either (it installed nothing);
 //   broken   anything else: torn, a sidecar that disagrees, gone once the
 //            old version was durable (e2fsck's repair may have deleted it),
-//            a filesystem that does not mount.
+//            a filesystem that cannot be read.
 // A crash point's own "holds" is its paths' if they agree, "broken" if any
 // is, else "mixed".
 // A power cut is exercised only when some judged crash point held the old
@@ -35,8 +35,9 @@ std::string point_holds(const nlohmann::json& checks);
 
 // The `installed` expectation `e` checked at every crash point of each
 // power cut whose paths include it: fails when one broke it (naming the
-// first), undecided when its log could not be judged or had no crash
-// point, else `c` as it was, saying so. Returns how many crash points it
+// first), undecided when its log could not be judged, had no crash
+// point, or some points were not judged (the time budget was spent:
+// "not_judged"), else `c` as it was, saying so. Returns how many crash points it
 // was checked at.
 unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledCheck& c);
 

@@ -10,14 +10,16 @@
 //   2. the durable state (the log replayed to D) is judged first: what
 //      each `installed` path held when the setup's install was durable
 //      (its "old" version, or nothing when the setup installed nothing);
-//   3. for every crash point after D (each flush/FUA, the end, and a
-//      seeded sample between; core/log_writes.h) the log's entries [0, k)
+//   3. for every crash point after D (each flush/FUA -- at most
+//      kMaxFlushCrashPoints, spread evenly --, the end, and a seeded sample
+//      between; core/log_writes.h), until the time budget is spent (the
+//      points left are "not judged": the expectation is then undecided,
+//      unless a judged point broke it), the log's entries [0, k)
 //      are replayed onto a fresh copy of the disk's initial image, e2fsck
-//      -fy runs on it as the next boot would (its exit code is recorded),
-//      the copy is loop-mounted read-only (nodev,nosuid; Mount, RAII) on a
-//      mountpoint in the run's work folder, the expectations' files are
-//      read without following links or crossing mounts, and it is
-//      unmounted;
+//      -fy runs on it as the next boot would (its exit code is recorded)
+//      and the expectations' files are read with debugfs, both as nobody
+//      (host/fsck.h, host/image_reader.h): the host kernel mounts none of
+//      the guest's bytes;
 //   4. each path is classified: the old version, a new one, nothing, or
 //      broken (CutHolds, core/power_cut_record.h).
 #pragma once
@@ -29,11 +31,15 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "core/installed_state.h"
 #include "core/power_cut_record.h"
 #include "core/scenario.h"
 
 namespace harness {
+
+// How long judging one power-cut folder's crash points may take.
+inline constexpr std::chrono::milliseconds kPowerCutBudget{300000};
 
 struct PowerCutInput {
   std::filesystem::path log;         // the blklogwrites log
@@ -47,6 +53,10 @@ struct PowerCutInput {
   std::string mark;                    // the mark's block
   unsigned between = 10;               // sampled points besides flushes
   uint64_t seed = 1;
+  // The crash points after the durable one are judged until this much
+  // time has passed since the replay began; the rest are not judged.
+  std::chrono::milliseconds budget = kPowerCutBudget;
+  RunClock::Source now = &MonoClock::now;  // tests move their own
 };
 
 // What each path held at the durable point: its version, or "" when

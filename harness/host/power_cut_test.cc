@@ -262,7 +262,7 @@ TEST_F(PowerCutCheck, ALogWithoutTheDurableMarkIsAnError) {
     EXPECT_TRUE(has(out.at("error"), "the write log has no durable mark")) << out;
     EXPECT_FALSE(out.contains("crash_points")) << out;
     EXPECT_EQ(out.at("log_sector_size"), 512);
-    EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "the mountpoint is removed";
+    EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt")) << "no mountpoint is made: nothing is mounted";
   }
 }
 
@@ -278,6 +278,31 @@ TEST_F(PowerCutCheck, ALogIsCountedBeforeAReplayThatFailsAndNothingIsLeftBehind)
   ASSERT_TRUE(out.contains("error")) << out;
   EXPECT_TRUE(has(out.at("error"), in.base_image.string())) << out;
   EXPECT_FALSE(fs::exists(in.work / "power-cut-mnt"));
+  EXPECT_FALSE(fs::exists(in.work / "power-cut-replay.img"));
+}
+
+// The time budget: every crash point after the durable one is judged only
+// while it lasts; past it the rest are counted as not judged. A clock the
+// test moves: an hour passes at every reading.
+TEST_F(PowerCutCheck, PastItsTimeBudgetTheRemainingCrashPointsAreNotJudged) {
+  PowerCutInput in = input();
+  put(in.log, Log().write(0).flush().mark(in.mark_offset, in.mark).flush().write(1).flush().write(2).flush().bytes());
+  put(in.base_image, std::string(in.mark_offset + 4096, '\0'));  // no filesystem: each point is judged broken
+  auto t = std::make_shared<MonoClock::time_point>();
+  in.now = [t] { return *t += std::chrono::hours(1); };
+  json out = check_power_cut(in);
+  ASSERT_FALSE(out.contains("error")) << out;
+  EXPECT_TRUE(out.contains("durable_state")) << "the durable point is always judged";
+  EXPECT_EQ(out.at("crash_points").size(), 0u) << out;
+  const size_t all = out.at("not_judged").get<size_t>();
+  EXPECT_GE(all, 2u) << out;
+  EXPECT_TRUE(has(out.at("not_judged_why"), "time budget (300 s) was spent after 0 of")) << out;
+  EXPECT_EQ(out.at("flush_points"), 3) << out << "the three after the mark";
+
+  in.now = &MonoClock::now;
+  out = check_power_cut(in);
+  EXPECT_FALSE(out.contains("not_judged")) << out;
+  EXPECT_EQ(out.at("crash_points").size(), all) << "within the budget every point is judged";
   EXPECT_FALSE(fs::exists(in.work / "power-cut-replay.img"));
 }
 

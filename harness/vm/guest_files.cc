@@ -24,7 +24,8 @@ bool within(const fs::path& p, const fs::path& dir) {
 
 class Selection {
  public:
-  Selection(const Scenario& s, const PlanPaths& paths) : s_(s), paths_(paths) {
+  Selection(const Scenario& s, const PlanPaths& paths, const HostPathPolicy* policy)
+      : s_(s), paths_(paths), policy_(policy) {
     dir_ = fs::absolute(paths.scenario_dir).lexically_normal();
     std::error_code ec;
     real_dir_ = fs::weakly_canonical(dir_, ec);
@@ -35,6 +36,7 @@ class Selection {
   void scenario_file() { file(fs::absolute(s_.file).lexically_normal(), "the scenario file"); }
 
   void image_file(const fs::path& from, const std::string& field) {
+    judge(from, HostUse::data, field);
     add(fs::absolute(from).lexically_normal(), field);
   }
 
@@ -44,6 +46,7 @@ class Selection {
     const std::string name = expand_placeholders(raw, paths_);
     ProgramLookup l = declared ? lookup_declared(name) : lookup_program(name);
     if (!l.found()) throw field_error(s_, field, l.why + ", so it cannot be brought into the guest");
+    judge(l.path, HostUse::program, field);
     file(fs::absolute(l.path).lexically_normal(), field);
   }
 
@@ -55,7 +58,9 @@ class Selection {
       if (!own(argv[i])) named(expand_placeholders(argv[i], paths_), fmt::format("{}[{}]", base, i), script && i == 1);
   }
 
+  // Not the scenario's to name, so not judged (HostPathPolicy).
   void harness_tools() {
+    policy_ = nullptr;
     std::set<std::string> fses;
     for (const auto& img : s_.images) fses.insert(img.fs);
     for (const auto& sc : s_.scratch)
@@ -147,6 +152,7 @@ class Selection {
         throw field_error(s_, field_of(why), fmt::format("{}'s #! interpreter {} does not exist on this machine, so "
                                                          "it cannot be brought into the guest",
                                                          p.string(), words[0]));
+      judge(words[0], HostUse::program, field_of(why));
       // "#!/usr/bin/env python3": env finds python3 in PATH, in the guest too.
       if (fs::path(words[0]).filename() == "env")
         for (size_t i = 1; i < words.size(); ++i)
@@ -161,7 +167,19 @@ class Selection {
     } catch (const EnvironmentError& e) {
       throw EnvironmentError(fmt::format("{} ({}) cannot be brought into the guest: {}", p.string(), why, e.what()));
     }
-    for (const auto& d : deps) add(d, "needed by " + p.string());
+    for (const auto& d : deps) {
+      // A #! line, an ELF interpreter or run path the scenario's own
+      // program names is the scenario naming a host file.
+      if (policy_ && policy_->refusal(d, HostUse::program, dir_) && policy_->refusal(d, HostUse::library, dir_))
+        judge(d, HostUse::library, field_of(why));
+      add(d, "needed by " + p.string());
+    }
+  }
+
+  // Under --untrusted: refused (exit 2, at `field`) unless the policy allows it.
+  void judge(const fs::path& p, HostUse use, const std::string& field) const {
+    if (!policy_) return;
+    if (auto why = policy_->refusal(p, use, dir_)) throw field_error(s_, field, *why);
   }
 
   // Listed once; false if it was already.
@@ -188,6 +206,7 @@ class Selection {
 
   const Scenario& s_;
   const PlanPaths& paths_;
+  const HostPathPolicy* policy_;
   fs::path dir_, real_dir_;
   std::vector<GuestFile> out_;
   std::set<fs::path> seen_;
@@ -196,8 +215,8 @@ class Selection {
 
 }  // namespace
 
-std::vector<GuestFile> guest_files(const Scenario& s, const PlanPaths& paths) {
-  Selection sel(s, paths);
+std::vector<GuestFile> guest_files(const Scenario& s, const PlanPaths& paths, const HostPathPolicy* untrusted) {
+  Selection sel(s, paths, untrusted);
   sel.scenario_file();
   // The guest validates the scenario as the host did, and that reads them
   // (its images are built on the host, so nothing else does).

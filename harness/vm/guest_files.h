@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/host_path_policy.h"
 #include "core/plan.h"
 
 namespace harness {
@@ -47,7 +48,12 @@ inline constexpr size_t kMaxGuestFiles = 10000;
 // (sh, bash, python3...) is given; such a script outside {scenario_dir}
 // that "programs" does not list; a #! interpreter that does not exist;
 // more than the limits above. A missing shared library is the machine's
-// problem (EnvironmentError).
-std::vector<GuestFile> guest_files(const Scenario& s, const PlanPaths& paths);
+// problem (EnvironmentError). With `untrusted` (--untrusted), every host
+// file the scenario names -- an image's file, a program, a #! interpreter,
+// a loader or library its own program asks for -- must be one the policy
+// allows, else the located ScenarioError; the harness's own tools are not
+// judged.
+std::vector<GuestFile> guest_files(const Scenario& s, const PlanPaths& paths,
+                                   const HostPathPolicy* untrusted = nullptr);
 
 }  // namespace harness

@@ -122,7 +122,7 @@ void VmBackend::preflight(const Scenario& s) const {
   for (const auto& img : s.images) need_mkfs(img.fs);
   // What the scenario names must be able to come into the guest: a
   // mistake there is exit 2 now, not a missing file in the guest later.
-  guest_files(s, default_plan_paths(s, fs::path()));
+  guest_files(s, default_plan_paths(s, fs::path()), opts_.untrusted ? &*opts_.untrusted : nullptr);
   for (const auto& sc : s.scratch) {
     if (sc.io_errors && !find_program("e2fsck"))
       throw EnvironmentError("e2fsck not found (the guest checks a disk after its I/O errors): apt-get install -y e2fsprogs");
@@ -177,10 +177,15 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
     rec.environment["initramfs_cache"] = hit ? "hit" : "miss";
     // The host files this scenario brings into the guest, and why: all of
     // them, listed (the security review's condition).
-    std::vector<GuestFile> files = guest_files(s, plan.paths);
+    std::vector<GuestFile> files = guest_files(s, plan.paths, opts_.untrusted ? &*opts_.untrusted : nullptr);
     json listed = json::array();
     for (const auto& f : files) listed.push_back({{"path", f.path.string()}, {"why", f.why}});
     rec.environment["guest_files"] = listed;
+    if (opts_.untrusted) {
+      json allowed = json::array();
+      for (const auto& d : opts_.untrusted->allowed()) allowed.push_back(d.string());
+      rec.environment["untrusted"] = {{"allow_host_paths", allowed}};
+    }
 
     // The scenario's images and copies, built here and shipped on the
     // scratch disk at kGuestPrebuiltDir: mkfs.ext4 and a copy take ~25 ms

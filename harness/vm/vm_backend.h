@@ -41,6 +41,7 @@
 #include <string>
 
 #include "core/backend.h"
+#include "core/host_path_policy.h"
 #include "vm/guest_tools.h"
 
 namespace harness {
@@ -54,6 +55,9 @@ struct VmOptions {
   std::chrono::milliseconds kvm_probe_deadline{5000};
   std::chrono::milliseconds boot_deadline{60000};  // qemu start to agent ready, TCG
   std::chrono::milliseconds finish_grace{15000};   // past timeout_s, before the host kills
+  // --untrusted: the host files a scenario may name (core/host_path_policy.h);
+  // what it names otherwise is refused at preflight, exit 2.
+  std::optional<HostPathPolicy> untrusted;
 };
 
 class VmBackend : public Backend {

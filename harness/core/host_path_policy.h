@@ -1,0 +1,56 @@
+// HostPathPolicy: which host files a scenario may name under --untrusted
+// (a CI running contributors' scenarios). The scenario does not choose
+// what it may read: its own folder ({scenario_dir}) and the folders the
+// OPERATOR allows on the command line (--allow-host-path DIR) hold
+// anything it may name; the standard program folders (/usr/bin, /bin,
+// /usr/sbin, /sbin) only programs everyone may read and run (as a
+// program, or copied into an image: /bin/sleep), and the system library
+// folders only programs and libraries everyone may read (a program's
+// loader and libraries, /usr/lib/git-core/git), never as an image's file.
+// Every path is judged by where it really leads (links resolved), so
+// neither "..", nor a link in the scenario's folder, nor a #! line, ELF
+// interpreter or run path of the scenario's own program reaches
+// /etc/shadow. What the harness itself needs (mkfs, e2fsck, busybox,
+// kernel modules, itself) is not the scenario's to name and is not judged.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+// What a named path is used as.
+enum class HostUse {
+  data,     // files[].from, a file an argv names: read, copied into an image or the guest
+  program,  // argv[0], "programs", a #! interpreter: executed in the guest
+  library,  // an ELF interpreter or shared library a program needs
+};
+
+// The folders whose executables a scenario may name without the operator
+// saying so: the ones every system's PATH has, root's.
+const std::vector<std::filesystem::path>& standard_program_dirs();
+
+class HostPathPolicy {
+ public:
+  // `allowed`: the operator's --allow-host-path folders (anything beneath
+  // them); `library_dirs`: the system's (vm/elf_deps.h system_library_dirs).
+  HostPathPolicy(std::vector<std::filesystem::path> allowed, std::vector<std::filesystem::path> library_dirs);
+
+  // nullopt when the scenario in `scenario_dir` may name `p` for `use`;
+  // otherwise why not, in words for an error message.
+  std::optional<std::string> refusal(const std::filesystem::path& p, HostUse use,
+                                     const std::filesystem::path& scenario_dir) const;
+
+  const std::vector<std::filesystem::path>& allowed() const { return allowed_; }
+  // The same, with `dir` allowed too: the original's folder for the
+  // variants `ablate` derives from it (they live in --out, not beside it).
+  HostPathPolicy also_allowing(const std::filesystem::path& dir) const;
+
+ private:
+  std::vector<std::filesystem::path> allowed_;       // as given, absolute
+  std::vector<std::filesystem::path> library_dirs_;  // as given
+};
+
+}  // namespace harness
