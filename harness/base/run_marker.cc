@@ -138,8 +138,7 @@ void RunMarker::rewrite() {
   // one's lock is let go only after: at every moment the name is locked.
   std::string tmp = temporary_name();
   unlinkat(dirfd_, tmp.c_str(), 0);  // a leftover of a rewrite that failed
-  ScopedFd fresh = create_locked(dirfd_, tmp, kRunMarkerName, true, marker_json(contents_), shown_);
-  fd_ = std::move(fresh);
+  fd_ = create_locked(dirfd_, tmp, kRunMarkerName, true, marker_json(contents_), shown_);
 }
 
 MarkerCheck check_run_marker(int dirfd) {
