@@ -124,16 +124,18 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   p.args = argv;
   for (auto& a : p.args) p.argv.push_back(a.data());
   p.argv.push_back(nullptr);
-  for (char** e = environ; e && *e; ++e) {
+  if (opts.confine) p.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+  for (char** e = environ; !opts.confine && e && *e; ++e) {
     std::string var = *e;
     std::string name = var.substr(0, var.find('='));
     if (std::find(opts.unset_env.begin(), opts.unset_env.end(), name) == opts.unset_env.end()) p.env.push_back(var);
   }
   for (auto& v : p.env) p.envp.push_back(v.data());
   p.envp.push_back(nullptr);
-  if (!opts.cwd.empty()) {
-    p.cwd = ScopedFd(::open(opts.cwd.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    if (!p.cwd.is_open()) throw RuntimeError(errno_message(opts.cwd.string() + ": cannot use as a working directory", errno));
+  const fs::path cwd = opts.cwd.empty() && opts.confine ? fs::path("/") : opts.cwd;
+  if (!cwd.empty()) {
+    p.cwd = ScopedFd(::open(cwd.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!p.cwd.is_open()) throw RuntimeError(errno_message(cwd.string() + ": cannot use as a working directory", errno));
   }
   p.in = ScopedFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!p.in.is_open()) throw RuntimeError(errno_message("/dev/null: cannot open", errno));
@@ -158,6 +160,7 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& opts) {
   sp.cwd_fd = p.cwd.is_open() ? p.cwd.get() : -1;
   sp.pass_fds = p.pass;
   sp.cgroup_join_fd = opts.cgroup ? opts.cgroup->join_fd() : -1;
+  sp.confine = opts.confine ? &*opts.confine : nullptr;
   SpawnResult started = spawn(sp);
   if (!started.started()) {
     impl_.reset();

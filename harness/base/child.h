@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "base/spawn.h"
+
 namespace harness {
 
 class Cgroup;
@@ -66,6 +68,11 @@ struct ChildOptions {
   // A cgroup of its own to start in (see the top of this file); the
   // caller owns it and keeps it until the Child is gone.
   const Cgroup* cgroup = nullptr;
+  // An unprivileged identity and limits (base/spawn.h) for a program that
+  // reads what an untrusted guest wrote. It then also gets an environment
+  // of its own (PATH and LC_ALL=C only, nothing of ours) and starts in /
+  // unless `cwd` says otherwise.
+  std::optional<SpawnConfinement> confine;
 };
 
 class Child {

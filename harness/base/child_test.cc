@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/scoped_fd.h"
+#include "base/transient_uid.h"
 #include "testing/test_support.h"
 
 namespace harness {
@@ -87,6 +91,33 @@ TEST(Child, WritesItsOutputToTheGivenDescriptors) {
   EXPECT_EQ(read_fd_capped(fd, 100), "out\nerr\n");
   close(fd);
   unlink(tmpl);
+}
+
+// A confined child (what parses a guest's bytes) is a uid of its own with
+// no groups and no new privileges, in /, with nothing of our environment,
+// and cannot write past its file-size cap.
+TEST(Child, AConfinedChildIsItsOwnUnprivilegedUserWithItsLimits) {
+  if (geteuid() != 0) GTEST_SKIP() << "changing uid needs root";
+  ScopedFd out(::memfd_create("confined", MFD_CLOEXEC));
+  ASSERT_TRUE(out.is_open());
+  ::setenv("HARNESS_SECRET_FOR_TEST", "leaked", 1);
+  ::chdir("/tmp");
+  const uid_t uid = transient_uid();
+  ChildOptions o;
+  o.stdout_fd = out.get();
+  o.confine = SpawnConfinement{uid, 1 << 20, 1ull << 30};
+  ChildResult r = run_child({"/bin/sh", "-c",
+                             "id -u; id -g; id -G; echo \"[$HARNESS_SECRET_FOR_TEST]\"; pwd; "
+                             "grep NoNewPrivs /proc/self/status; exec head -c 2000000 /dev/zero"},
+                            o);
+  ::unsetenv("HARNESS_SECRET_FOR_TEST");
+  EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGXFSZ) << r.describe();
+  const std::string text = read_fd_capped(out.get(), 4096);
+  const std::string want = fmt::format("{0}\n{0}\n{0}\n[]\n/\nNoNewPrivs:\t1\n", uid);
+  EXPECT_EQ(text.substr(0, want.size()), want);
+  EXPECT_LE(::lseek(out.get(), 0, SEEK_END), 1 << 20) << "wrote past RLIMIT_FSIZE";
+  o.confine->uid = 0;
+  EXPECT_THROW(run_child({"/bin/true"}, o), RuntimeError) << "uid 0 is no confinement";
 }
 
 }  // namespace

@@ -108,6 +108,42 @@ Walk walk_to_parent(const fs::path& abs, bool create) {
 
 }  // namespace
 
+std::optional<std::string> why_path_could_change(const fs::path& path) {
+  const std::optional<uid_t> sudo = sudo_uid();
+  auto trusted = [&](uid_t uid) { return uid == 0 || uid == geteuid() || (sudo && uid == *sudo); };
+  fs::path pending = path.lexically_normal();
+  if (!pending.is_absolute()) return fmt::format("{}: not an absolute path", path.string());
+  for (int hops = 0; hops <= 40; ++hops) {
+    fs::path dir = "/";
+    bool restarted = false;
+    for (auto it = std::next(pending.begin()); it != pending.end() && !restarted; ++it) {
+      if (it->empty()) continue;  // a trailing slash
+      struct stat d {}, e {};
+      if (::lstat(dir.c_str(), &d) != 0) return errno_message(dir.string() + ": cannot stat", errno);
+      if (auto why = why_others_could_rename_in(d, sudo)) return fmt::format("{}: {}", dir.string(), *why);
+      const fs::path cur = dir / *it;
+      if (::lstat(cur.c_str(), &e) != 0) return errno_message(cur.string(), errno);
+      if ((d.st_mode & (S_IWGRP | S_IWOTH)) && !trusted(e.st_uid))
+        return fmt::format("{}: owned by uid {} in {}, a folder others may write to, so they could rename it",
+                           cur.string(), e.st_uid, dir.string());
+      if (S_ISLNK(e.st_mode)) {
+        std::error_code ec;
+        const fs::path target = fs::read_symlink(cur, ec);
+        if (ec) return fmt::format("{}: cannot read the link: {}", cur.string(), ec.message());
+        fs::path rest;
+        for (auto r = std::next(it); r != pending.end(); ++r) rest /= *r;
+        const fs::path to = target.is_absolute() ? target : dir / target;
+        pending = (rest.empty() ? to : to / rest).lexically_normal();
+        restarted = true;
+      } else {
+        dir = cur;
+      }
+    }
+    if (!restarted) return std::nullopt;
+  }
+  return fmt::format("{}: too many levels of symbolic links", path.string());
+}
+
 std::optional<std::string> untrusted_parent(const fs::path& dir) {
   return walk_to_parent(normal_absolute(dir), /*create=*/false).untrusted;
 }

@@ -31,6 +31,17 @@ std::optional<std::string> why_others_could_rename_in(const struct stat& st, std
 // ..."); nullopt when none is. Read the way open_trusted_parent() walks.
 std::optional<std::string> untrusted_parent(const std::filesystem::path& dir);
 
+// Why a user we do not trust could make `path` (absolute) lead to another
+// file than it does now, or nullopt when none could. It is walked from /
+// as the kernel resolves it, links followed (at most 40): every folder a
+// name is looked up in must be owned by a trusted user (as above) and
+// either writable by no one else, or sticky with the entry looked up owned
+// by a trusted user too (in /tmp another user could not rename root's
+// entry, but could their own). A link on the way is fine when it lies in
+// such a folder: its owner cannot change where it points, only rename it.
+// A missing component says so ("/a/b: does not exist").
+std::optional<std::string> why_path_could_change(const std::filesystem::path& path);
+
 // The parent folder of `dir`, opened by a walk from / that follows no
 // link (each component opened with O_NOFOLLOW beneath the one before, and
 // checked on that descriptor): every folder on the way must be one no

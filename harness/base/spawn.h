@@ -8,6 +8,10 @@
 //   SIGKILLed harness takes it along;
 // - with default signal dispositions and an empty mask, stdio on the
 //   descriptors given, and no other descriptor of ours but those passed.
+// - optionally confined (SpawnConfinement): an unprivileged uid and gid of
+//   its own with no supplementary groups and no_new_privs, and caps on the
+//   file size it may write and the memory it may map, for a program that
+//   parses bytes an untrusted guest chose.
 // It is a vfork (clone with CLONE_VM|CLONE_VFORK on a stack of its own, as
 // posix_spawn does): cheap enough for the workload's exec loop whatever the
 // harness's size, and spawn() returns only once the program runs or could
@@ -20,6 +24,15 @@
 
 namespace harness {
 
+// Who a confined program runs as, and what it may use. Its credentials
+// are changed with raw system calls for the new process alone (glibc's
+// setresuid would act on every thread of the process we share memory with).
+struct SpawnConfinement {
+  uid_t uid = 0;  // also its gid; never 0
+  unsigned long long max_file_bytes = 0;    // RLIMIT_FSIZE (SIGXFSZ past it); 0: no cap
+  unsigned long long max_memory_bytes = 0;  // RLIMIT_AS; 0: no cap
+};
+
 struct SpawnPlan {
   const char* exe = nullptr;      // a path: nothing is looked up
   char* const* argv = nullptr;    // NULL-terminated
@@ -28,6 +41,7 @@ struct SpawnPlan {
   int cwd_fd = -1;                // a directory to start in; -1: ours
   std::vector<int> pass_fds;      // kept open at their numbers (all above 2)
   int cgroup_join_fd = -1;        // Cgroup::join_fd(); -1: stay in ours
+  const SpawnConfinement* confine = nullptr;  // nullptr: our credentials and limits
 };
 
 struct SpawnResult {

@@ -64,7 +64,7 @@ int cmd_ablate(const std::vector<std::string>& args) {
   const fs::path dir = fs::absolute(*ra.out);
 
   // Validate the original first: an invalid file creates nothing.
-  Scenario original = load_scenario(scenario_file);
+  Scenario original = load_scenario(scenario_file, ra.vm.untrusted ? &*ra.vm.untrusted : nullptr);
   if (ra.vm.untrusted) {
     check_untrusted_scenario(original, *ra.vm.untrusted);
     // The variants name the original's files from --out/variants.

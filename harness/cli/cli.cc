@@ -53,9 +53,11 @@ bool use_color() { return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"); }
 // With --untrusted, also every host file it names is one the operator's
 // policy allows.
 Scenario load_checked(const fs::path& file, const std::optional<HostPathPolicy>& untrusted) {
-  Scenario s = load_scenario(file);
-  check_programs(s, default_plan_paths(s, fs::path()));
+  Scenario s = load_scenario(file, untrusted ? &*untrusted : nullptr);
+  // Under --untrusted the policy judges each path before anything says
+  // whether it exists.
   if (untrusted) check_untrusted_scenario(s, *untrusted);
+  check_programs(s, default_plan_paths(s, fs::path()));
   return s;
 }
 

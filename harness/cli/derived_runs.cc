@@ -31,7 +31,7 @@ std::vector<Scenario> write_derived(const std::vector<DerivedScenario>& docs, co
     fs::path file = dir / subdir / docs[i].file_name;
     const std::string text = docs[i].document.dump(2) + "\n";
     write_file_atomically_at(folder.get(), docs[i].file_name, text, file);
-    Scenario s = sized_for_backend(parse_scenario(text, file), ra.backend);
+    Scenario s = sized_for_backend(parse_scenario(text, file, ra.vm.untrusted ? &*ra.vm.untrusted : nullptr), ra.backend);
     if (!ra.shard || i % ra.shard->total == ra.shard->index) mine.push_back(std::move(s));
   }
   if (ra.shard)

@@ -1,5 +1,7 @@
 #include "cli/untrusted_mode.h"
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -47,6 +49,14 @@ void check_untrusted_scenario(const Scenario& s, const HostPathPolicy& policy) {
                                        "files are checked and read ({}); copy it into a folder only root (or you) can "
                                        "write in",
                                        s.file.string(), *why));
+  // Nor may anyone else add names to it (a sticky /tmp): a file it names
+  // that is not there yet, or a folder it brings in whole, would be theirs.
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+    throw EnvironmentError(fmt::format("--untrusted: {}'s folder {} is writable by its group or by others (mode {:o}): "
+                                       "another user could add files the scenario names; copy it into a folder only "
+                                       "root (or you) can write in",
+                                       s.file.string(), dir.string(), st.st_mode & 07777));
   guest_files(s, default_plan_paths(s, fs::path()), &policy);
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut)

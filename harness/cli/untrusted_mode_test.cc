@@ -117,6 +117,30 @@ TEST(UntrustedMode, AScenarioInAFolderOthersMayWriteInIsRefused) {
   EXPECT_NO_THROW(check_untrusted_scenario(s, policy));
   fs::permissions(shared, fs::perms::all);  // 0777, not sticky
   EXPECT_EQ(kind_of([&] { check_untrusted_scenario(s, policy); }), ErrorKind::environment);
+  // Sticky (as /tmp): nobody can rename what is there, but anyone can add.
+  fs::permissions(shared, fs::perms::all | fs::perms::sticky_bit);
+  EXPECT_EQ(kind_of([&] { check_untrusted_scenario(s, policy); }), ErrorKind::environment);
+}
+
+// The review's attack: a link in a folder the scenario brings into the
+// guest, leading nowhere yet; another user later makes its target a link
+// to /etc/shadow. Refused while it leads nowhere.
+TEST(UntrustedMode, AFolderHoldingALinkThatLeadsNowhereIsRefused) {
+  testing::TempDir tmp;
+  Scenario s = in_folder(tmp.path());
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  fs::create_directories(tmp.path() / "store");
+  std::ofstream(tmp.path() / "store" / "v1.img") << "v1";
+  s.workload.argv = {"/bin/sh", "-c", "true", (tmp.path() / "store").string()};
+  EXPECT_NO_THROW(check_untrusted_scenario(s, policy));
+  fs::create_symlink(tmp.path() / "later" / "target", tmp.path() / "store" / "current");
+  try {
+    check_untrusted_scenario(s, policy);
+    ADD_FAILURE() << "a link that leads nowhere";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.json_path(), "$.workload.argv[3]");
+    EXPECT_NE(e.message().find("leads nowhere"), std::string::npos) << e.message();
+  }
 }
 
 }  // namespace

@@ -7,10 +7,15 @@
 // program, or copied into an image: /bin/sleep), and the system library
 // folders only programs and libraries everyone may read (a program's
 // loader and libraries, /usr/lib/git-core/git), never as an image's file.
-// Every path is judged by where it really leads (links resolved), so
+// Every path is judged by its name first (so a refusal says nothing of
+// whether a path outside those folders exists), then by where it really
+// leads (links resolved; a link that leads nowhere is refused), so
 // neither "..", nor a link in the scenario's folder, nor a #! line, ELF
 // interpreter or run path of the scenario's own program reaches
-// /etc/shadow. What the harness itself needs (mkfs, e2fsck, busybox,
+// /etc/shadow. No user we do not trust may be able to change where it
+// leads before it is read (base/private_dir.h why_path_could_change), and
+// the scenario's folder (or the allowed folder it is in) must be writable
+// by no one else: /tmp is no scenario's own folder. What the harness itself needs (mkfs, e2fsck, busybox,
 // kernel modules, itself) is not the scenario's to name and is not judged.
 #pragma once
 
@@ -49,6 +54,8 @@ class HostPathPolicy {
   HostPathPolicy also_allowing(const std::filesystem::path& dir) const;
 
  private:
+  std::string refused(const std::string& shown, HostUse use, const std::filesystem::path& scenario_dir) const;
+
   std::vector<std::filesystem::path> allowed_;       // as given, absolute
   std::vector<std::filesystem::path> library_dirs_;  // as given
 };

@@ -1,6 +1,7 @@
 #include "core/host_path_policy.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -37,7 +38,6 @@ struct HostPathPolicyTest : ::testing::Test {
 
 TEST_F(HostPathPolicyTest, TheScenariosOwnFolderAndTheOperatorsFoldersHoldAnything) {
   EXPECT_FALSE(policy.refusal(scen / "payload.bin", HostUse::data, scen));
-  EXPECT_FALSE(policy.refusal(scen / "missing-made-later", HostUse::data, scen));
   EXPECT_FALSE(policy.refusal(allowed / "tool", HostUse::program, scen));
   EXPECT_FALSE(policy.refusal(allowed / "tool", HostUse::data, scen));
 }
@@ -57,7 +57,7 @@ TEST_F(HostPathPolicyTest, DotDotAndLinksAreJudgedByWhereTheyLead) {
   fs::create_symlink(elsewhere / "file", scen / "link");
   auto why = policy.refusal(scen / "link", HostUse::data, scen);
   ASSERT_TRUE(why);
-  EXPECT_NE(why->find("leads to"), std::string::npos) << *why;
+  EXPECT_NE(why->find("not the scenario's to name"), std::string::npos) << *why;
   fs::create_symlink("/etc", scen / "etc");
   EXPECT_TRUE(policy.refusal(scen / "etc" / "shadow", HostUse::data, scen));
 }
@@ -86,6 +86,61 @@ TEST_F(HostPathPolicyTest, AlsoAllowingWidensACopyOnly) {
 TEST_F(HostPathPolicyTest, AScenarioInTheRootFolderDoesNotMakeTheMachineItsFolder) {
   EXPECT_TRUE(policy.refusal("/etc/shadow", HostUse::data, "/"));
   EXPECT_TRUE(policy.refusal(elsewhere / "file", HostUse::data, "/"));
+}
+
+// A link that leads nowhere yet is judged by nothing: whoever makes its
+// target later (a link to /etc/shadow, in a folder they may write to)
+// chooses what is read. Refused, and so is a missing file.
+TEST_F(HostPathPolicyTest, ALinkThatLeadsNowhereIsRefused) {
+  fs::create_symlink(elsewhere / "not-yet", scen / "dangling");
+  auto why = policy.refusal(scen / "dangling", HostUse::data, scen);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("a link that leads nowhere"), std::string::npos) << *why;
+  EXPECT_TRUE(policy.refusal(scen / "missing", HostUse::data, scen));
+}
+
+// Where a path leads must be for no one else to change before it is
+// read: a link on the way through a folder others may write in is.
+TEST_F(HostPathPolicyTest, APathThroughAFolderOthersMayWriteInIsRefused) {
+  const fs::path shared = t.path() / "shared";
+  fs::create_directories(shared);
+  write(scen / "real", 0644);
+  fs::create_symlink(scen / "real", shared / "hop");
+  fs::create_symlink(shared / "hop", scen / "via-shared");
+  EXPECT_FALSE(policy.refusal(scen / "via-shared", HostUse::data, scen)) << "0755: only root writes in it";
+  ::chmod(shared.c_str(), 0777);
+  auto why = policy.refusal(scen / "via-shared", HostUse::data, scen);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("could be made to lead elsewhere"), std::string::npos) << *why;
+  // Sticky (as /tmp), the entry must still be a trusted user's.
+  ::chmod(shared.c_str(), 01777);
+  EXPECT_FALSE(policy.refusal(scen / "via-shared", HostUse::data, scen)) << "root's link in a sticky folder";
+  if (geteuid() == 0) {
+    ASSERT_EQ(::lchown((shared / "hop").c_str(), 65534, 65534), 0);
+    why = policy.refusal(scen / "via-shared", HostUse::data, scen);
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("owned by uid 65534"), std::string::npos) << *why;
+  }
+}
+
+// /tmp is no scenario's own folder: anyone may add a file to it that a
+// later run would bring in.
+TEST_F(HostPathPolicyTest, AFolderOthersMayWriteInIsNoScenariosOwnFolder) {
+  ::chmod(scen.c_str(), 01777);
+  auto why = policy.refusal(scen / "payload.bin", HostUse::data, scen);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("writable by its group or by others (mode 1777)"), std::string::npos) << *why;
+  ::chmod(allowed.c_str(), 0775);
+  EXPECT_TRUE(policy.refusal(allowed / "tool", HostUse::program, scen)) << "an allowed folder alike";
+}
+
+// A refusal of a path outside the folders a scenario may name reads the
+// same whether the path exists or not.
+TEST_F(HostPathPolicyTest, ARefusalSaysNothingOfWhetherAPathOutsideExists) {
+  auto there = policy.refusal(elsewhere / "file", HostUse::data, scen);
+  auto absent = policy.refusal(elsewhere / "nothing", HostUse::data, scen);
+  ASSERT_TRUE(there && absent);
+  EXPECT_EQ(there->substr((elsewhere / "file").string().size()), absent->substr((elsewhere / "nothing").string().size()));
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ const std::map<std::string, std::set<std::string>>& scenario_object_fields() {
   return fields;
 }
 
-Scenario parse_scenario(const std::string& text, const std::filesystem::path& file) {
+Scenario parse_scenario(const std::string& text, const std::filesystem::path& file, const HostPathPolicy* untrusted) {
   const std::string fname = file.string();
   const ScenarioDocument doc = parse_scenario_text(text, fname);
   ScenarioNode root(doc.json, "$", doc.locator, fname);
@@ -63,7 +63,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   s.name = name_field(root.require("name"), "scenario");
   if (auto d = root.optional("description")) s.description = d->string();
   s.timeout = std::chrono::seconds(root.require("timeout_s").integer(1, kMaxTimeoutSeconds));
-  ScenarioParse p{root, base, s, {}};
+  ScenarioParse p{root, base, s, {}, untrusted};
   // In this order: each section may refer to what those before it made.
   read_images(p);
   read_copies(p);
@@ -86,7 +86,7 @@ ScenarioError field_error(const Scenario& s, const std::string& json_path, const
   return ScenarioError(s.file.string(), at.line, at.col, json_path, message);
 }
 
-Scenario load_scenario(const std::filesystem::path& file) {
+Scenario load_scenario(const std::filesystem::path& file, const HostPathPolicy* untrusted) {
   std::string text;
   try {
     // `harness list` reads every *.json of a folder: a FIFO or a link to
@@ -95,7 +95,7 @@ Scenario load_scenario(const std::filesystem::path& file) {
   } catch (const SystemError& e) {
     throw ScenarioError(file.string(), 1, 1, "$", fmt::format("cannot read the scenario file ({})", e.what()));
   }
-  return parse_scenario(text, file);
+  return parse_scenario(text, file, untrusted);
 }
 
 }  // namespace harness

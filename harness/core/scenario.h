@@ -238,10 +238,14 @@ ScenarioError field_error(const Scenario& s, const std::string& json_path, const
 
 // The largest scenario file read: past it, a file is refused unread.
 inline constexpr size_t kMaxScenarioBytes = 16u << 20;
-Scenario load_scenario(const std::filesystem::path& file);
+class HostPathPolicy;
+// `untrusted` (--untrusted): every host file the scenario names is judged
+// by it before it is looked at (core/host_path_policy.h).
+Scenario load_scenario(const std::filesystem::path& file, const HostPathPolicy* untrusted = nullptr);
 // `file` names the text in messages; relative host paths resolve against
 // its directory.
-Scenario parse_scenario(const std::string& text, const std::filesystem::path& file);
+Scenario parse_scenario(const std::string& text, const std::filesystem::path& file,
+                        const HostPathPolicy* untrusted = nullptr);
 
 // The fields each kind of scenario object accepts, keyed like the "$defs" of
 // scenarios/schema.json; a test checks that the two agree.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/host_path_policy.h"
 #include "core/scenario.h"
 #include "core/scenario_node.h"
 
@@ -23,13 +24,17 @@ struct ScenarioParse {
   Scenario& s;
   // Every work path that some step produces, to catch typos in later steps.
   std::set<WorkPath> produced;
+  // --untrusted: the host files the scenario may name (judged before they
+  // are looked at), or nullptr.
+  const HostPathPolicy* untrusted = nullptr;
 
   // A field checked after parsing (see Scenario::run_time_fields).
   void remember(const ScenarioNode& n) { s.run_time_fields[n.path()] = n.where(); }
 };
 
 // scenario_parse_images.cc: what exists in the work directory before the run.
-ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base);
+ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base,
+                      const HostPathPolicy* untrusted = nullptr);
 void read_images(ScenarioParse& p);
 void read_copies(ScenarioParse& p);
 void read_scratch(ScenarioParse& p);

@@ -106,7 +106,7 @@ Expectation parse_expectation(const ScenarioNode& n) {
 }
 
 void read_expect(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   auto expect = root.require("expect");
   for (const auto& n : expect.array()) {
     Expectation e = parse_expectation(n);

@@ -11,10 +11,13 @@ namespace {
 
 constexpr unsigned long long kMaxTotalImageMiB = 4ULL * kMaxImageMiB;
 
-std::filesystem::path host_path(const ScenarioNode& n, const std::filesystem::path& base) {
+std::filesystem::path host_path(const ScenarioNode& n, const std::filesystem::path& base,
+                                const HostPathPolicy* untrusted) {
   std::filesystem::path p(n.nonempty_string());
   if (p.is_relative()) p = base / p;
   p = p.lexically_normal();
+  if (untrusted)
+    if (auto why = untrusted->refusal(p, HostUse::data, std::filesystem::absolute(base))) n.fail(*why);
   std::error_code ec;
   auto st = std::filesystem::status(p, ec);
   if (ec || !std::filesystem::exists(st)) n.fail(fmt::format("host file {} does not exist", p.string()));
@@ -34,7 +37,7 @@ std::string filesystem_type(const ScenarioNode& n) {
 
 }  // namespace
 
-ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base) {
+ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base, const HostPathPolicy* untrusted) {
   n.expect_object("image");
   ImageSpec img;
   img.name = name_field(n.require("name"), "image");
@@ -45,7 +48,7 @@ ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base) 
     for (const auto& f : files->array()) {
       f.expect_object("image_file");
       ImageFile file;
-      file.from = host_path(f.require("from"), base);
+      file.from = host_path(f.require("from"), base, untrusted);
       // Copying it in would fill the disk first (/proc/kcore claims 128 TiB).
       std::error_code ec;
       auto bytes = std::filesystem::file_size(file.from, ec);
@@ -67,13 +70,13 @@ ImageSpec parse_image(const ScenarioNode& n, const std::filesystem::path& base) 
 }
 
 void read_images(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto images = root.optional("images")) {
     std::set<std::string> names;
     images->limit_items(kMaxImages, "images");
     unsigned long long total_mib = 0;
     for (const auto& n : images->array()) {
-      ImageSpec img = parse_image(n, base);
+      ImageSpec img = parse_image(n, base, untrusted);
       if (!names.insert(img.name).second) n.at_key("name").fail("duplicate image name");
       if (!produced.insert(img.path).second) n.fail(fmt::format("{} is produced twice", img.path));
       total_mib += img.size_mib;
@@ -85,7 +88,7 @@ void read_images(ScenarioParse& p) {
 }
 
 void read_copies(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto copies = root.optional("copies")) {
     for (const auto& n : copies->array()) {
       n.expect_object("copy");
@@ -99,7 +102,7 @@ void read_copies(ScenarioParse& p) {
 }
 
 void read_scratch(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto scratch = root.optional("scratch")) {
     scratch->limit_items(kMaxMounts, "scratch filesystems");
     for (const auto& n : scratch->array()) {

@@ -10,7 +10,7 @@
 namespace harness {
 
 void read_mounts(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto mounts = root.optional("mounts")) {
     std::set<WorkPath> mountpoints;
     mounts->limit_items(kMaxMounts, "mounts");

@@ -60,7 +60,7 @@ void remember_program(ScenarioParse& p, const ScenarioNode& n, const Action& a) 
 }  // namespace
 
 void read_setup(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto setup = root.optional("setup")) {
     refuse_fault_only(*setup, "setup");
     for (const auto& n : setup->array()) {
@@ -71,7 +71,7 @@ void read_setup(ScenarioParse& p) {
 }
 
 void read_faults(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto faults = root.optional("faults")) {
     std::set<std::string> names;
     faults->limit_items(kMaxFaults, "faults", "each runs in its own thread");
@@ -102,7 +102,7 @@ void read_faults(ScenarioParse& p) {
 }
 
 void read_finally(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto fin = root.optional("finally")) {
     refuse_fault_only(*fin, "finally");
     for (const auto& n : fin->array()) {
@@ -113,7 +113,7 @@ void read_finally(ScenarioParse& p) {
 }
 
 void read_programs(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   auto list = root.optional("programs");
   if (!list) return;
   list->limit_items(kMaxDeclaredPrograms, "programs");

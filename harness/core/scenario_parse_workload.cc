@@ -57,13 +57,13 @@ VmSizing parse_vm_sizing(const ScenarioNode& n, const Scenario& s) {
 }
 
 void read_workload(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   s.workload = parse_workload(root.require("workload"), s.timeout);
   for (const auto& arg : root.at_key("workload").at_key("argv").array()) p.remember(arg);
 }
 
 void read_vm(ScenarioParse& p) {
-  auto& [root, base, s, produced] = p;
+  auto& [root, base, s, produced, untrusted] = p;
   if (auto vm = root.optional("vm")) s.vm = parse_vm_sizing(*vm, s);
 }
 

@@ -16,9 +16,8 @@ namespace harness {
 int e2fsck_repair(const std::filesystem::path& target, const std::atomic<bool>* stop = nullptr);
 
 // The same on an image file whose bytes someone else chose (a power cut's
-// replay): the file is given to `nobody`, and e2fsck runs as nobody (setpriv,
-// no new privileges) on it as /proc/self/fd/N, so a parser bug in e2fsck
-// reaches that file and no more. Throws EnvironmentError without setpriv.
+// replay): e2fsck runs confined (host/confined_image_tool.h), so a parser
+// bug in it reaches that file and no more.
 int e2fsck_repair_unprivileged(const std::filesystem::path& image);
 
 // "clean", "repaired" or "errors left (exit 4)".

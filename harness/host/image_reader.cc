@@ -5,11 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "host/confined_image_tool.h"
 #include "host/file_state.h"
 
 namespace harness {
@@ -17,6 +21,9 @@ namespace harness {
 namespace fs = std::filesystem;
 
 namespace {
+
+// stat prints a screenful; more is not debugfs answering a stat.
+constexpr unsigned long long kMaxStatOutput = 1 << 20;
 
 ScopedFd memfile(const char* name) {
   ScopedFd fd(::memfd_create(name, MFD_CLOEXEC));
@@ -29,23 +36,27 @@ struct Request {
   ChildResult res;
 };
 
-// `debugfs -c -R REQUEST /proc/self/fd/N` as nobody, its output in memory.
-Request debugfs(int image_fd, const std::string& request) {
-  for (const char* p : {"debugfs", "setpriv"})
-    if (!find_program(p))
-      throw EnvironmentError(fmt::format("{} not found (a power cut's crash states are read with debugfs as nobody): "
-                                         "apt-get install -y e2fsprogs util-linux",
-                                         p));
+// `debugfs -c -R REQUEST` on the image, confined, its output in memory.
+Request debugfs(const fs::path& image, const std::string& request, unsigned long long max_output) {
   Request r{memfile("debugfs-out"), memfile("debugfs-err"), {}};
-  ChildOptions o;
-  o.stdout_fd = r.out.get();
-  o.stderr_fd = r.err.get();
-  o.pass_fds = {image_fd};
-  o.timeout = std::chrono::seconds(60);
-  r.res = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs", "debugfs", "-c",
-                     "-R", request, fmt::format("/proc/self/fd/{}", image_fd)},
-                    o);
+  ConfinedImageRun run;
+  run.argv = {"debugfs", "-c", "-R", request};
+  run.image = image;
+  run.max_output_bytes = max_output;
+  run.stdout_fd = r.out.get();
+  run.stderr_fd = r.err.get();
+  r.res = run_confined_on_image(run);
   return r;
+}
+
+// The "Size: N" of debugfs's stat, or nullopt.
+std::optional<unsigned long long> stat_size(const std::string& out) {
+  const size_t at = out.find("Size: ");
+  if (at == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(out.c_str() + at + 6, &end, 10);
+  if (end == out.c_str() + at + 6) return std::nullopt;
+  return v;
 }
 
 }  // namespace
@@ -53,12 +64,8 @@ Request debugfs(int image_fd, const std::string& request) {
 void read_image_file(const fs::path& image, const std::string& rel, FileState& f) {
   if (rel.find_first_of("\"\n\r") != std::string::npos)
     throw RuntimeError(fmt::format("{}: a path debugfs cannot be asked for", f.path));
-  // nobody reopens it through /proc/self/fd: the file must be readable by others.
-  if (::chmod(image.c_str(), 0644) != 0) throw RuntimeError(errno_message(image.string() + ": chmod", errno));
-  ScopedFd img(::open(image.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (img.get() < 0) throw RuntimeError(errno_message(image.string(), errno));
   const std::string quoted = "\"/" + rel + "\"";
-  Request st = debugfs(img.get(), "stat " + quoted);
+  Request st = debugfs(image, "stat " + quoted, kMaxStatOutput);
   const std::string out = read_fd_capped(st.out.get(), 64 << 10), err = read_fd_capped(st.err.get(), 4096);
   if (!st.res.succeeded()) throw RuntimeError(fmt::format("debugfs on {}: {}: {}", image.string(), st.res.describe(), err));
   if (err.find("File not found by ext2_lookup") != std::string::npos) return;  // not there
@@ -70,7 +77,19 @@ void read_image_file(const fs::path& image, const std::string& rel, FileState& f
     f.head = fmt::format("{}: not a regular file ({})", f.path, kind);
     return;
   }
-  Request cat = debugfs(img.get(), "cat " + quoted);
+  // Only a sparse file claims more than its whole filesystem holds; cat
+  // would write all of it out (and is cut short at the image's size).
+  std::error_code ec;
+  const auto image_bytes = fs::file_size(image, ec);
+  const auto claimed = stat_size(out);
+  if (ec || !claimed || *claimed > image_bytes) {
+    f.exists = true;
+    f.size = claimed.value_or(0);
+    f.head = fmt::format("{}: claims {} bytes in a {}-byte filesystem; not read", f.path,
+                         claimed ? std::to_string(*claimed) : "an unreadable number of", image_bytes);
+    return;
+  }
+  Request cat = debugfs(image, "cat " + quoted, 0);
   if (!cat.res.succeeded()) throw RuntimeError(fmt::format("debugfs cat on {}: {}", image.string(), cat.res.describe()));
   if (::lseek(cat.out.get(), 0, SEEK_SET) != 0) throw RuntimeError(errno_message("lseek", errno));
   read_file_state(cat.out.get(), f);

@@ -17,7 +17,7 @@
 //      unless a judged point broke it), the log's entries [0, k)
 //      are replayed onto a fresh copy of the disk's initial image, e2fsck
 //      -fy runs on it as the next boot would (its exit code is recorded)
-//      and the expectations' files are read with debugfs, both as nobody
+//      and the expectations' files are read with debugfs, both confined
 //      (host/fsck.h, host/image_reader.h): the host kernel mounts none of
 //      the guest's bytes;
 //   4. each path is classified: the old version, a new one, nothing, or

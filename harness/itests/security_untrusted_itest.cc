@@ -13,6 +13,7 @@
 #include <functional>
 #include <sstream>
 
+#include "base/child.h"
 #include "itests/security_support.h"
 #include "vm/vm_backend.h"
 
@@ -119,6 +120,90 @@ TEST(SecurityUntrusted, ProgramsAndLinksOutOfTheScenariosFolderAreRefused) {
     EXPECT_NE(val.err.find(": " + c.field + ": "), std::string::npos) << c.name << ": " << val.err;
     expect_no_shadow_in(val.err, c.name);
   }
+}
+
+// The last review's attack: a link in a folder the scenario brings into
+// the guest that leads nowhere yet (into a sticky shared folder) passed
+// validation (exit 0), and another local user could make its target a
+// link to /etc/shadow before the run copied it. Refused while it leads
+// nowhere, and refused once it leads somewhere (out of the folder, by a
+// way another user controls).
+TEST(SecurityUntrusted, ALinkThatLeadsNowhereYetIsRefusedBeforeAndAfterItsTargetAppears) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::others_exec);  // nobody reaches shared/
+  fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  fs::permissions(shared, fs::perms::all | fs::perms::sticky_bit);
+  fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir / "store");
+  std::ofstream(dir / "store" / "v1.img") << "v1\n";
+  fs::create_symlink(shared / "evil", dir / "store" / "current");
+  json s = quick_scenario("dangling");
+  s["workload"]["argv"] = {"/bin/sh", "-c", "true", "{scenario_dir}/store"};
+  fs::path sc = write_scenario_file(dir, s);
+  auto before = run_harness({"validate", "--untrusted", sc.string()}, tmp.path());
+  EXPECT_EQ(before.exit_code, 2) << before.out << before.err;  // the code before: 0
+  EXPECT_NE(before.err.find("$.workload.argv[3]: " + dir.string() + "/store holds " + (dir / "store" / "current").string() +
+                            ", a link that leads nowhere"),
+            std::string::npos)
+      << before.err;
+  // Another user makes its target now.
+  ChildResult planted = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "ln", "-s",
+                                   "/etc/shadow", (shared / "evil").string()},
+                                  ChildOptions{});
+  ASSERT_TRUE(fs::is_symlink(shared / "evil")) << planted.describe();
+  auto after = run_harness({"validate", "--untrusted", sc.string()}, tmp.path());
+  EXPECT_EQ(after.exit_code, 2) << after.out << after.err;
+  EXPECT_NE(after.err.find("$.workload.argv[3]: "), std::string::npos) << after.err;
+  expect_no_shadow_in(after.out + after.err, "validate");
+}
+
+// A scenario in a folder anyone may add to (sticky, as /tmp) is refused:
+// what it names that is not there yet would be another user's to make.
+TEST(SecurityUntrusted, AScenarioInASharedStickyFolderIsRefused) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  fs::permissions(shared, fs::perms::all | fs::perms::sticky_bit);
+  fs::path sc = write_scenario_file(shared, quick_scenario("in-tmp"));
+  auto res = run_harness({"validate", "--untrusted", sc.string()}, tmp.path());
+  EXPECT_EQ(res.exit_code, 3) << res.out << res.err;  // the code before: 0
+  EXPECT_NE(res.err.find("is writable by its group or by others (mode 1777)"), std::string::npos) << res.err;
+}
+
+// Before the policy judged a path, the error said whether it existed
+// ("host file /root/x does not exist", "... is larger than the whole
+// image", "not found"): a contributor could probe the host. Now a path
+// outside what the scenario may name gets the same answer either way.
+TEST(SecurityUntrusted, ARefusalSaysNothingOfWhetherAHostPathExists) {
+  HARNESS_REQUIRE_ROOT_AND_LOOP();
+  TempDir tmp;
+  fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir);
+  auto answer = [&](const std::string& name, const std::function<void(json&)>& edit) {
+    json s = quick_scenario(name);
+    edit(s);
+    fs::path sc = write_scenario_file(dir, s);
+    auto r = run_harness({"validate", "--untrusted", sc.string()}, tmp.path());
+    EXPECT_EQ(r.exit_code, 2) << name << ": " << r.out << r.err;
+    std::string err = r.err.substr(r.err.find(": $."));
+    return err;
+  };
+  auto from = [](const std::string& p) {
+    return [p](json& s) {
+      s["images"] = json::array({{{"name", "i"}, {"size_mib", 4}, {"files", {{{"from", p}, {"to", "x"}}}}}});
+    };
+  };
+  auto argv0 = [](const std::string& p) { return [p](json& s) { s["workload"]["argv"] = {p}; }; };
+  auto same = [](std::string a, const std::string& pa, std::string b, const std::string& pb) {
+    a.replace(a.find(pa), pa.size(), "P");
+    b.replace(b.find(pb), pb.size(), "P");
+    EXPECT_EQ(a, b);
+  };
+  same(answer("f1", from("/etc/shadow")), "/etc/shadow", answer("f2", from("/etc/no-such-file")), "/etc/no-such-file");
+  same(answer("a1", argv0("/etc/shadow")), "/etc/shadow", answer("a2", argv0("/etc/no-such-file")), "/etc/no-such-file");
 }
 
 // The same mode does not stop a scenario that keeps to its folder: its

@@ -44,6 +44,9 @@ class Selection {
   void program(const std::string& raw, const std::string& field, bool declared = false) {
     if (own(raw)) return;
     const std::string name = expand_placeholders(raw, paths_);
+    // A path is judged before it is looked up: under --untrusted, whether
+    // a path outside what the scenario may name exists is not for it to learn.
+    if (fs::path(name).is_absolute()) judge(name, HostUse::program, field);
     ProgramLookup l = declared ? lookup_declared(name) : lookup_program(name);
     if (!l.found()) throw field_error(s_, field, l.why + ", so it cannot be brought into the guest");
     judge(l.path, HostUse::program, field);
@@ -106,6 +109,7 @@ class Selection {
         throw field_error(s_, field, fmt::format("{} leads outside {{scenario_dir}} ({}) to {}: the guest gets only "
                                                  "what is beneath it; copy the file there",
                                                  p.string(), dir_.string(), real.string()));
+      judge(p, HostUse::data, field);
       if (S_ISDIR(st.st_mode)) folder(p, field);
       else if (S_ISREG(st.st_mode)) file(p, field);
       return;
@@ -126,16 +130,25 @@ class Selection {
     for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
       const fs::path& p = it->path();
       if (it->is_symlink()) {
+        // It must lead somewhere now: a link that leads nowhere is one
+        // whose target someone may make later, anywhere it points.
         std::error_code ec;
-        fs::path real = fs::weakly_canonical(p, ec);
-        if (ec || !within(real, real_dir_))
+        fs::path real = fs::canonical(p, ec);
+        if (ec)
+          throw field_error(s_, field, fmt::format("{} holds {}, a link that leads nowhere ({}): the guest gets only "
+                                                   "what is beneath {{scenario_dir}}; remove it",
+                                                   dir.string(), p.string(), ec.message()));
+        judge(p, HostUse::data, field);
+        if (!within(real, real_dir_))
           throw field_error(s_, field, fmt::format("{} holds {}, a link to {} outside {{scenario_dir}} ({}): the guest "
                                                    "gets only what is beneath it",
                                                    dir.string(), p.string(), real.string(), dir_.string()));
         add(p, field);
       } else if (it->is_directory()) {
+        judge(p, HostUse::data, field);
         add(p, field);
       } else if (it->is_regular_file()) {
+        judge(p, HostUse::data, field);
         file(p, field);
       }  // sockets, FIFOs, devices: nothing to bring
     }

@@ -25,6 +25,7 @@
 #include "base/child.h"
 #include "base/error.h"
 #include "base/scoped_fd.h"
+#include "base/transient_uid.h"
 #include "vm/guest_channel.h"
 #include "vm/log_drain.h"
 
@@ -35,15 +36,11 @@ namespace bp = boost::process;
 
 std::optional<QemuUser> unprivileged_qemu_user() {
   if (geteuid() != 0) return std::nullopt;
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (getpwnam_r("nobody", &pw, buf, sizeof buf, &found) != 0 || !found || pw.pw_uid == 0) return std::nullopt;
   QemuUser u;
-  u.uid = pw.pw_uid;
-  u.gid = pw.pw_gid;
-  u.name = pw.pw_name;
-  u.groups = {pw.pw_gid};
+  u.uid = transient_uid();
+  u.gid = u.uid;
+  u.name = "transient";
+  u.groups = {u.gid};
   // KVM, when the machine has it, is its group's to use.
   struct stat st {};
   if (::stat("/dev/kvm", &st) == 0 && st.st_gid != 0) u.groups.push_back(st.st_gid);

@@ -36,14 +36,15 @@
 
 namespace harness {
 
-// Who qemu runs as: an unprivileged user, with /dev/kvm's group.
+// Who qemu runs as: an unprivileged user of its own, with /dev/kvm's group.
 struct QemuUser {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
-  std::string name;  // "nobody"
+  std::string name;  // "transient"
 };
-// `nobody` when we are root and it exists, else nullopt.
+// A transient uid (base/transient_uid.h), no account's and no other
+// process's, when we are root; else nullopt (qemu runs as us).
 std::optional<QemuUser> unprivileged_qemu_user();
 
 struct VmConfig {

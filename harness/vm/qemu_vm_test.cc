@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "base/transient_uid.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -101,13 +103,15 @@ TEST(QemuVm, ASerialChannelReplacesTheVirtioConsole) {
   for (const auto& x : a) EXPECT_EQ(x.rfind("file:", 0), std::string::npos) << x;
 }
 
-// As root, qemu is started as `nobody` (with /dev/kvm's group), never as
-// root; its files are descriptors, and it may grow no file past its
+// As root, qemu is started as a transient uid of its own (with /dev/kvm's
+// group), never as root, nor as a user other daemons share; its files are descriptors, and it may grow no file past its
 // largest disk. A stand-in "qemu" says who it is on the event channel.
 TEST(QemuVm, RunsAsAnUnprivilegedUserNeverAsRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root: it is about leaving root";
   std::optional<QemuUser> user = unprivileged_qemu_user();
-  ASSERT_TRUE(user) << "no user nobody on this machine";
+  ASSERT_TRUE(user);
+  EXPECT_GE(user->uid, kFirstTransientUid);
+  EXPECT_NE(unprivileged_qemu_user()->uid, user->uid) << "each qemu gets one of its own";
   testing::TempDir tmp;
   fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   fs::path fake = tmp.path() / "qemu";
@@ -117,6 +121,8 @@ TEST(QemuVm, RunsAsAnUnprivilegedUserNeverAsRoot) {
   std::ofstream(tmp.path() / "disk.img").flush();
   fs::resize_file(tmp.path() / "disk.img", 1 << 20);
   VmConfig c;
+  EXPECT_GE(c.user->uid, kFirstTransientUid) << "the default";
+  c.user = user;
   c.qemu = fake;
   c.disks = {tmp.path() / "disk.img"};
   VmFiles f = logs_in(tmp.path());
