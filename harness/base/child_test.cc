@@ -105,15 +105,19 @@ TEST(Child, AConfinedChildIsItsOwnUnprivilegedUserWithItsLimits) {
   const uid_t uid = transient_uid();
   ChildOptions o;
   o.stdout_fd = out.get();
-  o.confine = SpawnConfinement{uid, 1 << 20, 1ull << 30};
+  o.confine = SpawnConfinement{uid, 1 << 20, 1ull << 30, 7, true};
   ChildResult r = run_child({"/bin/sh", "-c",
                              "id -u; id -g; id -G; echo \"[$HARNESS_SECRET_FOR_TEST]\"; pwd; "
-                             "grep NoNewPrivs /proc/self/status; exec head -c 2000000 /dev/zero"},
+                             "grep NoNewPrivs /proc/self/status; awk '/^Max processes/ {print $3}' /proc/self/limits; "
+                             "grep -c : /proc/net/dev; "
+                             "exec head -c 2000000 /dev/zero"},
                             o);
   ::unsetenv("HARNESS_SECRET_FOR_TEST");
   EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGXFSZ) << r.describe();
   const std::string text = read_fd_capped(out.get(), 4096);
-  const std::string want = fmt::format("{0}\n{0}\n{0}\n[]\n/\nNoNewPrivs:\t1\n", uid);
+  // ... no more than 7 processes of its uid, and no network but its own
+  // loopback (one interface in /proc/net/dev).
+  const std::string want = fmt::format("{0}\n{0}\n{0}\n[]\n/\nNoNewPrivs:\t1\n7\n1\n", uid);
   EXPECT_EQ(text.substr(0, want.size()), want);
   EXPECT_LE(::lseek(out.get(), 0, SEEK_END), 1 << 20) << "wrote past RLIMIT_FSIZE";
   o.confine->uid = 0;

@@ -1,5 +1,7 @@
 #include "base/program_lookup.h"
 
+#include "base/regular_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,7 +48,7 @@ std::pair<int, std::string> unusable(const std::string& shown, const fs::path& p
     return {EACCES, fmt::format("{} is not executable (EACCES): chmod +x it, or run it through its interpreter "
                                 "(\"sh\", \"{}\")",
                                 shown, shown)};
-  ScopedFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.is_open()) {
     int err = errno;
     return {err, errno_message(fmt::format("{} cannot be opened", shown), err)};
@@ -134,10 +136,12 @@ ProgramLookup lookup_declared(const std::string& name) {
 }
 
 std::vector<std::string> shebang_words(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string head(256, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
+  std::string head;
+  try {
+    head = read_regular_head(file, 256);
+  } catch (const SystemError&) {
+    return {};  // not a regular file we can read: no #! line to follow
+  }
   if (head.rfind("#!", 0) != 0) return {};
   std::istringstream words(head.substr(2, head.find('\n') == std::string::npos ? std::string::npos : head.find('\n') - 2));
   std::vector<std::string> out;

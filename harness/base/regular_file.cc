@@ -58,6 +58,32 @@ std::string read_regular_file_at(int dirfd, const std::string& name, size_t max_
   return text;
 }
 
+ScopedFd open_regular_following(const fs::path& path) {
+  struct stat before {}, st {};
+  if (::stat(path.c_str(), &before) != 0) throw SystemError(errno_message(path.string() + ": cannot stat", errno), errno);
+  if (!S_ISREG(before.st_mode)) throw SystemError(fmt::format("{}: not a regular file; refused", path.string()), EINVAL);
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd.is_open()) throw SystemError(errno_message(path.string() + ": cannot open", errno), errno);
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != before.st_dev || st.st_ino != before.st_ino)
+    throw SystemError(fmt::format("{}: replaced while it was opened; refused", path.string()), EINVAL);
+  return fd;
+}
+
+std::string read_regular_head(const fs::path& path, size_t n) {
+  ScopedFd fd = open_regular_following(path);
+  std::string s(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd.get(), s.data() + got, n - got, static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw SystemError(errno_message(path.string() + ": cannot read", errno), errno);
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  s.resize(got);
+  return s;
+}
+
 std::string read_regular_file(const fs::path& path, size_t max_bytes) {
   fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   ScopedFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

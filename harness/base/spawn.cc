@@ -43,10 +43,15 @@ __attribute__((no_sanitize("address"))) int confine(const SpawnConfinement& c) {
     struct rlimit l {c.max_memory_bytes, c.max_memory_bytes};
     if (setrlimit(RLIMIT_AS, &l) != 0) return -1;
   }
+  if (c.max_processes) {
+    struct rlimit l {c.max_processes, c.max_processes};
+    if (setrlimit(RLIMIT_NPROC, &l) != 0) return -1;
+  }
   if (c.uid == 0) {
     errno = EINVAL;
     return -1;
   }
+  if (c.own_network && unshare(CLONE_NEWNET) != 0) return -1;
   if (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, c.uid, c.uid, c.uid) != 0 ||
       syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0)
     return -1;

@@ -31,6 +31,8 @@ struct SpawnConfinement {
   uid_t uid = 0;  // also its gid; never 0
   unsigned long long max_file_bytes = 0;    // RLIMIT_FSIZE (SIGXFSZ past it); 0: no cap
   unsigned long long max_memory_bytes = 0;  // RLIMIT_AS; 0: no cap
+  unsigned long max_processes = 0;          // RLIMIT_NPROC, of its uid (its alone); 0: no cap
+  bool own_network = false;                 // a network namespace of its own: no network at all
 };
 
 struct SpawnPlan {

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "base/error.h"
@@ -37,12 +38,28 @@ bool uid_in_use(uid_t uid) {
   return used;
 }
 
+bool delegated_subordinate_id(uid_t id, const char* file) {
+  // "user:first:count" per line.
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    const size_t a = line.find(':'), b = line.find(':', a == std::string::npos ? a : a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    char* end = nullptr;
+    const unsigned long long first = std::strtoull(line.c_str() + a + 1, &end, 10);
+    const unsigned long long count = std::strtoull(line.c_str() + b + 1, &end, 10);
+    if (id >= first && id - first < count) return true;
+  }
+  return false;
+}
+
 uid_t transient_uid() {
   for (int attempt = 0; attempt < 64; ++attempt) {
     uint32_t r = 0;
     if (::getrandom(&r, sizeof r, 0) != sizeof r) throw RuntimeError(errno_message("getrandom", errno));
     const uid_t uid = kFirstTransientUid + r % kTransientUidCount;
-    if (::getpwuid(uid) || ::getgrgid(uid) || uid_in_use(uid)) continue;
+    if (::getpwuid(uid) || ::getgrgid(uid) || delegated_subordinate_id(uid, "/etc/subuid") ||
+        delegated_subordinate_id(uid, "/etc/subgid") || uid_in_use(uid))
+      continue;
     return uid;
   }
   throw RuntimeError("no free transient uid found (64 tries)");

@@ -7,8 +7,11 @@
 // afresh for each child, is no one else's.
 //
 // The uid is taken at random from a high range no distribution allocates
-// (above 2^31 - 2^24, below the 32-bit "no uid" values), skipping any
-// that /etc/passwd or /etc/group name or that a running process holds. It
+// (from 0x7f000000, below systemd's "foreign" range 0x7ffe0000-0x7ffeffff,
+// which nsresourced maps into unprivileged users' namespaces), skipping
+// any that /etc/passwd or /etc/group name, that /etc/subuid or
+// /etc/subgid delegate to a user (they may run processes as it in a user
+// namespace), or that a running process holds. It
 // is used as the gid too. Nothing records it: files the child owns live in
 // the run's private folder and go with it.
 #pragma once
@@ -18,7 +21,10 @@
 namespace harness {
 
 inline constexpr uid_t kFirstTransientUid = 0x7f000000u;
-inline constexpr uid_t kTransientUidCount = 0x00ffffffu;
+inline constexpr uid_t kTransientUidCount = 0x00fe0000u;
+
+// Whether /etc/subuid (or /etc/subgid) delegates `id` to some user.
+bool delegated_subordinate_id(uid_t id, const char* file);
 
 // Throws RuntimeError when no free uid was found in many tries.
 uid_t transient_uid();

@@ -29,5 +29,24 @@ TEST(TransientUid, AUidAProcessHoldsIsInUse) {
   EXPECT_TRUE(uid_in_use(uid));
 }
 
+// A uid /etc/subuid delegates to a user is one they may run processes as
+// (in a user namespace): never a transient one.
+TEST(TransientUid, ReadsSubordinateRanges) {
+  char path[] = "/tmp/harness-subuid-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text = "alice:100000:65536\nbob:2130706432:10\n";
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  EXPECT_TRUE(delegated_subordinate_id(100000, path));
+  EXPECT_TRUE(delegated_subordinate_id(165535, path));
+  EXPECT_FALSE(delegated_subordinate_id(165536, path));
+  EXPECT_TRUE(delegated_subordinate_id(kFirstTransientUid + 9, path));
+  EXPECT_FALSE(delegated_subordinate_id(kFirstTransientUid + 10, path));
+  unlink(path);
+  // Below systemd's foreign range (0x7ffe0000-0x7ffeffff).
+  EXPECT_LE(kFirstTransientUid + kTransientUidCount, 0x7ffe0000u);
+}
+
 }  // namespace
 }  // namespace harness

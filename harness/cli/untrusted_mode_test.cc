@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <fstream>
+#include <functional>
+#include <future>
 
 #include "base/error.h"
 #include "cli/run_options.h"
@@ -141,6 +146,85 @@ TEST(UntrustedMode, AFolderHoldingALinkThatLeadsNowhereIsRefused) {
     EXPECT_EQ(e.json_path(), "$.workload.argv[3]");
     EXPECT_NE(e.message().find("leads nowhere"), std::string::npos) << e.message();
   }
+}
+
+// The message a refused scenario gets, or "" when it was not refused.
+std::string refusal_of(const Scenario& s, const HostPathPolicy& policy) {
+  try {
+    check_untrusted_scenario(s, policy);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The second review's first finding: a #! chain two deep made root open
+// the file the inner script names before anything judged it: a FIFO hung
+// validation for ever, a device was opened. It is judged by its name
+// first, and never opened.
+TEST(UntrustedMode, ANestedInterpreterIsJudgedBeforeItIsOpened) {
+  testing::TempDir tmp, outside;
+  const fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir);
+  const fs::path fifo = outside.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  std::ofstream(dir / "top") << "#!" << (dir / "inner").string() << "\n";
+  std::ofstream(dir / "inner") << "#!" << fifo.string() << "\n";
+  fs::permissions(dir / "top", fs::perms::owner_all);
+  fs::permissions(dir / "inner", fs::perms::owner_all);
+  Scenario s = in_folder(dir);
+  s.workload.argv = {(dir / "top").string()};
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  auto judged = std::async(std::launch::async, [&] { return refusal_of(s, policy); });
+  if (judged.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ADD_FAILURE() << "validation hangs on " << fifo;
+    std::ofstream(fifo) << "x";  // unblock the reader so that the test can end
+  }
+  const std::string why = judged.get();
+  EXPECT_NE(why.find(fifo.string() + " is not the scenario's to name"), std::string::npos) << why;
+}
+
+// The second review's second finding: answers that said whether a host
+// path exists. Each pair differs only by whether its target exists; each
+// answer must read the same.
+TEST(UntrustedMode, NoAnswerSaysWhetherAHostPathOutsideExists) {
+  testing::TempDir tmp, outside;
+  const fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir);
+  std::ofstream(outside.path() / "present") << "secret";
+  fs::permissions(outside.path() / "present", fs::perms::owner_all);
+  fs::create_symlink(outside.path(), dir / "ld");
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  auto answer = [&](const std::string& target, const std::function<void(Scenario&, const std::string&)>& use) {
+    Scenario s = in_folder(dir);
+    s.workload.argv = {"/bin/true"};
+    use(s, target);
+    std::string why = refusal_of(s, policy);
+    EXPECT_FALSE(why.empty()) << "accepted: " << target;
+    const size_t at = why.find(target);
+    if (at != std::string::npos) why.replace(at, target.size(), "TARGET");
+    return why;
+  };
+  const std::string present = (outside.path() / "present").string(), absent = (outside.path() / "absent").string();
+  const std::string via_present = (dir / "ld" / "present").string(), via_absent = (dir / "ld" / "absent").string();
+  // A script an interpreter is given.
+  auto script = [](Scenario& s, const std::string& t) { s.workload.argv = {"/bin/sh", t}; };
+  EXPECT_EQ(answer(present, script), answer(absent, script));
+  // A first-level #! line of the scenario's own script.
+  auto shebang = [&](Scenario& s, const std::string& t) {
+    const fs::path x = dir / ("x-" + std::to_string(std::hash<std::string>{}(t)));
+    std::ofstream(x) << "#!" << t << "\n";
+    fs::permissions(x, fs::perms::owner_all);
+    s.workload.argv = {x.string()};
+  };
+  EXPECT_EQ(answer(present, shebang), answer(absent, shebang));
+  // A path through a link in the scenario's folder that leads out of it.
+  auto named = [](Scenario& s, const std::string& t) { s.workload.argv = {"/bin/sh", "-c", "true", t}; };
+  EXPECT_EQ(answer(via_present, named), answer(via_absent, named));
+  auto image = [](Scenario& s, const std::string& t) {
+    s.images = {ImageSpec{"i", "images/i.img", "ext4", 4, {ImageFile{t, "x", {}}}}};
+  };
+  EXPECT_EQ(answer(via_present, image), answer(via_absent, image));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.h"
 #include "base/private_dir.h"
 
 namespace harness {
@@ -18,6 +19,22 @@ fs::path real(const fs::path& p) {
   std::error_code ec;
   fs::path r = fs::weakly_canonical(fs::absolute(p, ec), ec);
   return ec ? fs::path() : r.lexically_normal();
+}
+
+// Where a path that does not fully resolve leads as far as it goes: the
+// existing part resolved, and a link at its end that leads nowhere
+// followed to where it would (so a dangling link is judged by its target).
+fs::path as_far_as_it_leads(const fs::path& p) {
+  fs::path cur = p;
+  for (int hops = 0; hops < 40; ++hops) {
+    const fs::path w = real(cur);
+    std::error_code ec;
+    if (w.empty() || !fs::is_symlink(w, ec)) return w;
+    const fs::path t = fs::read_symlink(w, ec);
+    if (ec) return w;
+    cur = (t.is_absolute() ? t : w.parent_path() / t).lexically_normal();
+  }
+  return cur;
 }
 
 bool beneath(const fs::path& p, const fs::path& dir) {
@@ -39,7 +56,12 @@ std::optional<std::string> why_not_writable_by_others(const struct stat& st) {
 bool public_file(const fs::path& p, bool executable) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH)) return false;
-  return !executable || (st.st_mode & S_IXOTH);
+  if (executable && !(st.st_mode & S_IXOTH)) return false;
+  // Everyone reaches it too: a 0644 file in a 0700 folder is not public.
+  for (fs::path d = p.parent_path();; d = d.parent_path()) {
+    if (::stat(d.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH)) return false;
+    if (d == d.root_path()) return true;
+  }
 }
 
 std::string dirs_text(const std::vector<fs::path>& dirs) {
@@ -61,6 +83,8 @@ HostPathPolicy::HostPathPolicy(std::vector<fs::path> allowed, std::vector<fs::pa
 }
 
 HostPathPolicy HostPathPolicy::also_allowing(const fs::path& dir) const {
+  if (fs::absolute(dir).lexically_normal() == "/")
+    throw Error(ErrorKind::usage, "/ cannot be a folder the scenario may name files from: it is the whole machine");
   std::vector<fs::path> allowed = allowed_;
   allowed.push_back(dir);
   return HostPathPolicy(allowed, library_dirs_);
@@ -68,55 +92,93 @@ HostPathPolicy HostPathPolicy::also_allowing(const fs::path& dir) const {
 
 std::optional<std::string> HostPathPolicy::refusal(const fs::path& p, HostUse use, const fs::path& scenario_dir) const {
   const fs::path a = fs::absolute(p).lexically_normal();
-  const fs::path own_lexical = fs::absolute(scenario_dir).lexically_normal();
   const fs::path own = real(scenario_dir);
-  // A scenario in / would make the whole machine its folder.
-  auto in_own = [&](const fs::path& x, const fs::path& base) { return base != "/" && beneath(x, base); };
-  auto in_system = [&](const fs::path& x, bool resolved) {
-    auto in = [&](const std::vector<fs::path>& dirs) {
-      for (const auto& d : dirs)
-        if (beneath(x, resolved ? real(d) : d)) return true;
-      return false;
-    };
-    return (use != HostUse::library && in(standard_program_dirs())) || (use != HostUse::data && in(library_dirs_));
-  };
-  auto in_allowed = [&](const fs::path& x, bool resolved) {
-    for (const auto& d : allowed_)
-      if (beneath(x, resolved ? real(d) : d)) return true;
-    return false;
-  };
   // Judged by its name first, before anything is looked up: the answer
   // for a path outside the folders it may name says nothing of whether
   // that path exists.
-  if (!in_own(a, own_lexical) && !in_own(a, own) && !in_allowed(a, false) && !in_allowed(a, true) &&
-      !in_system(a, false) && !in_system(a, true))
-    return refused(a.string(), use, scenario_dir);
-  // Then by what it leads to, every link resolved: a link that leads
-  // nowhere (yet) is refused, its target is for someone to make later.
+  if (refusal_by_name(a, use, scenario_dir)) return refused(a.string(), use, scenario_dir);
+  // Then by what it leads to, every link resolved. A path that leads out
+  // of those folders, or nowhere out of them (a link whose target someone
+  // may make later), gets the same answer whether what it leads to exists.
   std::error_code ec;
   const fs::path r = fs::canonical(a, ec);
-  if (ec) return fmt::format("{} does not exist, or is a link that leads nowhere", p.string());
-  if (auto why = why_path_could_change(a))
-    return fmt::format("{} could be made to lead elsewhere by a user we do not trust ({}); keep the scenario's "
-                       "files in folders only root (or you) can write in",
-                       p.string(), *why);
-  if (in_own(r, own) || in_allowed(r, true)) {
-    // The folder a scenario names its files from is the scenario's, and
-    // nobody else's to add names to: a link it does not hold yet, a file a
-    // later run would bring in.
-    const fs::path base = in_own(r, own) ? own : fs::path();
-    for (const auto& d : base.empty() ? allowed_ : std::vector<fs::path>{base}) {
-      struct stat st {};
-      if (!beneath(r, real(d)) || ::stat(d.c_str(), &st) != 0) continue;
-      if (auto why = why_not_writable_by_others(st))
-        return fmt::format("{}: its folder {} is {}: another user could add files to it; keep the scenario's files in "
-                           "a folder only root (or you) can write in",
-                           p.string(), d.string(), *why);
-    }
-    return std::nullopt;
+  if (ec) {
+    const fs::path partly = as_far_as_it_leads(a);
+    if (!partly.empty() && ((own != "/" && beneath(partly, own)) || in_allowed(partly, true)))
+      return fmt::format("{} does not exist beneath the scenario's folder", p.string());
+    return refused(a.string(), use, scenario_dir);
   }
-  if (in_system(r, true) && public_file(r, use == HostUse::program || use == HostUse::data)) return std::nullopt;
+  const bool own_file = own != "/" && beneath(r, own);
+  if (!own_file && !in_allowed(r, true) &&
+      !(in_system(r, use, true) && public_file(r, use == HostUse::program || use == HostUse::data)))
+    return refused(a.string(), use, scenario_dir);
+  // No one we do not trust may change where it leads before it is read.
+  if (why_path_could_change(a))
+    return fmt::format("{} could be made to lead elsewhere by a user we do not trust (a folder on its way is "
+                       "another user's, or writable by others); keep the scenario's files in folders only root (or "
+                       "you) can write in",
+                       p.string());
+  if (own_file || in_allowed(r, true)) {
+    // Beneath the scenario's folder (or an allowed one) everything is the
+    // scenario's, and nobody else's to add names or hard links to (a file
+    // a later run would bring in, a link to a root-only file); no hidden
+    // file either (a checkout's .git/config holds a CI token).
+    fs::path base = own_file ? own : fs::path();
+    if (base.empty())
+      for (const auto& d : allowed_)
+        if (beneath(r, real(d))) base = real(d);
+    for (fs::path d = base;; ) {
+      struct stat st {};
+      if (::stat(d.c_str(), &st) != 0) return fmt::format("{}: cannot stat {}", p.string(), d.string());
+      if (auto why = why_not_writable_by_others(st))
+        return fmt::format("{}: the folder {} is {}: another user could add files to it; keep the scenario's files "
+                           "in folders only root (or you) can write in",
+                           p.string(), d.string(), *why);
+      const fs::path rest = r.lexically_relative(d);
+      if (rest.empty() || rest == ".") break;
+      const fs::path next = d / *rest.begin();
+      if (next.filename().string().front() == '.')
+        return fmt::format("{}: {} is hidden (a name starting with \".\"): not the scenario's to name under "
+                           "--untrusted",
+                           p.string(), next.string());
+      if (next == r) {
+        if (::stat(r.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+          return fmt::format("{} has {} hard links: another name of it may be a file the scenario must not name",
+                             p.string(), st.st_nlink);
+        break;
+      }
+      d = next;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> HostPathPolicy::refusal_by_name(const fs::path& p, HostUse use,
+                                                           const fs::path& scenario_dir) const {
+  const fs::path a = fs::absolute(p).lexically_normal();
+  const fs::path own_lexical = fs::absolute(scenario_dir).lexically_normal();
+  const fs::path own = real(scenario_dir);
+  // A scenario in / would make the whole machine its folder.
+  auto in_own = [&](const fs::path& base) { return base != "/" && beneath(a, base); };
+  if (in_own(own_lexical) || in_own(own) || in_allowed(a, false) || in_allowed(a, true) || in_system(a, use, false) ||
+      in_system(a, use, true))
+    return std::nullopt;
   return refused(a.string(), use, scenario_dir);
+}
+
+bool HostPathPolicy::in_allowed(const fs::path& x, bool resolved) const {
+  for (const auto& d : allowed_)
+    if (d != "/" && beneath(x, resolved ? real(d) : d)) return true;
+  return false;
+}
+
+bool HostPathPolicy::in_system(const fs::path& x, HostUse use, bool resolved) const {
+  auto in = [&](const std::vector<fs::path>& dirs) {
+    for (const auto& d : dirs)
+      if (beneath(x, resolved ? real(d) : d)) return true;
+    return false;
+  };
+  return (use != HostUse::library && in(standard_program_dirs())) || (use != HostUse::data && in(library_dirs_));
 }
 
 std::string HostPathPolicy::refused(const std::string& shown, HostUse use, const fs::path& scenario_dir) const {

@@ -14,8 +14,10 @@
 // interpreter or run path of the scenario's own program reaches
 // /etc/shadow. No user we do not trust may be able to change where it
 // leads before it is read (base/private_dir.h why_path_could_change), and
-// the scenario's folder (or the allowed folder it is in) must be writable
-// by no one else: /tmp is no scenario's own folder. What the harness itself needs (mkfs, e2fsck, busybox,
+// every folder from the scenario's folder (or the allowed folder it is in)
+// down to it must be writable by no one else (/tmp is no scenario's own
+// folder), no name on the way hidden (.git), and the file itself have no
+// other hard link. "/" is never an allowed folder. What the harness itself needs (mkfs, e2fsck, busybox,
 // kernel modules, itself) is not the scenario's to name and is not judged.
 #pragma once
 
@@ -48,6 +50,13 @@ class HostPathPolicy {
   std::optional<std::string> refusal(const std::filesystem::path& p, HostUse use,
                                      const std::filesystem::path& scenario_dir) const;
 
+  // The first look, by its name alone (nothing is looked up on disk):
+  // nullopt when `p` lies, as written, beneath a folder it may be named
+  // from. What a program's own files ask for (a #! interpreter, a run
+  // path to probe) is looked at only if it passes.
+  std::optional<std::string> refusal_by_name(const std::filesystem::path& p, HostUse use,
+                                             const std::filesystem::path& scenario_dir) const;
+
   const std::vector<std::filesystem::path>& allowed() const { return allowed_; }
   // The same, with `dir` allowed too: the original's folder for the
   // variants `ablate` derives from it (they live in --out, not beside it).
@@ -55,6 +64,8 @@ class HostPathPolicy {
 
  private:
   std::string refused(const std::string& shown, HostUse use, const std::filesystem::path& scenario_dir) const;
+  bool in_allowed(const std::filesystem::path& x, bool resolved) const;
+  bool in_system(const std::filesystem::path& x, HostUse use, bool resolved) const;
 
   std::vector<std::filesystem::path> allowed_;       // as given, absolute
   std::vector<std::filesystem::path> library_dirs_;  // as given

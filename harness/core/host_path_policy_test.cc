@@ -6,6 +6,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 
+#include "base/error.h"
 #include "testing/test_support.h"
 
 namespace harness {
@@ -27,6 +28,7 @@ struct HostPathPolicyTest : ::testing::Test {
   fs::path elsewhere = t.path() / "elsewhere";
   HostPathPolicy policy{{allowed}, {libs}};
   void SetUp() override {
+    ::chmod(t.path().c_str(), 0711);  // everyone reaches what is public in it
     for (const auto& d : {scen, allowed, libs, elsewhere}) fs::create_directories(d);
     write(scen / "payload.bin", 0644);
     write(allowed / "tool", 0755);
@@ -93,10 +95,16 @@ TEST_F(HostPathPolicyTest, AScenarioInTheRootFolderDoesNotMakeTheMachineItsFolde
 // chooses what is read. Refused, and so is a missing file.
 TEST_F(HostPathPolicyTest, ALinkThatLeadsNowhereIsRefused) {
   fs::create_symlink(elsewhere / "not-yet", scen / "dangling");
-  auto why = policy.refusal(scen / "dangling", HostUse::data, scen);
-  ASSERT_TRUE(why);
-  EXPECT_NE(why->find("a link that leads nowhere"), std::string::npos) << *why;
-  EXPECT_TRUE(policy.refusal(scen / "missing", HostUse::data, scen));
+  fs::create_symlink(elsewhere / "file", scen / "there");
+  auto dangling = policy.refusal(scen / "dangling", HostUse::data, scen);
+  auto there = policy.refusal(scen / "there", HostUse::data, scen);
+  ASSERT_TRUE(dangling && there);
+  // The same answer whether the target exists: no oracle of the host.
+  EXPECT_EQ(dangling->substr((scen / "dangling").string().size()), there->substr((scen / "there").string().size()));
+  EXPECT_NE(dangling->find("not the scenario's to name"), std::string::npos) << *dangling;
+  auto missing = policy.refusal(scen / "missing", HostUse::data, scen);
+  ASSERT_TRUE(missing);
+  EXPECT_NE(missing->find("does not exist beneath the scenario's folder"), std::string::npos) << *missing;
 }
 
 // Where a path leads must be for no one else to change before it is
@@ -119,7 +127,7 @@ TEST_F(HostPathPolicyTest, APathThroughAFolderOthersMayWriteInIsRefused) {
     ASSERT_EQ(::lchown((shared / "hop").c_str(), 65534, 65534), 0);
     why = policy.refusal(scen / "via-shared", HostUse::data, scen);
     ASSERT_TRUE(why);
-    EXPECT_NE(why->find("owned by uid 65534"), std::string::npos) << *why;
+    EXPECT_NE(why->find("could be made to lead elsewhere"), std::string::npos) << *why;
   }
 }
 
@@ -132,6 +140,44 @@ TEST_F(HostPathPolicyTest, AFolderOthersMayWriteInIsNoScenariosOwnFolder) {
   EXPECT_NE(why->find("writable by its group or by others (mode 1777)"), std::string::npos) << *why;
   ::chmod(allowed.c_str(), 0775);
   EXPECT_TRUE(policy.refusal(allowed / "tool", HostUse::program, scen)) << "an allowed folder alike";
+}
+
+// Beneath the scenario's folder: no folder others may write to (a sticky
+// one takes their hard link to a root-only file), no hidden name (a
+// checkout's .git/config holds a CI token), no file with another hard link.
+TEST_F(HostPathPolicyTest, BeneathItsFolderNothingHiddenSharedOrHardLinked) {
+  fs::create_directories(scen / "sub" / ".git");
+  write(scen / "sub" / ".git" / "config", 0644);
+  write(scen / "sub" / "ok", 0644);
+  EXPECT_FALSE(policy.refusal(scen / "sub" / "ok", HostUse::data, scen));
+  auto hidden = policy.refusal(scen / "sub" / ".git" / "config", HostUse::data, scen);
+  ASSERT_TRUE(hidden);
+  EXPECT_NE(hidden->find("is hidden"), std::string::npos) << *hidden;
+  fs::create_hard_link(scen / "sub" / "ok", scen / "sub" / "twin");
+  auto twin = policy.refusal(scen / "sub" / "ok", HostUse::data, scen);
+  ASSERT_TRUE(twin);
+  EXPECT_NE(twin->find("has 2 hard links"), std::string::npos) << *twin;
+  fs::remove(scen / "sub" / "twin");
+  ::chmod((scen / "sub").c_str(), 01777);
+  auto shared = policy.refusal(scen / "sub" / "ok", HostUse::data, scen);
+  ASSERT_TRUE(shared);
+  EXPECT_NE(shared->find("the folder " + (scen / "sub").string() + " is writable by its group or by others"),
+            std::string::npos)
+      << *shared;
+}
+
+// "Everyone may read it" means everyone reaches it too: a 0644 library in
+// a 0700 folder is not public.
+TEST_F(HostPathPolicyTest, APublicFileMustBeReachableByEveryone) {
+  EXPECT_FALSE(policy.refusal(libs / "libc.so.6", HostUse::library, scen));
+  ::chmod(libs.c_str(), 0700);
+  EXPECT_TRUE(policy.refusal(libs / "libc.so.6", HostUse::library, scen));
+}
+
+TEST_F(HostPathPolicyTest, TheRootFolderIsNeverAnAllowedOne) {
+  EXPECT_THROW(policy.also_allowing("/"), Error);
+  HostPathPolicy everything{{"/"}, {}};
+  EXPECT_TRUE(everything.refusal(elsewhere / "file", HostUse::data, scen));
 }
 
 // A refusal of a path outside the folders a scenario may name reads the

@@ -31,7 +31,7 @@ ChildResult run_confined_on_image(const ConfinedImageRun& r) {
   o.pass_fds = {fd.get()};
   o.timeout = r.timeout;
   o.confine = SpawnConfinement{uid, static_cast<unsigned long long>(st.st_size) + r.max_output_bytes,
-                               kConfinedToolMemoryBytes};
+                               kConfinedToolMemoryBytes, kConfinedToolProcesses, /*own_network=*/true};
   std::vector<std::string> argv = r.argv;
   argv.push_back(fmt::format("/proc/self/fd/{}", fd.get()));
   return run_child(argv, o);

@@ -6,6 +6,8 @@
 //   privileges, with an environment of its own, in /;
 // - it reads the image as /proc/self/fd/N (the descriptor we opened,
 //   without following a link), never by a path it could be tricked with;
+// - it has no network (a namespace of its own) and may run no more than
+//   a few processes (RLIMIT_NPROC of its uid, which is its alone);
 // - it may write no file larger than the image plus `max_output_bytes`
 //   (its output to a memory file included: a sparse file of terabytes in
 //   the image is cut short with SIGXFSZ) and map no more than 2 GiB.
@@ -33,5 +35,7 @@ struct ConfinedImageRun {
 ChildResult run_confined_on_image(const ConfinedImageRun& r);
 
 inline constexpr unsigned long long kConfinedToolMemoryBytes = 2ull << 30;
+// e2fsck and debugfs start nothing; a few, should a pager or helper run.
+inline constexpr unsigned long kConfinedToolProcesses = 4;
 
 }  // namespace harness

@@ -1,5 +1,8 @@
 #include "vm/elf_deps.h"
 
+#include "base/regular_file.h"
+#include "base/scoped_fd.h"
+
 #include <elf.h>
 #include <glob.h>
 
@@ -20,12 +23,11 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_prefix(const fs::path& file, size_t n) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw EnvironmentError(fmt::format("{}: cannot read", file.string()));
-  std::string s(n, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(n));
-  s.resize(static_cast<size_t>(in.gcount()));
-  return s;
+  try {
+    return read_regular_head(file, n);
+  } catch (const SystemError& e) {
+    throw EnvironmentError(fmt::format("{}: cannot read: {}", file.string(), e.what()));
+  }
 }
 
 // What the loader reads of a 64-bit ELF file. Every offset and size comes
@@ -42,7 +44,10 @@ constexpr uint64_t kMaxTableBytes = 16 << 20;
 
 class ElfReader {
  public:
-  explicit ElfReader(const fs::path& file) : file_(file), in_(file, std::ios::binary) {
+  // Opened as a regular file (never a FIFO or a device), then read
+  // through that very descriptor.
+  explicit ElfReader(const fs::path& file) : file_(file), fd_(open_checked(file)) {
+    in_.open(fmt::format("/proc/self/fd/{}", fd_.get()), std::ios::binary);
     if (!in_) throw EnvironmentError(fmt::format("{}: cannot read", file.string()));
   }
 
@@ -133,7 +138,16 @@ class ElfReader {
       for (auto& p : split(str(r))) out.rpath.push_back(std::move(p));
   }
 
+  static ScopedFd open_checked(const fs::path& file) {
+    try {
+      return open_regular_following(file);
+    } catch (const SystemError& e) {
+      throw EnvironmentError(fmt::format("{}: cannot read: {}", file.string(), e.what()));
+    }
+  }
+
   fs::path file_;
+  ScopedFd fd_;
   std::ifstream in_;
 };
 
@@ -214,7 +228,8 @@ std::vector<fs::path> system_library_dirs() {
   return dirs;
 }
 
-std::vector<fs::path> shared_library_deps(const fs::path& elf) {
+std::vector<fs::path> shared_library_deps(const fs::path& elf, const MayLook& may_look) {
+  auto usable = [&](const fs::path& p, uint16_t machine) { return (!may_look || may_look(p)) && usable_library(p, machine); };
   ElfFile program = read_elf(elf);
   if (!program.interp && program.needed.empty()) return {};
   const std::vector<fs::path> system = system_library_dirs();
@@ -256,12 +271,12 @@ std::vector<fs::path> shared_library_deps(const fs::path& elf) {
     std::optional<fs::path> found;
     if (next.name.find('/') != std::string::npos) {
       fs::path p = fs::path(next.name).is_absolute() ? fs::path(next.name) : next.origin / next.name;
-      if (usable_library(p, program.machine)) found = p;
+      if (usable(p, program.machine)) found = p;
     } else {
       for (const auto& dir : next.search)
-        if (!found && usable_library(fs::path(dir) / next.name, program.machine)) found = fs::path(dir) / next.name;
+        if (!found && usable(fs::path(dir) / next.name, program.machine)) found = fs::path(dir) / next.name;
       for (const auto& dir : system)
-        if (!found && usable_library(dir / next.name, program.machine)) found = dir / next.name;
+        if (!found && usable(dir / next.name, program.machine)) found = dir / next.name;
     }
     if (!found)
       throw EnvironmentError(fmt::format("{} needs {}, which is neither in its run path nor in the system's "
@@ -274,18 +289,19 @@ std::vector<fs::path> shared_library_deps(const fs::path& elf) {
   return out;
 }
 
-std::vector<fs::path> runtime_deps(const fs::path& program) {
+std::vector<fs::path> runtime_deps(const fs::path& program, const MayLook& may_look) {
   std::vector<fs::path> out;
   fs::path p = program;
   // A script may name a script as its interpreter; bounded like the kernel.
   for (int depth = 0; depth < 5; ++depth) {
     if (auto si = script_interpreter(p)) {
       out.push_back(*si);
+      if (may_look && !may_look(*si)) return out;
       p = *si;
       continue;
     }
     if (is_elf(p))
-      for (auto& l : shared_library_deps(p)) out.push_back(std::move(l));
+      for (auto& l : shared_library_deps(p, may_look)) out.push_back(std::move(l));
     return out;
   }
   throw EnvironmentError(fmt::format("{}: too many nested #! interpreters", program.string()));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,11 +31,17 @@ std::vector<std::filesystem::path> system_library_dirs();
 // absolute host paths, the loader first, then the libraries breadth-first
 // as the loader maps them. Empty for static files. Throws EnvironmentError
 // naming a library that cannot be found, or a malformed file.
-std::vector<std::filesystem::path> shared_library_deps(const std::filesystem::path& elf);
+// `may_look` (when set) says whether a file may be looked at at all:
+// a candidate it refuses is neither opened nor counted (--untrusted: a
+// run path outside what the scenario may name is not probed on the host).
+using MayLook = std::function<bool(const std::filesystem::path&)>;
+std::vector<std::filesystem::path> shared_library_deps(const std::filesystem::path& elf, const MayLook& may_look = {});
 
 // Everything `program` needs besides itself: for a script its interpreter
 // and that interpreter's needs; for an ELF its loader and libraries; for
 // anything else nothing.
-std::vector<std::filesystem::path> runtime_deps(const std::filesystem::path& program);
+// A #! interpreter `may_look` refuses is listed but not read (whoever
+// judges the list refuses it, located).
+std::vector<std::filesystem::path> runtime_deps(const std::filesystem::path& program, const MayLook& may_look = {});
 
 }  // namespace harness

@@ -46,7 +46,7 @@ class Selection {
     const std::string name = expand_placeholders(raw, paths_);
     // A path is judged before it is looked up: under --untrusted, whether
     // a path outside what the scenario may name exists is not for it to learn.
-    if (fs::path(name).is_absolute()) judge(name, HostUse::program, field);
+    if (name.find('/') != std::string::npos) judge(name, HostUse::program, field);
     ProgramLookup l = declared ? lookup_declared(name) : lookup_program(name);
     if (!l.found()) throw field_error(s_, field, l.why + ", so it cannot be brought into the guest");
     judge(l.path, HostUse::program, field);
@@ -95,9 +95,14 @@ class Selection {
     fs::path p(arg);
     if (!p.is_absolute()) return;  // relative to {work}, where run actions start
     p = p.lexically_normal();
+    // Under --untrusted: a path beneath the scenario's folder is judged
+    // before anything is looked up, and so is the script an interpreter
+    // is given (elsewhere nothing is brought in, so nothing is looked at).
+    const bool mine = dir_ != "/" && within(p, dir_);
+    if (policy_ && (mine || script)) judge_named(p, field);
     struct stat st {};
     const bool exists = ::stat(p.c_str(), &st) == 0;
-    if (dir_ != "/" && within(p, dir_)) {
+    if (mine) {
       if (!exists) {
         if (script)
           throw field_error(s_, field, fmt::format("{} does not exist, so the guest cannot have it", p.string()));
@@ -161,11 +166,11 @@ class Selection {
     if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111 || is_elf(p))) return;
     auto words = shebang_words(p);
     if (!words.empty()) {
+      judge(words[0], HostUse::program, field_of(why));
       if (!fs::exists(words[0]))
         throw field_error(s_, field_of(why), fmt::format("{}'s #! interpreter {} does not exist on this machine, so "
                                                          "it cannot be brought into the guest",
                                                          p.string(), words[0]));
-      judge(words[0], HostUse::program, field_of(why));
       // "#!/usr/bin/env python3": env finds python3 in PATH, in the guest too.
       if (fs::path(words[0]).filename() == "env")
         for (size_t i = 1; i < words.size(); ++i)
@@ -176,17 +181,38 @@ class Selection {
     }
     std::vector<fs::path> deps;
     try {
-      deps = runtime_deps(p);
+      deps = runtime_deps(p, policy_ ? MayLook([this](const fs::path& d) { return may_bring(d); }) : MayLook());
     } catch (const EnvironmentError& e) {
       throw EnvironmentError(fmt::format("{} ({}) cannot be brought into the guest: {}", p.string(), why, e.what()));
     }
     for (const auto& d : deps) {
       // A #! line, an ELF interpreter or run path the scenario's own
       // program names is the scenario naming a host file.
-      if (policy_ && policy_->refusal(d, HostUse::program, dir_) && policy_->refusal(d, HostUse::library, dir_))
-        judge(d, HostUse::library, field_of(why));
+      if (policy_ && !may_bring(d)) judge(d, HostUse::library, field_of(why));
       add(d, "needed by " + p.string());
     }
+  }
+
+  // Under --untrusted: whether a file a program of the scenario's asks for
+  // (a #! interpreter, its loader, a library) may be brought in, as a
+  // program or a library.
+  bool may_bring(const fs::path& d) const {
+    return !policy_ || !policy_->refusal(d, HostUse::program, dir_) || !policy_->refusal(d, HostUse::library, dir_);
+  }
+
+  // A path an argv names, under --untrusted: refused unless the policy
+  // allows it as a file of the scenario's; a path beneath the scenario's
+  // folder that does not exist (yet) is fine when nothing on its way
+  // leads out of the folder (something the command makes).
+  void judge_named(const fs::path& p, const std::string& field) const {
+    auto why = policy_->refusal(p, HostUse::data, dir_);
+    if (!why) return;
+    // Missing: its nearest existing folder must be one the scenario may name.
+    struct stat st {};
+    fs::path q = p;
+    while (::lstat(q.c_str(), &st) != 0 && errno == ENOENT && q.has_relative_path()) q = q.parent_path();
+    if (q != p && within(q, dir_) && S_ISDIR(st.st_mode) && !policy_->refusal(q, HostUse::data, dir_)) return;
+    throw field_error(s_, field, *why);
   }
 
   // Under --untrusted: refused (exit 2, at `field`) unless the policy allows it.

@@ -156,6 +156,9 @@ struct QemuChildSetup : bp::extend::handler {
       struct rlimit r {max_file_bytes, max_file_bytes};
       if (::setrlimit(RLIMIT_FSIZE, &r) != 0) fail("harness: cannot limit qemu's file sizes\n");
     }
+    // No core dump of a guest's memory (and the run's disks) on the host.
+    struct rlimit no_core {0, 0};
+    if (::setrlimit(RLIMIT_CORE, &no_core) != 0) fail("harness: cannot forbid qemu core dumps\n");
     if (user) {
       if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setresgid(user->gid, user->gid, user->gid) != 0 ||
           ::setresuid(user->uid, user->uid, user->uid) != 0)
