@@ -33,8 +33,10 @@ TEST=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # JUnit schema check, HTML report in a real browser, Vagrantfile parse
   libxml2-utils chromium ruby
-  # the rsync deploy scripts of examples/gate, run by the VM-parity tests
-  rsync
+  # the rsync deploy scripts of examples/gate, run by the VM-parity tests;
+  # the tools docs/tools.md measures (ci/tools-table.sh, and its freshness
+  # check, which reads their versions)
+  rsync curl
   # libFuzzer and its sanitizers for ci/fuzz.sh
   clang-14 libclang-rt-14-dev llvm-14
   # CI definitions and Vagrantfile (yamllint, vagrant validate); .deb (dpkg-shlibdeps)

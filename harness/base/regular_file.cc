@@ -59,13 +59,16 @@ std::string read_regular_file_at(int dirfd, const std::string& name, size_t max_
 }
 
 ScopedFd open_regular_following(const fs::path& path) {
-  struct stat before {}, st {};
-  if (::stat(path.c_str(), &before) != 0) throw SystemError(errno_message(path.string() + ": cannot stat", errno), errno);
-  if (!S_ISREG(before.st_mode)) throw SystemError(fmt::format("{}: not a regular file; refused", path.string()), EINVAL);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  // O_PATH opens nothing a device driver sees; only once that descriptor
+  // is known to be a regular file is the same file opened to be read.
+  ScopedFd at(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!at.is_open()) throw SystemError(errno_message(path.string() + ": cannot open", errno), errno);
+  struct stat st {};
+  if (fstat(at.get(), &st) != 0) throw SystemError(errno_message(path.string() + ": cannot stat", errno), errno);
+  if (!S_ISREG(st.st_mode)) throw SystemError(fmt::format("{}: not a regular file; refused", path.string()), EINVAL);
+  const std::string self = fmt::format("/proc/self/fd/{}", at.get());
+  ScopedFd fd(::open(self.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.is_open()) throw SystemError(errno_message(path.string() + ": cannot open", errno), errno);
-  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != before.st_dev || st.st_ino != before.st_ino)
-    throw SystemError(fmt::format("{}: replaced while it was opened; refused", path.string()), EINVAL);
   return fd;
 }
 

@@ -23,7 +23,7 @@ std::optional<HostPathPolicy> untrusted_policy(const UntrustedArgs& a) {
     std::error_code ec;
     if (!fs::is_directory(d, ec))
       throw Error(ErrorKind::usage, fmt::format("--allow-host-path {}: not an existing folder", d.string()));
-    if (fs::absolute(d).lexically_normal() == "/")
+    if (fs::absolute(d).lexically_normal() == "/" || fs::canonical(d, ec) == "/")
       throw Error(ErrorKind::usage, "--allow-host-path /: that is the whole machine; name the folders a scenario needs");
   }
   return HostPathPolicy(a.allow_host_paths, system_library_dirs());

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -19,22 +21,6 @@ fs::path real(const fs::path& p) {
   std::error_code ec;
   fs::path r = fs::weakly_canonical(fs::absolute(p, ec), ec);
   return ec ? fs::path() : r.lexically_normal();
-}
-
-// Where a path that does not fully resolve leads as far as it goes: the
-// existing part resolved, and a link at its end that leads nowhere
-// followed to where it would (so a dangling link is judged by its target).
-fs::path as_far_as_it_leads(const fs::path& p) {
-  fs::path cur = p;
-  for (int hops = 0; hops < 40; ++hops) {
-    const fs::path w = real(cur);
-    std::error_code ec;
-    if (w.empty() || !fs::is_symlink(w, ec)) return w;
-    const fs::path t = fs::read_symlink(w, ec);
-    if (ec) return w;
-    cur = (t.is_absolute() ? t : w.parent_path() / t).lexically_normal();
-  }
-  return cur;
 }
 
 bool beneath(const fs::path& p, const fs::path& dir) {
@@ -83,7 +69,7 @@ HostPathPolicy::HostPathPolicy(std::vector<fs::path> allowed, std::vector<fs::pa
 }
 
 HostPathPolicy HostPathPolicy::also_allowing(const fs::path& dir) const {
-  if (fs::absolute(dir).lexically_normal() == "/")
+  if (fs::absolute(dir).lexically_normal() == "/" || real(dir) == "/")
     throw Error(ErrorKind::usage, "/ cannot be a folder the scenario may name files from: it is the whole machine");
   std::vector<fs::path> allowed = allowed_;
   allowed.push_back(dir);
@@ -97,17 +83,18 @@ std::optional<std::string> HostPathPolicy::refusal(const fs::path& p, HostUse us
   // for a path outside the folders it may name says nothing of whether
   // that path exists.
   if (refusal_by_name(a, use, scenario_dir)) return refused(a.string(), use, scenario_dir);
-  // Then by what it leads to, every link resolved. A path that leads out
-  // of those folders, or nowhere out of them (a link whose target someone
-  // may make later), gets the same answer whether what it leads to exists.
-  std::error_code ec;
-  const fs::path r = fs::canonical(a, ec);
-  if (ec) {
-    const fs::path partly = as_far_as_it_leads(a);
-    if (!partly.empty() && ((own != "/" && beneath(partly, own)) || in_allowed(partly, true)))
-      return fmt::format("{} does not exist beneath the scenario's folder", p.string());
+  // Then by what it leads to, resolved one name at a time as the kernel
+  // does, each place judged by its name before it is looked at: a path
+  // that leads out of those folders, or nowhere out of them (a link whose
+  // target someone may make later), gets the same answer whether what it
+  // leads to exists.
+  Walked w = walk(a, use, scenario_dir);
+  if (w.outside) return refused(a.string(), use, scenario_dir);
+  if (w.missing) {
+    if (own != "/" && beneath(w.resolved, own)) return fmt::format("{} does not exist beneath the scenario's folder", p.string());
     return refused(a.string(), use, scenario_dir);
   }
+  const fs::path r = w.resolved;
   const bool own_file = own != "/" && beneath(r, own);
   if (!own_file && !in_allowed(r, true) &&
       !(in_system(r, use, true) && public_file(r, use == HostUse::program || use == HostUse::data)))
@@ -167,9 +154,78 @@ std::optional<std::string> HostPathPolicy::refusal_by_name(const fs::path& p, Ho
 }
 
 bool HostPathPolicy::in_allowed(const fs::path& x, bool resolved) const {
-  for (const auto& d : allowed_)
-    if (d != "/" && beneath(x, resolved ? real(d) : d)) return true;
+  for (const auto& d : allowed_) {
+    const fs::path where = resolved ? real(d) : d;
+    if (where != "/" && beneath(x, where)) return true;
+  }
   return false;
+}
+
+// May the walk look at `x` (real: every link before it resolved)? Beneath
+// a folder the path may be named from, or on the way down to one.
+bool HostPathPolicy::may_visit(const fs::path& x, HostUse use, const fs::path& scenario_dir) const {
+  auto on_way = [&](const fs::path& area) {
+    return !area.empty() && area != "/" && (beneath(x, area) || beneath(area, x) || x == area);
+  };
+  auto either = [&](const fs::path& d) { return on_way(fs::absolute(d).lexically_normal()) || on_way(real(d)); };
+  if (either(scenario_dir)) return true;
+  for (const auto& d : allowed_)
+    if (either(d)) return true;
+  std::vector<fs::path> system;
+  if (use != HostUse::library) system = standard_program_dirs();
+  if (use != HostUse::data) system.insert(system.end(), library_dirs_.begin(), library_dirs_.end());
+  for (const auto& d : system)
+    if (either(d)) return true;
+  return false;
+}
+
+HostPathPolicy::Walked HostPathPolicy::walk(const fs::path& a, HostUse use, const fs::path& scenario_dir) const {
+  Walked w;
+  std::vector<fs::path> todo(std::next(a.begin()), a.end());
+  std::reverse(todo.begin(), todo.end());  // a stack: the next name last
+  fs::path dir = "/";
+  for (int links = 0; !todo.empty();) {
+    const fs::path name = todo.back();
+    todo.pop_back();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      dir = dir.parent_path();
+      continue;
+    }
+    const fs::path cur = dir / name;
+    if (!may_visit(cur, use, scenario_dir)) {
+      w.outside = true;
+      return w;
+    }
+    struct stat st {};
+    if (::lstat(cur.c_str(), &st) != 0) {
+      w.missing = true;
+      w.resolved = cur;
+      return w;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
+      const fs::path target = fs::read_symlink(cur, ec);
+      if (ec || ++links > 40) {
+        w.missing = true;
+        w.resolved = cur;
+        return w;
+      }
+      if (target.is_absolute()) dir = "/";
+      std::vector<fs::path> parts(target.begin(), target.end());
+      for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        if (*it != "/") todo.push_back(*it);
+      continue;
+    }
+    if (!todo.empty() && !S_ISDIR(st.st_mode)) {
+      w.missing = true;
+      w.resolved = cur;
+      return w;
+    }
+    dir = cur;
+  }
+  w.resolved = dir;
+  return w;
 }
 
 bool HostPathPolicy::in_system(const fs::path& x, HostUse use, bool resolved) const {

@@ -65,6 +65,15 @@ class HostPathPolicy {
  private:
   std::string refused(const std::string& shown, HostUse use, const std::filesystem::path& scenario_dir) const;
   bool in_allowed(const std::filesystem::path& x, bool resolved) const;
+  bool may_visit(const std::filesystem::path& x, HostUse use, const std::filesystem::path& scenario_dir) const;
+  // A path resolved one name at a time, as the kernel does, never looking
+  // at a place the path may not lead through (outside).
+  struct Walked {
+    std::filesystem::path resolved;  // where it leads (up to the missing name)
+    bool outside = false;            // it led out of every folder it may be named from
+    bool missing = false;            // a name on the way does not exist (or a link leads nowhere)
+  };
+  Walked walk(const std::filesystem::path& a, HostUse use, const std::filesystem::path& scenario_dir) const;
   bool in_system(const std::filesystem::path& x, HostUse use, bool resolved) const;
 
   std::vector<std::filesystem::path> allowed_;       // as given, absolute

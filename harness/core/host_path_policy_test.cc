@@ -111,24 +111,29 @@ TEST_F(HostPathPolicyTest, ALinkThatLeadsNowhereIsRefused) {
 // read: a link on the way through a folder others may write in is.
 TEST_F(HostPathPolicyTest, APathThroughAFolderOthersMayWriteInIsRefused) {
   const fs::path shared = t.path() / "shared";
-  fs::create_directories(shared);
-  write(scen / "real", 0644);
-  fs::create_symlink(scen / "real", shared / "hop");
-  fs::create_symlink(shared / "hop", scen / "via-shared");
-  EXPECT_FALSE(policy.refusal(scen / "via-shared", HostUse::data, scen)) << "0755: only root writes in it";
+  const fs::path mine = shared / "scen";
+  fs::create_directories(mine);
+  write(mine / "f", 0644);
+  EXPECT_FALSE(policy.refusal(mine / "f", HostUse::data, mine)) << "0755: only root writes in it";
   ::chmod(shared.c_str(), 0777);
-  auto why = policy.refusal(scen / "via-shared", HostUse::data, scen);
+  auto why = policy.refusal(mine / "f", HostUse::data, mine);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("could be made to lead elsewhere"), std::string::npos) << *why;
   // Sticky (as /tmp), the entry must still be a trusted user's.
   ::chmod(shared.c_str(), 01777);
-  EXPECT_FALSE(policy.refusal(scen / "via-shared", HostUse::data, scen)) << "root's link in a sticky folder";
+  EXPECT_FALSE(policy.refusal(mine / "f", HostUse::data, mine)) << "root's folder in a sticky folder";
   if (geteuid() == 0) {
-    ASSERT_EQ(::lchown((shared / "hop").c_str(), 65534, 65534), 0);
-    why = policy.refusal(scen / "via-shared", HostUse::data, scen);
+    ASSERT_EQ(::chown(mine.c_str(), 65534, 65534), 0);
+    why = policy.refusal(mine / "f", HostUse::data, mine);
     ASSERT_TRUE(why);
     EXPECT_NE(why->find("could be made to lead elsewhere"), std::string::npos) << *why;
   }
+  // A link that leads through a folder outside every folder it may be
+  // named from is refused, whoever may write there.
+  fs::create_directories(t.path() / "hopdir");
+  fs::create_symlink(scen / "payload.bin", t.path() / "hopdir" / "hop");
+  fs::create_symlink(t.path() / "hopdir" / "hop", scen / "via-outside");
+  EXPECT_TRUE(policy.refusal(scen / "via-outside", HostUse::data, scen));
 }
 
 // /tmp is no scenario's own folder: anyone may add a file to it that a
@@ -178,6 +183,33 @@ TEST_F(HostPathPolicyTest, TheRootFolderIsNeverAnAllowedOne) {
   EXPECT_THROW(policy.also_allowing("/"), Error);
   HostPathPolicy everything{{"/"}, {}};
   EXPECT_TRUE(everything.refusal(elsewhere / "file", HostUse::data, scen));
+  // Nor under another name: a link to /, or /proc/self/root.
+  fs::create_symlink("/", t.path() / "rootlink");
+  EXPECT_THROW(policy.also_allowing(t.path() / "rootlink"), Error);
+  for (const fs::path& d : {t.path() / "rootlink", fs::path("/proc/self/root")}) {
+    HostPathPolicy via{{d}, {}};
+    EXPECT_TRUE(via.refusal(d / "etc" / "shadow", HostUse::data, scen)) << d;
+    EXPECT_TRUE(via.refusal("/etc/shadow", HostUse::data, scen)) << d;
+  }
+}
+
+// The third review: a link in the middle of a path that leads nowhere, or
+// ".." in a link's target resolved through a folder outside, still told
+// whether a host path existed. The walk looks at no place outside.
+TEST_F(HostPathPolicyTest, NoLinkOnTheWayTellsWhetherAPathOutsideExists) {
+  fs::create_directories(elsewhere / "existsdir");
+  fs::create_symlink(elsewhere, scen / "R1");
+  fs::create_symlink(t.path() / "nowhere", scen / "R2");
+  write(scen / "f", 0644);
+  fs::create_symlink(elsewhere / "existsdir" / ".." / ".." / "scenario" / "f", scen / "E");
+  fs::create_symlink(elsewhere / "missing" / ".." / ".." / "scenario" / "f", scen / "M");
+  auto tail = [&](const fs::path& p) {
+    auto why = policy.refusal(p, HostUse::data, scen);
+    EXPECT_TRUE(why) << p;
+    return why ? why->substr(p.string().size()) : std::string();
+  };
+  EXPECT_EQ(tail(scen / "R1" / "sub"), tail(scen / "R2" / "sub"));
+  EXPECT_EQ(tail(scen / "E"), tail(scen / "M"));
 }
 
 // A refusal of a path outside the folders a scenario may name reads the

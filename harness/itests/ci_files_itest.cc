@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kEntryPoints[] = {"ci/deps.sh", "ci/build.sh", "ci/test.sh", "ci/reproduce.sh"};
+const char* const kEntryPoints[] = {"ci/deps.sh", "ci/build.sh", "ci/test.sh", "ci/reproduce.sh", "ci/tools-table.sh"};
 
 bool have(const std::string& program) { return find_program(program).has_value(); }
 

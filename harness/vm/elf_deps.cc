@@ -41,6 +41,7 @@ struct ElfFile {
 };
 
 constexpr uint64_t kMaxTableBytes = 16 << 20;
+constexpr size_t kMaxLibraryCandidates = 20000;
 
 class ElfReader {
  public:
@@ -229,7 +230,15 @@ std::vector<fs::path> system_library_dirs() {
 }
 
 std::vector<fs::path> shared_library_deps(const fs::path& elf, const MayLook& may_look) {
-  auto usable = [&](const fs::path& p, uint16_t machine) { return (!may_look || may_look(p)) && usable_library(p, machine); };
+  // A crafted file could name thousands of libraries in thousands of run
+  // paths: the candidates looked at are capped.
+  size_t candidates = 0;
+  auto usable = [&](const fs::path& p, uint16_t machine) {
+    if (++candidates > kMaxLibraryCandidates)
+      throw EnvironmentError(fmt::format("{}: more than {} places to look for its libraries; refused", elf.string(),
+                                         kMaxLibraryCandidates));
+    return (!may_look || may_look(p)) && usable_library(p, machine);
+  };
   ElfFile program = read_elf(elf);
   if (!program.interp && program.needed.empty()) return {};
   const std::vector<fs::path> system = system_library_dirs();

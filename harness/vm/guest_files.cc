@@ -47,6 +47,7 @@ class Selection {
     // A path is judged before it is looked up: under --untrusted, whether
     // a path outside what the scenario may name exists is not for it to learn.
     if (name.find('/') != std::string::npos) judge(name, HostUse::program, field);
+    else if (policy_) return untrusted_program(name, field);
     ProgramLookup l = declared ? lookup_declared(name) : lookup_program(name);
     if (!l.found()) throw field_error(s_, field, l.why + ", so it cannot be brought into the guest");
     judge(l.path, HostUse::program, field);
@@ -191,6 +192,30 @@ class Selection {
       if (policy_ && !may_bring(d)) judge(d, HostUse::library, field_of(why));
       add(d, "needed by " + p.string());
     }
+  }
+
+  // Under --untrusted a bare name is looked up only where the scenario may
+  // take programs from (the standard folders, then the allowed ones), never
+  // in the rest of root's PATH (/root/.cargo/bin): what is there is not
+  // the scenario's to learn, nor to have opened.
+  void untrusted_program(const std::string& name, const std::string& field) {
+    std::vector<fs::path> dirs = standard_program_dirs();
+    for (const auto& d : policy_->allowed()) dirs.push_back(d);
+    for (const auto& d : dirs) {
+      const fs::path c = d / name;
+      if (policy_->refusal_by_name(c, HostUse::program, dir_)) continue;
+      struct stat st {};
+      if (::stat(c.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+        judge(c, HostUse::program, field);
+        file(c, field);
+        return;
+      }
+    }
+    std::string where;
+    for (const auto& d : dirs) where += (where.empty() ? "" : ", ") + d.string();
+    throw field_error(s_, field, fmt::format("{} was not found in {} (under --untrusted a program named without a "
+                                             "folder is looked up only there), so it cannot be brought into the guest",
+                                             name, where));
   }
 
   // Under --untrusted: whether a file a program of the scenario's asks for
