@@ -60,5 +60,15 @@ TEST(RunFailure, AnythingElseIsRethrown) {
   EXPECT_THROW(record_failure(rec, std::make_exception_ptr(42)), int);
 }
 
+// A guest's error arrives first over the channel; what the host side
+// throws after it (the VM ended early) must not replace the cause.
+TEST(RunFailure, TheFirstFailureIsTheRuns) {
+  RunRecord rec;
+  rec.error = "setup action run ended exit 1";
+  record_failure(rec, std::make_exception_ptr(SystemError("vm-scratch.img: write", ENOSPC)));
+  EXPECT_EQ(rec.error, "setup action run ended exit 1");
+  EXPECT_FALSE(rec.environment_error);
+}
+
 }  // namespace
 }  // namespace harness
