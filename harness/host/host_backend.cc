@@ -536,7 +536,7 @@ class HostRun {
 
 RunRecord HostBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
-  RunRecord rec = begin_record(s, run_dir, name());
+  RunRecord rec = begin_record(s, run_dir, kind());
   rec.harness_pid = getpid();
 
   HostRun hr(plan, run_dir, observer, rec, prebuilt_, scratch_devices_, where_);

@@ -143,7 +143,7 @@ void VmBackend::preflight(const Scenario& s) const {
 RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunClock clock;
-  RunRecord rec = begin_record(s, run_dir, name());
+  RunRecord rec = begin_record(s, run_dir, kind());
   rec.environment["host_kernel"] = kernel_release();
   rec.environment["vm_memory_mib"] = opts_.memory_mib;
   auto phase = [&](const std::string& p) {
