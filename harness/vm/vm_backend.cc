@@ -15,7 +15,7 @@
 #include "core/installed_state.h"
 #include "host/machine_needs.h"
 #include "host/power_cut.h"
-#include "host/run_failure.h"
+#include "core/run_failure.h"
 #include "host/scenario_images.h"
 #include "vm/accelerator.h"
 #include "vm/boot_loop.h"

@@ -1,4 +1,4 @@
-#include "host/run_failure.h"
+#include "core/run_failure.h"
 
 #include <gtest/gtest.h>
 
