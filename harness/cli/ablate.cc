@@ -105,7 +105,7 @@ int cmd_ablate(const std::vector<std::string>& args) {
   std::vector<AblationRow> rows;
   for (const Variant* v : mine)
     if (pools.count(v->name)) rows.push_back(AblationRow{*v, pools[v->name]});
-  json a = build_ablation(original.name, ra.repeat, ra.backend, rows);
+  json a = build_ablation(original.name, ra.repeat, std::string(to_string(ra.backend)), rows);
   write_ablation_outputs(dir, a);
   fmt::print("\n{}\n\n", ablation_sentence(a));
   fmt::print("ablation  {}\n", (dir / kAblationFiles[0]).string());

@@ -6,19 +6,19 @@
 
 namespace harness {
 
-BackendChoice choose_backend(const std::string& requested) {
-  if (!requested.empty()) return {requested, "--backend " + requested};
+BackendChoice choose_backend(std::optional<BackendKind> requested) {
+  if (requested) return {*requested, fmt::format("--backend {}", to_string(*requested))};
   std::string why_not = VmBackend::unavailable_reason();
   if (why_not.empty())
-    return {"vm",
+    return {BackendKind::vm,
             "the default where qemu, a guest kernel and a static busybox are installed; --backend host runs on "
             "this machine directly"};
-  return {"host", fmt::format("the default here, since a VM cannot run: {}; `harness doctor` says what a VM needs",
+  return {BackendKind::host, fmt::format("the default here, since a VM cannot run: {}; `harness doctor` says what a VM needs",
                               why_not)};
 }
 
 std::string backend_lines(const BackendChoice& choice, const std::vector<Scenario>& sized) {
-  std::string out = fmt::format("backend   {} ({})\n", choice.name, choice.why);
+  std::string out = fmt::format("backend   {} ({})\n", to_string(choice.kind), choice.why);
   for (const auto& s : sized)
     if (!s.sizing.empty()) out += fmt::format("sizing    {}: {}\n", s.name, s.sizing);
   return out;

@@ -8,17 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/backend_kind.h"
 #include "core/scenario.h"
 
 namespace harness {
 
 struct BackendChoice {
-  std::string name;  // "host" or "vm"
+  BackendKind kind = BackendKind::host;
   std::string why;   // "--backend host", "the default here: ..."
 };
 
-// `requested` is --backend's value, or "" for the default.
-BackendChoice choose_backend(const std::string& requested);
+// `requested` is --backend's value, or nullopt for the default.
+BackendChoice choose_backend(std::optional<BackendKind> requested);
 
 // "backend   vm (the default here: ...)" and, for each scenario the vm
 // sizing changed, "sizing    NAME: vm sizing: iterations 100 (as written: 1500)".

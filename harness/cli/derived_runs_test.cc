@@ -33,7 +33,7 @@ std::vector<std::string> names(const std::vector<Scenario>& ss) {
 TEST(DerivedRuns, EachDocumentIsWrittenAndParsed) {
   testing::TempDir tmp;
   RunOptionsArgs ra;
-  ra.backend = "host";
+  ra.backend = BackendKind::host;
   std::vector<Scenario> ss = write_derived({doc("a"), doc("b")}, tmp.path() / "out", "scenarios", ra);
   EXPECT_EQ(names(ss), (std::vector<std::string>{"a", "b"}));
   fs::path file = tmp.path() / "out" / "scenarios" / "a.json";
@@ -47,7 +47,7 @@ TEST(DerivedRuns, EachDocumentIsWrittenAndParsed) {
 TEST(DerivedRuns, TheyAreSizedForTheBackend) {
   testing::TempDir tmp;
   RunOptionsArgs ra;
-  ra.backend = "vm";
+  ra.backend = BackendKind::vm;
   std::vector<Scenario> ss = write_derived({doc("a")}, tmp.path(), "derived", ra);
   ASSERT_EQ(ss.size(), 1u);
   EXPECT_EQ(ss[0].workload.iterations, 100u);
@@ -57,7 +57,7 @@ TEST(DerivedRuns, TheyAreSizedForTheBackend) {
 TEST(DerivedRuns, AShardTakesEveryNthButAllAreWritten) {
   testing::TempDir tmp;
   RunOptionsArgs ra;
-  ra.backend = "host";
+  ra.backend = BackendKind::host;
   std::vector<DerivedScenario> docs = {doc("s0"), doc("s1"), doc("s2"), doc("s3"), doc("s4")};
   ra.shard = Shard{1, 2};
   EXPECT_EQ(names(write_derived(docs, tmp.path(), "d", ra)), (std::vector<std::string>{"s1", "s3"}));
@@ -69,7 +69,7 @@ TEST(DerivedRuns, AShardTakesEveryNthButAllAreWritten) {
 TEST(DerivedRuns, AnInvalidDocumentIsAScenarioErrorNamingItsFile) {
   testing::TempDir tmp;
   RunOptionsArgs ra;
-  ra.backend = "host";
+  ra.backend = BackendKind::host;
   DerivedScenario bad = doc("bad");
   bad.document["workload"]["iterations"] = "many";
   try {
@@ -85,7 +85,7 @@ TEST(DerivedRuns, AFolderThatCannotBeMadeIsAnEnvironmentError) {
   testing::TempDir tmp;
   std::ofstream(tmp.path() / "file") << "x";
   RunOptionsArgs ra;
-  ra.backend = "host";
+  ra.backend = BackendKind::host;
   try {
     write_derived({doc("a")}, tmp.path() / "file", "d", ra);
     FAIL() << "made a folder inside a file";
@@ -103,7 +103,7 @@ TEST(DerivedRuns, ALinkPlantedForTheFolderIsRefused) {
   fs::create_directories(tmp.path() / "theirs");
   fs::create_directory_symlink(tmp.path() / "theirs", tmp.path() / "out" / "cells");
   RunOptionsArgs ra;
-  ra.backend = "host";
+  ra.backend = BackendKind::host;
   try {
     write_derived({doc("a")}, tmp.path() / "out", "cells", ra);
     FAIL() << "wrote through a link";

@@ -109,13 +109,13 @@ int cmd_matrix(const std::vector<std::string>& args) {
   }
   installers = keep_named(installers, only_installers, "--installers");
   // On the host backend, eio needs this kernel's device-mapper.
-  const std::optional<std::string> no_dm = ra.backend == "vm" ? std::nullopt : device_mapper_missing();
+  const std::optional<std::string> no_dm = ra.backend == BackendKind::vm ? std::nullopt : device_mapper_missing();
   std::vector<MatrixFault> all_faults;
   for (const auto& f : matrix_faults())
-    if ((!f.vm_only && !(f.device_mapper && no_dm)) || ra.backend == "vm" || only_faults) all_faults.push_back(f);
+    if ((!f.vm_only && !(f.device_mapper && no_dm)) || ra.backend == BackendKind::vm || only_faults) all_faults.push_back(f);
   std::vector<MatrixFault> faults = keep_named(all_faults, only_faults, "--faults");
   for (const auto& f : faults) {
-    if (f.vm_only && ra.backend != "vm")
+    if (f.vm_only && ra.backend != BackendKind::vm)
       throw Error(ErrorKind::usage, fmt::format("--faults {}: needs --backend vm (the power is cut on a VM's disk)", f.name));
     if (f.device_mapper && no_dm)
       throw EnvironmentError(fmt::format("--faults {}: {}", f.name, *no_dm));
@@ -136,7 +136,7 @@ int cmd_matrix(const std::vector<std::string>& args) {
   std::vector<Scenario> scenarios = write_derived(docs, dir, "cells", ra);
 
   MatrixMeta meta;
-  meta.backend = ra.backend;
+  meta.backend = to_string(ra.backend);
   meta.repeat = ra.repeat;
   meta.legend = faults;
   for (const auto& i : installers) meta.installers.push_back(i.name);

@@ -19,6 +19,15 @@ unsigned parse_count(const std::string& flag, const std::string& v, unsigned lon
   return static_cast<unsigned>(std::stoul(v));
 }
 
+namespace {
+
+BackendKind parse_backend(const std::string& v) {
+  if (auto b = backend_kind_from_string(v)) return *b;
+  throw Error(ErrorKind::usage, fmt::format("unknown backend \"{}\" (expected host or vm)", v));
+}
+
+}  // namespace
+
 RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned repeat_default) {
   RunOptionsArgs ra;
   ra.repeat = repeat_default;
@@ -29,7 +38,7 @@ RunOptionsArgs parse_run_options(const std::vector<std::string>& args, unsigned 
       return args[++i];
     };
     if (a == "--out") ra.out = value("--out");
-    else if (a == "--backend") ra.backend = value("--backend");
+    else if (a == "--backend") ra.requested_backend = parse_backend(value("--backend"));
     else if (a == "--keep-work") ra.keep_work = true;
     else if (a == "--no-early-stop") ra.no_early_stop = true;
     else if (a == "--json") ra.json = true;
@@ -71,16 +80,15 @@ std::vector<fs::path> scenario_files(const std::vector<fs::path>& args) {
 
 BackendChoice settle_run_options(RunOptionsArgs& ra) {
   if (!ra.shard) ra.shard = shard_from_environment();
-  const std::string requested = ra.backend;
-  BackendChoice choice = choose_backend(ra.backend);
-  ra.backend = choice.name;
+  BackendChoice choice = choose_backend(ra.requested_backend);
+  ra.backend = choice.kind;
   ra.vm.untrusted = untrusted_policy(ra.untrusted);
-  if (ra.vm.untrusted) check_untrusted_backend(requested, ra.backend, requested.empty() ? VmBackend::unavailable_reason() : "");
+  if (ra.vm.untrusted)
+    check_untrusted_backend(ra.requested_backend ? std::string(to_string(*ra.requested_backend)) : "",
+                            std::string(to_string(ra.backend)), ra.requested_backend ? "" : VmBackend::unavailable_reason());
   if (ra.vm.accel != "auto" && ra.vm.accel != "kvm" && ra.vm.accel != "tcg")
     throw Error(ErrorKind::usage, fmt::format("unknown accelerator \"{}\" (expected auto, kvm or tcg)", ra.vm.accel));
-  if (ra.backend != "host" && ra.backend != "vm")
-    throw Error(ErrorKind::usage, fmt::format("unknown backend \"{}\" (expected host or vm)", ra.backend));
-  if (ra.jobs > 1 && ra.backend == "host")
+  if (ra.jobs > 1 && ra.backend == BackendKind::host)
     throw Error(ErrorKind::usage,
                 "-j runs VMs in parallel; host runs share one page cache and drop_caches is machine-wide, so "
                 "concurrent host runs would disturb each other's results: use --backend vm, or -j 1");
@@ -88,7 +96,7 @@ BackendChoice settle_run_options(RunOptionsArgs& ra) {
 }
 
 std::unique_ptr<Backend> make_backend(const RunOptionsArgs& ra) {
-  if (ra.backend == "vm") return std::make_unique<VmBackend>(ra.vm);
+  if (ra.backend == BackendKind::vm) return std::make_unique<VmBackend>(ra.vm);
   return std::make_unique<HostBackend>();
 }
 

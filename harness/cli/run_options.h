@@ -21,7 +21,8 @@ namespace harness {
 struct RunOptionsArgs {
   std::vector<std::filesystem::path> scenarios;  // the arguments that are not options
   std::optional<std::filesystem::path> out;
-  std::string backend;  // empty: vm when VmBackend::available(), else host
+  std::optional<BackendKind> requested_backend;  // --backend; nullopt: vm when VmBackend::available(), else host
+  BackendKind backend = BackendKind::host;       // as settle_run_options chose it
   bool keep_work = false;
   bool no_early_stop = false;
   bool json = false;

@@ -6,7 +6,7 @@
 
 namespace harness {
 
-RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& backend) {
+RunRecord begin_record(const Scenario& s, const RunDir& dir, BackendKind backend) {
   RunRecord rec;
   rec.scenario = s.name;
   rec.scenario_file = s.file.string();
@@ -20,7 +20,7 @@ RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& 
   rec.environment = {{"harness_version", HARNESS_VERSION},
                      {"kernel", kernel_release()},
                      {"hostname", host},
-                     {"backend", backend}};
+                     {"backend", to_string(backend)}};
   if (!s.sizing.empty()) rec.environment["sizing"] = s.sizing;
   for (const auto& f : s.faults) rec.planned_faults.push_back(PlannedFault{f.name, f.optional});
   return rec;

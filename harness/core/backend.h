@@ -25,12 +25,12 @@ struct RunObserver {
 
 // A record with the run's identity and environment filled in, as every
 // backend starts one.
-RunRecord begin_record(const Scenario& s, const RunDir& dir, const std::string& backend);
+RunRecord begin_record(const Scenario& s, const RunDir& dir, BackendKind backend);
 
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual std::string name() const = 0;
+  virtual BackendKind kind() const = 0;
   // Checks, before anything is created, that this machine can run the
   // plan; throws EnvironmentError saying what to do.
   virtual void preflight(const Scenario& s) const = 0;

@@ -26,13 +26,13 @@ Scenario scenario() {
 TEST(Backend, ARecordBeginsWithTheRunsIdentityAndTheMachine) {
   testing::TempDir tmp;
   RunDir dir(tmp.path() / "run-42");
-  RunRecord r = begin_record(scenario(), dir, "vm");
+  RunRecord r = begin_record(scenario(), dir, BackendKind::vm);
   EXPECT_EQ(r.scenario, "heroku-2017-truncation");
   EXPECT_EQ(r.scenario_file, "scenarios/heroku-2017-truncation.json");
   EXPECT_EQ(r.description, "Rewriting a mounted image.");
   EXPECT_EQ(r.run_dir, (tmp.path() / "run-42").string());
   EXPECT_EQ(r.run_id, "run-42");
-  EXPECT_EQ(r.backend, "vm");
+  EXPECT_EQ(r.backend, BackendKind::vm);
   EXPECT_EQ(r.started_at.size(), std::string("2026-11-29T21:11:48Z").size()) << r.started_at;
   EXPECT_EQ(r.environment.at("backend"), "vm");
   EXPECT_EQ(r.environment.at("kernel"), kernel_release());
@@ -57,7 +57,7 @@ TEST(Backend, ASizedScenarioSaysHowInTheEnvironment) {
   RunDir dir(tmp.path() / "run");
   Scenario s = scenario();
   s.sizing = "vm sizing: iterations 100 (as written: 1000)";
-  EXPECT_EQ(begin_record(s, dir, "host").environment.at("sizing"), s.sizing);
+  EXPECT_EQ(begin_record(s, dir, BackendKind::host).environment.at("sizing"), s.sizing);
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ InstalledCheck check_installed(const Expectation& e, const std::vector<FileState
   const std::string moment = e.at_end ? kMomentEnd : kMomentAfterFaults;
   const FileState* inst = find(states, moment, e.path);
   if (!inst) {
-    c.undecided = true;
+    c.state = Judgement::undecided;
     c.detail = fmt::format("undecided: {} was not recorded {} (the run stopped before)", e.path, moment);
     return c;
   }
@@ -131,8 +131,8 @@ InstalledCheck check_installed(const Expectation& e, const std::vector<FileState
       problems.push_back(fmt::format("every run of \"{}\" reported success, but {} holds {}, not {}", fault, e.path,
                                      e.versions[which], e.versions.back()));
   }
-  c.held = problems.empty();
-  if (!c.held) {
+  c.state = judged(problems.empty());
+  if (c.state != Judgement::held) {
     c.detail = fmt::format("{}", fmt::join(problems, "; "));
     return c;
   }

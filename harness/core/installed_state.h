@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/judgement.h"
+
 #include "core/event.h"
 #include "core/scenario.h"
 
@@ -46,8 +48,8 @@ std::vector<std::string> paths_to_record(const std::vector<Expectation>& expect)
 std::string sidecar_digest(const std::string& text);
 
 struct InstalledCheck {
-  bool held = false;
-  bool undecided = false;  // the moment was never recorded (the run stopped before it)
+  // Undecided: the moment was never recorded (the run stopped before it).
+  Judgement state = Judgement::failed;
   std::string version;     // the known version the path holds (one of `versions`), if any
   std::string detail;
 };

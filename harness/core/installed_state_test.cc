@@ -42,7 +42,7 @@ TEST(InstalledState, EitherCompleteVersionWithAgreeingSidecarsHolds) {
     s.push_back(sidecar("data/stack.img.sha256", sha));
     s.push_back(sidecar("data/stack.img.md5", md5));
     InstalledCheck c = check_installed(expectation(), s, {});
-    EXPECT_TRUE(c.held) << c.detail;
+    EXPECT_EQ(c.state, Judgement::held) << c.detail;
   }
 }
 
@@ -57,7 +57,7 @@ TEST(InstalledState, OnlyTheSidecarsThatExistAreCountedAsAgreeing) {
   md5.path = "data/stack.img.md5";
   s.push_back(md5);
   InstalledCheck c = check_installed(expectation(), s, {});
-  EXPECT_TRUE(c.held) << c.detail;
+  EXPECT_EQ(c.state, Judgement::held) << c.detail;
   EXPECT_EQ(c.detail.find("2 sidecars"), std::string::npos) << c.detail;
   EXPECT_NE(c.detail.find("its sidecar data/stack.img.sha256 agrees; data/stack.img.md5 does not exist"),
             std::string::npos)
@@ -73,8 +73,8 @@ TEST(InstalledState, ATornCopyFails) {
   auto s = versions();
   s.push_back(file("data/stack.img", std::string(64, 'e'), kV2Md5));
   InstalledCheck c = check_installed(expectation(), s, {});
-  EXPECT_FALSE(c.held);
-  EXPECT_FALSE(c.undecided);
+  EXPECT_NE(c.state, Judgement::held);
+  EXPECT_NE(c.state, Judgement::undecided);
   EXPECT_NE(c.detail.find("torn"), std::string::npos) << c.detail;
 }
 
@@ -84,7 +84,7 @@ TEST(InstalledState, AMissingImageFails) {
   gone.moment = kMomentAfterFaults;
   gone.path = "data/stack.img";
   s.push_back(gone);
-  EXPECT_FALSE(check_installed(expectation(), s, {}).held);
+  EXPECT_NE(check_installed(expectation(), s, {}).state, Judgement::held);
 }
 
 TEST(InstalledState, ASidecarDescribingAnotherVersionOrMalformedFails) {
@@ -92,11 +92,11 @@ TEST(InstalledState, ASidecarDescribingAnotherVersionOrMalformedFails) {
   s.push_back(file("data/stack.img", kV2Sha, kV2Md5));
   s.push_back(sidecar("data/stack.img.md5", kV1Md5));  // stale: says v1
   InstalledCheck c = check_installed(expectation(), s, {});
-  EXPECT_FALSE(c.held);
+  EXPECT_NE(c.state, Judgement::held);
   EXPECT_NE(c.detail.find("sidecar data/stack.img.md5 says md5"), std::string::npos) << c.detail;
   s.back() = sidecar("data/stack.img.md5", "00000000zz");
   c = check_installed(expectation(), s, {});
-  EXPECT_FALSE(c.held);
+  EXPECT_NE(c.state, Judgement::held);
   EXPECT_NE(c.detail.find("malformed"), std::string::npos) << c.detail;
 }
 
@@ -110,10 +110,10 @@ TEST(InstalledState, AnInstallerThatReportedSuccessInstalledTheNewVersion) {
   run.action = "run";
   run.ok = true;
   InstalledCheck c = check_installed(e, s, {run});
-  EXPECT_FALSE(c.held) << "said ok, left v1";
+  EXPECT_NE(c.state, Judgement::held) << "said ok, left v1";
   run.ok = false;  // refused (exit 5): the old image intact is right
   run.outcome = "exit 5";
-  EXPECT_TRUE(check_installed(e, s, {run}).held);
+  EXPECT_EQ(check_installed(e, s, {run}).state, Judgement::held);
 }
 
 TEST(InstalledState, TheEndMomentIsJudgedSeparatelyAndMayBeMissing) {
@@ -122,10 +122,10 @@ TEST(InstalledState, TheEndMomentIsJudgedSeparatelyAndMayBeMissing) {
   auto s = versions();
   s.push_back(file("data/stack.img", std::string(64, 'e'), kV2Md5));  // torn after the faults
   InstalledCheck c = check_installed(e, s, {});
-  EXPECT_TRUE(c.undecided) << c.detail;
+  EXPECT_EQ(c.state, Judgement::undecided) << c.detail;
   for (auto& f : versions(kMomentEnd)) s.push_back(f);
   s.push_back(file("data/stack.img", kV2Sha, kV2Md5, kMomentEnd));  // the next run repaired it
-  EXPECT_TRUE(check_installed(e, s, {}).held);
+  EXPECT_EQ(check_installed(e, s, {}).state, Judgement::held);
 }
 
 TEST(InstalledState, SidecarDigests) {

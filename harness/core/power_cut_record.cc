@@ -36,8 +36,7 @@ unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledChec
     for (const auto& p : pc.value("paths", json::array())) mine = mine || p == e.path;
     if (!mine) continue;
     if (pc.contains("error")) {
-      if (c.held) c.undecided = true;
-      c.held = false;
+      if (c.state == Judgement::held) c.state = Judgement::undecided;
       c.detail += fmt::format("; power cut: undecided: {}", pc.value("error", ""));
       continue;
     }
@@ -55,20 +54,17 @@ unsigned power_cut_check(const Expectation& e, const RunRecord& r, InstalledChec
     }
     const unsigned not_judged = pc.value("not_judged", 0u);
     if (broken) {
-      c.held = false;
-      c.undecided = false;
+      c.state = Judgement::failed;
       c.detail = fmt::format("{} of {} power-cut crash points broke it; first: {}", broken, points, first);
     } else if (not_judged) {
       // What was not judged is not claimed: no pass on part of the points.
-      if (c.held) c.undecided = true;
-      c.held = false;
+      if (c.state == Judgement::held) c.state = Judgement::undecided;
       c.detail += fmt::format("; power cut: undecided: {} crash points not judged ({})", not_judged,
                               pc.value("not_judged_why", ""));
     } else if (points == 0) {
-      if (c.held) c.undecided = true;
-      c.held = false;
+      if (c.state == Judgement::held) c.state = Judgement::undecided;
       c.detail += "; power cut: the write log had no crash point after the setup's install was durable";
-    } else if (c.held) {
+    } else if (c.state == Judgement::held) {
       const unsigned flushes = pc.value("flush_points", 0u), cap = pc.value("flush_points_cap", flushes);
       c.detail += fmt::format("; and at all {} power-cut crash points", points);
       if (flushes > cap) c.detail += fmt::format(" ({} of its {} flushes, spread evenly)", cap, flushes);

@@ -71,18 +71,18 @@ TEST(PowerCutRecord, PointsNotJudgedLeaveItUndecidedUnlessAJudgedOneBroke) {
   pc["not_judged"] = 7;
   pc["not_judged_why"] = "the replay's time budget (300 s) was spent after 2 of 9 crash points";
   r.power_cut = json::array({pc});
-  InstalledCheck c{true, false, "v1", "holds v1"};
+  InstalledCheck c{Judgement::held, "v1", "holds v1"};
   EXPECT_EQ(power_cut_check(e, r, c), 2u);
-  EXPECT_FALSE(c.held);
-  EXPECT_TRUE(c.undecided);
+  EXPECT_NE(c.state, Judgement::held);
+  EXPECT_EQ(c.state, Judgement::undecided);
   EXPECT_NE(c.detail.find("7 crash points not judged (the replay's time budget (300 s)"), std::string::npos) << c.detail;
 
   r.power_cut[0]["crash_points"][1] = {{"holds", "broken"}, {"held", false},
                                        {"checks", {{{"path", "data/x.img"}, {"held", false}, {"detail", "torn"}}}}};
-  c = InstalledCheck{true, false, "v1", "holds v1"};
+  c = InstalledCheck{Judgement::held, "v1", "holds v1"};
   power_cut_check(e, r, c);
-  EXPECT_FALSE(c.held);
-  EXPECT_FALSE(c.undecided) << "a judged point that broke it is a finding";
+  EXPECT_NE(c.state, Judgement::held);
+  EXPECT_NE(c.state, Judgement::undecided) << "a judged point that broke it is a finding";
   EXPECT_NE(c.detail.find("1 of 2 power-cut crash points broke it"), std::string::npos) << c.detail;
 
   // All judged, the flushes capped: a pass that says on what it rests.
@@ -90,9 +90,9 @@ TEST(PowerCutRecord, PointsNotJudgedLeaveItUndecidedUnlessAJudgedOneBroke) {
   pc["flush_points"] = 500;
   pc["flush_points_cap"] = 64;
   r.power_cut = json::array({pc});
-  c = InstalledCheck{true, false, "v1", "holds v1"};
+  c = InstalledCheck{Judgement::held, "v1", "holds v1"};
   power_cut_check(e, r, c);
-  EXPECT_TRUE(c.held);
+  EXPECT_EQ(c.state, Judgement::held);
   EXPECT_NE(c.detail.find("at all 2 power-cut crash points (64 of its 500 flushes, spread evenly)"), std::string::npos)
       << c.detail;
 }

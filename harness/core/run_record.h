@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backend_kind.h"
 #include "core/destination_activity.h"
 #include "core/event.h"
 #include "core/survivor.h"
@@ -49,7 +50,7 @@ struct RunRecord {
   std::string run_dir;
   std::string started_at;  // ISO 8601 UTC
   double duration_ms = 0;
-  std::string backend = "host";
+  BackendKind backend = BackendKind::host;
   bool interrupted = false;  // SIGINT/SIGTERM
   bool timed_out = false;    // scenario wall-clock timeout
   // Why the run stopped before its workload's end because its verdict was

@@ -14,8 +14,8 @@ std::string optional_text(const std::optional<unsigned long>& v) { return v ? st
 
 }  // namespace
 
-Scenario sized_for_backend(Scenario s, std::string_view backend) {
-  if (backend != "vm" || !s.sizing.empty()) return s;
+Scenario sized_for_backend(Scenario s, BackendKind backend) {
+  if (backend != BackendKind::vm || !s.sizing.empty()) return s;
   if (!s.vm) {
     s.calibrate = true;
     return s;

@@ -15,7 +15,7 @@
 
 namespace harness {
 
-Scenario sized_for_backend(Scenario s, std::string_view backend);
+Scenario sized_for_backend(Scenario s, BackendKind backend);
 
 // The time a workload can afford, judged from the warm-up's pace. A
 // user's scenario written for the host runs 10-50x slower per exec under

@@ -16,7 +16,7 @@ std::string scenario_text(const std::string& vm) {
 }
 
 TEST(Sizing, TheHostRunsTheScenarioAsWritten) {
-  Scenario s = sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), "host");
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), BackendKind::host);
   EXPECT_EQ(s.workload.iterations, 1000u);
   EXPECT_EQ(s.sizing, "");
 }
@@ -25,7 +25,7 @@ TEST(Sizing, TheVmBlockResizesWorkloadAndBoundAndSaysSo) {
   Scenario s = sized_for_backend(
       parse_scenario(scenario_text(R"({"iterations": 100, "duration_ms": 20000, "min_execs_under_fault": 100})"),
                      "s.json"),
-      "vm");
+      BackendKind::vm);
   EXPECT_EQ(s.workload.iterations, 100u);
   EXPECT_EQ(s.workload.duration->count(), 20000);
   EXPECT_EQ(s.expect[1].kind, ExpectationKind::min_execs_under_fault);
@@ -35,13 +35,13 @@ TEST(Sizing, TheVmBlockResizesWorkloadAndBoundAndSaysSo) {
             "vm sizing: iterations 100 (as written: 1000), duration_ms 20000 (as written: 50000), "
             "min_execs_under_fault 100 (as written: 1000)");
   // Applying it twice changes nothing more.
-  Scenario again = sized_for_backend(s, "vm");
+  Scenario again = sized_for_backend(s, BackendKind::vm);
   EXPECT_EQ(again.sizing, s.sizing);
   EXPECT_EQ(again.workload.iterations, 100u);
 }
 
 TEST(Sizing, WithoutAVmBlockTheVmRunsItAsWritten) {
-  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "vm");
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), BackendKind::vm);
   EXPECT_EQ(s.workload.iterations, 1000u);
   EXPECT_EQ(s.sizing, "");
 }
@@ -77,12 +77,12 @@ TEST(Sizing, ImpossibleOrMisplacedVmSizingIsRejectedWithItsPath) {
 }
 
 TEST(Sizing, WithoutAVmBlockAVmRunIsCalibrated) {
-  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "vm");
+  Scenario s = sized_for_backend(parse_scenario(scenario_text(""), "s.json"), BackendKind::vm);
   EXPECT_TRUE(s.calibrate);
   EXPECT_EQ(s.workload.iterations, 1000u);  // as written until the warm-up says otherwise
   EXPECT_EQ(s.sizing, "");
-  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(""), "s.json"), "host").calibrate);
-  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), "vm").calibrate);
+  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(""), "s.json"), BackendKind::host).calibrate);
+  EXPECT_FALSE(sized_for_backend(parse_scenario(scenario_text(R"({"iterations": 100})"), "s.json"), BackendKind::vm).calibrate);
 }
 
 TEST(Sizing, CalibrationGivesASlowWorkloadHalfTheTimeLeft) {

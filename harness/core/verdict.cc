@@ -7,7 +7,7 @@
 
 #include "core/installed_state.h"
 #include "core/power_cut_record.h"
-#include "core/writer_origin.h"
+#include "core/write_checks.h"
 
 namespace harness {
 
@@ -109,98 +109,6 @@ std::string class_list(const ExecCounts& c) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string ms_text(double ms) {
-  return ms < 1000 ? fmt::format("{:.0f} ms", ms) : fmt::format("{:.2f} s", ms / 1000);
-}
-
-// The writers of one image, each named with where it came from and when.
-std::string writers_text(const std::vector<const Writer*>& ws, const RunRecord& r) {
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < ws.size() && i < 3; ++i) {
-    const Writer& w = *ws[i];
-    double t = w.t_open_ms >= 0 ? w.t_open_ms : w.t_first_ms;
-    parts.push_back(fmt::format("{} at {}{}", describe_writer(w, r), ms_text(t),
-                                w.truncated_at_open ? " (opened it with truncation)" : ""));
-  }
-  std::string more = ws.size() > 3 ? fmt::format("; and {} more writers", ws.size() - 3) : "";
-  return fmt::format("{}{}", fmt::join(parts, "; "), more);
-}
-
-// Fails on any write the kernel reported while `path` was mounted; can
-// hold only if the evidence could have shown one.
-void no_write_while_mounted(const std::string& path, const RunRecord& r, ExpectationResult& res) {
-  res.basis = EvidenceBasis::invariant;
-  const WriteEvidence& ev = r.writes;
-  auto ws = ev.writers_of(path);
-  const Watch* watch = ev.watch_of(path);
-  res.observed = ws.size();
-  if (!ws.empty()) {
-    std::string where = watch ? fmt::format(" while it was mounted on {} ({})", watch->loop_device, watch->mountpoint)
-                              : std::string(" while it was mounted");
-    res.detail = fmt::format("{} process{} wrote {}{}: {}", ws.size(), ws.size() == 1 ? "" : "es", path, where,
-                             writers_text(ws, r));
-    return;
-  }
-  if (watch && watch->modified_per_mtime() && ("," + watch->mount_options + ",").find(",ro,") != std::string::npos) {
-    res.observed = 1;
-    res.detail = fmt::format("{}'s modification time changed while it was mounted read-only, though no writer was "
-                             "reported",
-                             path);
-    return;
-  }
-  if (!ev.unavailable.empty()) {
-    res.undecided = true;
-    res.detail = "no write evidence: " + ev.unavailable;
-  } else if (!ev.incomplete.empty()) {
-    res.undecided = true;
-    res.detail = "the write evidence is incomplete (" + ev.incomplete + "), so it cannot show that nothing wrote";
-  } else if (!watch) {
-    res.undecided = true;
-    res.detail = fmt::format("{} was never watched (the run did not get as far as mounting it)", path);
-  } else {
-    res.held = true;
-    res.detail = fmt::format("no process wrote {} while it was mounted on {} ({:.1f} s watched by fanotify)", path,
-                             watch->loop_device, (watch->t_unwatch_ms - watch->t_watch_ms) / 1000);
-  }
-}
-
-// Same digest and inode in every snapshot of `path`, and no write to it
-// while it was mounted (an identical-bytes rewrite in place is a change:
-// it is what the incident did).
-void image_unchanged(const std::string& path, const RunRecord& r, ExpectationResult& res) {
-  ExpectationResult writes;
-  no_write_while_mounted(path, r, writes);
-  res.basis = EvidenceBasis::invariant;
-  std::set<std::string> states;
-  std::string first, last;
-  unsigned long snapshots = 0;
-  for (const auto& s : r.images_evidence) {
-    if (s.value("path", "") != path) continue;
-    ++snapshots;
-    std::string state = fmt::format("sha256:{} inode {}", s.value("sha256", "?"),
-                                    s.contains("inode") ? s.at("inode").dump() : std::string("missing"));
-    if (first.empty()) first = state;
-    last = state;
-    states.insert(state);
-  }
-  res.observed = states.size();
-  std::string snaps = fmt::format("{} snapshots, {} distinct", snapshots, states.size());
-  if (states.size() > 1) {
-    res.detail = fmt::format("{}: first {}, last {}", snaps, first, last);
-  } else if (!writes.held && !writes.undecided) {
-    res.detail = fmt::format("{} (same bytes), but {}", snaps, writes.detail);
-  } else if (snapshots < 2) {
-    res.undecided = true;
-    res.detail = fmt::format("only {} snapshots of {}", snapshots, path);
-  } else if (writes.undecided) {
-    res.undecided = true;
-    res.detail = fmt::format("{}; {}", snaps, writes.detail);
-  } else {
-    res.held = true;
-    res.detail = fmt::format("{}; {}", snaps, writes.detail);
-  }
-}
-
 RunFacts run_facts(const RunRecord& r, const Verdict& v) {
   RunFacts f;
   if (v.counts_warmup.total == 0) {
@@ -264,15 +172,15 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
       for (ExecClass c : e.classes) res.observed += v.counts_under_fault.of(c);
       res.detail = fmt::format("observed {} in {} execs under fault", res.observed, v.n);
       if (!facts.baseline_clean) {
-        res.undecided = true;
+        res.state = Judgement::undecided;
         res.detail += "; undecided: " + facts.baseline_problem;
       } else if (e.at_most && res.observed > *e.at_most) {
         // A symptom under fault with a clean baseline: the system misbehaved.
       } else if (e.at_least && res.observed < *e.at_least && (v.n == 0 || !facts.all_required_faults_fired())) {
-        res.undecided = true;
+        res.state = Judgement::undecided;
         res.detail += v.n == 0 ? "; undecided: no exec ran after a fault acted" : "; undecided: a fault never fired";
       } else {
-        res.held = within(e, res.observed);
+        res.state = judged(within(e, res.observed));
       }
       break;
     }
@@ -286,10 +194,10 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
           if (f.outcome == e.outcome) ++res.observed;
         }
       }
-      res.held = within(e, res.observed);
+      res.state = judged(within(e, res.observed));
       res.detail = fmt::format("observed {}", res.observed);
-      if (!res.held && !fired) {
-        res.undecided = true;
+      if (res.state != Judgement::held && !fired) {
+        res.state = Judgement::undecided;
         res.detail += e.fault.empty() ? "; undecided: no fault action ran"
                                       : fmt::format("; undecided: fault \"{}\" never ran that action", e.fault);
       }
@@ -299,10 +207,10 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
       res.basis = EvidenceBasis::statistical;
       res.rests_on = kOnStatistics;
       res.observed = v.n;
-      res.held = within(e, res.observed);
+      res.state = judged(within(e, res.observed));
       res.detail = fmt::format("observed {}", res.observed);
-      if (!res.held) {
-        res.undecided = true;
+      if (res.state != Judgement::held) {
+        res.state = Judgement::undecided;
         res.detail = fmt::format("{} execs ran after the first fault acted, fewer than the {} the bound needs", v.n,
                                  e.at_least.value_or(0));
       }
@@ -321,9 +229,8 @@ ExpectationResult evaluate(const Expectation& e, const RunRecord& r, const Verdi
       for (const auto& j : r.files_evidence) states.push_back(file_state_from_json(j));
       InstalledCheck c = check_installed(e, states, r.faults);
       res.rests_on = !e.at_end && power_cut_check(e, r, c) > 0 ? kOnPowerCut : kOnInstalled;
-      res.held = c.held;
-      res.undecided = c.undecided;
-      res.observed = !c.held && !c.undecided;
+      res.state = c.state;
+      res.observed = c.state == Judgement::failed;
       res.detail = c.detail;
       break;
     }
@@ -336,7 +243,7 @@ std::string rests_on(const Verdict& v) {
   // every decided one otherwise; each kind of evidence once, in order.
   std::vector<std::string> words;
   for (const auto& res : v.results)
-    if ((v.status == VerdictStatus::fail) ? (!res.held && !res.undecided) : !res.undecided)
+    if ((v.status == VerdictStatus::fail) ? (res.state == Judgement::failed) : res.state != Judgement::undecided)
       if (!res.rests_on.empty() && std::find(words.begin(), words.end(), res.rests_on) == words.end())
         words.push_back(res.rests_on);
   return fmt::format("{}", fmt::join(words, "; "));
@@ -396,12 +303,11 @@ Verdict decide(const std::vector<Expectation>& expect, const RunRecord& r) {
     // A run that stopped on an error (it may never have started) decides
     // nothing: "held: abnormal <= 0 (observed 0)" would read as a result.
     if (!r.error.empty()) {
-      res.held = false;
-      res.undecided = true;
+      res.state = Judgement::undecided;
       res.detail = "not decided: the run stopped on an error";
     }
-    any_failed = any_failed || (!res.held && !res.undecided);
-    any_undecided = any_undecided || res.undecided;
+    any_failed = any_failed || (res.state == Judgement::failed);
+    any_undecided = any_undecided || res.state == Judgement::undecided;
     v.results.push_back(std::move(res));
   }
   if (!r.error.empty())

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/exercise.h"
+#include "core/judgement.h"
 #include "core/run_record.h"
 #include "core/scenario.h"
 #include "core/statistics.h"
@@ -38,10 +39,9 @@ struct ExpectationResult {
   // What it was judged from, in words: "the kernel's record of writes to
   // the mounted image (deterministic)"; the verdict's rests_on joins them.
   std::string rests_on;
-  bool held = false;
-  // Neither held nor failed: the run lacks the evidence to decide it
-  // (detail says why). Makes the verdict inconclusive.
-  bool undecided = false;
+  // Undecided: the run lacks the evidence to decide it (detail says why);
+  // makes the verdict inconclusive.
+  Judgement state = Judgement::failed;
   EvidenceBasis basis = EvidenceBasis::statistical;
   unsigned long observed = 0;
   std::string detail;

@@ -75,8 +75,8 @@ TEST(Verdict, PreventionFailsOnOneAbnormalExitUnderFault) {
   auto v = decide({count(abnormal(), std::nullopt, 0)}, r);
   EXPECT_EQ(v.status, VerdictStatus::fail);
   EXPECT_EQ(v.results[0].text, "abnormal <= 0");
-  EXPECT_FALSE(v.results[0].held);
-  EXPECT_FALSE(v.results[0].undecided);
+  EXPECT_NE(v.results[0].state, Judgement::held);
+  EXPECT_NE(v.results[0].state, Judgement::undecided);
 }
 
 TEST(Verdict, WarmupNeverCountsTowardAnExpectation) {
@@ -93,7 +93,7 @@ TEST(Verdict, DirtyBaselineIsInconclusiveNeverPass) {
   r.execs[1].outcome.cls = ExecClass::sigsegv;  // a warm-up exec crashed with no fault
   auto v = decide({count({ExecClass::sigsegv}, 1, std::nullopt)}, r);
   EXPECT_EQ(v.status, VerdictStatus::inconclusive);
-  EXPECT_TRUE(v.results[0].undecided);
+  EXPECT_EQ(v.results[0].state, Judgement::undecided);
   ASSERT_FALSE(v.inconclusive_reasons.empty());
   EXPECT_NE(v.inconclusive_reasons[0].find("the workload fails without any fault"), std::string::npos)
       << v.inconclusive_reasons[0];
@@ -149,7 +149,7 @@ TEST(Verdict, TooFewExecsUnderFaultIsInconclusiveNotFail) {
   min.at_least = 11;
   auto v = decide({count(abnormal(), std::nullopt, 0), min}, r);
   EXPECT_EQ(v.status, VerdictStatus::inconclusive);
-  EXPECT_TRUE(v.results[1].undecided);
+  EXPECT_EQ(v.results[1].state, Judgement::undecided);
   EXPECT_NE(v.results[1].detail.find("fewer than the 11"), std::string::npos) << v.results[1].detail;
   EXPECT_NEAR(v.upper95_one_sided, 1 - std::pow(0.05, 0.1), 1e-9);
   // But a crash under fault is a failure, however few execs ran.
@@ -168,7 +168,7 @@ TEST(Verdict, FaultOutcome) {
   eperm.fault = "overwrite";
   eperm.at_least = 1;
   auto v = decide({eperm}, r);
-  EXPECT_TRUE(v.results[0].held);
+  EXPECT_EQ(v.results[0].state, Judgement::held);
   EXPECT_EQ(v.results[0].observed, 2u);
   EXPECT_EQ(v.results[0].basis, EvidenceBasis::outcome);
   EXPECT_EQ(v.status, VerdictStatus::pass);
@@ -188,7 +188,7 @@ TEST(Verdict, FaultOutcomeCanBeNarrowedToAnAction) {
   r.faults = {drop, cat, drop};
   r.planned_faults = {{"f", false}};
   auto v = decide({e}, r);
-  EXPECT_TRUE(v.results[0].held);
+  EXPECT_EQ(v.results[0].state, Judgement::held);
   EXPECT_EQ(v.results[0].text, "f overwrite_truncate actions ending ok <= 0");
 }
 
@@ -237,8 +237,8 @@ TEST(Verdict, AnErrorDecidesNoExpectation) {
   auto v = decide({count({ExecClass::sigsegv}, std::nullopt, 0)}, r);
   EXPECT_EQ(v.status, VerdictStatus::error);
   ASSERT_EQ(v.results.size(), 1u);
-  EXPECT_FALSE(v.results[0].held);
-  EXPECT_TRUE(v.results[0].undecided);
+  EXPECT_NE(v.results[0].state, Judgement::held);
+  EXPECT_EQ(v.results[0].state, Judgement::undecided);
   EXPECT_EQ(v.results[0].detail, "not decided: the run stopped on an error");
   EXPECT_TRUE(v.inconclusive_reasons.empty()) << v.inconclusive_reasons.size();
 }
@@ -271,9 +271,9 @@ TEST(Verdict, NoWriteWhileMountedFailsOnAnyWriterWithoutACrash) {
   auto v = decide({count(abnormal(), std::nullopt, 0),
                    path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")},
                   r);
-  EXPECT_TRUE(v.results[0].held);
-  EXPECT_FALSE(v.results[1].held);
-  EXPECT_FALSE(v.results[1].undecided);
+  EXPECT_EQ(v.results[0].state, Judgement::held);
+  EXPECT_NE(v.results[1].state, Judgement::held);
+  EXPECT_NE(v.results[1].state, Judgement::undecided);
   EXPECT_EQ(v.status, VerdictStatus::fail);
   const std::string& d = v.results[1].detail;
   EXPECT_NE(d.find("cat (pid 4204), started by fault \"redeploy\" (run): sh user-installer.sh (pid 4190)"),
@@ -299,7 +299,7 @@ TEST(Verdict, BackgroundWorkKilledAtTeardownMakesAPassInconclusive) {
   watched(r, "data/app.img");
   r.survivors = {left_running(4242, {"sleep", "317"}, 4190)};
   auto v = decide({path_expectation(ExpectationKind::no_write_while_mounted, "data/app.img")}, r);
-  EXPECT_TRUE(v.results[0].held);
+  EXPECT_EQ(v.results[0].state, Judgement::held);
   EXPECT_EQ(v.status, VerdictStatus::inconclusive);
   ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
   const std::string& why = v.inconclusive_reasons[0];
@@ -369,15 +369,15 @@ TEST(Verdict, ImageUnchangedComparesEverySnapshot) {
   watched(r, "data/a.img");
   r.images_evidence = {snap("data/a.img", "aa", 5), snap("data/b.img", "zz", 9), snap("data/a.img", "aa", 5)};
   auto v = decide({e}, r);
-  EXPECT_TRUE(v.results[0].held) << v.results[0].detail;
+  EXPECT_EQ(v.results[0].state, Judgement::held) << v.results[0].detail;
   EXPECT_EQ(v.results[0].basis, EvidenceBasis::invariant);
   r.images_evidence.push_back(snap("data/a.img", "aa", 6));  // same bytes, new inode: replaced
   v = decide({e}, r);
-  EXPECT_FALSE(v.results[0].held);
+  EXPECT_NE(v.results[0].state, Judgement::held);
   EXPECT_EQ(v.results[0].observed, 2u);
   r.images_evidence = {snap("data/a.img", "aa", 5)};  // one snapshot proves nothing
   v = decide({e}, r);
-  EXPECT_TRUE(v.results[0].undecided);
+  EXPECT_EQ(v.results[0].state, Judgement::undecided);
   EXPECT_EQ(v.status, VerdictStatus::inconclusive);
 }
 
@@ -395,8 +395,8 @@ TEST(Verdict, ImageUnchangedFailsOnAnIdenticalBytesRewriteInPlace) {
   w.truncated = true;
   r.writes.writers = {w};
   auto v = decide({e}, r);
-  EXPECT_FALSE(v.results[0].held);
-  EXPECT_FALSE(v.results[0].undecided);
+  EXPECT_NE(v.results[0].state, Judgement::held);
+  EXPECT_NE(v.results[0].state, Judgement::undecided);
   EXPECT_EQ(v.status, VerdictStatus::fail);
   EXPECT_NE(v.results[0].detail.find("(same bytes), but 1 process wrote data/a.img"), std::string::npos)
       << v.results[0].detail;
@@ -418,22 +418,22 @@ TEST(Verdict, APowerCutCrashPointThatBrokeTheInstalledPathFailsIt) {
   for (const char* p : {"data/x.img", "v1/x.img"})
     r.files_evidence.push_back({{"moment", "after faults"}, {"path", p}, {"exists", true}, {"size", 3},
                                 {"sha256", "aa"}, {"md5", "bb"}, {"head", ""}});
-  EXPECT_EQ(decide({e}, r).results.at(0).held, true) << "no power cut: the file as it is";
+  EXPECT_EQ(decide({e}, r).results.at(0).state, Judgement::held) << "no power cut: the file as it is";
   json point = {{"entries", 9}, {"why", "flush"}, {"fsck", 0}, {"holds", "old"}, {"held", true},
                 {"checks", {{{"path", "data/x.img"}, {"holds", "old"}, {"held", true}, {"detail", "holds v1"}}}}};
   r.power_cut = json::array({{{"scratch", "data"}, {"paths", {"data/x.img"}}, {"log_entries", 20}, {"crash_points", {point}}}});
-  EXPECT_TRUE(decide({e}, r).results.at(0).held) << decide({e}, r).results.at(0).detail;
+  EXPECT_EQ(decide({e}, r).results.at(0).state, Judgement::held) << decide({e}, r).results.at(0).detail;
   point["checks"][0]["held"] = point["held"] = false;
   point["checks"][0]["holds"] = point["holds"] = "broken";
   point["checks"][0]["detail"] = "data/x.img is torn";
   r.power_cut[0]["crash_points"].push_back(point);
   auto res = decide({e}, r).results.at(0);
-  EXPECT_FALSE(res.held);
-  EXPECT_FALSE(res.undecided);
+  EXPECT_NE(res.state, Judgement::held);
+  EXPECT_NE(res.state, Judgement::undecided);
   EXPECT_NE(res.detail.find("after 9 of 20 logged writes (flush): data/x.img is torn"), std::string::npos) << res.detail;
   r.power_cut[0] = {{"scratch", "data"}, {"paths", {"data/x.img"}}, {"error", "no log"}};
   res = decide({e}, r).results.at(0);
-  EXPECT_TRUE(res.undecided) << res.detail;
+  EXPECT_EQ(res.state, Judgement::undecided) << res.detail;
 }
 
 // A crash point after the setup's durable install, holding `holds` at data/x.img.
@@ -466,7 +466,7 @@ Expectation x_installed() { return fixture::installed("data/x.img", {"v1/x.img",
 // one. That is not a pass (issue 23: every point held "nothing" or v2).
 TEST(Verdict, APowerCutWhereNoCrashPointHeldTheOldVersionIsInconclusive) {
   Verdict v = decide({x_installed()}, cut_run({"new", "new", "nothing"}));
-  EXPECT_TRUE(v.results.at(0).held) << v.results.at(0).detail;
+  EXPECT_EQ(v.results.at(0).state, Judgement::held) << v.results.at(0).detail;
   EXPECT_EQ(v.status, VerdictStatus::inconclusive);
   ASSERT_EQ(v.inconclusive_reasons.size(), 1u);
   const std::string& why = v.inconclusive_reasons[0];
@@ -497,8 +497,8 @@ TEST(Verdict, APowerCutOfAFolderTheSetupLeftEmptyIsInconclusiveAndSaysSo) {
   RunRecord none = cut_run({}, "old");
   v = decide({x_installed()}, none);
   EXPECT_EQ(v.status, VerdictStatus::inconclusive) << "no crash point at all";
-  EXPECT_FALSE(v.results.at(0).held);
-  EXPECT_TRUE(v.results.at(0).undecided);
+  EXPECT_NE(v.results.at(0).state, Judgement::held);
+  EXPECT_EQ(v.results.at(0).state, Judgement::undecided);
 
   // A run that ended in an error has that one reason.
   RunRecord err = cut_run({"new"});

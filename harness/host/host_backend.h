@@ -21,7 +21,7 @@ class HostBackend : public Backend {
   // built on the host.
   explicit HostBackend(std::optional<std::filesystem::path> prebuilt = std::nullopt)
       : prebuilt_(std::move(prebuilt)) {}
-  std::string name() const override { return "host"; }
+  BackendKind kind() const override { return BackendKind::host; }
   void preflight(const Scenario& s) const override;
   RunRecord run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) override;
   // The block device that holds a `power_cut` scratch filesystem (by its

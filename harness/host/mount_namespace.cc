@@ -28,8 +28,8 @@ void enter_private_mount_namespace() {
   }
 }
 
-bool mounts_on_this_host(const std::string& backend, const std::vector<Scenario>& scenarios) {
-  if (backend == "host") return true;
+bool mounts_on_this_host(BackendKind backend, const std::vector<Scenario>& scenarios) {
+  if (backend == BackendKind::host) return true;
   for (const auto& s : scenarios)
     for (const auto& sc : s.scratch)
       if (sc.power_cut) return true;

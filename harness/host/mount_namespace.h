@@ -17,6 +17,6 @@ void enter_private_mount_namespace();
 // Whether runs of `backend` mount on this host: the host backend always;
 // the vm backend when a scenario has a power-cut scratch (its crash states
 // are loop-mounted here).
-bool mounts_on_this_host(const std::string& backend, const std::vector<Scenario>& scenarios);
+bool mounts_on_this_host(BackendKind backend, const std::vector<Scenario>& scenarios);
 
 }  // namespace harness

@@ -24,14 +24,14 @@ Scenario with_scratch(bool power_cut) {
 }
 
 TEST(MountNamespace, TheHostBackendAlwaysMountsHere) {
-  EXPECT_TRUE(mounts_on_this_host("host", {}));
-  EXPECT_TRUE(mounts_on_this_host("host", {with_scratch(false)}));
+  EXPECT_TRUE(mounts_on_this_host(BackendKind::host, {}));
+  EXPECT_TRUE(mounts_on_this_host(BackendKind::host, {with_scratch(false)}));
 }
 
 TEST(MountNamespace, TheVmBackendMountsHereOnlyForAPowerCut) {
-  EXPECT_FALSE(mounts_on_this_host("vm", {}));
-  EXPECT_FALSE(mounts_on_this_host("vm", {with_scratch(false), Scenario{}}));
-  EXPECT_TRUE(mounts_on_this_host("vm", {with_scratch(false), with_scratch(true)}));
+  EXPECT_FALSE(mounts_on_this_host(BackendKind::vm, {}));
+  EXPECT_FALSE(mounts_on_this_host(BackendKind::vm, {with_scratch(false), Scenario{}}));
+  EXPECT_TRUE(mounts_on_this_host(BackendKind::vm, {with_scratch(false), with_scratch(true)}));
 }
 
 // In a child, so that this test process keeps its namespace: 0 entered,

@@ -141,7 +141,7 @@ json judge_crash_state(const std::vector<Expectation>& installed, const std::vec
       continue;
     }
     InstalledCheck c = check_installed(x, states, {});
-    if (!c.held) verdict(CutHolds::broken, c.detail);
+    if (c.state != Judgement::held) verdict(CutHolds::broken, c.detail);
     else if (!durable || (old && *old == c.version)) verdict(CutHolds::old_version, c.detail, c.version);
     else verdict(CutHolds::new_version, c.detail, c.version);
   }

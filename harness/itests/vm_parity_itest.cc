@@ -15,6 +15,7 @@
 
 #include "base/digest.h"
 #include "base/program_lookup.h"
+#include "cli/exit_code.h"
 #include "itests/itest_support.h"
 #include "itests/vm_itest_support.h"
 
@@ -184,6 +185,41 @@ TEST(MissingProgram, AWorkloadScriptThatLacksOneIsNamed) {
   EXPECT_NE(res.out.find(named), std::string::npos) << res.out;
   EXPECT_NE(slurp(tmp.path() / "run" / "report.md").find(named), std::string::npos);
   EXPECT_NE(read_report(tmp.path() / "run").at("run").value("workload_missing", "").find("install it"), std::string::npos);
+}
+
+// One failure path for both backends (host/run_failure.h): a full run
+// directory is the machine's fault, exit 3, with the same message and hint
+// whichever backend ran. `--out` lies on a 2 MiB tmpfs mounted in a private
+// mount namespace of its own, so nothing else sees it and it goes with it.
+TEST(VmParity, AFullDiskIsExit3WithTheSameMessageOnBothBackends) {
+  HARNESS_REQUIRE_VM();
+  VmRunDirs d("full");
+  fs::path full = d.logs / "full";
+  fs::create_directories(full);
+  auto unshare = find_program("unshare");
+  ASSERT_TRUE(unshare) << "unshare not found";
+  fs::path said_host = d.logs / "host.out", said_vm = d.logs / "vm.out";
+  auto res = run_argv({unshare->string(), "--mount", "--propagation", "private", "sh", "-euc",
+                       R"(mount -t tmpfs -o size=2m harness-itest-full "$1"
+                          for b in host vm; do
+                            rc=0; "$2" run --backend $b "$3" --out "$1/$b" --vm-cache "$4" > "$5/$b.out" 2>&1 || rc=$?
+                            echo "$b $rc"
+                          done)",
+                       "sh", full.string(), HARNESS_BIN, source_path("scenarios/heroku-2017-truncation.json"),
+                       (VmItestDir::path_ / ".cache").string(), d.logs.string()},
+                      d.logs, seconds(300));
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+  EXPECT_EQ(res.out, fmt::format("host {0}\nvm {0}\n", static_cast<int>(kExitEnvironment))) << slurp(said_host) << slurp(said_vm);
+  auto error_line = [](const std::string& said) {
+    auto at = said.find("error: ");
+    return at == std::string::npos ? std::string() : said.substr(at, said.find('\n', at) - at);
+  };
+  std::string host_error = error_line(slurp(said_host));
+  EXPECT_NE(host_error.find("No space left on device"), std::string::npos) << host_error;
+  EXPECT_NE(host_error.find("the run directory's filesystem is full: free some space or use --out on another filesystem"),
+            std::string::npos) << host_error;
+  EXPECT_EQ(error_line(slurp(said_vm)), host_error);
+  EXPECT_TRUE(mounts_under(full).empty());
 }
 
 }  // namespace

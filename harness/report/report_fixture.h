@@ -62,7 +62,7 @@ inline RunRecord heroku_like_record(bool crashes = true, unsigned fault_execs = 
   r.run_dir = "/tmp/fixture-run";
   r.started_at = "2017-02-15T10:00:00Z";
   r.duration_ms = 2500;
-  r.backend = "host";
+  r.backend = BackendKind::host;
   r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"hostname", "ci"},
                    {"backend", "host"}};
   r.harness_pid = 812;
@@ -147,7 +147,7 @@ inline RunRecord in_place_installer_record(unsigned fires = 116) {
   r.run_id = "in-place";
   r.run_dir = "/tmp/in-place";
   r.started_at = "2026-11-29T10:00:00Z";
-  r.backend = "vm";
+  r.backend = BackendKind::vm;
   r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"backend", "vm"}};
   r.harness_pid = 100;
   r.planned_faults = {{"redeploy", false}, {"memory-pressure", false}};
@@ -259,7 +259,7 @@ inline RunRecord power_cut_cell_record() {
   r.run_dir = "/tmp/power-cut";
   r.started_at = "2026-12-01T10:00:00Z";
   r.duration_ms = 9000;
-  r.backend = "vm";
+  r.backend = BackendKind::vm;
   r.environment = {{"harness_version", "0.1.0"}, {"kernel", "6.1.0-test"}, {"hostname", "ci"}, {"backend", "vm"}};
   r.harness_pid = 100;
   r.planned_faults = {{"install", false}};

@@ -36,16 +36,16 @@ json counts_to_json(const ExecCounts& c) {
 json expectation_to_json(const ExpectationResult& res) {
   return json{{"text", res.text},
               {"kind", std::string(to_string(res.kind))},
-              {"held", res.held},
-              {"undecided", res.undecided},
-              {"state", res.held ? "held" : res.undecided ? "undecided" : "failed"},
+              {"held", res.state == Judgement::held},
+              {"undecided", res.state == Judgement::undecided},
+              {"state", to_string(res.state)},
               {"basis", std::string(to_string(res.basis))},
               {"observed", res.observed},
               {"detail", res.detail}};
 }
 
 std::string reason_line(const ExpectationResult& res) {
-  return fmt::format("{} {} ({})", res.held ? "held:" : res.undecided ? "UNDECIDED:" : "FAILED:", res.text, res.detail);
+  return fmt::format("{} {} ({})", res.state == Judgement::held ? "held:" : res.state == Judgement::undecided ? "UNDECIDED:" : "FAILED:", res.text, res.detail);
 }
 
 json build_report(const RunRecord& r, const Verdict& v) {
@@ -85,7 +85,7 @@ json build_report(const RunRecord& r, const Verdict& v) {
                    {"run_dir", r.run_dir},
                    {"started_at", r.started_at},
                    {"duration_ms", r.duration_ms},
-                   {"backend", r.backend},
+                   {"backend", to_string(r.backend)},
                    {"harness_pid", r.harness_pid},
                    {"interrupted", r.interrupted},
                    {"timed_out", r.timed_out},
@@ -155,7 +155,7 @@ RunRecord record_from_report(const json& report) {
   r.run_dir = run.value("run_dir", "");
   r.started_at = run.value("started_at", "");
   r.duration_ms = run.value("duration_ms", 0.0);
-  r.backend = run.value("backend", "host");
+  r.backend = backend_kind_from_string(run.value("backend", "host")).value_or(BackendKind::host);
   r.interrupted = run.value("interrupted", false);
   r.timed_out = run.value("timed_out", false);
   if (run.contains("stopped_early") && run["stopped_early"].is_string()) {

@@ -90,7 +90,7 @@ TEST(ReportJson, OptionalKeysDefault) {
   report["run"] = json::object();
   RunRecord r = record_from_report(report);
   EXPECT_EQ(r.scenario, "bare");
-  EXPECT_EQ(r.backend, "host");
+  EXPECT_EQ(r.backend, BackendKind::host);
   EXPECT_EQ(r.harness_pid, 0);
   EXPECT_TRUE(r.execs.empty());
   EXPECT_TRUE(r.images.empty());

@@ -195,7 +195,7 @@ int run_guest_agent(const std::vector<std::string>& raw) {
   int rc = 0;
   try {
     // The agent runs in a VM by definition: the scenario's vm sizing.
-    Scenario s = sized_for_backend(load_scenario(a.scenario), "vm");
+    Scenario s = sized_for_backend(load_scenario(a.scenario), BackendKind::vm);
     if (a.no_early_stop) s.early_stop = false;
     HostBackend backend(a.prebuilt);
     backend.set_in_guest();

@@ -15,6 +15,7 @@
 #include "core/installed_state.h"
 #include "host/machine_needs.h"
 #include "host/power_cut.h"
+#include "core/run_failure.h"
 #include "host/scenario_images.h"
 #include "vm/accelerator.h"
 #include "vm/boot_loop.h"
@@ -142,7 +143,7 @@ void VmBackend::preflight(const Scenario& s) const {
 RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) {
   const Scenario& s = plan.scenario;
   RunClock clock;
-  RunRecord rec = begin_record(s, run_dir, name());
+  RunRecord rec = begin_record(s, run_dir, kind());
   rec.environment["host_kernel"] = kernel_release();
   rec.environment["vm_memory_mib"] = opts_.memory_mib;
   auto phase = [&](const std::string& p) {
@@ -263,11 +264,8 @@ RunRecord VmBackend::run(const Plan& plan, RunDir& run_dir, const RunObserver& o
                                             : "",
                        run_dir, rec);
     }
-  } catch (const Error& e) {
-    if (rec.error.empty()) rec.error = e.what();
-    rec.environment_error = rec.environment_error || e.kind() == ErrorKind::environment;
-  } catch (const std::exception& e) {
-    if (rec.error.empty()) rec.error = e.what();
+  } catch (...) {
+    record_failure(rec, std::current_exception());
   }
   if (int sig = interrupted()) {
     rec.interrupted = true;

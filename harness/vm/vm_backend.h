@@ -63,7 +63,7 @@ struct VmOptions {
 class VmBackend : public Backend {
  public:
   explicit VmBackend(VmOptions opts);
-  std::string name() const override { return "vm"; }
+  BackendKind kind() const override { return BackendKind::vm; }
   void preflight(const Scenario& s) const override;
   RunRecord run(const Plan& plan, RunDir& run_dir, const RunObserver& observer) override;
 

@@ -11,7 +11,10 @@
 namespace harness {
 
 // Records the exception `failure` (an Error, a std::system_error from copy_fd,
-// or any std::exception); anything else is rethrown.
+// or any std::exception); anything else is rethrown. Both backends end a
+// failed run here, so one cause gives one exit code and one hint. The first
+// failure is the run's: when the record holds an error already (a guest's,
+// sent over the channel), a later one changes nothing.
 void record_failure(RunRecord& rec, std::exception_ptr failure);
 
 }  // namespace harness

@@ -1,4 +1,4 @@
-#include "host/run_failure.h"
+#include "core/run_failure.h"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +58,16 @@ TEST(RunFailure, OtherErrorsAreKeptAsTheySay) {
 TEST(RunFailure, AnythingElseIsRethrown) {
   RunRecord rec;
   EXPECT_THROW(record_failure(rec, std::make_exception_ptr(42)), int);
+}
+
+// A guest's error arrives first over the channel; what the host side
+// throws after it (the VM ended early) must not replace the cause.
+TEST(RunFailure, TheFirstFailureIsTheRuns) {
+  RunRecord rec;
+  rec.error = "setup action run ended exit 1";
+  record_failure(rec, std::make_exception_ptr(SystemError("vm-scratch.img: write", ENOSPC)));
+  EXPECT_EQ(rec.error, "setup action run ended exit 1");
+  EXPECT_FALSE(rec.environment_error);
 }
 
 }  // namespace
