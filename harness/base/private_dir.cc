@@ -108,9 +108,16 @@ Walk walk_to_parent(const fs::path& abs, bool create) {
 
 }  // namespace
 
-std::optional<std::string> why_path_could_change(const fs::path& path) {
+std::optional<std::string> why_entry_could_change(const struct stat& d, const struct stat& e) {
   const std::optional<uid_t> sudo = sudo_uid();
   auto trusted = [&](uid_t uid) { return uid == 0 || uid == geteuid() || (sudo && uid == *sudo); };
+  if (auto why = why_others_could_rename_in(d, sudo)) return fmt::format("its folder is {}", *why);
+  if ((d.st_mode & (S_IWGRP | S_IWOTH)) && !trusted(e.st_uid))
+    return fmt::format("owned by uid {} in a folder others may write to, so they could rename it", e.st_uid);
+  return std::nullopt;
+}
+
+std::optional<std::string> why_path_could_change(const fs::path& path) {
   fs::path pending = path.lexically_normal();
   if (!pending.is_absolute()) return fmt::format("{}: not an absolute path", path.string());
   for (int hops = 0; hops <= 40; ++hops) {
@@ -120,12 +127,9 @@ std::optional<std::string> why_path_could_change(const fs::path& path) {
       if (it->empty()) continue;  // a trailing slash
       struct stat d {}, e {};
       if (::lstat(dir.c_str(), &d) != 0) return errno_message(dir.string() + ": cannot stat", errno);
-      if (auto why = why_others_could_rename_in(d, sudo)) return fmt::format("{}: {}", dir.string(), *why);
       const fs::path cur = dir / *it;
       if (::lstat(cur.c_str(), &e) != 0) return errno_message(cur.string(), errno);
-      if ((d.st_mode & (S_IWGRP | S_IWOTH)) && !trusted(e.st_uid))
-        return fmt::format("{}: owned by uid {} in {}, a folder others may write to, so they could rename it",
-                           cur.string(), e.st_uid, dir.string());
+      if (auto why = why_entry_could_change(d, e)) return fmt::format("{}: {}", cur.string(), *why);
       if (S_ISLNK(e.st_mode)) {
         std::error_code ec;
         const fs::path target = fs::read_symlink(cur, ec);

@@ -31,6 +31,11 @@ std::optional<std::string> why_others_could_rename_in(const struct stat& st, std
 // ..."); nullopt when none is. Read the way open_trusted_parent() walks.
 std::optional<std::string> untrusted_parent(const std::filesystem::path& dir);
 
+// Why a user we do not trust could replace `entry` in the folder `dir` it
+// was looked up in (both lstat'ed): the folder is not a trusted user's, or
+// others may write to it and the entry is not a trusted user's either.
+std::optional<std::string> why_entry_could_change(const struct stat& dir, const struct stat& entry);
+
 // Why a user we do not trust could make `path` (absolute) lead to another
 // file than it does now, or nullopt when none could. It is walked from /
 // as the kernel resolves it, links followed (at most 40): every folder a

@@ -25,6 +25,10 @@ std::optional<HostPathPolicy> untrusted_policy(const UntrustedArgs& a) {
       throw Error(ErrorKind::usage, fmt::format("--allow-host-path {}: not an existing folder", d.string()));
     if (fs::absolute(d).lexically_normal() == "/" || fs::canonical(d, ec) == "/")
       throw Error(ErrorKind::usage, "--allow-host-path /: that is the whole machine; name the folders a scenario needs");
+    if (auto why = why_path_could_change(fs::absolute(d)))
+      throw EnvironmentError(fmt::format("--allow-host-path {}: another user could make it lead elsewhere ({}); name a "
+                                         "folder only root (or you) can change",
+                                         d.string(), *why));
   }
   return HostPathPolicy(a.allow_host_paths, system_library_dirs());
 }

@@ -227,5 +227,31 @@ TEST(UntrustedMode, NoAnswerSaysWhetherAHostPathOutsideExists) {
   EXPECT_EQ(answer(via_present, image), answer(via_absent, image));
 }
 
+// The fourth review: a program named without a folder was stat'ed where
+// an allowed folder's link led (outside) before it was judged; and an
+// allowed folder another user could repoint is refused.
+TEST(UntrustedMode, ABareProgramNameIsJudgedBeforeItIsLookedAt) {
+  testing::TempDir tmp, outside;
+  const fs::path dir = tmp.path() / "contrib", tools = tmp.path() / "tools";
+  fs::create_directories(dir);
+  fs::create_directories(tools);
+  fs::create_symlink(outside.path() / "zzqtool", tools / "zzqtool");
+  HostPathPolicy policy = *untrusted_policy({true, {tools}});
+  Scenario s = in_folder(dir);
+  s.workload.argv = {"zzqtool"};
+  const std::string absent = refusal_of(s, policy);
+  std::ofstream(outside.path() / "zzqtool") << "#!/bin/sh\n";
+  fs::permissions(outside.path() / "zzqtool", fs::perms::owner_all | fs::perms::others_exec);
+  const std::string present = refusal_of(s, policy);
+  EXPECT_FALSE(absent.empty());
+  EXPECT_EQ(absent, present);
+  // --allow-host-path through a link in a folder others may write to.
+  testing::TempDir shared;
+  fs::permissions(shared.path(), fs::perms::all | fs::perms::sticky_bit);
+  fs::create_symlink(tools, shared.path() / "theirs");
+  ASSERT_EQ(::lchown((shared.path() / "theirs").c_str(), 65534, 65534), 0);
+  EXPECT_EQ(kind_of([&] { untrusted_policy({true, {shared.path() / "theirs"}}); }), ErrorKind::environment);
+}
+
 }  // namespace
 }  // namespace harness

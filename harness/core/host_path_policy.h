@@ -22,6 +22,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,8 +48,11 @@ class HostPathPolicy {
 
   // nullopt when the scenario in `scenario_dir` may name `p` for `use`;
   // otherwise why not, in words for an error message.
+  // `missing_in_own` (when given) is set when the refusal is only that `p`
+  // does not exist beneath the scenario's folder (something a command may
+  // make).
   std::optional<std::string> refusal(const std::filesystem::path& p, HostUse use,
-                                     const std::filesystem::path& scenario_dir) const;
+                                     const std::filesystem::path& scenario_dir, bool* missing_in_own = nullptr) const;
 
   // The first look, by its name alone (nothing is looked up on disk):
   // nullopt when `p` lies, as written, beneath a folder it may be named
@@ -63,6 +67,12 @@ class HostPathPolicy {
   HostPathPolicy also_allowing(const std::filesystem::path& dir) const;
 
  private:
+  struct Answer {
+    std::optional<std::string> why;
+    bool missing_in_own = false;
+  };
+  Answer judge_path(const std::filesystem::path& p, HostUse use, const std::filesystem::path& scenario_dir) const;
+  std::filesystem::path own_real(const std::filesystem::path& scenario_dir) const;
   std::string refused(const std::string& shown, HostUse use, const std::filesystem::path& scenario_dir) const;
   bool in_allowed(const std::filesystem::path& x, bool resolved) const;
   bool may_visit(const std::filesystem::path& x, HostUse use, const std::filesystem::path& scenario_dir) const;
@@ -72,12 +82,22 @@ class HostPathPolicy {
     std::filesystem::path resolved;  // where it leads (up to the missing name)
     bool outside = false;            // it led out of every folder it may be named from
     bool missing = false;            // a name on the way does not exist (or a link leads nowhere)
+    bool changeable = false;         // a user we do not trust could change where it leads
   };
+  // At most this many names resolved for one path, and for all the paths
+  // one policy judges (a scenario's): a link chain full of "d/../" is
+  // refused, not followed for minutes.
+  static constexpr int kMaxWalkNames = 4096;
+  static constexpr long kMaxVisitedNames = 1000000;
   Walked walk(const std::filesystem::path& a, HostUse use, const std::filesystem::path& scenario_dir) const;
   bool in_system(const std::filesystem::path& x, HostUse use, bool resolved) const;
 
   std::vector<std::filesystem::path> allowed_;       // as given, absolute
   std::vector<std::filesystem::path> library_dirs_;  // as given
+  // Where each leads, resolved once.
+  std::vector<std::filesystem::path> allowed_real_, standard_real_, library_real_;
+  mutable std::map<std::string, std::filesystem::path> own_real_;
+  mutable long visited_ = 0;
 };
 
 }  // namespace harness

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -210,6 +211,37 @@ TEST_F(HostPathPolicyTest, NoLinkOnTheWayTellsWhetherAPathOutsideExists) {
   };
   EXPECT_EQ(tail(scen / "R1" / "sub"), tail(scen / "R2" / "sub"));
   EXPECT_EQ(tail(scen / "E"), tail(scen / "M"));
+}
+
+// The fourth review: "scen/lnk/../out/x" was judged as "scen/out/x" (the
+// text's ".." first) while the kernel opens it after following lnk, out of
+// the folder. A path that names ".." is refused, whatever exists.
+TEST_F(HostPathPolicyTest, APathThatNamesDotDotIsRefusedWhateverExists) {
+  fs::create_directories(scen / "out");
+  write(scen / "out" / "x", 0755);
+  fs::create_directories(elsewhere / "out");
+  fs::create_symlink(elsewhere / "sub", scen / "lnk");
+  fs::create_directories(elsewhere / "sub");
+  const fs::path p = scen / "lnk" / ".." / "out" / "x";
+  auto absent = policy.refusal(p, HostUse::program, scen);
+  write(elsewhere / "out" / "x", 0755);
+  auto present = policy.refusal(p, HostUse::program, scen);
+  ASSERT_TRUE(absent && present);
+  EXPECT_EQ(*absent, *present);
+  EXPECT_NE(absent->find("names \"..\""), std::string::npos) << *absent;
+}
+
+// A chain of links full of "d/../" is refused after a bounded walk, not
+// followed for minutes.
+TEST_F(HostPathPolicyTest, ALongChainOfLinksIsRefusedQuickly) {
+  fs::create_directories(scen / "d");
+  std::string up;
+  for (int i = 0; i < 800; ++i) up += "d/../";
+  for (int i = 40; i >= 1; --i)
+    fs::create_symlink(up + (i == 40 ? std::string("payload.bin") : "l" + std::to_string(i + 1)), scen / ("l" + std::to_string(i)));
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(policy.refusal(scen / "l1", HostUse::data, scen));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(10));
 }
 
 // A refusal of a path outside the folders a scenario may name reads the

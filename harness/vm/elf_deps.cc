@@ -41,7 +41,7 @@ struct ElfFile {
 };
 
 constexpr uint64_t kMaxTableBytes = 16 << 20;
-constexpr size_t kMaxLibraryCandidates = 20000;
+constexpr size_t kMaxLibraryCandidates = 2000;
 
 class ElfReader {
  public:
@@ -279,11 +279,14 @@ std::vector<fs::path> shared_library_deps(const fs::path& elf, const MayLook& ma
     if (!seen_names.insert(next.name).second) continue;
     std::optional<fs::path> found;
     if (next.name.find('/') != std::string::npos) {
-      fs::path p = fs::path(next.name).is_absolute() ? fs::path(next.name) : next.origin / next.name;
+      fs::path p = (fs::path(next.name).is_absolute() ? fs::path(next.name) : next.origin / next.name).lexically_normal();
       if (usable(p, program.machine)) found = p;
     } else {
       for (const auto& dir : next.search)
-        if (!found && usable(fs::path(dir) / next.name, program.machine)) found = fs::path(dir) / next.name;
+        // $ORIGIN is a resolved folder: a ".." after it is one name up, as
+        // the text says; the path looked at is the path judged.
+        if (const fs::path c = (fs::path(dir) / next.name).lexically_normal(); !found && usable(c, program.machine))
+          found = c;
       for (const auto& dir : system)
         if (!found && usable(dir / next.name, program.machine)) found = dir / next.name;
     }

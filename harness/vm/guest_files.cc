@@ -203,7 +203,7 @@ class Selection {
     for (const auto& d : policy_->allowed()) dirs.push_back(d);
     for (const auto& d : dirs) {
       const fs::path c = d / name;
-      if (policy_->refusal_by_name(c, HostUse::program, dir_)) continue;
+      if (policy_->refusal(c, HostUse::program, dir_)) continue;  // judged before it is looked at
       struct stat st {};
       if (::stat(c.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
         judge(c, HostUse::program, field);
@@ -230,14 +230,9 @@ class Selection {
   // folder that does not exist (yet) is fine when nothing on its way
   // leads out of the folder (something the command makes).
   void judge_named(const fs::path& p, const std::string& field) const {
-    auto why = policy_->refusal(p, HostUse::data, dir_);
-    if (!why) return;
-    // Missing: its nearest existing folder must be one the scenario may name.
-    struct stat st {};
-    fs::path q = p;
-    while (::lstat(q.c_str(), &st) != 0 && errno == ENOENT && q.has_relative_path()) q = q.parent_path();
-    if (q != p && within(q, dir_) && S_ISDIR(st.st_mode) && !policy_->refusal(q, HostUse::data, dir_)) return;
-    throw field_error(s_, field, *why);
+    bool missing_in_own = false;
+    auto why = policy_->refusal(p, HostUse::data, dir_, &missing_in_own);
+    if (why && !missing_in_own) throw field_error(s_, field, *why);
   }
 
   // Under --untrusted: refused (exit 2, at `field`) unless the policy allows it.
