@@ -56,8 +56,10 @@ Scenario load_checked(const fs::path& file, const std::optional<HostPathPolicy>&
   Scenario s = load_scenario(file, untrusted ? &*untrusted : nullptr);
   // Under --untrusted the policy judges each path before anything says
   // whether it exists.
+  // (which also finds every program the scenario names, where --untrusted
+  // allows: root's PATH is not searched for it).
   if (untrusted) check_untrusted_scenario(s, *untrusted);
-  check_programs(s, default_plan_paths(s, fs::path()));
+  else check_programs(s, default_plan_paths(s, fs::path()));
   return s;
 }
 

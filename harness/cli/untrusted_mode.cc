@@ -25,7 +25,11 @@ std::optional<HostPathPolicy> untrusted_policy(const UntrustedArgs& a) {
       throw Error(ErrorKind::usage, fmt::format("--allow-host-path {}: not an existing folder", d.string()));
     if (fs::absolute(d).lexically_normal() == "/" || fs::canonical(d, ec) == "/")
       throw Error(ErrorKind::usage, "--allow-host-path /: that is the whole machine; name the folders a scenario needs");
-    if (auto why = why_path_could_change(fs::absolute(d)))
+    // As written, and where it really leads (a ".." in a link's target is
+    // resolved by the kernel after the link).
+    auto why = why_path_could_change(fs::absolute(d));
+    if (!why) why = why_path_could_change(fs::canonical(d, ec));
+    if (why)
       throw EnvironmentError(fmt::format("--allow-host-path {}: another user could make it lead elsewhere ({}); name a "
                                          "folder only root (or you) can change",
                                          d.string(), *why));
@@ -63,6 +67,7 @@ void check_untrusted_scenario(const Scenario& s, const HostPathPolicy& policy) {
                                        "another user could add files the scenario names; copy it into a folder only "
                                        "root (or you) can write in",
                                        s.file.string(), dir.string(), st.st_mode & 07777));
+  policy.begin_scenario();
   guest_files(s, default_plan_paths(s, fs::path()), &policy);
   for (size_t i = 0; i < s.scratch.size(); ++i)
     if (s.scratch[i].power_cut)

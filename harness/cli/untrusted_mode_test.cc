@@ -144,7 +144,9 @@ TEST(UntrustedMode, AFolderHoldingALinkThatLeadsNowhereIsRefused) {
     ADD_FAILURE() << "a link that leads nowhere";
   } catch (const ScenarioError& e) {
     EXPECT_EQ(e.json_path(), "$.workload.argv[3]");
-    EXPECT_NE(e.message().find("leads nowhere"), std::string::npos) << e.message();
+    // Judged before it is followed: its target is missing.
+    EXPECT_NE(e.message().find("current does not exist beneath the scenario's folder"), std::string::npos)
+        << e.message();
   }
 }
 
@@ -251,6 +253,48 @@ TEST(UntrustedMode, ABareProgramNameIsJudgedBeforeItIsLookedAt) {
   fs::create_symlink(tools, shared.path() / "theirs");
   ASSERT_EQ(::lchown((shared.path() / "theirs").c_str(), 65534, 65534), 0);
   EXPECT_EQ(kind_of([&] { untrusted_policy({true, {shared.path() / "theirs"}}); }), ErrorKind::environment);
+}
+
+// The fifth review: a link in a folder the scenario brings in was followed
+// (canonical) before it was judged: root stat'ed outside paths and the
+// answer said whether they existed.
+TEST(UntrustedMode, ALinkInABroughtFolderIsJudgedBeforeItIsFollowed) {
+  testing::TempDir tmp, outside;
+  const fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  std::ofstream(outside.path() / "present") << "x";
+  fs::create_symlink(outside.path() / "present", dir / "a" / "l");
+  fs::create_symlink(outside.path() / "absent", dir / "b" / "l");
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  auto answer = [&](const char* sub) {
+    Scenario s = in_folder(dir);
+    s.workload.argv = {"/bin/sh", "-c", "true", (dir / sub).string()};
+    std::string why = refusal_of(s, policy);
+    const std::string link = (dir / sub / "l").string();
+    if (auto at = why.find(link); at != std::string::npos) why.replace(at, link.size(), "LINK");
+    if (auto at = why.find((dir / sub).string()); at != std::string::npos) why.replace(at, (dir / sub).string().size(), "DIR");
+    return why;
+  };
+  const std::string present = answer("a"), absent = answer("b");
+  EXPECT_FALSE(present.empty());
+  EXPECT_EQ(present, absent);
+}
+
+// One scenario's costly paths never refuse another's: the budget is per
+// scenario.
+TEST(UntrustedMode, TheBudgetOfJudgingPathsIsPerScenario) {
+  testing::TempDir tmp;
+  const fs::path dir = tmp.path() / "contrib";
+  fs::create_directories(dir);
+  HostPathPolicy policy = *untrusted_policy({true, {}});
+  for (int i = 0; i < 600000; ++i) (void)policy.refusal("/etc/x", HostUse::data, dir);
+  auto spent = policy.refusal("/bin/sh", HostUse::program, dir);
+  ASSERT_TRUE(spent);
+  EXPECT_NE(spent->find("took more than"), std::string::npos) << *spent;
+  Scenario s = in_folder(dir);
+  s.workload.argv = {"/bin/true"};
+  EXPECT_EQ(refusal_of(s, policy), "") << "a fresh scenario, a fresh budget";
 }
 
 }  // namespace

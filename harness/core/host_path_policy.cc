@@ -89,6 +89,11 @@ std::optional<std::string> HostPathPolicy::refusal(const fs::path& p, HostUse us
 }
 
 HostPathPolicy::Answer HostPathPolicy::judge_path(const fs::path& p, HostUse use, const fs::path& scenario_dir) const {
+  if (++spent_ > kMaxScenarioCost)
+    return {fmt::format("{} was not judged: this scenario's host paths took more than {} steps to judge (links, run "
+                        "paths); name fewer files",
+                        p.string(), kMaxScenarioCost),
+            false};
   const fs::path abs = fs::absolute(p);
   // A ".." is resolved by the kernel after the link before it, and by a
   // name's text before it: the path judged would not be the path opened.
@@ -183,6 +188,7 @@ bool HostPathPolicy::in_allowed(const fs::path& x, bool resolved) const {
 }
 
 fs::path HostPathPolicy::own_real(const fs::path& scenario_dir) const {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = own_real_.find(scenario_dir.string());
   if (it == own_real_.end()) it = own_real_.emplace(scenario_dir.string(), real(scenario_dir)).first;
   return it->second;
@@ -218,7 +224,7 @@ HostPathPolicy::Walked HostPathPolicy::walk(const fs::path& a, HostUse use, cons
   for (int links = 0, names = 0; !todo.empty();) {
     // A bounded walk, and a bounded total for all of a scenario's paths:
     // a chain of links full of "d/../" costs no more than this.
-    if (++names > kMaxWalkNames || ++visited_ > kMaxVisitedNames) {
+    if (++names > kMaxWalkNames || ++spent_ > kMaxScenarioCost) {
       w.outside = true;
       return w;
     }

@@ -22,7 +22,9 @@
 #pragma once
 
 #include <filesystem>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,9 +64,29 @@ class HostPathPolicy {
                                              const std::filesystem::path& scenario_dir) const;
 
   const std::vector<std::filesystem::path>& allowed() const { return allowed_; }
+  // Starts the budget of one scenario's paths afresh: what one scenario
+  // spends (a folder of 10,000 files with 2,000 run-path folders each)
+  // never refuses another's. Past it, every path is refused, saying so.
+  void begin_scenario() const { spent_ = 0; }
   // The same, with `dir` allowed too: the original's folder for the
   // variants `ablate` derives from it (they live in --out, not beside it).
   HostPathPolicy also_allowing(const std::filesystem::path& dir) const;
+  HostPathPolicy(const HostPathPolicy& o)
+      : allowed_(o.allowed_), library_dirs_(o.library_dirs_), allowed_real_(o.allowed_real_),
+        standard_real_(o.standard_real_), library_real_(o.library_real_) {}
+  HostPathPolicy& operator=(const HostPathPolicy& o) {
+    if (this != &o) {
+      allowed_ = o.allowed_;
+      library_dirs_ = o.library_dirs_;
+      allowed_real_ = o.allowed_real_;
+      standard_real_ = o.standard_real_;
+      library_real_ = o.library_real_;
+      std::lock_guard<std::mutex> lock(mu_);
+      own_real_.clear();
+      spent_ = 0;
+    }
+    return *this;
+  }
 
  private:
   struct Answer {
@@ -88,7 +110,7 @@ class HostPathPolicy {
   // one policy judges (a scenario's): a link chain full of "d/../" is
   // refused, not followed for minutes.
   static constexpr int kMaxWalkNames = 4096;
-  static constexpr long kMaxVisitedNames = 1000000;
+  static constexpr long kMaxScenarioCost = 500000;
   Walked walk(const std::filesystem::path& a, HostUse use, const std::filesystem::path& scenario_dir) const;
   bool in_system(const std::filesystem::path& x, HostUse use, bool resolved) const;
 
@@ -96,8 +118,11 @@ class HostPathPolicy {
   std::vector<std::filesystem::path> library_dirs_;  // as given
   // Where each leads, resolved once.
   std::vector<std::filesystem::path> allowed_real_, standard_real_, library_real_;
+  mutable std::mutex mu_;  // own_real_: a batch's worker threads share the policy
   mutable std::map<std::string, std::filesystem::path> own_real_;
-  mutable long visited_ = 0;
+  // What judging a scenario's paths has cost: one per path judged, one per
+  // name a walk resolved. Per scenario (begin_scenario()).
+  mutable std::atomic<long> spent_{0};
 };
 
 }  // namespace harness

@@ -136,8 +136,10 @@ class Selection {
     for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
       const fs::path& p = it->path();
       if (it->is_symlink()) {
-        // It must lead somewhere now: a link that leads nowhere is one
-        // whose target someone may make later, anywhere it points.
+        // Judged before it is followed (under --untrusted), then it must
+        // lead somewhere now: a link that leads nowhere is one whose
+        // target someone may make later, anywhere it points.
+        judge(p, HostUse::data, field);
         std::error_code ec;
         fs::path real = fs::canonical(p, ec);
         if (ec)
